@@ -1,0 +1,54 @@
+import { isAbsolute, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { PluginError } from './errors.js';
+import type { Registrar, Registry } from './registry.js';
+
+/**
+ * A plugin is a module (a file or an npm package) that exports
+ * `register(r: Registrar)`, or a default export made with `definePlugin`.
+ */
+export interface Plugin {
+  name: string;
+  register(r: Registrar): void | Promise<void>;
+}
+
+export function definePlugin(plugin: Plugin): Plugin {
+  return plugin;
+}
+
+/**
+ * Imports each plugin named in a config and lets it register its components, with
+ * its name as their origin. A plugin that cannot be imported, or exports no
+ * `register`, is an error naming it: never a warning and a silent fallback.
+ */
+export async function loadPlugins(specs: readonly string[], registry: Registry, baseDir = process.cwd()): Promise<void> {
+  for (const spec of specs) {
+    const url = spec.startsWith('.') || isAbsolute(spec) ? pathToFileURL(resolve(baseDir, spec)).href : spec;
+    let mod: Record<string, unknown>;
+    try {
+      mod = (await import(url)) as Record<string, unknown>;
+    } catch (err) {
+      throw new PluginError(`cannot load plugin '${spec}': ${(err as Error).message}`, { cause: err });
+    }
+    const plugin = pluginOf(mod);
+    if (!plugin) {
+      throw new PluginError(
+        `plugin '${spec}' exports no register(...) function (exports: ${Object.keys(mod).join(', ') || 'none'})`,
+      );
+    }
+    try {
+      await plugin.register(registry.registrar(plugin.name ?? spec));
+    } catch (err) {
+      throw new PluginError(`plugin '${spec}' failed to register: ${(err as Error).message}`, { cause: err });
+    }
+  }
+}
+
+function pluginOf(mod: Record<string, unknown>): Partial<Plugin> & Pick<Plugin, 'register'> | undefined {
+  if (typeof mod.register === 'function') {
+    return { name: typeof mod.name === 'string' ? mod.name : undefined, register: mod.register as Plugin['register'] };
+  }
+  const def = mod.default as Partial<Plugin> | undefined;
+  if (def && typeof def.register === 'function') return def as Plugin;
+  return undefined;
+}
