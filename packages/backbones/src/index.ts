@@ -1,1 +1,7 @@
-export {};
+// Public API of @clusterflow/backbones: functional blocks and the registered backbones.
+export * from './blocks/module.js';
+export * from './blocks/linear.js';
+export * from './blocks/batch-norm.js';
+export * from './blocks/sequential.js';
+export * from './blocks/mlp-head.js';
+export * from './blocks/softmax-head.js';

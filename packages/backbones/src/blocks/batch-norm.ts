@@ -1,0 +1,60 @@
+import type * as tfc from '@tensorflow/tfjs-core';
+import { tf } from '@clusterflow/core';
+import { constant } from './init.js';
+import { leaf, type Module } from './module.js';
+
+export interface BatchNormOptions {
+  /** Weight of the new batch statistic in the running average (PyTorch convention; default 0.1). */
+  momentum?: number;
+  /** Added to the variance before the square root (default 1e-5). */
+  eps?: number;
+}
+
+/**
+ * BatchNorm over the last (channel) axis with PyTorch semantics: [B, D] is
+ * BatchNorm1d, [B, H, W, C] is BatchNorm2d (statistics over B, H, W).
+ *
+ * training = true normalises with the biased batch variance, as PyTorch does, and
+ * moves the running statistics by `momentum`, feeding them the UNBIASED variance
+ * (n / (n - 1) times the biased one). The update is a variable assign, so it can
+ * run inside tf.variableGrads; the gradient flows through the batch statistics.
+ * training = false uses the running statistics.
+ *
+ * State keys: 'weight' (γ), 'bias' (β), 'running_mean', 'running_var'.
+ */
+export function batchNorm(dim: number, opts: BatchNormOptions = {}): Module {
+  const momentum = opts.momentum ?? 0.1;
+  const eps = opts.eps ?? 1e-5;
+  const vars: Record<string, tfc.Variable> = {
+    weight: constant([dim], 1, true),
+    bias: constant([dim], 0, true),
+    running_mean: constant([dim], 0, false),
+    running_var: constant([dim], 1, false),
+  };
+  return leaf(vars, ['weight', 'bias'], (x, training) =>
+    tf.tidy(() => {
+      if (x.shape[x.rank - 1] !== dim || x.rank < 2) {
+        throw new Error(`batchNorm(${dim}) got input of shape [${x.shape}]`);
+      }
+      const axes = x.shape.slice(0, -1).map((_, i) => i);
+      let mean: tfc.Tensor, variance: tfc.Tensor;
+      if (training) {
+        const n = x.size / dim;
+        if (n < 2) throw new Error(`batchNorm(${dim}) in training needs more than 1 value per channel, got input [${x.shape}]`);
+        const m = tf.moments(x, axes);
+        mean = m.mean;
+        variance = m.variance;
+        // The update is off the loss's path, so the gradient never flows into it.
+        vars.running_mean.assign(tf.add(tf.mul(vars.running_mean, 1 - momentum), tf.mul(mean, momentum)));
+        vars.running_var.assign(
+          tf.add(tf.mul(vars.running_var, 1 - momentum), tf.mul(variance, (momentum * n) / (n - 1))),
+        );
+      } else {
+        mean = vars.running_mean;
+        variance = vars.running_var;
+      }
+      const scale = tf.mul(vars.weight, tf.rsqrt(tf.add(variance, eps)));
+      return tf.add(tf.mul(tf.sub(x, mean), scale), vars.bias);
+    }),
+  );
+}
