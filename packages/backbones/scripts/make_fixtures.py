@@ -199,3 +199,26 @@ write('resnet18_cifar.json', {
     'outputShape': list(r(torch.randn(2, 3, 8, 8)).shape),
 })
 print('resnet18-cifar params', count(r), 'with fc10', count(r10))
+
+
+# --- default parameter counts of the mlp and convnet backbones ---------------------
+class ConvNetNoBn(nn.Module):
+    """The throughput reference's network (torch_steps.py CNN): biased convs, no BN."""
+
+    def __init__(self):
+        super().__init__()
+        self.features = nn.Sequential(nn.Conv2d(1, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+                                      nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+                                      nn.Conv2d(64, 128, 3, padding=1), nn.ReLU())
+        self.fc = nn.Linear(128, 128)
+
+
+dec = nn.Sequential(nn.Linear(784, 500), nn.ReLU(), nn.Linear(500, 500), nn.ReLU(), nn.Linear(500, 2000), nn.ReLU(),
+                    nn.Linear(2000, 10))
+write('counts.json', {
+    'mlp_784_default': count(dec),
+    'convnet_28x28x1_default': count(ConvNet(1, [32, 64, 128], 128)),
+    'convnet_28x28x1_default_buffers': sum(v.numel() for k, v in ConvNet(1, [32, 64, 128], 128).state_dict().items()
+                                           if not k.endswith('num_batches_tracked')) - count(ConvNet(1, [32, 64, 128], 128)),
+    'convnet_28x28x1_nobn': count(ConvNetNoBn()),
+})
