@@ -222,3 +222,41 @@ write('counts.json', {
                                            if not k.endswith('num_batches_tracked')) - count(ConvNet(1, [32, 64, 128], 128)),
     'convnet_28x28x1_nobn': count(ConvNetNoBn()),
 })
+
+
+# --- ResNet-18 forward with formula weights (no 11M-value fixture) -----------------
+def formula(key, tf_shape):
+    """The deterministic values resnet18.spec's `formulaState` builds, in TF.js layout.
+
+    v[i] = sin(0.37 i + phase), phase = (sum of the key's char codes mod 97) / 10.
+    Conv kernels get He-like scale 2 / sqrt(fan_in) (sin has variance 1/2); BN gets
+    γ = 1 + 0.1 v, β = 0.1 v, running_mean = 0.1 v, running_var = 1 + 0.5 v².
+    """
+    n = 1
+    for d in tf_shape:
+        n *= d
+    phase = (sum(ord(c) for c in key) % 97) / 10
+    v = torch.sin(0.37 * torch.arange(n, dtype=torch.float64) + phase).reshape(tf_shape)
+    if key.endswith('weight') and len(tf_shape) == 4:
+        return v * (2 / (tf_shape[0] * tf_shape[1] * tf_shape[2]) ** 0.5)
+    if key.endswith('running_var'):
+        return 1 + 0.5 * v * v
+    if key.endswith('bn1.weight') or key.endswith('bn2.weight') or key.endswith('downsample.1.weight'):
+        return 1 + 0.1 * v
+    return 0.1 * v
+
+
+rf = ResNet18Cifar()
+sd = rf.state_dict()
+with torch.no_grad():
+    for k, v in sd.items():
+        if k.endswith('num_batches_tracked'):
+            continue
+        tf_shape = list(tf_param(k, v).shape)
+        val = formula(k, tf_shape)
+        sd[k].copy_(val.permute(3, 2, 0, 1) if val.dim() == 4 else val)
+rf.eval()
+xr = torch.sin(0.11 * torch.arange(2 * 3 * 8 * 8, dtype=torch.float64)).reshape(2, 8, 8, 3)  # NHWC
+with torch.no_grad():
+    yr = rf(xr.permute(0, 3, 1, 2))
+write('resnet18_cifar_forward.json', {'inputShape': [8, 8, 3], 'input': t(xr), 'evalOutput': t(yr)})

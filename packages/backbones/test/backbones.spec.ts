@@ -16,13 +16,33 @@ function paramCount(b: { variables(): tfc.Variable[] }): number {
 
 /** State key of each trainable variable, so gradients can be matched to PyTorch's names. */
 function trainableKeys(b: Backbone): Map<string, string> {
-  const trainable = new Set(b.variables());
+  const trainable = new Set<tfc.Tensor>(b.variables());
   const keys = new Map<string, string>();
-  for (const [k, v] of Object.entries(b.getState())) if (trainable.has(v as tfc.Variable)) keys.set(k, v.name);
+  for (const [k, v] of Object.entries(b.getState())) if (trainable.has(v)) keys.set(k, (v as tfc.Variable).name);
   return keys;
 }
 
 const counts = fixture('counts.json');
+
+/** make_fixtures.py's `formula`: deterministic weights, so an 11M-parameter forward needs no weight fixture. */
+function formulaState(shapes: Record<string, number[]>): TensorMap {
+  const out: TensorMap = {};
+  for (const [key, shape] of Object.entries(shapes)) {
+    const n = shape.reduce((a, b) => a * b, 1);
+    let phase = 0;
+    for (const c of key) phase += c.charCodeAt(0);
+    phase = (phase % 97) / 10;
+    const v = new Float32Array(n);
+    const bnWeight = key.endsWith('bn1.weight') || key.endsWith('bn2.weight') || key.endsWith('downsample.1.weight');
+    const scale = shape.length === 4 ? 2 / Math.sqrt(shape[0] * shape[1] * shape[2]) : 0.1;
+    for (let i = 0; i < n; i++) {
+      const s = Math.sin(0.37 * i + phase);
+      v[i] = key.endsWith('running_var') ? 1 + 0.5 * s * s : bnWeight ? 1 + 0.1 * s : scale * s;
+    }
+    out[key] = tf.tensor(v, shape);
+  }
+  return out;
+}
 
 describe('backbones', () => {
   before(async () => {
@@ -171,8 +191,22 @@ describe('backbones', () => {
       expect(Array.from(s['layer3.0.bn2.bias'].dataSync()).every((v) => v === 0)).to.equal(true);
     });
 
+    it('inference forward matches PyTorch (formula weights, stride-2 padding and shortcuts included)', () => {
+      const f = fixture('resnet18_cifar_forward.json');
+      const b = resnet18CifarBackbone(f.inputShape, new Rng(1));
+      const state = formulaState(r.stateShapes);
+      b.setState(state);
+      disposeState(state);
+      const x = toTensor(f.input);
+      const y = b.apply(x, false);
+      const rel = expectClose(y, f.evalOutput, 1e-4, 1e-5, 'resnet eval output');
+      console.log(`      resnet18-cifar vs PyTorch: max rel error ${rel.toExponential(2)}`);
+      tf.dispose([x, y]);
+      b.dispose();
+    });
+
     it('maps a tiny input to 512 features; training forward+backward leaves no tensors behind', () => {
-      const x = tf.randomUniform([2, 8, 8, 3], 0, 1, 'float32', 7);
+      const x = tf.randomUniform([2, 4, 4, 3], 0, 1, 'float32', 7);
       const yEval = net.apply(x, false);
       expect(yEval.shape).to.deep.equal([2, 512]);
       expect(r.outputShape).to.deep.equal([2, 512]);
