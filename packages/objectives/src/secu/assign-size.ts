@@ -1,0 +1,32 @@
+import { argminRows, checkScores } from './argmin.js';
+
+/**
+ * SeCu-Size (spec §3.2a): a lower bound γ·N/K on every cluster's size, enforced
+ * by dual variables ρ ≥ 0. `obj` is −½(S¹ + S²), row-major [rows, K] (what the
+ * objective reads back from the device); ŷ_i = argmin_k (obj_ik − ρ_k). All rows
+ * are decided with the duals from before this batch.
+ */
+export function assignSize(obj: Float32Array, rows: number, k: number, duals: Float32Array): Int32Array {
+  checkScores(obj, rows, k, duals.length);
+  return argminRows(rows, k, (i, j) => obj[i * k + j] - duals[j]);
+}
+
+/**
+ * Projected dual ascent after a batch of B labels, in place:
+ * ρ_k ← ρ_k − η·n_k/B + η·γ/K, then ρ ← max(ρ, 0) when γ < 1 (the official code
+ * clips only then). Rounded to float32 at each step, as the float32 buffer does.
+ */
+export function updateDuals(duals: Float32Array, labels: Int32Array, dualLr: number, lratio: number): void {
+  const k = duals.length;
+  const b = labels.length;
+  if (b === 0) return;
+  const n = new Int32Array(k);
+  for (const y of labels) n[y] += 1;
+  const step = dualLr / b;
+  const lift = (dualLr * lratio) / k;
+  for (let j = 0; j < k; j++) {
+    let v = Math.fround(duals[j] - Math.fround(step * n[j]));
+    v = Math.fround(v + lift);
+    duals[j] = lratio < 1 && v < 0 ? 0 : v;
+  }
+}

@@ -1,0 +1,17 @@
+// SeCu: stable cluster discrimination (spec: /work/shared/specs/secu.md).
+import type { ObjectiveFactory } from '@clusterflow/core';
+import { secuFactory } from './factory.js';
+
+export * from './stop-gradient.js';
+export * from './normalize.js';
+export * from './center-loss.js';
+export * from './representation-loss.js';
+export * from './argmin.js';
+export * from './assign-size.js';
+export * from './assign-entropy.js';
+export * from './head-memory.js';
+export * from './options.js';
+export * from './objective.js';
+export { secuFactory };
+
+export const secuObjectives: ObjectiveFactory[] = [secuFactory];

@@ -1,0 +1,245 @@
+import type * as tfc from '@tensorflow/tfjs-core';
+import {
+  ShapeError,
+  tf,
+  type LossOutput,
+  type Objective,
+  type ObjectiveBatch,
+  type ObjectiveContext,
+  type ObjectiveState,
+  type ParamGroup,
+  type Readouts,
+  type StateValue,
+} from '@clusterflow/core';
+import { mlpHead, type Module } from '@clusterflow/backbones';
+import { addCounts } from './argmin.js';
+import { assignEntropy, assignEntropyFirstEpoch } from './assign-entropy.js';
+import { assignSize, updateDuals } from './assign-size.js';
+import { centerSimilarities, clusterCenterLoss } from './center-loss.js';
+import { createHeadMemory, type HeadMemory } from './head-memory.js';
+import { l2Normalize } from './normalize.js';
+import type { SecuConfig } from './options.js';
+import { representationLoss } from './representation-loss.js';
+
+/** Labels of one head for one batch: ŷ for the center loss, y_mem for the representation loss. */
+export interface HeadAssignment {
+  labels: Int32Array;
+  memoryLabels: Int32Array;
+}
+
+/**
+ * SeCu (Qian, ICCV 2023): a projector g, H heads of centers C_h [dim, K_h], and
+ * per-instance label memories. In loss(): z = normalize(g(features)) per view;
+ * per head the assignment step runs on the host (reading −½(S¹+S²) back with
+ * dataSync), then the center loss (gradient to C_h only) and the representation
+ * loss against the epoch-start snapshot P_h (gradient to g and the backbone only).
+ * loss = (Σ_h L_x,h + Σ_h L_c,h) / 2H (spec §3.5).
+ *
+ * State names: 'projection.<key>' (the projector's), 'centers.<h>', 'snapshot.<h>'
+ * (tensors); 'labels.<h>', 'counts.<h>' (Int32Array) and 'duals.<h>' (Float32Array,
+ * size variant) on the host.
+ */
+export class SecuObjective implements Objective {
+  readonly id = 'secu';
+  /** Read-out names, 'head<h>-k<K>', in head order. */
+  readonly headNames: string[];
+  private readonly projection: Module;
+  private readonly centers: tfc.Variable[];
+  private snapshots: tfc.Tensor2D[];
+  private readonly memory: HeadMemory[];
+  private disposed = false;
+
+  constructor(
+    readonly config: SecuConfig,
+    private readonly ctx: ObjectiveContext,
+  ) {
+    if (ctx.numViews < 2) throw new ShapeError(`secu needs 2 views per sample, the loop delivers ${ctx.numViews}`);
+    const { ks, hidden, dim } = config;
+    this.headNames = ks.map((k, h) => `head${h}-k${k}`);
+    this.projection = mlpHead([ctx.featureDim, hidden, dim], ctx.rng, { batchNorm: true });
+    // F.normalize(randn(dim, K), dim=0): unit columns, stored unnormalised from then on.
+    this.centers = ks.map((k) =>
+      tf.tidy(() => tf.variable(l2Normalize(tf.randomNormal([dim, k], 0, 1, 'float32', ctx.rng.tfSeed()), 0), true)),
+    );
+    this.snapshots = this.centers.map((c) => l2Normalize(c as tfc.Tensor2D, 0));
+    this.memory = ks.map((k) => createHeadMemory(k, ctx.numSamples, config.constraint === 'size'));
+  }
+
+  variables(): tfc.Variable[] {
+    return [...this.projection.variables(), ...this.centers];
+  }
+
+  /** The centers train at their own constant lr `clr`; the projector uses the run's schedule. */
+  paramGroups(): ParamGroup[] {
+    return [{ name: 'centers', variables: [...this.centers], lr: this.config.clr }];
+  }
+
+  /** Epoch 0 trains only the centers: the encoder's lr is exactly 0 (spec §4). */
+  backboneLrScale(epoch: number): number {
+    return epoch === 0 ? 0 : 1;
+  }
+
+  /** P_h = normalize(C_h), frozen for the epoch; the size variant's counters restart. */
+  onEpochStart(_epoch: number): void {
+    for (const s of this.snapshots) s.dispose();
+    this.snapshots = this.centers.map((c) => l2Normalize(c as tfc.Tensor2D, 0));
+    if (this.config.constraint === 'size') for (const m of this.memory) m.counts.fill(0);
+  }
+
+  /**
+   * Total and parts ('representation', 'center'), each already divided by 2H. The
+   * parts are tf.keep'ed so that they outlive the gradient's tidy; the caller
+   * disposes total and parts.
+   */
+  loss(batch: ObjectiveBatch): LossOutput {
+    const { indices, views, epoch } = batch;
+    if (views.length < 2) throw new ShapeError(`secu needs 2 views, got ${views.length}`);
+    const [v1, v2] = views;
+    const b = indices.length;
+    for (const v of [v1, v2]) {
+      if (v.rank !== 2 || v.shape[0] !== b || v.shape[1] !== this.ctx.featureDim) {
+        throw new ShapeError(`secu expects views [${b}, ${this.ctx.featureDim}], got [${v.shape}]`);
+      }
+    }
+    const { ks, tw, tx, tau } = this.config;
+    return tf.tidy(() => {
+      // Each view through BN separately, as two forward passes in PyTorch.
+      const z1 = l2Normalize(this.projection.apply(v1, true) as tfc.Tensor2D, 1);
+      const z2 = l2Normalize(this.projection.apply(v2, true) as tfc.Tensor2D, 1);
+      let lx: tfc.Scalar = tf.scalar(0);
+      let lc: tfc.Scalar = tf.scalar(0);
+      ks.forEach((_, h) => {
+        const s1 = centerSimilarities(z1, this.centers[h] as tfc.Tensor2D);
+        const s2 = centerSimilarities(z2, this.centers[h] as tfc.Tensor2D);
+        const obj = tf.tidy(() => tf.mul(tf.add(s1, s2), -0.5));
+        const scores = obj.dataSync() as Float32Array;
+        obj.dispose();
+        const { labels, memoryLabels } = this.assignHead(h, scores, indices, epoch);
+        lc = tf.add(lc, clusterCenterLoss(s1, s2, tf.tensor1d(labels, 'int32'), tw));
+        lx = tf.add(lx, representationLoss(z1, z2, this.snapshots[h], tf.tensor1d(memoryLabels, 'int32'), tx, tau));
+      });
+      const scale = 1 / (2 * ks.length);
+      const representation = tf.keep(tf.mul(lx, scale) as tfc.Scalar);
+      const center = tf.keep(tf.mul(lc, scale) as tfc.Scalar);
+      return { total: tf.add(representation, center) as tfc.Scalar, parts: { representation, center } };
+    });
+  }
+
+  /**
+   * The assignment step of head h on the host, in the official order (pitfall 5):
+   * read y_mem, assign with the pre-batch duals/counts, update them, write ŷ.
+   */
+  assignHead(h: number, scores: Float32Array, indices: Int32Array, epoch: number): HeadAssignment {
+    const mem = this.memory[h];
+    const rows = indices.length;
+    const stored = new Int32Array(rows);
+    for (let i = 0; i < rows; i++) stored[i] = mem.labels[indices[i]];
+    let labels: Int32Array;
+    if (mem.duals) {
+      labels = assignSize(scores, rows, mem.k, mem.duals);
+      updateDuals(mem.duals, labels, this.config.dualLr, this.config.lratio);
+      addCounts(mem.counts, labels);
+    } else if (epoch === 0) {
+      labels = assignEntropyFirstEpoch(scores, rows, mem.k, mem.counts, this.config.alpha);
+      addCounts(mem.counts, labels);
+    } else {
+      labels = assignEntropy(scores, rows, mem.k, mem.counts, stored, this.config.alpha);
+      addCounts(mem.counts, labels, stored);
+    }
+    for (let i = 0; i < rows; i++) mem.labels[indices[i]] = labels[i];
+    return { labels, memoryLabels: epoch === 0 ? labels : stored };
+  }
+
+  /**
+   * argmax_k normalize(g(x))·normalize(C_h[:, k]) with eval-mode BN, for every head;
+   * the head with K = numClusters first (spec §8).
+   */
+  async predict(features: tfc.Tensor2D): Promise<Readouts> {
+    const order = [this.config.mainHead, ...this.config.ks.map((_, h) => h).filter((h) => h !== this.config.mainHead)];
+    const ids = tf.tidy(() => {
+      const z = l2Normalize(this.projection.apply(features, false) as tfc.Tensor2D, 1);
+      return order.map((h) => tf.argMax(tf.matMul(z, l2Normalize(this.centers[h] as tfc.Tensor2D, 0)), 1));
+    });
+    const out: Readouts = {};
+    for (let i = 0; i < order.length; i++) {
+      out[this.headNames[order[i]]] = Int32Array.from((await ids[i].data()) as Int32Array);
+      ids[i].dispose();
+    }
+    return out;
+  }
+
+  /** Size variant: this epoch's assignment counts; entropy variant: the global sizes. */
+  clusterSizes(): Record<string, number[]> {
+    const out: Record<string, number[]> = {};
+    this.memory.forEach((m, h) => (out[this.headNames[h]] = Array.from(m.counts)));
+    return out;
+  }
+
+  /** The host memories of head h (read-only views, for diagnostics and tests). */
+  headMemory(h: number): HeadMemory {
+    return this.memory[h];
+  }
+
+  getState(): ObjectiveState {
+    const state: ObjectiveState = {};
+    for (const [key, value] of Object.entries(this.projection.getState())) state[`projection.${key}`] = value;
+    this.memory.forEach((m, h) => {
+      state[`centers.${h}`] = this.centers[h];
+      state[`snapshot.${h}`] = this.snapshots[h];
+      // Copies: a checkpoint must not change when training goes on.
+      state[`labels.${h}`] = m.labels.slice();
+      state[`counts.${h}`] = m.counts.slice();
+      if (m.duals) state[`duals.${h}`] = m.duals.slice();
+    });
+    return state;
+  }
+
+  setState(state: ObjectiveState): void {
+    const current = this.getState();
+    const missing = Object.keys(current).filter((k) => !(k in state));
+    const unexpected = Object.keys(state).filter((k) => !(k in current));
+    if (missing.length || unexpected.length) {
+      throw new ShapeError(`secu state keys do not match: missing [${missing.join(', ')}], unexpected [${unexpected.join(', ')}]`);
+    }
+    // Check everything before assigning anything, so a bad checkpoint changes nothing.
+    for (const [key, want] of Object.entries(current)) checkValue(key, want, state[key]);
+    this.memory.forEach((m, h) => {
+      const labels = state[`labels.${h}`] as Int32Array;
+      if (labels.some((y) => y < 0 || y >= m.k)) throw new ShapeError(`secu state 'labels.${h}' has labels outside [0, ${m.k})`);
+    });
+    const projection: Record<string, tfc.Tensor> = {};
+    for (const [key, value] of Object.entries(state)) {
+      if (key.startsWith('projection.')) projection[key.slice('projection.'.length)] = value as tfc.Tensor;
+    }
+    this.projection.setState(projection);
+    this.memory.forEach((m, h) => {
+      this.centers[h].assign(state[`centers.${h}`] as tfc.Tensor);
+      this.snapshots[h].dispose();
+      this.snapshots[h] = tf.clone(state[`snapshot.${h}`] as tfc.Tensor2D);
+      m.labels.set(state[`labels.${h}`] as Int32Array);
+      m.counts.set(state[`counts.${h}`] as Int32Array);
+      if (m.duals) m.duals.set(state[`duals.${h}`] as Float32Array);
+    });
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.projection.dispose();
+    for (const c of this.centers) c.dispose();
+    for (const s of this.snapshots) s.dispose();
+  }
+}
+
+function checkValue(key: string, want: StateValue, got: StateValue): void {
+  const describe = (v: StateValue) =>
+    v instanceof Int32Array ? `Int32Array(${v.length})` : v instanceof Float32Array ? `Float32Array(${v.length})` : `tensor [${v.shape}] ${v.dtype}`;
+  const same =
+    want instanceof Int32Array || want instanceof Float32Array
+      ? got instanceof want.constructor && (got as Int32Array).length === want.length
+      : !(got instanceof Int32Array || got instanceof Float32Array) &&
+        got.dtype === want.dtype &&
+        got.shape.length === want.shape.length &&
+        got.shape.every((d, i) => d === want.shape[i]);
+  if (!same) throw new ShapeError(`secu state '${key}' is ${describe(got)}, expected ${describe(want)}`);
+}
