@@ -1,6 +1,7 @@
 // Shared by the contrastive specs: the PyTorch fixture and tolerant comparisons.
 import { readFileSync } from 'node:fs';
 import type * as tfc from '@tensorflow/tfjs-core';
+import { tf } from '@clusterflow/core';
 import { expect } from 'chai';
 
 export type Matrix = number[][];
@@ -85,4 +86,13 @@ export function expectAllClose(actual: tfc.Tensor, expected: number[] | Matrix, 
     worst = Math.max(worst, Math.abs(a[i] - e[i]));
   }
   expect(worst, `${what}: worst abs error ${worst} at scale ${scale}`).to.be.at.most(RTOL * scale + 1e-7);
+}
+
+/** Tensors for a fixture's state map (TF.js layout already). */
+export function stateTensors(state: Record<string, number[] | Matrix>): Record<string, tfc.Tensor> {
+  const out: Record<string, tfc.Tensor> = {};
+  for (const [key, value] of Object.entries(state)) {
+    out[key] = Array.isArray(value[0]) ? tf.tensor2d(value as Matrix) : tf.tensor1d(value as number[]);
+  }
+  return out;
 }

@@ -1,0 +1,155 @@
+import type * as tfc from '@tensorflow/tfjs-core';
+import { z } from 'zod';
+import { mlpHead, softmaxHead, type Module } from '@clusterflow/backbones';
+import {
+  ConfigError,
+  tf,
+  type LossOutput,
+  type Objective,
+  type ObjectiveBatch,
+  type ObjectiveContext,
+  type ObjectiveFactory,
+  type ObjectiveState,
+  type Readouts,
+} from '@clusterflow/core';
+import { clusterContrastiveLoss } from './cluster-contrastive.js';
+import { namedState, setNamedState } from './named-modules.js';
+import { ntXent } from './ntxent.js';
+import { countClusters, mapRowBlocks, PREDICT_BLOCK, requireTwoViews, twoViews } from './views.js';
+
+/** Options of `cc`; the defaults are the official CIFAR recipe's. */
+export const ccOptions = z
+  .object({
+    /** τ_I of the instance-level NT-Xent. */
+    instanceTemperature: z.number().positive().default(0.5),
+    /** τ_C of the cluster-level NT-Xent. */
+    clusterTemperature: z.number().positive().default(1.0),
+    /** Output size of the instance head. */
+    projectionDim: z.number().int().positive().default(128),
+    /** Hidden size of both heads; default: the backbone's feature size. */
+    hiddenDim: z.number().int().positive().optional(),
+    /** Number of clusters K of the cluster head; default: the run's numClusters. */
+    numClusters: z.number().int().min(2).optional(),
+    /** Weight of the entropy term, the lever against collapse to a few clusters. */
+    entropyWeight: z.number().min(0).default(1.0),
+  })
+  .strict();
+
+export type CcOptions = z.output<typeof ccOptions>;
+
+/**
+ * Contrastive Clustering (Li et al., AAAI 2021). Two heads on the backbone
+ * features: an instance head Linear(f,h)-ReLU-Linear(h,projectionDim) trained
+ * with NT-Xent (τ_I), and a cluster head Linear(f,h)-ReLU-Linear(h,K)-Softmax
+ * whose columns are contrasted across views (τ_C) with an entropy term.
+ *
+ * Loss parts: `instance` (NT-Xent of the instance head), `cluster` (NT-Xent over
+ * the 2K cluster columns), `entropy` (-entropyWeight · (H(Y_a) + H(Y_b)), so it
+ * is negative); total = instance + cluster + entropy.
+ * Read-out `cluster`: argmax of the cluster head on un-augmented features.
+ */
+export class CcObjective implements Objective {
+  readonly id = 'cc';
+  readonly numClusters: number;
+  private readonly heads: { instanceHead: Module; clusterHead: Module };
+  /** Sizes of the last predict, or of the training epoch so far, whichever is newer. */
+  private sizes: number[] | undefined;
+  private epochCounts: number[] | undefined;
+  private countingEpoch = -1;
+
+  constructor(
+    readonly options: CcOptions,
+    private readonly ctx: ObjectiveContext,
+  ) {
+    requireTwoViews(ctx, this.id);
+    this.numClusters = options.numClusters ?? ctx.numClusters;
+    if (!(Number.isInteger(this.numClusters) && this.numClusters >= 2)) {
+      throw new ConfigError(`objective 'cc' needs numClusters >= 2, got ${this.numClusters}`);
+    }
+    const f = ctx.featureDim;
+    const h = options.hiddenDim ?? f;
+    this.heads = {
+      instanceHead: mlpHead([f, h, options.projectionDim], ctx.rng, { batchNorm: false }),
+      clusterHead: softmaxHead([f, h, this.numClusters], ctx.rng, { batchNorm: false }),
+    };
+  }
+
+  variables(): tfc.Variable[] {
+    return [...this.heads.instanceHead.variables(), ...this.heads.clusterHead.variables()];
+  }
+
+  loss(batch: ObjectiveBatch): LossOutput {
+    const [ha, hb] = twoViews(batch, this.ctx.featureDim, this.id);
+    const { instanceTemperature, clusterTemperature, entropyWeight } = this.options;
+    return tf.tidy(() => {
+      const { instanceHead, clusterHead } = this.heads;
+      // ntXent L2-normalises the rows, as the official model does after its instance head.
+      const instance = ntXent(
+        instanceHead.apply(ha, true) as tfc.Tensor2D,
+        instanceHead.apply(hb, true) as tfc.Tensor2D,
+        instanceTemperature,
+      );
+      const ya = clusterHead.apply(ha, true) as tfc.Tensor2D;
+      const yb = clusterHead.apply(hb, true) as tfc.Tensor2D;
+      const { contrast, entropy } = clusterContrastiveLoss(ya, yb, { temperature: clusterTemperature, entropyWeight });
+      const entropyPart = tf.mul(entropy, -entropyWeight) as tfc.Scalar;
+      const total = tf.addN([instance, contrast, entropyPart]) as tfc.Scalar;
+      return { total, parts: { instance, cluster: contrast, entropy: entropyPart } };
+    });
+  }
+
+  onEpochStart(epoch: number): void {
+    this.startCounting(epoch);
+  }
+
+  /** Counts the hard assignments of the step's first view, for per-epoch cluster sizes. */
+  afterStep(batch: ObjectiveBatch): void {
+    const [ha] = twoViews(batch, this.ctx.featureDim, this.id);
+    if (batch.epoch !== this.countingEpoch || !this.epochCounts) this.startCounting(batch.epoch);
+    const labels = tf.tidy(() => tf.argMax(this.heads.clusterHead.apply(ha, false), 1));
+    const values = labels.dataSync();
+    labels.dispose();
+    countClusters(values, this.numClusters, this.epochCounts);
+    this.sizes = this.epochCounts;
+  }
+
+  async predict(features: tfc.Tensor2D): Promise<Readouts> {
+    const labels = mapRowBlocks(features, PREDICT_BLOCK, (x) =>
+      tf.argMax(this.heads.clusterHead.apply(x, false), 1),
+    );
+    const cluster = new Int32Array(await labels.data());
+    labels.dispose();
+    this.sizes = countClusters(cluster, this.numClusters);
+    return { cluster };
+  }
+
+  clusterSizes(): Record<string, number[]> {
+    return this.sizes ? { cluster: [...this.sizes] } : {};
+  }
+
+  getState(): ObjectiveState {
+    return namedState(this.heads);
+  }
+
+  setState(state: ObjectiveState): void {
+    setNamedState(this.heads, state, this.id);
+  }
+
+  dispose(): void {
+    this.heads.instanceHead.dispose();
+    this.heads.clusterHead.dispose();
+  }
+
+  private startCounting(epoch: number): void {
+    this.countingEpoch = epoch;
+    this.epochCounts = new Array<number>(this.numClusters).fill(0);
+  }
+}
+
+export const ccFactory: ObjectiveFactory<CcOptions> = {
+  id: 'cc',
+  description:
+    'Contrastive Clustering (Li et al. 2021): instance NT-Xent + cluster-column NT-Xent with an entropy term; argmax of the cluster head',
+  options: ccOptions,
+  create: (options, ctx) => new CcObjective(options, ctx),
+};

@@ -1,0 +1,134 @@
+import type * as tfc from '@tensorflow/tfjs-core';
+import { z } from 'zod';
+import { mlpHead, type Module } from '@clusterflow/backbones';
+import {
+  ConfigError,
+  tf,
+  type LossOutput,
+  type Objective,
+  type ObjectiveBatch,
+  type ObjectiveContext,
+  type ObjectiveFactory,
+  type ObjectiveState,
+  type Readouts,
+} from '@clusterflow/core';
+import { kmeans } from '@clusterflow/eval';
+import { l2Normalize } from './l2-normalize.js';
+import { namedState, setNamedState } from './named-modules.js';
+import { ntXent } from './ntxent.js';
+import { countClusters, mapRowBlocks, PREDICT_BLOCK, requireTwoViews, twoViews } from './views.js';
+
+/** Options of `simclr`; the defaults are SimCLR's CIFAR recipe. */
+export const simclrOptions = z
+  .object({
+    /** τ of NT-Xent. */
+    temperature: z.number().positive().default(0.5),
+    /** Output size of the projection head. */
+    projectionDim: z.number().int().positive().default(128),
+    /** Hidden size of the projection head; default: the backbone's feature size. */
+    hiddenDim: z.number().int().positive().optional(),
+    /** k of the k-means read-out; default: the run's numClusters. */
+    numClusters: z.number().int().min(2).optional(),
+    /**
+     * Which features k-means clusters: the backbone's ('kmeans'), the
+     * L2-normalised projection head's ('kmeans_head'), or both (backbone first,
+     * as the main read-out).
+     */
+    readout: z.enum(['backbone', 'head', 'both']).default('backbone'),
+  })
+  .strict();
+
+export type SimclrOptions = z.output<typeof simclrOptions>;
+
+/**
+ * SimCLR (Chen et al., ICML 2020) as a clustering method: NT-Xent on a
+ * projection head Linear(f,h)-ReLU-Linear(h,projectionDim) over two views, and
+ * k-means on the learned features for the clusters. Loss part: `instance`.
+ */
+export class SimclrObjective implements Objective {
+  readonly id = 'simclr';
+  readonly numClusters: number;
+  private readonly heads: { projectionHead: Module };
+  /** One k-means seed per objective, drawn from the run's rng: predict is repeatable. */
+  private readonly kmeansSeed: number;
+  private sizes: Record<string, number[]> = {};
+
+  constructor(
+    readonly options: SimclrOptions,
+    private readonly ctx: ObjectiveContext,
+  ) {
+    requireTwoViews(ctx, this.id);
+    this.numClusters = options.numClusters ?? ctx.numClusters;
+    if (!(Number.isInteger(this.numClusters) && this.numClusters >= 2)) {
+      throw new ConfigError(`objective 'simclr' needs numClusters >= 2, got ${this.numClusters}`);
+    }
+    const f = ctx.featureDim;
+    this.heads = {
+      projectionHead: mlpHead([f, options.hiddenDim ?? f, options.projectionDim], ctx.rng, { batchNorm: false }),
+    };
+    this.kmeansSeed = ctx.rng.nextUint32();
+  }
+
+  variables(): tfc.Variable[] {
+    return this.heads.projectionHead.variables();
+  }
+
+  loss(batch: ObjectiveBatch): LossOutput {
+    const [ha, hb] = twoViews(batch, this.ctx.featureDim, this.id);
+    return tf.tidy(() => {
+      const head = this.heads.projectionHead;
+      const instance = ntXent(
+        head.apply(ha, true) as tfc.Tensor2D,
+        head.apply(hb, true) as tfc.Tensor2D,
+        this.options.temperature,
+      );
+      // total and the part are separate tensors so that the caller may dispose both.
+      return { total: tf.clone(instance) as tfc.Scalar, parts: { instance } };
+    });
+  }
+
+  async predict(features: tfc.Tensor2D): Promise<Readouts> {
+    const k = this.numClusters;
+    const out: Readouts = {};
+    const { readout } = this.options;
+    if (readout !== 'head') {
+      out.kmeans = (await kmeans(features, { k, seed: this.kmeansSeed })).labels;
+    }
+    if (readout !== 'backbone') {
+      const z = mapRowBlocks(features, PREDICT_BLOCK, (x) =>
+        l2Normalize(this.heads.projectionHead.apply(x, false) as tfc.Tensor2D),
+      ) as tfc.Tensor2D;
+      try {
+        out.kmeans_head = (await kmeans(z, { k, seed: this.kmeansSeed })).labels;
+      } finally {
+        z.dispose();
+      }
+    }
+    this.sizes = Object.fromEntries(Object.entries(out).map(([name, labels]) => [name, countClusters(labels, k)]));
+    return out;
+  }
+
+  /** Cluster sizes of the last predict, per read-out. */
+  clusterSizes(): Record<string, number[]> {
+    return Object.fromEntries(Object.entries(this.sizes).map(([name, s]) => [name, [...s]]));
+  }
+
+  getState(): ObjectiveState {
+    return namedState(this.heads);
+  }
+
+  setState(state: ObjectiveState): void {
+    setNamedState(this.heads, state, this.id);
+  }
+
+  dispose(): void {
+    this.heads.projectionHead.dispose();
+  }
+}
+
+export const simclrFactory: ObjectiveFactory<SimclrOptions> = {
+  id: 'simclr',
+  description: 'SimCLR (Chen et al. 2020): NT-Xent on a projection head over two views; k-means on the features',
+  options: simclrOptions,
+  create: (options, ctx) => new SimclrObjective(options, ctx),
+};
