@@ -1,0 +1,121 @@
+import type * as tfc from '@tensorflow/tfjs-core';
+import { z } from 'zod';
+import { ConfigError, tf } from '@clusterflow/core';
+import { clip01, coins, luma, perSample, uniform } from './ops.js';
+import type { TransformFactory } from './transform.js';
+
+export const colorJitterOptions = z
+  .object({
+    id: z.literal('color-jitter'),
+    brightness: z.number().min(0).default(0.4).describe('factor drawn from [max(0, 1-b), 1+b]'),
+    contrast: z.number().min(0).default(0.4).describe('factor drawn from [max(0, 1-c), 1+c]'),
+    saturation: z.number().min(0).default(0.4).describe('factor drawn from [max(0, 1-s), 1+s]'),
+    hue: z.number().min(0).max(0.5).default(0.1).describe('hue shift drawn from [-h, h] (fraction of the colour circle)'),
+    p: z.number().min(0).max(1).default(0.8).describe('probability that a sample is jittered at all'),
+  })
+  .strict();
+
+export type ColorJitterOptions = z.infer<typeof colorJitterOptions>;
+
+/** torchvision adjust_brightness: x * f. `f` is [B, 1, 1, 1]. */
+export function adjustBrightness(x: tfc.Tensor4D, f: tfc.Tensor): tfc.Tensor4D {
+  return clip01(tf.mul(x, f));
+}
+
+/** torchvision adjust_contrast: blend with the mean luma of each image. */
+export function adjustContrast(x: tfc.Tensor4D, f: tfc.Tensor): tfc.Tensor4D {
+  const mean = tf.mean(luma(x), [1, 2, 3], true);
+  return clip01(tf.add(tf.mul(x, f), tf.mul(tf.sub(1, f), mean)));
+}
+
+/** torchvision adjust_saturation: blend with each pixel's luma. */
+export function adjustSaturation(x: tfc.Tensor4D, f: tfc.Tensor): tfc.Tensor4D {
+  return clip01(tf.add(tf.mul(x, f), tf.mul(tf.sub(1, f), luma(x))));
+}
+
+// RGB -> YIQ (NTSC); hue is an angle in the I-Q plane.
+const YIQ = [
+  [0.299, 0.587, 0.114],
+  [0.596, -0.274, -0.322],
+  [0.211, -0.523, 0.312],
+];
+const YIQ_INV = invert3(YIQ);
+
+/**
+ * Hue shift as a rotation of the chroma (I, Q) plane in YIQ space: one batched
+ * matrix product per batch instead of torchvision's exact RGB->HSV->RGB round trip.
+ * It keeps luma and rotates hue by 2*pi*h; saturation differs slightly from HSV's.
+ */
+export function adjustHue(x: tfc.Tensor4D, hues: ArrayLike<number>): tfc.Tensor4D {
+  const [B, H, W] = x.shape;
+  const mats = new Float32Array(B * 9);
+  for (let b = 0; b < B; b++) {
+    const t = 2 * Math.PI * hues[b];
+    const [c, s] = [Math.cos(t), Math.sin(t)];
+    const rot = [
+      [1, 0, 0],
+      [0, c, -s],
+      [0, s, c],
+    ];
+    const m = mul3(YIQ_INV, mul3(rot, YIQ));
+    // Pixels are rows, so each pixel is multiplied by M transposed.
+    for (let i = 0; i < 3; i++) for (let j = 0; j < 3; j++) mats[b * 9 + i * 3 + j] = m[j][i];
+  }
+  const flat = tf.reshape(x, [B, H * W, 3]) as tfc.Tensor3D;
+  return clip01(tf.reshape(tf.matMul(flat, tf.tensor3d(mats, [B, 3, 3])), [B, H, W, 3]) as tfc.Tensor4D);
+}
+
+/**
+ * Colour jitter per sample (torchvision ColorJitter wrapped in RandomApply(p)).
+ * Samples left alone get identity factors. The order of the four adjustments is
+ * drawn once per batch (torchvision draws it per image).
+ */
+export const colorJitter: TransformFactory<ColorJitterOptions> = {
+  id: 'color-jitter',
+  description: 'Brightness, contrast, saturation and hue jitter per sample, applied with probability p',
+  options: colorJitterOptions,
+  create(o, sampleShape) {
+    const c = sampleShape[2];
+    if (c !== 3 && c !== 1) throw new ConfigError(`transform 'color-jitter' needs 1 or 3 channels, got [${sampleShape}]`);
+    if (c === 1 && (o.saturation > 0 || o.hue > 0)) {
+      throw new ConfigError(`transform 'color-jitter' on 1-channel images: set saturation and hue to 0 (got ${o.saturation}, ${o.hue})`);
+    }
+    return {
+      id: o.id,
+      outputShape: (s) => [...s],
+      apply(x, rng) {
+        const B = x.shape[0];
+        const on = coins(rng, B, o.p);
+        const range = (v: number) => [Math.max(0, 1 - v), 1 + v] as const;
+        const draw = (lo: number, hi: number, id: number) => on.map((a) => (a ? uniform(rng, lo, hi) : id));
+        const fb = draw(...range(o.brightness), 1);
+        const fc = draw(...range(o.contrast), 1);
+        const fs = draw(...range(o.saturation), 1);
+        const fh = draw(-o.hue, o.hue, 0);
+        const steps: ((y: tfc.Tensor4D) => tfc.Tensor4D)[] = [];
+        if (o.brightness > 0) steps.push((y) => adjustBrightness(y, perSample(fb)));
+        if (o.contrast > 0) steps.push((y) => adjustContrast(y, perSample(fc)));
+        if (o.saturation > 0) steps.push((y) => adjustSaturation(y, perSample(fs)));
+        if (o.hue > 0) steps.push((y) => adjustHue(y, fh));
+        let y = x;
+        for (const k of rng.permutation(4)) if (k < steps.length) y = steps[k](y);
+        return y;
+      },
+    };
+  },
+};
+
+function mul3(a: number[][], b: number[][]): number[][] {
+  return a.map((row) => b[0].map((_, j) => row.reduce((s, v, k) => s + v * b[k][j], 0)));
+}
+
+function invert3(m: number[][]): number[][] {
+  const [[a, b, c], [d, e, f], [g, h, i]] = m;
+  const A = e * i - f * h, B = -(d * i - f * g), C = d * h - e * g;
+  const det = a * A + b * B + c * C;
+  return [
+    [A / det, -(b * i - c * h) / det, (b * f - c * e) / det],
+    [B / det, (a * i - c * g) / det, -(a * f - c * d) / det],
+    [C / det, -(a * h - b * g) / det, (a * e - b * d) / det],
+  ];
+}

@@ -1,0 +1,65 @@
+import type * as tfc from '@tensorflow/tfjs-core';
+import { tf, type Rng } from '@clusterflow/core';
+
+/**
+ * Small helpers shared by the transforms: per-sample coin flips and parameters
+ * drawn on the host, and their upload as [B, 1, 1, 1] tensors that broadcast
+ * over the image.
+ */
+
+/** B coin flips with probability p, from rng (always B draws, so the stream does not depend on p). */
+export function coins(rng: Rng, b: number, p: number): boolean[] {
+  return Array.from({ length: b }, () => rng.float() < p);
+}
+
+/** Uniform in [lo, hi). */
+export function uniform(rng: Rng, lo: number, hi: number): number {
+  return lo + (hi - lo) * rng.float();
+}
+
+/** Per-sample scalars as a [B, 1, 1, 1] float32 tensor. */
+export function perSample(values: ArrayLike<number>): tfc.Tensor4D {
+  return tf.tensor4d(Float32Array.from(values), [values.length, 1, 1, 1]);
+}
+
+/** Per-sample choice: `a` where mask[b], else `b`. */
+export function select(mask: boolean[], a: tfc.Tensor, b: tfc.Tensor): tfc.Tensor4D {
+  const m = tf.tensor4d(Uint8Array.from(mask, (v) => (v ? 1 : 0)), [mask.length, 1, 1, 1], 'bool');
+  return tf.where(m, a, b) as tfc.Tensor4D;
+}
+
+/** ITU-R 601 luma (as torchvision's rgb_to_grayscale): [B, H, W, 3] -> [B, H, W, 1]. */
+export function luma(x: tfc.Tensor4D): tfc.Tensor4D {
+  if (x.shape[3] === 1) return x;
+  return tf.sum(tf.mul(x, tf.tensor1d([0.299, 0.587, 0.114])), 3, true) as tfc.Tensor4D;
+}
+
+export function clip01<T extends tfc.Tensor>(x: T): T {
+  return tf.clipByValue(x, 0, 1);
+}
+
+/**
+ * cropAndResize boxes for pixel rectangles (top, left, height, width) sampled at
+ * half-pixel centres, so that a full-image box at the input size is the identity
+ * and a crop is resampled as a bilinear resize of that region would be.
+ */
+export function pixelBox(top: number, left: number, h: number, w: number, H: number, W: number, outH: number, outW: number): [number, number, number, number] {
+  const norm = (v: number, n: number) => (n > 1 ? v / (n - 1) : 0.5);
+  const y1 = top + (0.5 * h) / outH - 0.5;
+  const y2 = top + h - (0.5 * h) / outH - 0.5;
+  const x1 = left + (0.5 * w) / outW - 0.5;
+  const x2 = left + w - (0.5 * w) / outW - 0.5;
+  return [norm(y1, H), norm(x1, W), norm(y2, H), norm(x2, W)];
+}
+
+/** cropAndResize with one box per sample. */
+export function cropBoxes(x: tfc.Tensor4D, boxes: number[][], size: [number, number]): tfc.Tensor4D {
+  const b = x.shape[0];
+  return tf.image.cropAndResize(
+    x,
+    tf.tensor2d(boxes.flat(), [b, 4]),
+    tf.tensor1d(Int32Array.from({ length: b }, (_, i) => i), 'int32'),
+    size,
+    'bilinear',
+  );
+}

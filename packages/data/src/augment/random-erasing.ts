@@ -1,0 +1,57 @@
+import type * as tfc from '@tensorflow/tfjs-core';
+import { z } from 'zod';
+import { tf, type Rng } from '@clusterflow/core';
+import { coins, perSample } from './ops.js';
+import type { TransformFactory } from './transform.js';
+
+export const randomErasingOptions = z
+  .object({
+    id: z.literal('random-erasing'),
+    p: z.number().min(0).max(1).default(0.5).describe('probability that a sample gets a rectangle erased'),
+    scale: z.tuple([z.number().positive(), z.number().positive()]).default([0.02, 0.33]).describe('erased area fraction'),
+    ratio: z.tuple([z.number().positive(), z.number().positive()]).default([0.3, 3.3]).describe('erased aspect ratio range'),
+    value: z.number().default(0).describe('value written into the rectangle'),
+  })
+  .strict();
+
+export type RandomErasingOptions = z.infer<typeof randomErasingOptions>;
+
+/** torchvision RandomErasing.get_params: [top, left, h, w], or undefined after 10 failed tries. */
+export function drawErasing(rng: Rng, H: number, W: number, scale: [number, number], ratio: [number, number]): [number, number, number, number] | undefined {
+  const [l0, l1] = [Math.log(ratio[0]), Math.log(ratio[1])];
+  for (let t = 0; t < 10; t++) {
+    const area = H * W * (scale[0] + (scale[1] - scale[0]) * rng.float());
+    const aspect = Math.exp(l0 + (l1 - l0) * rng.float());
+    const h = Math.round(Math.sqrt(area * aspect));
+    const w = Math.round(Math.sqrt(area / aspect));
+    if (h < H && w < W && h > 0 && w > 0) return [rng.int(H - h + 1), rng.int(W - w + 1), h, w];
+  }
+  return undefined;
+}
+
+/**
+ * Random erasing with the rectangle mask built from tensor comparisons
+ * (row and column index ranges per sample), so no pixel is touched in JavaScript.
+ */
+export const randomErasing: TransformFactory<RandomErasingOptions> = {
+  id: 'random-erasing',
+  description: 'Erases a random rectangle of each sample with probability p',
+  options: randomErasingOptions,
+  create(o) {
+    return {
+      id: o.id,
+      outputShape: (s) => [...s],
+      apply(x, rng) {
+        const [B, H, W] = x.shape;
+        const rects = coins(rng, B, o.p).map((a) => (a ? drawErasing(rng, H, W, o.scale, o.ratio) : undefined) ?? [0, 0, 0, 0]);
+        const rows = tf.reshape(tf.range(0, H, 1, 'float32'), [1, H, 1, 1]);
+        const cols = tf.reshape(tf.range(0, W, 1, 'float32'), [1, 1, W, 1]);
+        const [top, left] = [perSample(rects.map((r) => r[0])), perSample(rects.map((r) => r[1]))];
+        const [bottom, right] = [perSample(rects.map((r) => r[0] + r[2])), perSample(rects.map((r) => r[1] + r[3]))];
+        const inRows = tf.logicalAnd(tf.greaterEqual(rows, top), tf.less(rows, bottom));
+        const inCols = tf.logicalAnd(tf.greaterEqual(cols, left), tf.less(cols, right));
+        return tf.where(tf.logicalAnd(inRows, inCols), tf.scalar(o.value) as tfc.Tensor, x as tfc.Tensor) as tfc.Tensor4D;
+      },
+    };
+  },
+};
