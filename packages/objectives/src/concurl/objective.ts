@@ -1,0 +1,287 @@
+import type * as tfc from '@tensorflow/tfjs-core';
+import {
+  Rng,
+  ShapeError,
+  tf,
+  type LossOutput,
+  type Objective,
+  type ObjectiveBatch,
+  type ObjectiveContext,
+  type ObjectiveState,
+  type Readouts,
+  type StateValue,
+} from '@clusterflow/core';
+import { linear, mlpHead, type Module } from '@clusterflow/backbones';
+import { kmeans } from '@clusterflow/eval';
+import { consensusLoss, randomProjections } from './consensus.js';
+import { exemplarLoss, updateBank } from './exemplar.js';
+import { l2Normalize } from './normalize.js';
+import type { ConcurlOptions } from './options.js';
+import { swappedPrediction, swavTargets } from './swapped.js';
+
+/** The step's exemplar vectors, kept from loss() for the bank update in afterStep(). */
+interface PendingUpdate {
+  step: number;
+  indices: Int32Array;
+  v: tfc.Tensor2D;
+}
+
+/**
+ * ConCURL (Regatti et al., IJCNN 2021) on backbone features h:
+ * - exemplar branch v = norm(Linear(h -> 128)), trained by instance discrimination
+ *   against a memory bank M [N, 128] of one vector per training image (view 1 only,
+ *   as in the released code);
+ * - projection head z = norm(Linear-BN-ReLU-Linear(h)) and prototypes C [256, K],
+ *   re-normalised column-wise at the start of every loss() (the released code does
+ *   it before each forward pass); s = z C;
+ * - population loss: SwAV swapped prediction of softmax(s / T) against the other
+ *   view's Sinkhorn targets q (no gradient through q);
+ * - consensus loss: the same, with the scores in M_p fixed random spaces;
+ * - total = alpha·population + beta·exemplar + gamma·consensus.
+ * The exemplar and consensus parts are computed only when their weight is > 0
+ * (the all-N exemplar logits and the M_p projections are the costly parts); the
+ * population part is always computed and reported, as it is a by-product of the
+ * consensus targets.
+ *
+ * Memory: the bank is one non-trainable variable of N x exemplarDim float32, e.g.
+ * 70,000 x 128 x 4 bytes = 35.8 MB for 70,000 images; the projections are
+ * M_p x 256 x d' floats (64 x 256 x 152 x 4 bytes = 10.0 MB).
+ *
+ * Bank update: loss() keeps the step's v (from the forward pass, with the
+ * pre-step weights, exactly what the released LinearAverage uses) and afterStep()
+ * scatters normalise(m·M[i] + (1-m)·v_i) into the bank and disposes them. If
+ * afterStep() gets a batch that loss() did not see, v is recomputed from the
+ * detached features of view 1 instead.
+ *
+ * State: 'exemplar.<key>', 'head.<key>' (the Modules' keys), 'prototypes'
+ * [projectionDim, K], 'bank' [N, exemplarDim], 'projections' [M_p, projectionDim, d']
+ * (tensors, live: read, do not dispose) and 'rng' (Int32Array, the sampler of
+ * negatives). Without the projections a resumed run would optimise another objective.
+ */
+export class ConcurlObjective implements Objective {
+  readonly id = 'concurl';
+  readonly numPrototypes: number;
+  private readonly exemplar: Module;
+  private readonly head: Module;
+  private readonly prototypes: tfc.Variable;
+  private readonly bank: tfc.Variable;
+  private readonly projections: tfc.Variable;
+  private readonly negativeRng: Rng;
+  private readonly kmeansSeed: number;
+  private pending?: PendingUpdate;
+  private disposed = false;
+
+  constructor(
+    readonly options: ConcurlOptions,
+    private readonly ctx: ObjectiveContext,
+  ) {
+    if (ctx.numViews < 2) throw new ShapeError(`concurl needs 2 views per sample, the loop delivers ${ctx.numViews}`);
+    const o = options;
+    this.numPrototypes = o.numPrototypes ?? ctx.numClusters;
+    const rng = ctx.rng;
+    this.exemplar = linear(ctx.featureDim, o.exemplarDim, rng);
+    this.head = mlpHead([ctx.featureDim, o.projectionHidden, o.projectionDim], rng, { batchNorm: true });
+    // nn.Linear(256, K, bias=False) init, stored [in, out]; normalised before each use.
+    const protoInit = linear(o.projectionDim, this.numPrototypes, rng, { bias: false });
+    this.prototypes = tf.tidy(() => tf.variable(l2Normalize(protoInit.getState().weight, 0), o.trainPrototypes));
+    protoInit.dispose();
+    // Random unit rows (spec); the released LinearAverage starts from unnormalised uniform rows.
+    this.bank = tf.tidy(() =>
+      tf.variable(l2Normalize(tf.randomNormal([ctx.numSamples, o.exemplarDim], 0, 1, 'float32', rng.tfSeed())), false),
+    );
+    this.projections = tf.tidy(() =>
+      tf.variable(randomProjections(o.numProjections, o.projectionDim, o.randomDim, rng), false),
+    );
+    this.negativeRng = rng.fork();
+    this.kmeansSeed = rng.nextUint32();
+  }
+
+  variables(): tfc.Variable[] {
+    const vars = [...this.exemplar.variables(), ...this.head.variables()];
+    return this.options.trainPrototypes ? [...vars, this.prototypes] : vars;
+  }
+
+  loss(batch: ObjectiveBatch): LossOutput {
+    const o = this.options;
+    const { views, indices } = batch;
+    if (views.length < 2) throw new ShapeError(`concurl needs 2 views, got ${views.length}`);
+    for (const view of views.slice(0, 2)) {
+      if (view.rank !== 2 || view.shape[1] !== this.ctx.featureDim || view.shape[0] !== indices.length) {
+        throw new ShapeError(
+          `concurl expects views [${indices.length}, ${this.ctx.featureDim}], got [${view.shape}]`,
+        );
+      }
+    }
+    this.dropPending();
+    // Unit prototypes at every step, as the released code does before the forward pass.
+    tf.tidy(() => this.prototypes.assign(l2Normalize(this.prototypes, 0)));
+    const negatives = o.negatives > 0 ? this.sampleNegatives(indices.length) : undefined;
+
+    return tf.tidy(() => {
+      const [h1, h2] = views;
+      const parts: Record<string, tfc.Scalar> = {};
+      let total = tf.scalar(0);
+
+      const v = l2Normalize(this.exemplar.apply(h1, true)) as tfc.Tensor2D;
+      if (o.beta > 0) {
+        parts.exemplar = exemplarLoss(v, this.bank as tfc.Tensor2D, indices, o.exemplarTemperature, negatives);
+        total = tf.add(total, tf.mul(parts.exemplar, o.beta));
+        this.pending = { step: batch.step, indices: Int32Array.from(indices), v: tf.keep(v) };
+      }
+
+      const c = this.prototypes as tfc.Tensor2D;
+      const z1 = l2Normalize(this.head.apply(h1, true)) as tfc.Tensor2D;
+      const z2 = l2Normalize(this.head.apply(h2, true)) as tfc.Tensor2D;
+      const s1 = tf.matMul(z1, c) as tfc.Tensor2D;
+      const s2 = tf.matMul(z2, c) as tfc.Tensor2D;
+      const sk = { epsilon: o.epsilon, iterations: o.sinkhornIterations };
+      const q1 = swavTargets(s1, sk);
+      const q2 = swavTargets(s2, sk);
+
+      parts.population = swappedPrediction(s1, s2, q1, q2, o.temperature);
+      if (o.alpha > 0) total = tf.add(total, tf.mul(parts.population, o.alpha));
+
+      if (o.gamma > 0) {
+        parts.consensus = consensusLoss(z1, z2, c, this.projections as tfc.Tensor3D, q1, q2, o.temperature);
+        total = tf.add(total, tf.mul(parts.consensus, o.gamma));
+      }
+      return { total: total as tfc.Scalar, parts };
+    });
+  }
+
+  afterStep(batch: ObjectiveBatch): void {
+    if (this.options.beta <= 0) return;
+    const p = this.pending;
+    this.pending = undefined;
+    try {
+      if (p && p.step === batch.step && sameIndices(p.indices, batch.indices)) {
+        updateBank(this.bank, batch.indices, p.v, this.options.bankMomentum);
+      } else {
+        tf.tidy(() => {
+          const v = l2Normalize(this.exemplar.apply(batch.views[0], false)) as tfc.Tensor2D;
+          updateBank(this.bank, batch.indices, v, this.options.bankMomentum);
+        });
+      }
+    } finally {
+      p?.v.dispose();
+    }
+  }
+
+  /**
+   * Read-outs for features [N, featureDim]: 'kmeans' (k = numClusters on the
+   * exemplar vectors v, the paper's evaluation; the main one) and 'prototypes'
+   * (argmax of the normalised prototype scores). The heads run in eval mode, in
+   * chunks of `predictBatch` rows so the 2048-wide hidden layer stays small.
+   */
+  async predict(features: tfc.Tensor2D): Promise<Readouts> {
+    if (features.rank !== 2 || features.shape[1] !== this.ctx.featureDim) {
+      throw new ShapeError(`concurl.predict expects [N, ${this.ctx.featureDim}], got [${features.shape}]`);
+    }
+    const n = features.shape[0];
+    const chunk = this.options.predictBatch;
+    const vs: tfc.Tensor2D[] = [];
+    const protoLabels = new Int32Array(n);
+    try {
+      const c = l2Normalize(this.prototypes as tfc.Tensor2D, 0);
+      try {
+        for (let start = 0; start < n; start += chunk) {
+          const size = Math.min(chunk, n - start);
+          const [v, labels] = tf.tidy(() => {
+            const h = tf.slice(features, [start, 0], [size, -1]);
+            const z = l2Normalize(this.head.apply(h, false)) as tfc.Tensor2D;
+            return [l2Normalize(this.exemplar.apply(h, false)) as tfc.Tensor2D, tf.argMax(tf.matMul(z, c), 1)];
+          });
+          vs.push(v);
+          protoLabels.set(await labels.data(), start);
+          labels.dispose();
+        }
+      } finally {
+        c.dispose();
+      }
+      const all = vs.length === 1 ? vs[0] : tf.concat(vs, 0);
+      try {
+        const km = await kmeans(all, { k: this.ctx.numClusters, nInit: this.options.kmeansInit, seed: this.kmeansSeed });
+        return { kmeans: km.labels, prototypes: protoLabels };
+      } finally {
+        if (all !== vs[0]) all.dispose();
+      }
+    } finally {
+      for (const v of vs) v.dispose();
+    }
+  }
+
+  getState(): ObjectiveState {
+    const state: ObjectiveState = {};
+    for (const [k, t] of Object.entries(this.exemplar.getState())) state[`exemplar.${k}`] = t;
+    for (const [k, t] of Object.entries(this.head.getState())) state[`head.${k}`] = t;
+    state.prototypes = this.prototypes;
+    state.bank = this.bank;
+    state.projections = this.projections;
+    state.rng = Int32Array.from(this.negativeRng.getState(), (w) => w | 0);
+    return state;
+  }
+
+  setState(state: ObjectiveState): void {
+    const current = this.getState();
+    const missing = Object.keys(current).filter((k) => !(k in state));
+    const unexpected = Object.keys(state).filter((k) => !(k in current));
+    if (missing.length || unexpected.length) {
+      throw new ShapeError(`concurl state keys do not match: missing [${missing}], unexpected [${unexpected}]`);
+    }
+    for (const [k, want] of Object.entries(current)) checkValue(k, want, state[k]);
+    const sub = (prefix: string) => {
+      const out: Record<string, tfc.Tensor> = {};
+      for (const [k, t] of Object.entries(state)) if (k.startsWith(prefix)) out[k.slice(prefix.length)] = t as tfc.Tensor;
+      return out;
+    };
+    this.exemplar.setState(sub('exemplar.'));
+    this.head.setState(sub('head.'));
+    this.prototypes.assign(state.prototypes as tfc.Tensor);
+    this.bank.assign(state.bank as tfc.Tensor);
+    this.projections.assign(state.projections as tfc.Tensor);
+    this.negativeRng.setState(Array.from(state.rng as Int32Array, (w) => w >>> 0));
+    this.dropPending();
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.dropPending();
+    this.exemplar.dispose();
+    this.head.dispose();
+    this.prototypes.dispose();
+    this.bank.dispose();
+    this.projections.dispose();
+  }
+
+  /** n uniformly drawn bank rows per batch row (NPID's AliasMethod over uniform weights). */
+  private sampleNegatives(batchSize: number): Int32Array {
+    const out = new Int32Array(batchSize * this.options.negatives);
+    for (let i = 0; i < out.length; i++) out[i] = this.negativeRng.int(this.ctx.numSamples);
+    return out;
+  }
+
+  private dropPending(): void {
+    this.pending?.v.dispose();
+    this.pending = undefined;
+  }
+}
+
+function sameIndices(a: Int32Array, b: Int32Array): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
+function checkValue(key: string, want: StateValue, got: StateValue): void {
+  const kind = (v: StateValue) => (v instanceof Int32Array ? 'Int32Array' : v instanceof Float32Array ? 'Float32Array' : 'tensor');
+  if (kind(want) !== kind(got)) throw new ShapeError(`concurl state '${key}' is a ${kind(got)}, expected a ${kind(want)}`);
+  if (want instanceof Int32Array || want instanceof Float32Array) {
+    if (want.length !== (got as Int32Array).length) {
+      throw new ShapeError(`concurl state '${key}' has length ${(got as Int32Array).length}, expected ${want.length}`);
+    }
+    return;
+  }
+  const g = got as tfc.Tensor;
+  if (g.shape.length !== want.shape.length || g.shape.some((d, i) => d !== want.shape[i])) {
+    throw new ShapeError(`concurl state '${key}' has shape [${g.shape}], expected [${want.shape}]`);
+  }
+}
