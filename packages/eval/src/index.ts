@@ -1,1 +1,9 @@
-export {};
+// Public API of @clusterflow/eval: clustering metrics, k-means, kNN accuracy, diagnostics.
+export * from './contingency.js';
+export * from './accuracy.js';
+export * from './nmi.js';
+export * from './ari.js';
+export * from './purity.js';
+export * from './metric-factories.js';
+export * from './kmeans.js';
+export * from './register.js';

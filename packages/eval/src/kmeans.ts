@@ -1,0 +1,161 @@
+import { Rng, ShapeError, tf } from '@clusterflow/core';
+import type * as tfc from '@tensorflow/tfjs-core';
+import { z } from 'zod';
+import { assignNearest, lloydStep, rowSqNorms } from './distance.js';
+import { checkFeatures } from './feature-checks.js';
+import { kmeansPlusPlus } from './kmeans-plusplus.js';
+import { parseOptions } from './options.js';
+
+export interface KMeansResult {
+  /** Cluster of each row, 0..k-1. */
+  labels: Int32Array;
+  /** k x d centroids, row-major, in the coordinates of the input. */
+  centroids: Float32Array;
+  /** Sum of squared distances of rows to their centroid. */
+  inertia: number;
+  /** Lloyd iterations (or mini-batch steps) run by the best restart. */
+  iterations: number;
+}
+
+/**
+ * Options with scikit-learn's defaults. nInit = 10 is scikit-learn's long-standing
+ * default (1.4+ uses 1 for k-means++ under 'auto'); an evaluation protocol wants
+ * the stabler result and restarts are cheap next to training.
+ */
+export const kmeansOptionsSchema = z
+  .object({
+    k: z.number().int().positive(),
+    nInit: z.number().int().positive().default(10),
+    maxIter: z.number().int().positive().default(300),
+    /** Relative: stop when the summed squared centre shift <= tol * mean per-feature variance. */
+    tol: z.number().nonnegative().default(1e-4),
+    seed: z.number().int().default(0),
+  })
+  .strict();
+
+export type KMeansOptions = z.input<typeof kmeansOptionsSchema>;
+
+/**
+ * Lloyd's k-means on whichever TF.js backend is active, following scikit-learn's
+ * KMeans: data centred first (for float precision), greedy k-means++ seeding,
+ * nInit restarts keeping the lowest inertia, stop on unchanged labels or a centre
+ * shift under the relative tol, and a final assignment to the final centres.
+ * Empty clusters take the rows farthest from their centres, as scikit-learn does.
+ * One small host read per iteration (counts, shift, changed flag). Does not
+ * dispose `x`.
+ */
+export async function kmeans(x: tfc.Tensor2D, opts: KMeansOptions): Promise<KMeansResult> {
+  const o = parseOptions('kmeans', kmeansOptionsSchema, opts);
+  await checkFeatures('kmeans', 'x', x);
+  const n = x.shape[0];
+  checkK('kmeans', o.k, n);
+
+  const mean = tf.tidy(() => x.mean(0, true) as tfc.Tensor2D);
+  const xc = tf.tidy(() => x.sub(mean) as tfc.Tensor2D);
+  const xSq = rowSqNorms(xc);
+  try {
+    const tol = o.tol * (await meanVariance(xc));
+    const rng = new Rng(o.seed);
+    let best: Run | undefined;
+    for (let run = 0; run < o.nInit; run++) {
+      const init = kmeansPlusPlus(xc, xSq, o.k, rng);
+      const result = await lloyd(xc, xSq, init, o.maxIter, tol);
+      if (!best || result.inertia < best.inertia) {
+        best?.centroids.dispose();
+        best = result;
+      } else result.centroids.dispose();
+    }
+    return await finish(xc, xSq, best!.centroids, mean, best!.iterations);
+  } finally {
+    tf.dispose([mean, xc, xSq]);
+  }
+}
+
+interface Run {
+  centroids: tfc.Tensor2D;
+  inertia: number;
+  iterations: number;
+}
+
+/** Lloyd iterations from `init` (which it takes ownership of). */
+async function lloyd(x: tfc.Tensor2D, xSq: tfc.Tensor2D, init: tfc.Tensor2D, maxIter: number, tol: number): Promise<Run> {
+  const k = init.shape[0];
+  let centroids = init;
+  let prevLabels: tfc.Tensor1D | undefined;
+  let iterations = 0;
+  for (let it = 0; it < maxIter; it++) {
+    iterations = it + 1;
+    const step = lloydStep(x, xSq, centroids);
+    const { next, stats } = tf.tidy(() => {
+      const safe = tf.maximum(step.counts, 1).reshape([k, 1]);
+      // An empty cluster keeps its old centre for now; it is relocated below.
+      const empty = step.counts.equal(0).reshape([k, 1]);
+      const next = tf.where(empty, centroids, step.sums.div(safe)) as tfc.Tensor2D;
+      const shift = next.sub(centroids).square().sum().reshape([1]);
+      const changed = prevLabels ? step.labels.notEqual(prevLabels).any().cast('float32').reshape([1]) : tf.ones([1]);
+      return { next, stats: tf.concat([step.counts, shift, changed]) };
+    });
+    const s = await stats.data();
+    stats.dispose();
+    const emptyIds = [];
+    for (let j = 0; j < k; j++) if (s[j] === 0) emptyIds.push(j);
+    let nextCentroids = next;
+    if (emptyIds.length) {
+      nextCentroids = relocateEmpty(x, step.minDist, next, emptyIds);
+      next.dispose();
+    }
+    tf.dispose([centroids, step.minDist, step.sums, step.counts]);
+    prevLabels?.dispose();
+    prevLabels = step.labels;
+    centroids = nextCentroids;
+    const shift = s[k];
+    const changed = s[k + 1] !== 0;
+    if (!changed || (shift <= tol && emptyIds.length === 0)) break;
+  }
+  prevLabels?.dispose();
+  const inertia = tf.tidy(() => assignNearest(x, xSq, centroids).minDist.sum());
+  const value = (await inertia.data())[0];
+  inertia.dispose();
+  return { centroids, inertia: value, iterations };
+}
+
+/** Moves each empty cluster's centre onto one of the rows farthest from their centre. */
+function relocateEmpty(x: tfc.Tensor2D, minDist: tfc.Tensor1D, centroids: tfc.Tensor2D, emptyIds: number[]): tfc.Tensor2D {
+  return tf.tidy(() => {
+    const far = tf.topk(minDist, emptyIds.length).indices;
+    const rows = tf.gather(x, far);
+    return tf.tensorScatterUpdate(centroids, tf.tensor2d(emptyIds, [emptyIds.length, 1], 'int32'), rows) as tfc.Tensor2D;
+  });
+}
+
+/** Final assignment to the final centres, read back to the host, in input coordinates. */
+async function finish(
+  x: tfc.Tensor2D,
+  xSq: tfc.Tensor2D,
+  centroids: tfc.Tensor2D,
+  mean: tfc.Tensor2D,
+  iterations: number,
+): Promise<KMeansResult> {
+  const { labels, minDist } = assignNearest(x, xSq, centroids);
+  const inertiaT = minDist.sum();
+  const shifted = centroids.add(mean);
+  try {
+    const [l, c, i] = await Promise.all([labels.data(), shifted.data(), inertiaT.data()]);
+    return { labels: Int32Array.from(l), centroids: Float32Array.from(c), inertia: i[0], iterations };
+  } finally {
+    tf.dispose([labels, minDist, inertiaT, shifted, centroids]);
+  }
+}
+
+async function meanVariance(xc: tfc.Tensor2D): Promise<number> {
+  // xc is centred, so the per-feature variance is the mean of squares.
+  const v = tf.tidy(() => xc.square().mean());
+  const value = (await v.data())[0];
+  v.dispose();
+  return value;
+}
+
+/** k must be a positive integer no larger than the number of rows. */
+export function checkK(fn: string, k: number, n: number): void {
+  if (k > n) throw new ShapeError(`${fn}: k = ${k} clusters is larger than the number of samples N = ${n}`);
+}
