@@ -36,7 +36,8 @@ function build(trainPrototypes: boolean): ConcurlObjective {
     trainPrototypes,
   });
   const objective = new ConcurlObjective(options, context());
-  const state: ObjectiveState = { rng: objective.getState().rng };
+  const { rng, kmeansSeed } = objective.getState();
+  const state: ObjectiveState = { rng, kmeansSeed };
   const made: tfc.Tensor[] = [];
   for (const [k, v] of Object.entries(ref.state)) {
     const t = tf.tensor(flat(v), (objective.getState()[k] as tfc.Tensor).shape);

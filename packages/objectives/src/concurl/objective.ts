@@ -55,8 +55,9 @@ interface PendingUpdate {
  *
  * State: 'exemplar.<key>', 'head.<key>' (the Modules' keys), 'prototypes'
  * [projectionDim, K], 'bank' [N, exemplarDim], 'projections' [M_p, projectionDim, d']
- * (tensors, live: read, do not dispose) and 'rng' (Int32Array, the sampler of
- * negatives). Without the projections a resumed run would optimise another objective.
+ * (tensors, live: read, do not dispose), 'rng' (Int32Array, the sampler of
+ * negatives) and 'kmeansSeed' (Int32Array of 1, the read-out's seed). Without the
+ * projections a resumed run would optimise another objective.
  */
 export class ConcurlObjective implements Objective {
   readonly id = 'concurl';
@@ -67,7 +68,8 @@ export class ConcurlObjective implements Objective {
   private readonly bank: tfc.Variable;
   private readonly projections: tfc.Variable;
   private readonly negativeRng: Rng;
-  private readonly kmeansSeed: number;
+  /** Seed of the k-means read-out, drawn once and checkpointed so a resumed run reads out alike. */
+  private kmeansSeed: number;
   private pending?: PendingUpdate;
   private disposed = false;
 
@@ -93,7 +95,7 @@ export class ConcurlObjective implements Objective {
       tf.variable(randomProjections(o.numProjections, o.projectionDim, o.randomDim, rng), false),
     );
     this.negativeRng = rng.fork();
-    this.kmeansSeed = rng.nextUint32();
+    this.kmeansSeed = rng.int(2 ** 31);
   }
 
   variables(): tfc.Variable[] {
@@ -218,6 +220,7 @@ export class ConcurlObjective implements Objective {
     state.bank = this.bank;
     state.projections = this.projections;
     state.rng = Int32Array.from(this.negativeRng.getState(), (w) => w | 0);
+    state.kmeansSeed = Int32Array.of(this.kmeansSeed);
     return state;
   }
 
@@ -240,6 +243,7 @@ export class ConcurlObjective implements Objective {
     this.bank.assign(state.bank as tfc.Tensor);
     this.projections.assign(state.projections as tfc.Tensor);
     this.negativeRng.setState(Array.from(state.rng as Int32Array, (w) => w >>> 0));
+    this.kmeansSeed = (state.kmeansSeed as Int32Array)[0];
     this.dropPending();
   }
 
