@@ -106,15 +106,24 @@ export class SecuObjective implements Objective {
       // Each view through BN separately, as two forward passes in PyTorch.
       const z1 = l2Normalize(this.projection.apply(v1, true) as tfc.Tensor2D, 1);
       const z2 = l2Normalize(this.projection.apply(v2, true) as tfc.Tensor2D, 1);
+      const sims = ks.map((_, h) => [
+        centerSimilarities(z1, this.centers[h] as tfc.Tensor2D),
+        centerSimilarities(z2, this.centers[h] as tfc.Tensor2D),
+      ]);
+      // One read-back for all heads (a device sync per head would stall GPU backends H times).
+      const scores = tf.tidy(() => tf.concat(sims.map(([s1, s2]) => tf.mul(tf.add(s1, s2), -0.5)), 1));
+      const all = scores.dataSync() as Float32Array;
+      scores.dispose();
       let lx: tfc.Scalar = tf.scalar(0);
       let lc: tfc.Scalar = tf.scalar(0);
-      ks.forEach((_, h) => {
-        const s1 = centerSimilarities(z1, this.centers[h] as tfc.Tensor2D);
-        const s2 = centerSimilarities(z2, this.centers[h] as tfc.Tensor2D);
-        const obj = tf.tidy(() => tf.mul(tf.add(s1, s2), -0.5));
-        const scores = obj.dataSync() as Float32Array;
-        obj.dispose();
-        const { labels, memoryLabels } = this.assignHead(h, scores, indices, epoch);
+      const width = all.length / b; // ΣK
+      let offset = 0;
+      ks.forEach((k, h) => {
+        const obj = new Float32Array(b * k);
+        for (let i = 0; i < b; i++) obj.set(all.subarray(i * width + offset, i * width + offset + k), i * k);
+        offset += k;
+        const { labels, memoryLabels } = this.assignHead(h, obj, indices, epoch);
+        const [s1, s2] = sims[h];
         lc = tf.add(lc, clusterCenterLoss(s1, s2, tf.tensor1d(labels, 'int32'), tw));
         lx = tf.add(lx, representationLoss(z1, z2, this.snapshots[h], tf.tensor1d(memoryLabels, 'int32'), tx, tau));
       });
