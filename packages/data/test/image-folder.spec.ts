@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { selectBackend, tf } from '@clusterflow/core';
-import { DataError, imageFolderDataset, loadImageFolder } from '@clusterflow/data';
+import { DataError, imageFolderDataset, loadImageFolder, type HostDataset } from '@clusterflow/data';
 import { fixture, fmnist64 } from './helpers.js';
 
 // Fixture folder: Fashion-MNIST test images 0..11 saved by PIL, class sub-folders
@@ -51,7 +51,7 @@ describe('image-folder dataset', () => {
     expect(ds.describe!()).to.match(/unlabelled.*resized to 32x32/);
     // b-padded.png is already 32x32: kept exactly. Image a0 was stretched from 28 to 32.
     const padded = ref.pixels[0 * 784 + 10 * 28 + 10];
-    expect(ds.data[((3 * 32 + 12) * 32 + 12) * 3]).to.equal(padded);
+    expect((ds as HostDataset).data[((3 * 32 + 12) * 32 + 12) * 3]).to.equal(padded);
     const before = tf.memory().numTensors;
     const b = ds.batch(Int32Array.of(0, 3));
     expect(b.shape).to.deep.equal([2, 32, 32, 3]);

@@ -1,3 +1,4 @@
+import type * as tfc from '@tensorflow/tfjs-core';
 import { z } from 'zod';
 import { tf } from '@clusterflow/core';
 import { coins, uniform } from './ops.js';
@@ -18,7 +19,7 @@ export const affineOptions = z
 export type AffineOptions = z.infer<typeof affineOptions>;
 
 /**
- * The 8-number row tf.image.transform expects, mapping an output pixel to its
+ * The 8-number row (tf.image.transform's layout), mapping an output pixel to its
  * source: the inverse of (rotate * shear * scale about the centre, then translate).
  */
 export function inverseAffineRow(H: number, W: number, deg: number, tx: number, ty: number, s: number, shearDeg: number): number[] {
@@ -36,7 +37,44 @@ export function inverseAffineRow(H: number, W: number, deg: number, tx: number, 
   return [i00, i01, ox, i10, i11, oy, 0, 0];
 }
 
-/** Small random affine maps per sample (torchvision RandomAffine-like) via tf.image.transform, bilinear. */
+/**
+ * Bilinear warp of each sample by its own inverse map (rows as for
+ * tf.image.transform: output (x, y) reads input (a0 x + a1 y + a2, b0 x + b1 y + b2)),
+ * with constant fill outside the image. Built from gathers rather than
+ * tf.image.transform because the TF.js 4.22 cpu kernel of the latter fills every
+ * sample after the first with the fill value.
+ */
+export function warpAffine(x: tfc.Tensor4D, rows: readonly number[][], fill: number): tfc.Tensor4D {
+  const [B, H, W, C] = x.shape;
+  const col = (k: number) => tf.tensor3d(Float32Array.from(rows, (r) => r[k]), [B, 1, 1]);
+  const xs = tf.reshape(tf.range(0, W, 1, 'float32'), [1, 1, W]);
+  const ys = tf.reshape(tf.range(0, H, 1, 'float32'), [1, H, 1]);
+  const sx = tf.add(tf.add(tf.mul(col(0), xs), tf.mul(col(1), ys)), col(2));
+  const sy = tf.add(tf.add(tf.mul(col(3), xs), tf.mul(col(4), ys)), col(5));
+  const [x0, y0] = [tf.floor(sx), tf.floor(sy)];
+  const [fx, fy] = [tf.sub(sx, x0), tf.sub(sy, y0)];
+  const flat = tf.reshape(x, [B * H * W, C]);
+  const base = tf.reshape(tf.range(0, B * H * W, H * W, 'float32'), [B, 1, 1]);
+  let out: tfc.Tensor = tf.zeros([B, H, W, C]);
+  for (const dy of [0, 1]) {
+    for (const dx of [0, 1]) {
+      const cx = tf.add(x0, dx);
+      const cy = tf.add(y0, dy);
+      const inside = tf.logicalAnd(
+        tf.logicalAnd(tf.greaterEqual(cx, 0), tf.lessEqual(cx, W - 1)),
+        tf.logicalAnd(tf.greaterEqual(cy, 0), tf.lessEqual(cy, H - 1)),
+      );
+      const idx = tf.cast(tf.add(base, tf.add(tf.mul(tf.clipByValue(cy, 0, H - 1), W), tf.clipByValue(cx, 0, W - 1))), 'int32');
+      const vals = tf.reshape(tf.gather(flat, tf.reshape(idx, [-1])), [B, H, W, C]);
+      const v = tf.where(tf.expandDims(inside, 3), vals, tf.fill([B, H, W, C], fill));
+      const w = tf.mul(dx ? fx : tf.sub(1, fx), dy ? fy : tf.sub(1, fy));
+      out = tf.add(out, tf.mul(v, tf.expandDims(w, 3)));
+    }
+  }
+  return out as tfc.Tensor4D;
+}
+
+/** Small random affine maps per sample (torchvision RandomAffine-like), bilinear with constant fill. */
 export const affine: TransformFactory<AffineOptions> = {
   id: 'affine',
   description: 'Random rotation, translation, scale and shear per sample (bilinear, constant fill)',
@@ -48,7 +86,7 @@ export const affine: TransformFactory<AffineOptions> = {
       apply(x, rng) {
         const [B, H, W] = x.shape;
         const on = coins(rng, B, o.p);
-        const rows = on.flatMap((a) => {
+        const rows = on.map((a) => {
           const deg = uniform(rng, -o.degrees, o.degrees);
           const tx = uniform(rng, -o.translate[0], o.translate[0]) * W;
           const ty = uniform(rng, -o.translate[1], o.translate[1]) * H;
@@ -56,7 +94,7 @@ export const affine: TransformFactory<AffineOptions> = {
           const sh = uniform(rng, -o.shear, o.shear);
           return a ? inverseAffineRow(H, W, deg, tx, ty, s, sh) : [1, 0, 0, 0, 1, 0, 0, 0];
         });
-        return tf.image.transform(x, tf.tensor2d(rows, [B, 8]), 'bilinear', 'constant', o.fill);
+        return warpAffine(x, rows, o.fill);
       },
     };
   },

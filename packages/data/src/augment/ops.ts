@@ -39,16 +39,20 @@ export function clip01<T extends tfc.Tensor>(x: T): T {
 }
 
 /**
- * cropAndResize boxes for pixel rectangles (top, left, height, width) sampled at
- * half-pixel centres, so that a full-image box at the input size is the identity
- * and a crop is resampled as a bilinear resize of that region would be.
+ * cropAndResize boxes for pixel rectangles (top, left, height, width). When a side
+ * shrinks (or keeps its size) samples sit at half-pixel centres, as a bilinear
+ * resize of the crop would place them (torchvision without antialias), and a
+ * full-image box at the input size is the identity. When a side grows, half-pixel
+ * centres would fall outside the crop, where cropAndResize reads the neighbours or,
+ * at the image border, its zero extrapolation value; the samples are then spread
+ * from the first to the last pixel of the crop (align_corners=True) instead.
  */
 export function pixelBox(top: number, left: number, h: number, w: number, H: number, W: number, outH: number, outW: number): [number, number, number, number] {
   const norm = (v: number, n: number) => (n > 1 ? v / (n - 1) : 0.5);
-  const y1 = top + (0.5 * h) / outH - 0.5;
-  const y2 = top + h - (0.5 * h) / outH - 0.5;
-  const x1 = left + (0.5 * w) / outW - 0.5;
-  const x2 = left + w - (0.5 * w) / outW - 0.5;
+  const side = (start: number, len: number, out: number): [number, number] =>
+    len >= out ? [start + (0.5 * len) / out - 0.5, start + len - (0.5 * len) / out - 0.5] : [start, start + len - 1];
+  const [y1, y2] = side(top, h, outH);
+  const [x1, x2] = side(left, w, outW);
   return [norm(y1, H), norm(x1, W), norm(y2, H), norm(x2, W)];
 }
 
