@@ -1,0 +1,73 @@
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { parse as parseYaml } from 'yaml';
+import type { z } from 'zod';
+import { ConfigError } from '../errors.js';
+import { runConfig, type RunConfig } from './schema.js';
+
+/** Validates a run config; errors name every bad field, the value found and what is allowed. */
+export function parseRunConfig(input: unknown, source = 'config'): RunConfig {
+  return validate(runConfig, input, source);
+}
+
+/** Validates any value against a schema with the same error wording (used for component options). */
+export function validate<T extends z.ZodType>(schema: T, input: unknown, source: string): z.output<T> {
+  const res = schema.safeParse(input);
+  if (res.success) return res.data;
+  const lines = res.error.issues.map((issue) => {
+    const path = issue.path.map(String).join('.') || '(root)';
+    const value = valueAt(input, issue.path);
+    return `  ${path}: ${issue.message}${value === undefined ? '' : ` (got ${JSON.stringify(value)})`}`;
+  });
+  throw new ConfigError(`invalid ${source}:\n${lines.join('\n')}`);
+}
+
+/** Reads a JSON or YAML run config from a file. */
+export async function loadRunConfig(path: string): Promise<RunConfig> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`cannot read config ${path}: ${(err as Error).message}`);
+  }
+  let raw: unknown;
+  try {
+    raw = path.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
+  } catch (err) {
+    throw new ConfigError(`config ${path} is not valid ${path.endsWith('.json') ? 'JSON' : 'YAML'}: ${(err as Error).message}`);
+  }
+  return parseRunConfig(raw, `config ${path}`);
+}
+
+/**
+ * A hash of what decides the trained weights, so that a checkpoint is only resumed
+ * by the run that wrote it. Epoch count, checkpointing, logging and evaluation may change.
+ */
+export function configHash(cfg: RunConfig): string {
+  const { train, eval: _eval, name: _name, backend: _backend, ...rest } = cfg;
+  const { epochs: _e, checkpointEvery: _c, checkpointDir: _d, resume: _r, logEvery: _l, ...trainRest } = train;
+  return createHash('sha256')
+    .update(stableStringify({ ...rest, train: trainRest }))
+    .digest('hex')
+    .slice(0, 16);
+}
+
+function stableStringify(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(stableStringify).join(',')}]`;
+  if (v && typeof v === 'object') {
+    return `{${Object.keys(v)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${stableStringify((v as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(v);
+}
+
+function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
+  let cur: unknown = input;
+  for (const key of path) {
+    if (cur === null || typeof cur !== 'object') return undefined;
+    cur = (cur as Record<PropertyKey, unknown>)[key];
+  }
+  return cur;
+}

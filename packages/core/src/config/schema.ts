@@ -1,0 +1,75 @@
+import { z } from 'zod';
+import { BACKENDS } from '../backend/select.js';
+import { optimizerConfig } from '../optim/create.js';
+import { scheduleConfig } from '../optim/schedules.js';
+
+/** `{ id, options }`: a registered component and its options (validated by the component's own schema). */
+export const componentRef = z
+  .object({
+    id: z.string().min(1),
+    options: z.record(z.string(), z.unknown()).default({}),
+  })
+  .strict();
+
+/** One term of the objective: a weighted sum of these is trained over one backbone. */
+export const objectivePart = componentRef
+  .extend({
+    weight: z.number().default(1),
+    /** Name its loss parts are reported under; defaults to the id. */
+    name: z.string().min(1).optional(),
+  })
+  .strict();
+
+export const trainSection = z
+  .object({
+    epochs: z.number().int().positive(),
+    batchSize: z.number().int().positive().default(256),
+    /** Drop the last incomplete batch (contrastive and balanced-assignment losses assume full batches). */
+    dropLast: z.boolean().default(true),
+    /** Cap on steps per epoch, for smoke runs; 0 means the whole dataset. */
+    maxStepsPerEpoch: z.number().int().min(0).default(0),
+    /** Write a checkpoint every this many epochs (0: only at the end when checkpointDir is set). */
+    checkpointEvery: z.number().int().min(0).default(0),
+    checkpointDir: z.string().optional(),
+    /** A checkpoint to resume from. */
+    resume: z.string().optional(),
+    /** Emit a step event every this many steps. */
+    logEvery: z.number().int().positive().default(1),
+  })
+  .strict();
+
+export const evalSection = z
+  .object({
+    /** Evaluate every this many epochs, and always after the last one; 0 evaluates only at the end. */
+    every: z.number().int().min(0).default(1),
+    metrics: z.array(z.string()).default(['acc', 'nmi', 'ari']),
+    batchSize: z.number().int().positive().default(512),
+    /** Which read-out of the objective the metrics use (default: its first). */
+    readout: z.string().optional(),
+  })
+  .strict();
+
+export const runConfig = z
+  .object({
+    name: z.string().default('run'),
+    seed: z.number().int().min(0).default(0),
+    backend: z.enum(['auto', ...BACKENDS]).default('auto'),
+    /** Plugins to import before any component is looked up: npm names or paths. */
+    plugins: z.array(z.string()).default([]),
+    data: componentRef,
+    augmentation: componentRef,
+    backbone: componentRef,
+    objective: z.array(objectivePart).min(1),
+    /** Number of clusters; defaults to the dataset's number of classes. */
+    numClusters: z.number().int().positive().optional(),
+    optimizer: optimizerConfig,
+    schedule: scheduleConfig.default({ id: 'constant' }),
+    train: trainSection,
+    eval: evalSection.default(evalSection.parse({})),
+  })
+  .strict();
+
+/** A run config as written by a user (defaults optional). */
+export type RunConfigInput = z.input<typeof runConfig>;
+/** A run config with every default filled in. */
+export type RunConfig = z.output<typeof runConfig>;

@@ -1,0 +1,79 @@
+import type { RunConfig } from '../config/schema.js';
+
+/** Events of a training run. They carry plain numbers and arrays, never tensors, so subscribers cannot leak. */
+export type TrainEvent = RunStartEvent | StepEvent | EpochEndEvent | CheckpointEvent | WarningEvent | CompleteEvent;
+
+export interface RunStartEvent {
+  type: 'run-start';
+  config: RunConfig;
+  /** The backend in use and what was tried before it. */
+  backend: string;
+  backendSummary: string;
+  tfjsVersion: string;
+  numSamples: number;
+  numClusters: number;
+  /** Trainable parameters of backbone and objective. */
+  numParameters: number;
+  resumedFrom?: { path: string; epoch: number; step: number };
+}
+
+export interface StepEvent {
+  type: 'step';
+  epoch: number;
+  /** Global step, from 0. */
+  step: number;
+  /** Step within the epoch, from 0, and the epoch's step count. */
+  stepInEpoch: number;
+  stepsPerEpoch: number;
+  /** `total` and every named part. */
+  loss: Record<string, number>;
+  lr: number;
+  imagesPerSec: number;
+}
+
+export interface EpochEndEvent {
+  type: 'epoch-end';
+  epoch: number;
+  /** Metrics of the main read-out (`acc`, `nmi`, ...) and of the others (`readout/acc`); empty when not evaluated. */
+  metrics: Record<string, number>;
+  /** Cluster sizes per read-out (and per head, for objectives that track them). */
+  clusterSizes: Record<string, number[]>;
+  /** Mean of each loss part over the epoch. */
+  loss: Record<string, number>;
+  seconds: number;
+  imagesPerSec: number;
+}
+
+export interface CheckpointEvent {
+  type: 'checkpoint';
+  path: string;
+  epoch: number;
+  step: number;
+}
+
+export interface WarningEvent {
+  type: 'warning';
+  epoch: number;
+  message: string;
+}
+
+export interface RunSummary {
+  name: string;
+  backend: string;
+  epochs: number;
+  steps: number;
+  wallSeconds: number;
+  /** Training images per second over the whole run (views count once: images, not crops). */
+  imagesPerSec: number;
+  metrics: Record<string, number>;
+  clusterSizes: Record<string, number[]>;
+  /** Final cluster ids of every sample, per read-out, and the labels when the dataset has them. */
+  readouts: Record<string, Int32Array>;
+  mainReadout: string;
+  labels?: Int32Array;
+}
+
+export interface CompleteEvent {
+  type: 'complete';
+  summary: RunSummary;
+}

@@ -1,0 +1,24 @@
+import type * as tfc from '@tensorflow/tfjs-core';
+import type { TensorMap } from '../tensors.js';
+
+/** A set of variables updated with one learning rate and weight decay in a step. */
+export interface GroupStep {
+  variables: tfc.Variable[];
+  grads: tfc.Tensor[];
+  lr: number;
+  weightDecay: number;
+}
+
+/**
+ * An optimizer with PyTorch's update rules, so that hyper-parameters taken from
+ * a reference recipe mean the same thing here. Slots (momentum buffers, Adam
+ * moments) are keyed by variable and exported in `params` order for checkpoints.
+ */
+export interface Optimizer {
+  readonly id: string;
+  step(groups: GroupStep[]): void;
+  /** Slots of each parameter, named `${index}/${slot}` after the order of `params`. */
+  getState(params: readonly tfc.Variable[]): TensorMap;
+  setState(params: readonly tfc.Variable[], state: TensorMap): void;
+  dispose(): void;
+}

@@ -1,0 +1,202 @@
+import { expect } from 'chai';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { firstValueFrom, filter } from 'rxjs';
+import {
+  ConfigError,
+  NonFiniteLossError,
+  UnknownComponentError,
+  selectBackend,
+  tf,
+  train,
+  type CompleteEvent,
+  type StepEvent,
+} from '@clusterflow/core';
+import { testConfig, testRegistry } from './support/components.js';
+import { runAll, runError } from './support/run.js';
+
+describe('train()', () => {
+  before(async () => {
+    await selectBackend('cpu');
+  });
+
+  it('emits run-start, steps, epoch ends and complete, in order, with the backend recorded', async () => {
+    const events = await runAll(testConfig(), testRegistry());
+    const types = events.map((e) => e.type);
+    expect(types[0]).to.equal('run-start');
+    expect(types[types.length - 1]).to.equal('complete');
+    expect(types.filter((t) => t === 'step')).to.have.length(6); // 96 / 32 = 3 steps x 2 epochs
+    expect(types.filter((t) => t === 'epoch-end')).to.have.length(2);
+    const start = events[0];
+    if (start.type !== 'run-start') throw new Error('no run-start');
+    expect(start.backend).to.equal('cpu');
+    expect(start.config.train.batchSize).to.equal(32);
+    const step = events.find((e): e is StepEvent => e.type === 'step')!;
+    expect(step.loss).to.have.keys('total', 'assign', 'agree');
+    expect(step.loss.total).to.be.closeTo(step.loss.assign + step.loss.agree, 1e-4);
+    expect(step.imagesPerSec).to.be.greaterThan(0);
+    const done = events[events.length - 1] as CompleteEvent;
+    expect(done.summary.metrics.purity).to.be.within(0, 1);
+    expect(done.summary.readouts.argmin).to.have.length(96);
+    expect(done.summary.clusterSizes.argmin.reduce((a, b) => a + b)).to.equal(96);
+  });
+
+  it('is cold: nothing runs before subscription', async () => {
+    const before = tf.memory().numTensors;
+    train(testConfig(), { registry: testRegistry() });
+    await new Promise((r) => setTimeout(r, 50));
+    expect(tf.memory().numTensors).to.equal(before);
+  });
+
+  it('leaves tf.memory().numTensors unchanged by steps, an epoch and a whole run', async () => {
+    const before = tf.memory().numTensors;
+    const counts: number[] = [];
+    const epochCounts: number[] = [];
+    await new Promise<void>((resolve, reject) =>
+      train(testConfig({ train: { epochs: 3, batchSize: 16 } }), { registry: testRegistry() }).subscribe({
+        next: (e) => {
+          if (e.type === 'step') counts.push(tf.memory().numTensors);
+          if (e.type === 'epoch-end') epochCounts.push(tf.memory().numTensors);
+        },
+        error: reject,
+        complete: resolve,
+      }),
+    );
+    // Optimizer slots are created at the first step; from then on every step ends where it began.
+    expect(new Set(counts.slice(1)).size, `tensors per step: ${counts}`).to.equal(1);
+    expect(new Set(epochCounts).size, `tensors per epoch: ${epochCounts}`).to.equal(1);
+    expect(tf.memory().numTensors).to.equal(before);
+  });
+
+  it('stops at the next step boundary when unsubscribed and frees every tensor', async () => {
+    const before = tf.memory().numTensors;
+    const steps: number[] = [];
+    const sub = train(testConfig({ train: { epochs: 50, batchSize: 16 } }), { registry: testRegistry() }).subscribe({
+      next: (e) => {
+        if (e.type === 'step') {
+          steps.push(e.step);
+          if (e.step === 2) sub.unsubscribe();
+        }
+      },
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(steps).to.deep.equal([0, 1, 2]);
+    expect(tf.memory().numTensors).to.equal(before);
+  });
+
+  it('errors the stream on a NaN loss, naming the objective, the part and the step, and frees every tensor', async () => {
+    const before = tf.memory().numTensors;
+    const err = await runError(testConfig({ objective: [{ id: 'prototypes', options: { nanAtStep: 4 } }] }), testRegistry());
+    expect(err).to.be.instanceOf(NonFiniteLossError);
+    expect(err.message).to.contain("objective 'prototypes'").and.contain("'total'").and.contain('step 4');
+    expect(tf.memory().numTensors).to.equal(before);
+  });
+
+  it('names the objective and part of a NaN inside a composition', async () => {
+    const err = (await runError(
+      testConfig({ objective: [{ id: 'prototypes', name: 'a' }, { id: 'prototypes', name: 'b', weight: 0.5, options: { nanAtStep: 1 } }] }),
+      testRegistry(),
+    )) as NonFiniteLossError;
+    expect(err).to.be.instanceOf(NonFiniteLossError);
+    expect(err.objective).to.equal('b');
+    expect(err.step).to.equal(1);
+  });
+
+  it('reports every part of a composition by name, with the weighted total', async () => {
+    const events = await runAll(
+      testConfig({ train: { epochs: 1, batchSize: 32 }, objective: [{ id: 'prototypes', name: 'a' }, { id: 'prototypes', name: 'b', weight: 0.5 }] }),
+      testRegistry(),
+    );
+    const step = events.find((e): e is StepEvent => e.type === 'step')!;
+    expect(step.loss).to.have.keys('total', 'a', 'a/assign', 'a/agree', 'b', 'b/assign', 'b/agree');
+    expect(step.loss.total).to.be.closeTo(step.loss.a + 0.5 * step.loss.b, 1e-4);
+    const done = events[events.length - 1] as CompleteEvent;
+    expect(done.summary.readouts).to.have.keys('a/argmin', 'b/argmin');
+  });
+
+  it('refuses an invalid config with the field, the value and what is allowed', async () => {
+    const err = await runError(testConfig({ train: { epochs: 0, batchSize: 'big' }, backend: 'tpu' }), testRegistry());
+    expect(err).to.be.instanceOf(ConfigError);
+    expect(err.message).to.contain('train.epochs').and.contain('train.batchSize').and.contain('"big"');
+    expect(err.message).to.contain('backend').and.contain('"tpu"').and.contain('wasm');
+  });
+
+  it('refuses bad component options through the component schema, naming the component', async () => {
+    const err = await runError(testConfig({ backbone: { id: 'linear', options: { dim: 4, depth: 3 } } }), testRegistry());
+    expect(err).to.be.instanceOf(ConfigError);
+    expect(err.message).to.contain("backbone 'linear'").and.contain('depth');
+  });
+
+  it('refuses an unknown component, listing what is registered', async () => {
+    const err = await runError(testConfig({ objective: [{ id: 'secuu' }] }), testRegistry());
+    expect(err).to.be.instanceOf(UnknownComponentError);
+    expect(err.message).to.contain("unknown objective 'secuu'").and.contain('prototypes (core-test)');
+  });
+
+  it('is reproducible: the same seed gives the same losses and clusters', async () => {
+    const a = await runAll(testConfig(), testRegistry());
+    const b = await runAll(testConfig(), testRegistry());
+    const losses = (ev: typeof a) => ev.filter((e): e is StepEvent => e.type === 'step').map((e) => e.loss.total);
+    expect(losses(a)).to.deep.equal(losses(b));
+    const c = await runAll(testConfig({ seed: 4 }), testRegistry());
+    expect(losses(c)).to.not.deep.equal(losses(a));
+  });
+
+  describe('checkpoints and resume', () => {
+    let dir: string;
+    beforeEach(async () => {
+      dir = await mkdtemp(join(tmpdir(), 'cf-resume-'));
+    });
+    afterEach(async () => {
+      await rm(dir, { recursive: true, force: true });
+    });
+
+    it('2 epochs straight equal 1 epoch + resume + 1 epoch, weights, slots and host state alike', async () => {
+      const registry = testRegistry();
+      const { readCheckpoint, disposeCheckpoint } = await import('@clusterflow/core');
+      const straight = testConfig({ train: { epochs: 2, batchSize: 16, checkpointDir: join(dir, 'a'), checkpointEvery: 1 } });
+      const events = await runAll(straight, registry);
+      expect(events.filter((e) => e.type === 'checkpoint')).to.have.length(2);
+
+      const resumed = testConfig({ train: { epochs: 2, batchSize: 16, checkpointDir: join(dir, 'b'), resume: join(dir, 'a', 'epoch-0001.ckpt') } });
+      const rEvents = await runAll(resumed, registry);
+      const start = rEvents[0];
+      if (start.type !== 'run-start') throw new Error('no run-start');
+      expect(start.resumedFrom?.epoch).to.equal(1);
+      expect(rEvents.filter((e) => e.type === 'step').map((e) => (e as StepEvent).step)).to.deep.equal([6, 7, 8, 9, 10, 11]);
+
+      const a = await readCheckpoint(join(dir, 'a', 'epoch-0002.ckpt'));
+      const b = await readCheckpoint(join(dir, 'b', 'epoch-0002.ckpt'));
+      try {
+        expect(Object.keys(b.state).sort()).to.deep.equal(Object.keys(a.state).sort());
+        expect(Object.keys(a.state)).to.include.members(['backbone/weight', 'objective/prototypes', 'objective/wins', 'optimizer/0/momentum']);
+        for (const k of Object.keys(a.state)) {
+          const va = a.state[k], vb = b.state[k];
+          const da = ArrayBuffer.isView(va) ? va : (va as tf.Tensor).dataSync();
+          const db = ArrayBuffer.isView(vb) ? vb : (vb as tf.Tensor).dataSync();
+          expect(Array.from(db), k).to.deep.equal(Array.from(da));
+        }
+        expect(b.meta.rng).to.deep.equal(a.meta.rng);
+      } finally {
+        disposeCheckpoint(a);
+        disposeCheckpoint(b);
+      }
+    });
+
+    it('refuses to resume a checkpoint written by a different configuration', async () => {
+      const registry = testRegistry();
+      await runAll(testConfig({ train: { epochs: 1, batchSize: 16, checkpointDir: dir } }), registry);
+      const err = await runError(
+        testConfig({ optimizer: { id: 'sgd', options: { lr: 0.5 } }, train: { epochs: 2, batchSize: 16, resume: join(dir, 'last.ckpt') } }),
+        registry,
+      );
+      expect(err.message).to.contain('different configuration');
+    });
+  });
+
+  it('step events come while the run is in progress (first step before completion)', async () => {
+    const first = await firstValueFrom(train(testConfig(), { registry: testRegistry() }).pipe(filter((e) => e.type === 'step')));
+    expect(first.type).to.equal('step');
+  });
+});
