@@ -40,13 +40,16 @@ export interface LossOutput {
 
 /**
  * A group of variables with its own optimizer settings. `lr` replaces the run's
- * scheduled learning rate with a constant (SeCu's centers); `weightDecay`
- * overrides the optimizer's.
+ * scheduled learning rate with a constant (SeCu's centers); `followsBackbone`
+ * makes the group part of the encoder, scaled by `backboneLrScale` like the
+ * backbone (SeCu's projection head is frozen with it in epoch 0);
+ * `weightDecay` overrides the optimizer's.
  */
 export interface ParamGroup {
   name: string;
   variables: tf.Variable[];
   lr?: number;
+  followsBackbone?: boolean;
   weightDecay?: number;
 }
 

@@ -134,6 +134,34 @@ describe('train()', () => {
     expect(err.message).to.contain("unknown objective 'secuu'").and.contain('prototypes (core-test)');
   });
 
+  it('freezes the backbone and groups that follow it while backboneLrScale is 0', async () => {
+    const { buildRun, readCheckpoint, disposeCheckpoint, parseRunConfig } = await import('@clusterflow/core');
+    const dir = await mkdtemp(join(tmpdir(), 'cf-freeze-'));
+    try {
+      const registry = testRegistry();
+      const cfg = testConfig({ objective: [{ id: 'prototypes', options: { freezeEpoch0: true } }], train: { epochs: 2, batchSize: 32, checkpointDir: dir, checkpointEvery: 1 } });
+      await runAll(cfg, registry);
+      const init = await buildRun(parseRunConfig(cfg), registry, '.');
+      const after0 = await readCheckpoint(join(dir, 'epoch-0001.ckpt'));
+      const after1 = await readCheckpoint(join(dir, 'epoch-0002.ckpt'));
+      try {
+        const initW = init.backbone.getState().weight.dataSync();
+        const initP = (init.objective.getState().prototypes as tf.Tensor).dataSync();
+        expect(Array.from((after0.state['backbone/weight'] as tf.Tensor).dataSync())).to.deep.equal(Array.from(initW));
+        expect(Array.from((after0.state['objective/prototypes'] as tf.Tensor).dataSync())).to.deep.equal(Array.from(initP));
+        expect(Array.from((after1.state['backbone/weight'] as tf.Tensor).dataSync())).to.not.deep.equal(Array.from(initW));
+        expect(Array.from((after1.state['objective/prototypes'] as tf.Tensor).dataSync())).to.not.deep.equal(Array.from(initP));
+      } finally {
+        disposeCheckpoint(after0);
+        disposeCheckpoint(after1);
+        init.objective.dispose();
+        init.backbone.dispose();
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('is reproducible: the same seed gives the same losses and clusters', async () => {
     const a = await runAll(testConfig(), testRegistry());
     const b = await runAll(testConfig(), testRegistry());

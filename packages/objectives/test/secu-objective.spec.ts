@@ -79,8 +79,11 @@ describe('secu objective', () => {
     expect(secuObjectives.map((f) => f.id)).to.deep.equal(['secu']);
     const o = makeSecu({ ks: [3, 5], hidden: 8, dim: 4, clr: 0.8 }, context());
     expect([0, 1, 2, 400].map((e) => o.backboneLrScale(e))).to.deep.equal([0, 1, 1, 1]);
-    const [group] = o.paramGroups();
+    const [group, projection] = o.paramGroups();
     expect(group.lr).to.equal(0.8);
+    expect(projection.followsBackbone, 'the projector is frozen with the encoder in epoch 0').to.equal(true);
+    expect(projection.lr).to.equal(undefined);
+    expect([...group.variables, ...projection.variables]).to.have.members(o.variables());
     expect(group.variables.map((v) => v.shape)).to.deep.equal([[4, 3], [4, 5]]);
     expect(o.variables()).to.include.members(group.variables);
     expect(o.variables()).to.have.length(2 * 2 + 2 + 2); // two linears with bias, BN γ/β, two centers

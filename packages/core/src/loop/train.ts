@@ -191,7 +191,11 @@ function paramGroups(run: RunParts, params: tfc.Variable[]): Group[] {
   const rest = params.filter((v) => !backbone.variables().includes(v) && !grouped.has(v));
   const groups: Group[] = [
     { variables: backbone.variables(), lr: (s, e) => s * (objective.backboneLrScale?.(e) ?? 1) },
-    ...own.map((g) => ({ variables: g.variables, lr: (s: number) => g.lr ?? s, weightDecay: g.weightDecay })),
+    ...own.map((g) => ({
+      variables: g.variables,
+      lr: (s: number, e: number) => g.lr ?? (g.followsBackbone ? s * (objective.backboneLrScale?.(e) ?? 1) : s),
+      weightDecay: g.weightDecay,
+    })),
     { variables: rest, lr: (s: number) => s },
   ];
   return groups.filter((g) => g.variables.length > 0);

@@ -84,10 +84,12 @@ export const linearBackbone: BackboneFactory<{ dim: number }> = {
  * `nanAtStep` makes the loss NaN at that step, to test the loop's guard.
  * Host state: how often each prototype won, so checkpoints carry a typed array.
  */
-export const prototypeObjective: ObjectiveFactory<{ nanAtStep: number; temperature: number }> = {
+export const prototypeObjective: ObjectiveFactory<{ nanAtStep: number; temperature: number; freezeEpoch0: boolean }> = {
   id: 'prototypes',
-  options: z.object({ nanAtStep: z.number().int().default(-1), temperature: z.number().positive().default(1) }).strict(),
-  create({ nanAtStep, temperature }, ctx) {
+  options: z
+    .object({ nanAtStep: z.number().int().default(-1), temperature: z.number().positive().default(1), freezeEpoch0: z.boolean().default(false) })
+    .strict(),
+  create({ nanAtStep, temperature, freezeEpoch0 }, ctx) {
     const protos = tf.tidy(() => tf.variable(tf.randomNormal([ctx.numClusters, ctx.featureDim], 0, 1, 'float32', ctx.rng.tfSeed())));
     let wins = new Int32Array(ctx.numClusters);
     const dist = (z: tfc.Tensor2D) =>
@@ -95,6 +97,9 @@ export const prototypeObjective: ObjectiveFactory<{ nanAtStep: number; temperatu
     const objective: Objective = {
       id: 'prototypes',
       variables: () => [protos],
+      // With freezeEpoch0 the prototypes belong to the encoder, which epoch 0 leaves untouched (as SeCu does).
+      paramGroups: () => (freezeEpoch0 ? [{ name: 'prototypes', variables: [protos], followsBackbone: true }] : []),
+      backboneLrScale: (epoch) => (freezeEpoch0 && epoch === 0 ? 0 : 1),
       loss: ({ views, step }) => {
         const [a, b] = views;
         const d = dist(a);

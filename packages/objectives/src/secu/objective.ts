@@ -71,7 +71,11 @@ export class SecuObjective implements Objective {
 
   /** The centers train at their own constant lr `clr`; the projector uses the run's schedule. */
   paramGroups(): ParamGroup[] {
-    return [{ name: 'centers', variables: [...this.centers], lr: this.config.clr }];
+    // The projector belongs to the encoder in the official code: frozen with it in epoch 0.
+    return [
+      { name: 'centers', variables: [...this.centers], lr: this.config.clr },
+      { name: 'projection', variables: this.projection.variables(), followsBackbone: true },
+    ];
   }
 
   /** Epoch 0 trains only the centers: the encoder's lr is exactly 0 (spec §4). */
