@@ -1,7 +1,8 @@
 import type * as tfc from '@tensorflow/tfjs-core';
 import { expect } from 'chai';
 import { Rng, selectBackend, tf } from '@clusterflow/core';
-import { assignmentEntropy, clusterContrastiveLoss, l2Normalize, ntXent } from '../src/contrastive/index.js';
+import { assignmentEntropy, clusterContrastiveLoss, ntXent } from '../src/contrastive/index.js';
+import { l2Normalize } from '../src/ops/index.js';
 import { expectAllClose, expectClose, loadFixture } from './contrastive-helpers.js';
 
 const fixture = loadFixture();

@@ -12,12 +12,11 @@ import {
   assignSize,
   centerSimilarities,
   clusterCenterLoss,
-  l2Normalize,
   plogp,
   representationLoss,
-  stopGradient,
   updateDuals,
 } from '../src/secu/index.js';
+import { l2Normalize, stopGradient } from '../src/ops/index.js';
 import { expectClose } from './fixtures/secu-helpers.js';
 
 function randn(rng: Rng, n: number): Float32Array {

@@ -4,7 +4,8 @@
 import type * as tfc from '@tensorflow/tfjs-core';
 import { ConfigError, Rng, selectBackend, tf, type ObjectiveContext } from '@clusterflow/core';
 import { expect } from 'chai';
-import { l2Normalize, secuFactory, secuObjectives, secuOptions, type SecuObjective } from '../src/secu/index.js';
+import { l2Normalize } from '../src/ops/index.js';
+import { secuFactory, secuObjectives, secuOptions, type SecuObjective } from '../src/secu/index.js';
 import { context, expectClose, lossAndGrads, makeSecu } from './fixtures/secu-helpers.js';
 
 /** Two views of `n` samples: a shared random part plus view noise, from a seeded Rng. */

@@ -1,6 +1,6 @@
 import type * as tfc from '@tensorflow/tfjs-core';
 import { ShapeError, tf } from '@clusterflow/core';
-import { l2Normalize } from './l2-normalize.js';
+import { l2Normalize } from '../ops/l2-normalize.js';
 
 /**
  * Added to the self-similarity logits so that they drop out of the log-sum-exp.

@@ -13,7 +13,7 @@ import {
   type Readouts,
 } from '@clusterflow/core';
 import { kmeans } from '@clusterflow/eval';
-import { l2Normalize } from './l2-normalize.js';
+import { l2Normalize } from '../ops/l2-normalize.js';
 import { namedState, setNamedState } from './named-modules.js';
 import { ntXent } from './ntxent.js';
 import { countClusters, mapRowBlocks, PREDICT_BLOCK, requireTwoViews, twoViews } from './views.js';

@@ -1,7 +1,7 @@
 import type * as tfc from '@tensorflow/tfjs-core';
 import { tf } from '@clusterflow/core';
-import { l2Normalize } from './normalize.js';
-import { stopGradient } from './stop-gradient.js';
+import { l2Normalize } from '../ops/l2-normalize.js';
+import { stopGradient } from '../ops/stop-gradient.js';
 
 /**
  * S = sg(z) · normalize(C, columns): cosine similarities of the detached features

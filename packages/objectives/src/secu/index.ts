@@ -2,8 +2,6 @@
 import type { ObjectiveFactory } from '@clusterflow/core';
 import { secuFactory } from './factory.js';
 
-export * from './stop-gradient.js';
-export * from './normalize.js';
 export * from './center-loss.js';
 export * from './representation-loss.js';
 export * from './argmin.js';

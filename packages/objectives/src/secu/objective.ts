@@ -17,7 +17,7 @@ import { assignEntropy, assignEntropyFirstEpoch } from './assign-entropy.js';
 import { assignSize, updateDuals } from './assign-size.js';
 import { centerSimilarities, clusterCenterLoss } from './center-loss.js';
 import { createHeadMemory, type HeadMemory } from './head-memory.js';
-import { l2Normalize } from './normalize.js';
+import { l2Normalize } from '../ops/l2-normalize.js';
 import type { SecuConfig } from './options.js';
 import { representationLoss } from './representation-loss.js';
 

@@ -1,6 +1,6 @@
 import type * as tfc from '@tensorflow/tfjs-core';
 import { tf } from '@clusterflow/core';
-import { stopGradient } from './stop-gradient.js';
+import { stopGradient } from '../ops/stop-gradient.js';
 
 /**
  * The representation loss of one head (spec §3.4). Both views are scored against

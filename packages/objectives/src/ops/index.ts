@@ -1,0 +1,3 @@
+// Tensor helpers shared by every objective family.
+export * from './l2-normalize.js';
+export * from './stop-gradient.js';
