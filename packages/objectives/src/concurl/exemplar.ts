@@ -24,9 +24,11 @@ export function exemplarLoss(
   if (indices.length !== b) throw new Error(`exemplarLoss: ${indices.length} indices for ${b} rows`);
   return tf.tidy(() => {
     if (!negatives) {
+      // CE towards column i = logsumexp(logits) - logit_i; the positive logit comes from
+      // the gathered row, so no one-hot [B, N] is built (36 MB at B = 128, N = 70,000).
       const logits = tf.div(tf.matMul(v, bank, false, true), temperature);
-      const labels = tf.oneHot(tf.tensor1d(indices, 'int32'), bank.shape[0]);
-      return tf.losses.softmaxCrossEntropy(labels, logits) as tfc.Scalar;
+      const positive = tf.div(tf.sum(tf.mul(v, tf.gather(bank, tf.tensor1d(indices, 'int32'))), 1), temperature);
+      return tf.mean(tf.sub(tf.logSumExp(logits, 1), positive)) as tfc.Scalar;
     }
     if (negatives.length % b !== 0) {
       throw new Error(`exemplarLoss: ${negatives.length} negatives is not a multiple of the batch ${b}`);
@@ -40,8 +42,8 @@ export function exemplarLoss(
     }
     const weights = tf.reshape(tf.gather(bank, tf.tensor1d(rows, 'int32')), [b, n + 1, d]);
     const logits = tf.div(tf.reshape(tf.matMul(weights, tf.reshape(v, [b, d, 1])), [b, n + 1]), temperature);
-    const labels = tf.oneHot(tf.zeros([b], 'int32') as tfc.Tensor1D, n + 1);
-    return tf.losses.softmaxCrossEntropy(labels, logits) as tfc.Scalar;
+    const positive = tf.reshape(tf.slice(logits, [0, 0], [b, 1]), [b]);
+    return tf.mean(tf.sub(tf.logSumExp(logits, 1), positive)) as tfc.Scalar;
   });
 }
 
