@@ -1,0 +1,2 @@
+// Kernels clusterflow adds to TF.js backends (currently: wasm, for training).
+export { registerWasmKernels } from './register.js';
