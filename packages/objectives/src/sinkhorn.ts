@@ -20,7 +20,7 @@ export interface SinkhornOptions {
  * column is just a uniform one). The constant masses 1/K and 1/B cancel in the
  * final per-sample normalisation and in every rescaling that follows them, so
  * they are left out. No gradient should flow through the result; callers wrap
- * it (see `concurl/stop-gradient.ts`).
+ * it (see `ops/stop-gradient.ts`).
  */
 export function sinkhorn(scores: tfc.Tensor2D, opts: SinkhornOptions = {}): tfc.Tensor2D {
   const epsilon = opts.epsilon ?? 0.05;

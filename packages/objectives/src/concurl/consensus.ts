@@ -1,6 +1,6 @@
 import type * as tfc from '@tensorflow/tfjs-core';
 import { tf, type Rng } from '@clusterflow/core';
-import { l2Normalize } from './normalize.js';
+import { l2Normalize } from '../ops/l2-normalize.js';
 import { swappedPrediction } from './swapped.js';
 
 /**
@@ -24,7 +24,7 @@ export function projectedScores(z: tfc.Tensor2D, prototypes: tfc.Tensor2D, proje
     const flat = tf.reshape(tf.transpose(projections, [1, 0, 2]), [d, p * dp]);
     const project = (x: tfc.Tensor2D) =>
       // [rows, M_p, d'] normalised per projection, then [M_p, rows, d'].
-      tf.transpose(l2Normalize(tf.reshape(tf.matMul(x, flat), [x.shape[0], p, dp])), [1, 0, 2]) as tfc.Tensor3D;
+      tf.transpose(l2Normalize(tf.reshape(tf.matMul(x, flat), [x.shape[0], p, dp]), 2), [1, 0, 2]) as tfc.Tensor3D;
     const zm = project(z);
     const cm = project(tf.transpose(prototypes) as tfc.Tensor2D);
     return tf.matMul(zm, cm, false, true) as tfc.Tensor3D;

@@ -1,6 +1,6 @@
 import type * as tfc from '@tensorflow/tfjs-core';
 import { tf } from '@clusterflow/core';
-import { l2Normalize } from './normalize.js';
+import { l2Normalize } from '../ops/l2-normalize.js';
 
 /**
  * The exemplar (instance discrimination) loss of NPID against a memory bank.

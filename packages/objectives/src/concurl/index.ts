@@ -2,7 +2,7 @@
 import type { ObjectiveFactory } from '@clusterflow/core';
 import { concurlFactory } from './factory.js';
 
-// Helpers (l2Normalize, noGrad) stay internal: other objectives export their own of the same names.
+// l2Normalize and noGrad come from ../ops, shared by every family.
 export { exemplarLoss, momentumRows, updateBank } from './exemplar.js';
 export { swappedPrediction, swavTargets, populationLoss, type PopulationLossOptions } from './swapped.js';
 export { randomProjections, projectedScores, consensusLoss } from './consensus.js';

@@ -15,7 +15,7 @@ import { linear, mlpHead, type Module } from '@clusterflow/backbones';
 import { kmeans } from '@clusterflow/eval';
 import { consensusLoss, randomProjections } from './consensus.js';
 import { exemplarLoss, updateBank } from './exemplar.js';
-import { l2Normalize } from './normalize.js';
+import { l2Normalize } from '../ops/l2-normalize.js';
 import type { ConcurlOptions } from './options.js';
 import { swappedPrediction, swavTargets } from './swapped.js';
 

@@ -1,7 +1,7 @@
 import type * as tfc from '@tensorflow/tfjs-core';
 import { tf } from '@clusterflow/core';
 import { sinkhorn, type SinkhornOptions } from '../sinkhorn.js';
-import { noGrad } from './stop-gradient.js';
+import { noGrad } from '../ops/stop-gradient.js';
 
 /**
  * SwAV's swapped prediction: view a's scores predict view b's targets and vice
