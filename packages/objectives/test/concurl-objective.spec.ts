@@ -150,6 +150,38 @@ describe('concurl objective', () => {
     tf.dispose(b.views);
   });
 
+  it('afterStep on a batch loss() did not see recomputes v from its detached features', () => {
+    const ctx = context();
+    const kept = make({}, ctx);
+    const recomputed = make({}, context());
+    recomputed.setState(kept.getState());
+    const b = batchOf(ctx, [1, 8, 15], 21);
+    const out = kept.loss(b);
+    tf.dispose([out.total, ...Object.values(out.parts)]);
+    kept.afterStep(b);
+    // Same weights, no loss() call: the recomputed v equals the kept one.
+    const before = tf.memory().numTensors;
+    recomputed.afterStep(b);
+    expect(tf.memory().numTensors).to.equal(before);
+    const a = read(kept.getState().bank);
+    const r = read(recomputed.getState().bank);
+    for (let i = 0; i < a.length; i++) expect(r[i]).to.be.closeTo(a[i], 1e-6);
+    // A stale kept v (other step) is not used: loss at step 0, afterStep at step 5 recomputes.
+    const other = batchOf(ctx, [2, 3, 4], 33, 5);
+    const before2 = tf.memory().numTensors;
+    const out2 = kept.loss(b);
+    tf.dispose([out2.total, ...Object.values(out2.parts)]);
+    recomputed.afterStep(other);
+    kept.afterStep(other);
+    expect(tf.memory().numTensors).to.equal(before2);
+    const a2 = read(kept.getState().bank);
+    const r2 = read(recomputed.getState().bank);
+    for (let i = 0; i < a2.length; i++) expect(r2[i]).to.be.closeTo(a2[i], 1e-6);
+    kept.dispose();
+    recomputed.dispose();
+    tf.dispose([...b.views, ...other.views]);
+  });
+
   it('momentumRows: m = 1 keeps the bank row, m = 0 takes the new vector', () => {
     const old = tf.tensor2d([[0.6, 0.8]]);
     const v = tf.tensor2d([[1, 0]]);
