@@ -24,5 +24,5 @@ export * from './optim/schedules.js';
 export * from './optim/create.js';
 export * from './loop/events.js';
 export * from './loop/collapse.js';
-export { train, embed, type TrainOptions } from './loop/train.js';
+export { train, embed, evaluate, evaluateCheckpoint, type Evaluation, type TrainOptions } from './loop/train.js';
 export { buildRun, type RunParts } from './loop/build.js';

@@ -212,6 +212,20 @@ describe('train()', () => {
       }
     });
 
+    it('evaluates a checkpoint to the metrics and clusters the run ended with', async () => {
+      const { evaluateCheckpoint } = await import('@clusterflow/core');
+      const registry = testRegistry();
+      const events = await runAll(testConfig({ train: { epochs: 2, batchSize: 16, checkpointDir: dir } }), registry);
+      const done = events[events.length - 1] as CompleteEvent;
+      const before = tf.memory().numTensors;
+      const ev = await evaluateCheckpoint(join(dir, 'last.ckpt'), { registry });
+      expect(tf.memory().numTensors).to.equal(before);
+      expect(ev.epoch).to.equal(2);
+      expect(ev.config.name).to.equal('core-test');
+      expect(ev.metrics).to.deep.equal(done.summary.metrics);
+      expect(Array.from(ev.readouts.argmin)).to.deep.equal(Array.from(done.summary.readouts.argmin));
+    });
+
     it('refuses to resume a checkpoint written by a different configuration', async () => {
       const registry = testRegistry();
       await runAll(testConfig({ train: { epochs: 1, batchSize: 16, checkpointDir: dir } }), registry);

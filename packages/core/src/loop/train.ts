@@ -2,7 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { Observable } from 'rxjs';
 import type * as tfc from '@tensorflow/tfjs-core';
-import { selectBackend } from '../backend/select.js';
+import { selectBackend, type BackendChoice } from '../backend/select.js';
 import { tf } from '../backend/tfjs.js';
 import { disposeCheckpoint, readCheckpoint, writeCheckpoint } from '../checkpoint.js';
 import { configHash, parseRunConfig, validate } from '../config/load.js';
@@ -153,7 +153,7 @@ async function trainParts(
 
     const dir = cfg.train.checkpointDir;
     if (dir && ((cfg.train.checkpointEvery > 0 && (epoch + 1) % cfg.train.checkpointEvery === 0) || isLast)) {
-      const path = await saveCheckpoint(resolve(baseDir, dir), epoch + 1, step, hash, backend.name, run, optimizer, params);
+      const path = await saveCheckpoint(resolve(baseDir, dir), cfg, epoch + 1, step, hash, backend.name, run, optimizer, params);
       emit({ type: 'checkpoint', path, epoch: epoch + 1, step });
     }
   }
@@ -272,7 +272,7 @@ function culprit(objective: Objective, name: string): [string, string] {
   return slash < 0 ? [name, 'total'] : [name.slice(0, slash), name.slice(slash + 1)];
 }
 
-interface Evaluation {
+export interface Evaluation {
   metrics: Record<string, number>;
   clusterSizes: Record<string, number[]>;
   readouts: Readouts;
@@ -280,7 +280,7 @@ interface Evaluation {
 }
 
 /** Features of every un-augmented sample, the objective's read-outs, and metrics when labels exist. */
-async function evaluate(cfg: RunConfig, run: RunParts, registry: Registry): Promise<Evaluation> {
+export async function evaluate(cfg: RunConfig, run: RunParts, registry: Registry): Promise<Evaluation> {
   const { dataset, objective, numClusters } = run;
   const features = await embed(run, cfg.eval.batchSize);
   let readouts: Readouts;
@@ -333,6 +333,7 @@ export async function embed(run: Pick<RunParts, 'dataset' | 'augmentation' | 'ba
 
 async function saveCheckpoint(
   dir: string,
+  cfg: RunConfig,
   epoch: number,
   step: number,
   hash: string,
@@ -348,7 +349,8 @@ async function saveCheckpoint(
     ...prefix('optimizer/', optimizer.getState(params)),
   };
   const path = join(dir, `epoch-${String(epoch).padStart(4, '0')}.ckpt`);
-  const meta = { epoch, step, rng: run.rng.getState(), configHash: hash, backend, createdAt: new Date().toISOString(), backbone: run.backbone.id, objective: run.objective.id };
+  // The resolved config travels with the weights, so `clusterflow eval` can rebuild the run.
+  const meta = { epoch, step, rng: run.rng.getState(), configHash: hash, backend, createdAt: new Date().toISOString(), backbone: run.backbone.id, objective: run.objective.id, config: cfg };
   await writeCheckpoint(path, { meta, state });
   await writeCheckpoint(join(dir, 'last.ckpt'), { meta, state });
   // Optimizer state may contain freshly made scalars (Adam's step count).
@@ -381,4 +383,33 @@ function prefix<T>(p: string, m: Record<string, T>): Record<string, T> {
 
 function unprefix<T>(p: string, m: Record<string, T>): Record<string, T> {
   return Object.fromEntries(Object.entries(m).filter(([k]) => k.startsWith(p)).map(([k, v]) => [k.slice(p.length), v]));
+}
+
+/**
+ * Evaluates a checkpoint: rebuilds the run from the config stored in it, restores
+ * backbone and objective state, and computes read-outs and metrics on the run's data.
+ */
+export async function evaluateCheckpoint(
+  path: string,
+  { registry, baseDir = process.cwd(), backend }: TrainOptions & { backend?: BackendChoice },
+): Promise<Evaluation & { config: RunConfig; epoch: number; step: number; backend: string }> {
+  const ckpt = await readCheckpoint(path);
+  try {
+    if (!ckpt.meta.config) throw new CheckpointError(`checkpoint ${path} carries no config to rebuild its run from`);
+    const cfg = parseRunConfig(ckpt.meta.config, `config stored in ${path}`);
+    await loadPlugins(cfg.plugins, registry, baseDir);
+    const selected = await selectBackend(backend ?? cfg.backend);
+    const run = await buildRun(cfg, registry, baseDir);
+    try {
+      run.backbone.setState(unprefix('backbone/', ckpt.state) as TensorMap);
+      run.objective.setState(unprefix('objective/', ckpt.state));
+      const result = await evaluate(cfg, run, registry);
+      return { ...result, config: cfg, epoch: ckpt.meta.epoch, step: ckpt.meta.step, backend: selected.name };
+    } finally {
+      run.objective.dispose();
+      run.backbone.dispose();
+    }
+  } finally {
+    disposeCheckpoint(ckpt);
+  }
 }
