@@ -1,0 +1,135 @@
+/**
+ * Training-step throughput of TF.js backends beside PyTorch, in one invocation
+ * (absolute times on shared machines are noisy; ratios taken together are not).
+ *
+ *   npx tsx --conditions=source packages/core/bench/throughput.ts [--json out.json] [--steps 8] [--no-torch]
+ *
+ * Models and FLOP convention: see models.ts and /work/shared/bench/torch_steps.py.
+ * Backends: cpu (MLP only: the ConvNet step takes ~140 s there), wasm stock
+ * (MLP only: stock wasm has no Conv2DBackpropFilter), wasm with
+ * registerWasmKernels(), and webgpu where an adapter exists.
+ */
+import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { selectBackend, tf } from '../src/index.js';
+import { registerWasmKernels } from '../src/kernels/index.js';
+import { convnet, mlp, trainStep, type BenchModel } from './models.js';
+
+/** One row of the table. */
+export interface Row {
+  model: string;
+  backend: string;
+  steps: number;
+  msMedian?: number;
+  imagesPerSec?: number;
+  gflops?: number;
+  torchMs?: number;
+  /** TF.js throughput / PyTorch (2 threads) throughput. */
+  ratioToTorch?: number;
+  note?: string;
+}
+
+const TORCH_SCRIPT = '/work/shared/bench/torch_steps.py';
+
+function arg(name: string): string | undefined {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+
+interface TorchResult { model: string; ms_median: number; gflops: number }
+
+function runTorch(steps: number): Map<string, TorchResult> {
+  const r = spawnSync('/usr/bin/python3', [TORCH_SCRIPT, '--threads', '2', '--steps', String(steps), '--warmup', '2'], {
+    env: { ...process.env, OMP_WAIT_POLICY: 'PASSIVE' }, encoding: 'utf8',
+  });
+  if (r.status !== 0) throw new Error(`torch_steps.py failed: ${r.stderr}`);
+  const out = new Map<string, TorchResult>();
+  for (const line of r.stdout.split('\n')) {
+    if (!line.startsWith('{')) continue;
+    const j = JSON.parse(line) as TorchResult;
+    out.set(j.model, j);
+  }
+  return out;
+}
+
+function measure(model: BenchModel, backend: string, steps: number, warmup: number): Row {
+  for (let i = 0; i < warmup; i++) trainStep(model);
+  const times: number[] = [];
+  for (let i = 0; i < steps; i++) {
+    const t0 = performance.now();
+    trainStep(model);
+    times.push(performance.now() - t0);
+  }
+  times.sort((a, b) => a - b);
+  const ms = times[Math.floor(times.length / 2)];
+  return {
+    model: model.name, backend, steps, msMedian: round(ms),
+    imagesPerSec: round((model.batch * 1000) / ms), gflops: round(model.flopsPerStep / ms / 1e6),
+  };
+}
+
+function round(x: number): number {
+  return Math.round(x * 100) / 100;
+}
+
+async function main(): Promise<void> {
+  const steps = Number(arg('--steps') ?? 8);
+  const rows: Row[] = [];
+  const torch = process.argv.includes('--no-torch') ? new Map<string, TorchResult>() : runTorch(Math.max(steps, 10));
+
+  const plan: { backend: string; model: () => BenchModel; steps: number; warmup: number; skip?: string }[] = [
+    { backend: 'cpu', model: mlp, steps: 2, warmup: 1 },
+    { backend: 'cpu', model: convnet, steps: 0, warmup: 0, skip: 'skipped: ~140 s per step on the cpu backend (README: 136,638 ms)' },
+    { backend: 'wasm-stock', model: mlp, steps: 3, warmup: 1 },
+    { backend: 'wasm-stock', model: convnet, steps: 1, warmup: 0 },
+    { backend: 'wasm', model: mlp, steps, warmup: 2 },
+    { backend: 'wasm', model: convnet, steps: Math.max(3, Math.ceil(steps / 2)), warmup: 1 },
+    { backend: 'webgpu', model: mlp, steps, warmup: 2 },
+    { backend: 'webgpu', model: convnet, steps, warmup: 2 },
+  ];
+  let webgpu: string | undefined;
+  for (const p of plan) {
+    const name = p.model === mlp ? 'mlp' : 'cnn';
+    if (p.skip) { rows.push({ model: name, backend: p.backend, steps: 0, note: p.skip }); continue; }
+    if (p.backend === 'webgpu') {
+      if (webgpu === undefined) {
+        try { await selectBackend('webgpu'); webgpu = ''; } catch (e) { webgpu = (e as Error).message; }
+      }
+      if (webgpu) { rows.push({ model: name, backend: 'webgpu', steps: 0, note: `unavailable: ${webgpu}` }); continue; }
+    } else {
+      await selectBackend(p.backend === 'cpu' ? 'cpu' : 'wasm');
+      // Registration is one-way in a process, so every wasm-stock row comes before the first wasm row.
+      if (p.backend === 'wasm') registerWasmKernels();
+    }
+    const model = p.model();
+    try {
+      rows.push(measure(model, p.backend, p.steps, p.warmup));
+    } catch (e) {
+      rows.push({ model: name, backend: p.backend, steps: 0, note: `fails: ${(e as Error).message.split('\n')[0]}` });
+    } finally {
+      model.dispose();
+    }
+  }
+  rows.push({ model: 'resnet18-cifar', backend: 'all', steps: 0, note: 'skipped: ~430 GFLOP per step at batch 128 is ~1 min per step on wasm, and torch_steps.py has no ResNet reference' });
+
+  for (const r of rows) {
+    const t = torch.get(r.model);
+    if (t) r.torchMs = t.ms_median;
+    if (t && r.msMedian) r.ratioToTorch = round(t.ms_median / r.msMedian);
+  }
+  printTable(rows, torch);
+  const json = arg('--json');
+  if (json) writeFileSync(json, JSON.stringify({ torch: Object.fromEntries(torch), rows }, null, 2));
+}
+
+function printTable(rows: Row[], torch: Map<string, TorchResult>): void {
+  const head = ['model', 'backend', 'ms/step', 'img/s', 'GFLOP/s', 'torch2t ms', 'ratio', 'note'];
+  const lines = rows.map((r) => [r.model, r.backend, r.msMedian ?? '', r.imagesPerSec ?? '', r.gflops ?? '', r.torchMs ?? '', r.ratioToTorch ?? '', r.note ?? ''].map(String));
+  for (const [m, t] of torch) lines.push([m, 'pytorch-2threads', String(t.ms_median), '', String(t.gflops), String(t.ms_median), '1', '']);
+  const widths = head.map((h, i) => Math.max(h.length, ...lines.map((l) => (i === 7 ? 0 : l[i].length))));
+  const fmt = (l: string[]) => l.map((c, i) => (i === 7 ? c : c.padEnd(widths[i]))).join('  ');
+  console.log(fmt(head));
+  for (const l of lines) console.log(fmt(l));
+}
+
+await main();
