@@ -1,0 +1,80 @@
+import { expect } from 'chai';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Adam, Sgd, adamOptions, learningRate, selectBackend, sgdOptions, tf, type Optimizer } from '@clusterflow/core';
+
+const ref = JSON.parse(readFileSync(join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'optim.json'), 'utf8'));
+
+function trajectory(opt: Optimizer): number[][] {
+  const params = ref.params.map((p: number[], i: number) => tf.tidy(() => tf.variable(tf.tensor(p, ref.shapes[i]))));
+  ref.grads.forEach((gs: number[][], t: number) => {
+    const grads = gs.map((g, i) => tf.tensor(g, ref.shapes[i]));
+    opt.step([{ variables: params, grads, lr: ref.lrs[t], weightDecay: weightDecayOf(opt) }]);
+    tf.dispose(grads);
+  });
+  const out = params.map((p: tf.Variable) => Array.from(p.dataSync()));
+  tf.dispose(params);
+  return out;
+}
+
+function weightDecayOf(opt: Optimizer): number {
+  return (opt as unknown as { options: { weightDecay: number } }).options.weightDecay;
+}
+
+function expectClose(actual: number[][], expected: number[][]) {
+  actual.forEach((a, i) => a.forEach((v, j) => expect(v, `param ${i}[${j}]`).to.be.closeTo(expected[i][j], 1e-5 * Math.max(1, Math.abs(expected[i][j])))));
+}
+
+describe('optimizers match PyTorch', () => {
+  before(async () => {
+    await selectBackend('cpu');
+  });
+
+  it('SGD with momentum and coupled weight decay', () => {
+    const o = ref.cases.sgd.options;
+    const opt = new Sgd(sgdOptions.parse({ lr: 0.1, momentum: o.momentum, weightDecay: o.weight_decay }));
+    expectClose(trajectory(opt), ref.cases.sgd.final);
+    opt.dispose();
+  });
+
+  it('SGD with Nesterov momentum', () => {
+    const o = ref.cases.sgd_nesterov.options;
+    const opt = new Sgd(sgdOptions.parse({ lr: 0.1, momentum: o.momentum, weightDecay: o.weight_decay, nesterov: true }));
+    expectClose(trajectory(opt), ref.cases.sgd_nesterov.final);
+    opt.dispose();
+  });
+
+  it('Adam (decay added to the gradient) and AdamW (decoupled decay)', () => {
+    for (const [name, decoupled] of [['adam', false], ['adamw', true]] as const) {
+      const o = ref.cases[name].options;
+      const opt = new Adam(adamOptions.parse({ lr: 0.1, beta1: o.betas[0], beta2: o.betas[1], eps: o.eps, weightDecay: o.weight_decay }), decoupled);
+      expectClose(trajectory(opt), ref.cases[name].final);
+      opt.dispose();
+    }
+  });
+
+  it('leaves no tensor behind but its slots, and frees them on dispose', () => {
+    const before = tf.memory().numTensors;
+    const opt = new Sgd(sgdOptions.parse({}));
+    trajectory(opt);
+    expect(tf.memory().numTensors).to.equal(before + 2); // one momentum buffer per parameter
+    opt.dispose();
+    expect(tf.memory().numTensors).to.equal(before);
+  });
+});
+
+describe('learning-rate schedules', () => {
+  it('warm-up rises linearly, then cosine decays to the floor', () => {
+    const cfg = { id: 'warmup-cosine' as const, warmupEpochs: 10, startFactor: 0, minFactor: 0.01 };
+    expect(learningRate(cfg, 0.2, 0, 110)).to.equal(0);
+    expect(learningRate(cfg, 0.2, 5, 110)).to.be.closeTo(0.1, 1e-12);
+    expect(learningRate(cfg, 0.2, 10, 110)).to.be.closeTo(0.2, 1e-12);
+    expect(learningRate(cfg, 0.2, 60, 110)).to.be.closeTo(0.2 * (0.01 + 0.99 * 0.5), 1e-12);
+    expect(learningRate(cfg, 0.2, 110, 110)).to.be.closeTo(0.002, 1e-12);
+  });
+
+  it('constant stays put', () => {
+    expect(learningRate({ id: 'constant' }, 0.3, 7.5, 10)).to.equal(0.3);
+  });
+});
