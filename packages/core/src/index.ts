@@ -12,6 +12,7 @@ export * from './plugin.js';
 export * from './errors.js';
 export * from './rng.js';
 export * from './backend/select.js';
+export { registerWasmKernels } from './kernels/index.js';
 export { tf } from './backend/tfjs.js';
 export * from './compose.js';
 export * from './checkpoint.js';

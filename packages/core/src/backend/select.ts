@@ -1,3 +1,4 @@
+import { registerWasmKernels } from '../kernels/index.js';
 import { tf } from './tfjs.js';
 
 /** The backends a run may ask for; `auto` tries the others in this order. */
@@ -66,6 +67,8 @@ async function tryBackend(name: BackendName): Promise<string | undefined> {
         return await tryWebgpu();
       case 'wasm': {
         await import('@tensorflow/tfjs-backend-wasm');
+        // Stock wasm cannot train convolutions and multiplies transposed matrices slowly.
+        registerWasmKernels();
         return (await activate('wasm')) ? undefined : 'the wasm backend did not start';
       }
       case 'cpu':
