@@ -1,0 +1,94 @@
+/**
+ * A bench config: several run configs, trained one after another and reported together.
+ *
+ * ```yaml
+ * name: default            # optional; names the bench in results.md (default: the file's name)
+ * defaults:                # optional; merged into every run (a partial core run config)
+ *   data: { id: fashion-mnist }
+ *   backbone: { id: mlp, options: { featureDim: 128 } }
+ *   train: { epochs: 5, batchSize: 256 }
+ * runs:                    # required; each is a core run config (see runConfig in @clusterflow/core)
+ *   - name: simclr         # must be unique: it names the run's output folder <out>/<name>-seed<k>/
+ *     objective: [{ id: simclr }]
+ *   - name: cc
+ *     objective: [{ id: cc }]
+ *     train: { epochs: 3 } # objects merge key by key with the defaults (here: batchSize stays 256)
+ * ```
+ *
+ * Merging is deep for objects and replaces everything else: a run's `objective` list
+ * replaces the default list instead of being appended to it. Each merged run is then
+ * validated against core's `runConfig`, so an error names the run and the field.
+ * Relative paths (plugins, data) are resolved against the bench config's folder.
+ */
+import { readFile } from 'node:fs/promises';
+import { basename, dirname, extname, resolve } from 'node:path';
+import { ConfigError, parseRunConfig, validate, type RunConfig } from '@clusterflow/core';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+
+export const benchConfig = z
+  .object({
+    name: z.string().min(1).optional(),
+    defaults: z.record(z.string(), z.unknown()).default({}),
+    runs: z.array(z.record(z.string(), z.unknown())).min(1),
+  })
+  .strict();
+
+export interface BenchPlan {
+  name: string;
+  /** Folder that relative paths in the runs are resolved against. */
+  baseDir: string;
+  runs: RunConfig[];
+}
+
+/** Validates a parsed bench config; `source` names it in errors. */
+export function parseBenchConfig(input: unknown, source: string, fallbackName = 'bench'): Omit<BenchPlan, 'baseDir'> {
+  const bench = validate(benchConfig, input, source);
+  const runs = bench.runs.map((run, i) => {
+    const merged = deepMerge(bench.defaults, run);
+    const label = typeof merged.name === 'string' ? ` ('${merged.name}')` : '';
+    return parseRunConfig(merged, `runs.${i}${label} of ${source}`);
+  });
+  const seen = new Map<string, number>();
+  runs.forEach((r, i) => {
+    const first = seen.get(r.name);
+    if (first !== undefined) {
+      throw new ConfigError(`invalid ${source}:\n  runs.${i}.name: run names must be unique, runs.${first} is also named (got "${r.name}")`);
+    }
+    seen.set(r.name, i);
+  });
+  return { name: bench.name ?? fallbackName, runs };
+}
+
+/** Reads a YAML or JSON bench config. */
+export async function loadBenchConfig(path: string): Promise<BenchPlan> {
+  const raw = await readConfigFile(path);
+  const fallback = basename(path, extname(path));
+  return { ...parseBenchConfig(raw, `bench config ${path}`, fallback), baseDir: dirname(resolve(path)) };
+}
+
+/** The parsed contents of a YAML or JSON file, with errors that name the file. */
+export async function readConfigFile(path: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`cannot read config ${path}: ${(err as Error).message}`);
+  }
+  const json = path.endsWith('.json');
+  try {
+    return json ? JSON.parse(text) : parseYaml(text);
+  } catch (err) {
+    throw new ConfigError(`config ${path} is not valid ${json ? 'JSON' : 'YAML'}: ${(err as Error).message}`);
+  }
+}
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** `over` on top of `base`: plain objects merge recursively; arrays and scalars replace. */
+export function deepMerge(base: Obj, over: Obj): Obj {
+  const out: Obj = { ...base };
+  for (const [k, v] of Object.entries(over)) out[k] = isObj(v) && isObj(out[k]) ? deepMerge(out[k] as Obj, v) : v;
+  return out;
+}

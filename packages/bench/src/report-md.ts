@@ -1,0 +1,64 @@
+import type { BenchResult, RunResult } from './results.js';
+import { formatMeanStd } from './stats.js';
+
+const METRICS = ['acc', 'nmi', 'ari'] as const;
+/** Markdown table cells must not break the row. */
+const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
+
+/**
+ * results.md: machine and date up front, then one row per run name with the mean ±
+ * standard deviation over its seeds (ok seeds only), one row per run and seed, and
+ * the failures with their errors.
+ */
+export function resultsMarkdown(bench: BenchResult): string {
+  const m = bench.machine;
+  const backends = [...new Set(bench.runs.map((r) => r.backend))].join(', ');
+  const out: string[] = [
+    `# clusterflow bench: ${bench.name}`,
+    '',
+    `- date: ${bench.date}`,
+    `- machine: ${m.cpu}, ${m.cores} cores; ${m.os}; node ${m.node}; tfjs ${m.tfjs}`,
+    `- backend: ${backends}`,
+    `- runs: ${bench.runs.length} (${bench.ok} ok, ${bench.failed} failed)`,
+    '',
+    '## Summary (mean ± standard deviation over seeds)',
+    '',
+    '| run | objective | backbone | dataset | backend | seeds ok | ACC | NMI | ARI | images/s | wall s |',
+    '|---|---|---|---|---|---|---|---|---|---|---|',
+  ];
+  const groups = new Map<string, RunResult[]>();
+  for (const r of bench.runs) groups.set(r.name, [...(groups.get(r.name) ?? []), r]);
+  for (const [name, runs] of groups) {
+    const ok = runs.filter((r) => r.status === 'ok');
+    const first = runs[0];
+    const of = (f: (r: RunResult) => number | undefined) => ok.map(f).filter((v): v is number => v !== undefined && Number.isFinite(v));
+    out.push(
+      `| ${cell(name)} | ${first.objectives.join(' + ')} | ${first.backbone} | ${first.dataset} | ${[...new Set(runs.map((r) => r.backend))].join(', ')} | ${ok.length}/${runs.length} | ` +
+        METRICS.map((k) => formatMeanStd(of((r) => r.metrics[k]))).join(' | ') +
+        ` | ${formatMeanStd(of((r) => r.imagesPerSec), 0)} | ${formatMeanStd(of((r) => r.wallSeconds), 1)} |`,
+    );
+  }
+  out.push('', '## Runs', '', '| run | seed | status | epochs | ACC | NMI | ARI | cluster sizes | images/s | wall s |', '|---|---|---|---|---|---|---|---|---|---|');
+  for (const r of bench.runs) out.push(runRow(r));
+  const failed = bench.runs.filter((r) => r.status === 'failed');
+  if (failed.length) {
+    out.push('', '## Failures', '');
+    for (const r of failed) out.push(`- **${cell(r.name)}** (seed ${r.seed}): ${cell(r.error ?? 'unknown error')}`);
+  }
+  const warned = bench.runs.filter((r) => r.warnings.length);
+  if (warned.length) {
+    out.push('', '## Warnings', '');
+    for (const r of warned) for (const w of r.warnings) out.push(`- ${cell(r.name)} (seed ${r.seed}): ${cell(w)}`);
+  }
+  return out.join('\n') + '\n';
+}
+
+function runRow(r: RunResult): string {
+  const num = (v: number | undefined, d = 3) => (v === undefined || !Number.isFinite(v) ? '-' : v.toFixed(d));
+  const sizes = r.mainReadout ? r.clusterSizes[r.mainReadout] : undefined;
+  return (
+    `| ${cell(r.name)} | ${r.seed} | ${r.status} | ${r.epochsDone}/${r.epochs} | ` +
+    METRICS.map((k) => num(r.metrics[k])).join(' | ') +
+    ` | ${sizes ? sizes.join(' ') : '-'} | ${num(r.imagesPerSec, 0)} | ${num(r.wallSeconds, 1)} |`
+  );
+}

@@ -1,0 +1,63 @@
+import type { RunConfig } from '@clusterflow/core';
+
+/** One epoch of a run, as reported in results.json. */
+export interface EpochRecord {
+  epoch: number;
+  /** Mean of each loss part over the epoch. */
+  loss: Record<string, number>;
+  /** Empty when the epoch was not evaluated (see eval.every). */
+  metrics: Record<string, number>;
+  seconds: number;
+  imagesPerSec: number;
+}
+
+/** What results.json holds for one run (one config at one seed). */
+export interface RunResult {
+  name: string;
+  seed: number;
+  status: 'ok' | 'failed';
+  /** The error message of a failed run. */
+  error?: string;
+  /** Objective ids, in the order of the config (several for a composition). */
+  objectives: string[];
+  backbone: string;
+  dataset: string;
+  /** The backend in use, or the one asked for when the run failed before choosing. */
+  backend: string;
+  epochs: number;
+  /** Epochs actually finished (less than `epochs` for a run that failed on the way). */
+  epochsDone: number;
+  wallSeconds: number;
+  imagesPerSec: number;
+  /** Final metrics of the main read-out (acc, nmi, ari, ...) and of the others (`readout/acc`). */
+  metrics: Record<string, number>;
+  mainReadout?: string;
+  clusterSizes: Record<string, number[]>;
+  perEpoch: EpochRecord[];
+  /** Total loss at each logged step, for the loss curve. */
+  stepLoss: { step: number; epoch: number; total: number }[];
+  warnings: string[];
+  /** The run's output folder, relative to the bench's. */
+  dir: string;
+  /** Files written into `dir`. */
+  files: string[];
+  config: RunConfig;
+}
+
+/** What the bench-level results.json holds. */
+export interface BenchResult {
+  name: string;
+  date: string;
+  machine: MachineInfo;
+  runs: RunResult[];
+  ok: number;
+  failed: number;
+}
+
+export interface MachineInfo {
+  os: string;
+  cpu: string;
+  cores: number;
+  node: string;
+  tfjs: string;
+}

@@ -1,0 +1,51 @@
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { confusionMatrix, matchClusters } from '@clusterflow/eval';
+import type { Registry, RunSummary } from '@clusterflow/core';
+import { assignmentsCsv } from './assignments.js';
+import { confusionSpec, lossSpec, metricsSpec, renderSvg } from './plots.js';
+import type { RunResult } from './results.js';
+import { isImageDataset, loadRunDataset, sampleGridPng } from './sample-grid.js';
+
+/**
+ * Writes a finished run's files into `dir`: assignments.csv, loss.svg, metrics.svg,
+ * confusion.svg (with labels) and samples.png (image datasets). A file that cannot
+ * be made is noted in the run's warnings: the training result stays valid.
+ */
+export async function writeRunArtifacts(
+  dir: string,
+  result: RunResult,
+  summary: RunSummary | undefined,
+  ctx: { registry: Registry; baseDir: string },
+): Promise<void> {
+  const attempt = async (file: string, make: () => Promise<string | Buffer | undefined>) => {
+    try {
+      const content = await make();
+      if (content === undefined) return;
+      await writeFile(join(dir, file), content);
+      result.files.push(file);
+    } catch (err) {
+      result.warnings.push(`${file} not written: ${(err as Error).message}`);
+    }
+  };
+  if (result.stepLoss.length > 0) await attempt('loss.svg', () => renderSvg(lossSpec(result)));
+  if (result.perEpoch.some((e) => Object.keys(e.metrics).length > 0)) await attempt('metrics.svg', () => renderSvg(metricsSpec(result)));
+  if (!summary) return;
+  const clusters = summary.readouts[summary.mainReadout];
+  await attempt('assignments.csv', async () => assignmentsCsv(clusters, summary.labels));
+  const labels = summary.labels;
+  if (labels) {
+    await attempt('confusion.svg', async () => {
+      const cm = confusionMatrix(labels, clusters);
+      const { mapping } = matchClusters(labels, clusters);
+      const order = [...cm.clusters].sort((a, b) => (mapping.get(a) ?? Infinity) - (mapping.get(b) ?? Infinity) || a - b);
+      return renderSvg(confusionSpec(`${result.name} (seed ${result.seed}): classes x clusters (${summary.mainReadout})`, cm, order));
+    });
+  }
+  await attempt('samples.png', async () => {
+    const ds = await loadRunDataset(result.config, ctx.registry, ctx.baseDir);
+    if (!isImageDataset(ds)) return undefined;
+    const k = result.clusterSizes[summary.mainReadout]?.length ?? Math.max(...clusters) + 1;
+    return sampleGridPng(ds, clusters, k);
+  });
+}
