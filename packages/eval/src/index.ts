@@ -6,4 +6,7 @@ export * from './ari.js';
 export * from './purity.js';
 export * from './metric-factories.js';
 export * from './kmeans.js';
+export * from './minibatch-kmeans.js';
+export * from './knn.js';
+export * from './diagnostics.js';
 export * from './register.js';

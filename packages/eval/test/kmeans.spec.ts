@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { ClusterflowError, ConfigError, selectBackend, ShapeError, tf } from '@clusterflow/core';
 import { kmeans } from '@clusterflow/eval';
 import { fixture } from './fixtures.js';
+import { expectReject } from './helpers.js';
 
 interface KMeansCase {
   name: string;
@@ -140,16 +141,4 @@ function inertiaChecks() {
       expect(r.iterations).to.be.within(1, 300);
     });
   }
-
-}
-
-export async function expectReject(p: Promise<unknown>, type: new (...args: never[]) => Error, message: RegExp) {
-  let error: unknown;
-  try {
-    await p;
-  } catch (err) {
-    error = err;
-  }
-  expect(error, 'expected a rejection').to.be.instanceOf(type);
-  expect((error as Error).message).to.match(message);
 }

@@ -1,0 +1,155 @@
+import { Rng, tf } from '@clusterflow/core';
+import type * as tfc from '@tensorflow/tfjs-core';
+import { z } from 'zod';
+import { assignNearest, lloydStep, rowSqNorms } from './distance.js';
+import { checkFeatures } from './feature-checks.js';
+import { checkK, type KMeansResult } from './kmeans.js';
+import { kmeansPlusPlus } from './kmeans-plusplus.js';
+import { parseOptions } from './options.js';
+
+/**
+ * Options with scikit-learn MiniBatchKMeans's defaults. maxIter counts passes over
+ * the data (steps = maxIter * N / batchSize), as scikit-learn's max_iter does.
+ */
+export const miniBatchKmeansOptionsSchema = z
+  .object({
+    k: z.number().int().positive(),
+    batchSize: z.number().int().positive().default(1024),
+    maxIter: z.number().int().positive().default(100),
+    /** Restarts of the seeding; the best on a held sample of initSize rows is kept. */
+    nInit: z.number().int().positive().default(3),
+    /** Rows used for seeding; default 3 * batchSize (at least 3k), capped at N. */
+    initSize: z.number().int().positive().optional(),
+    /** Stop after this many steps without improving the smoothed batch inertia. */
+    maxNoImprovement: z.number().int().positive().default(10),
+    /** Relative centre-shift tolerance, as in kmeans; 0 (default) disables it. */
+    tol: z.number().nonnegative().default(0),
+    seed: z.number().int().default(0),
+  })
+  .strict();
+
+export type MiniBatchKMeansOptions = z.input<typeof miniBatchKmeansOptionsSchema>;
+
+/**
+ * Mini-batch k-means (Sculley 2010, as scikit-learn's MiniBatchKMeans) for large N:
+ * k-means++ on a sample, then steps on random batches where each centre moves to
+ * the running mean of every row ever assigned to it (per-centre step 1/count).
+ * Stops on scikit-learn's early-stopping rule (exponentially smoothed batch
+ * inertia not improving for maxNoImprovement steps) or the step budget. Labels and
+ * inertia are then computed on all rows. Unlike scikit-learn, low-count centres are
+ * not randomly reassigned. `iterations` counts mini-batch steps. Does not dispose x.
+ */
+export async function miniBatchKmeans(x: tfc.Tensor2D, opts: MiniBatchKMeansOptions): Promise<KMeansResult> {
+  const o = parseOptions('miniBatchKmeans', miniBatchKmeansOptionsSchema, opts);
+  await checkFeatures('miniBatchKmeans', 'x', x);
+  const n = x.shape[0];
+  checkK('miniBatchKmeans', o.k, n);
+  const batchSize = Math.min(o.batchSize, n);
+  const initSize = Math.min(n, o.initSize ?? Math.max(3 * o.batchSize, 3 * o.k));
+  const rng = new Rng(o.seed);
+
+  const mean = tf.tidy(() => x.mean(0, true) as tfc.Tensor2D);
+  const xc = tf.tidy(() => x.sub(mean) as tfc.Tensor2D);
+  const xSq = rowSqNorms(xc);
+  let centroids: tfc.Tensor2D | undefined;
+  let weights: tfc.Tensor1D | undefined;
+  try {
+    const tol = o.tol > 0 ? o.tol * (await readScalar(tf.tidy(() => xc.square().mean()))) : 0;
+    centroids = await bestSeeding(xc, xSq, o.k, o.nInit, initSize, rng);
+    weights = tf.zeros([o.k]) as tfc.Tensor1D;
+
+    const steps = Math.max(1, Math.ceil((o.maxIter * n) / batchSize));
+    const alpha = Math.min(1, (2 * batchSize) / (n + 1));
+    let ewa: number | undefined;
+    let ewaMin = Infinity;
+    let noImprovement = 0;
+    let step = 0;
+    while (step < steps) {
+      step++;
+      const idx = tf.tensor1d(Int32Array.from({ length: batchSize }, () => rng.int(n)), 'int32');
+      const bx = tf.gather(xc, idx) as tfc.Tensor2D;
+      const bSq = tf.gather(xSq, idx) as tfc.Tensor2D;
+      const s = lloydStep(bx, bSq, centroids);
+      const { next, nextWeights, stats } = tf.tidy(() => {
+        const total = weights!.add(s.counts);
+        // Running mean: (c * w + sum) / (w + count); a centre with no rows keeps its place.
+        const moved = centroids!
+          .mul(weights!.reshape([-1, 1]))
+          .add(s.sums)
+          .div(tf.maximum(total, 1).reshape([-1, 1]));
+        const next = tf.where(s.counts.reshape([-1, 1]).greater(0), moved, centroids!) as tfc.Tensor2D;
+        const shift = next.sub(centroids!).square().sum();
+        return { next, nextWeights: total as tfc.Tensor1D, stats: tf.stack([s.minDist.sum(), shift]) };
+      });
+      const [batchInertia, shift] = await stats.data();
+      tf.dispose([idx, bx, bSq, s.labels, s.minDist, s.sums, s.counts, stats, centroids, weights]);
+      centroids = next;
+      weights = nextWeights;
+
+      if (tol > 0 && shift <= tol) break;
+      const perRow = batchInertia / batchSize;
+      ewa = ewa === undefined ? perRow : ewa * (1 - alpha) + perRow * alpha;
+      if (ewa < ewaMin) {
+        ewaMin = ewa;
+        noImprovement = 0;
+      } else if (++noImprovement >= o.maxNoImprovement) break;
+    }
+
+    const { labels, minDist } = assignNearest(xc, xSq, centroids);
+    const inertiaT = minDist.sum();
+    const shifted = centroids.add(mean);
+    try {
+      const [l, c, i] = await Promise.all([labels.data(), shifted.data(), inertiaT.data()]);
+      return { labels: Int32Array.from(l), centroids: Float32Array.from(c), inertia: i[0], iterations: step };
+    } finally {
+      tf.dispose([labels, minDist, inertiaT, shifted]);
+    }
+  } finally {
+    tf.dispose([mean, xc, xSq]);
+    if (centroids) centroids.dispose();
+    if (weights) weights.dispose();
+  }
+}
+
+/** nInit k-means++ seedings on random samples, judged on one held sample (as scikit-learn). */
+async function bestSeeding(
+  x: tfc.Tensor2D,
+  xSq: tfc.Tensor2D,
+  k: number,
+  nInit: number,
+  initSize: number,
+  rng: Rng,
+): Promise<tfc.Tensor2D> {
+  const n = x.shape[0];
+  const sample = () => tf.tensor1d(Int32Array.from({ length: initSize }, () => rng.int(n)), 'int32');
+  const validIdx = sample();
+  const vx = tf.gather(x, validIdx) as tfc.Tensor2D;
+  const vSq = tf.gather(xSq, validIdx) as tfc.Tensor2D;
+  let best: tfc.Tensor2D | undefined;
+  let bestInertia = Infinity;
+  try {
+    for (let i = 0; i < nInit; i++) {
+      const idx = sample();
+      const sx = tf.gather(x, idx) as tfc.Tensor2D;
+      const sSq = tf.gather(xSq, idx) as tfc.Tensor2D;
+      const init = kmeansPlusPlus(sx, sSq, k, rng);
+      tf.dispose([idx, sx, sSq]);
+      const inertia = await readScalar(tf.tidy(() => assignNearest(vx, vSq, init).minDist.sum()));
+      if (inertia < bestInertia) {
+        best?.dispose();
+        best = init;
+        bestInertia = inertia;
+      } else init.dispose();
+    }
+    return best!;
+  } finally {
+    tf.dispose([validIdx, vx, vSq]);
+  }
+}
+
+/** Reads a scalar and disposes it. */
+async function readScalar(t: tfc.Tensor): Promise<number> {
+  const v = (await t.data())[0];
+  t.dispose();
+  return v;
+}
