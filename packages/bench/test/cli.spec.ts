@@ -1,0 +1,54 @@
+import { expect } from 'chai';
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { cli } from './support.js';
+
+const bin = fileURLToPath(new URL('../bin/clusterflow.js', import.meta.url));
+
+describe('clusterflow CLI: parsing, help, list', () => {
+  it('prints help for the program and for every command', async () => {
+    const top = await cli('--help');
+    expect(top.code).to.equal(0);
+    for (const cmd of ['bench', 'train', 'eval', 'list']) expect(top.out).to.match(new RegExp(`^\\s+${cmd} `, 'm'));
+    const bench = await cli('bench', '--help');
+    expect(bench.code).to.equal(0);
+    expect(bench.out).to.include('--seeds <list>').and.include('--backend <name>').and.include('"wasm"');
+    expect((await cli('eval', '--help')).out).to.include('<checkpoint>');
+  });
+
+  it('the built bin answers --help (what `npx clusterflow --help` runs)', async () => {
+    const { stdout } = await promisify(execFile)(process.execPath, [bin, '--help']);
+    expect(stdout).to.include('Usage: clusterflow').and.include('bench [options] <config...>');
+  });
+
+  it('rejects bad arguments with exit code 2 and says why', async () => {
+    const seeds = await cli('bench', 'x.yaml', '--seeds', '0,a');
+    expect(seeds.code).to.equal(2);
+    expect(seeds.err).to.include("expected non-negative integers separated by commas, e.g. 0,1,2 (got '0,a')");
+    const backend = await cli('train', 'x.yaml', '--backend', 'tpu');
+    expect(backend.code).to.equal(2);
+    expect(backend.err).to.include("'tpu' is invalid");
+    expect((await cli('frobnicate')).code).to.equal(2);
+  });
+
+  it('list prints every registered component with its origin and options', async () => {
+    const { code, out } = await cli('list');
+    expect(code).to.equal(0);
+    for (const id of ['simclr', 'cc', 'secu', 'concurl', 'mlp', 'convnet', 'resnet18-cifar', 'fashion-mnist', 'vectors', 'multi-view', 'identity', 'acc', 'nmi', 'ari', 'purity']) {
+      expect(out).to.match(new RegExp(`^  ${id}  \\[builtin:@clusterflow/`, 'm'), id);
+    }
+    expect(out).to.include('  secu  [builtin:@clusterflow/objectives]');
+    expect(out).to.include('featureDim: integer = 10');
+    expect(out).to.include('split: "train" | "test" | "all" = "test"');
+  });
+
+  it('list --json gives the options as JSON Schema with defaults', async () => {
+    const { out } = await cli('list', '--json');
+    const items = JSON.parse(out) as { kind: string; id: string; origin: string; options: { properties?: Record<string, { default?: unknown }> } }[];
+    const mlp = items.find((i) => i.kind === 'backbone' && i.id === 'mlp')!;
+    expect(mlp.origin).to.equal('builtin:@clusterflow/backbones');
+    expect(mlp.options.properties!.hidden.default).to.deep.equal([500, 500, 2000]);
+    expect(items.filter((i) => i.kind === 'metric').map((i) => i.id)).to.have.members(['acc', 'nmi', 'ari', 'purity']);
+  });
+});

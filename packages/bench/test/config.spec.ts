@@ -1,0 +1,61 @@
+import { expect } from 'chai';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { deepMerge, expandRuns, loadBenchConfig, parseBenchConfig } from '@clusterflow/bench';
+import { ConfigError } from '@clusterflow/core';
+import { formatMeanStd } from '@clusterflow/bench';
+import { cli, tempDir } from './support.js';
+
+const base = {
+  data: { id: 'vectors', options: { path: 'x.json' } },
+  augmentation: { id: 'identity' },
+  backbone: { id: 'mlp', options: { hidden: [8] } },
+  optimizer: { id: 'adam' },
+  train: { epochs: 2, batchSize: 16 },
+};
+
+describe('bench config', () => {
+  it('merges defaults into each run: objects key by key, lists replaced', () => {
+    expect(deepMerge({ train: { epochs: 2, batchSize: 16 }, objective: [{ id: 'a' }] }, { train: { epochs: 5 }, objective: [{ id: 'b' }] })).to.deep.equal({
+      train: { epochs: 5, batchSize: 16 },
+      objective: [{ id: 'b' }],
+    });
+    const plan = parseBenchConfig({ defaults: base, runs: [{ name: 'a', objective: [{ id: 'cc' }], train: { epochs: 3 } }] }, 'test');
+    expect(plan.runs[0].train).to.include({ epochs: 3, batchSize: 16 });
+    expect(plan.runs[0].backbone.options).to.deep.equal({ hidden: [8] });
+  });
+
+  it('names the run and field of an invalid run, with the value found', () => {
+    const bad = () => parseBenchConfig({ defaults: base, runs: [{ name: 'ok', objective: [{ id: 'cc' }] }, { name: 'neg', objective: [{ id: 'cc' }], train: { epochs: 0 } }] }, 'bench.yaml');
+    expect(bad).to.throw(ConfigError, /invalid runs\.1 \('neg'\) of bench\.yaml:\n  train\.epochs: .*\(got 0\)/);
+    expect(() => parseBenchConfig({ runs: [], extra: 1 }, 'b')).to.throw(ConfigError, /runs: .*\n.*extra|extra[\s\S]*runs/);
+    expect(() => parseBenchConfig({ defaults: base, runs: [{ name: 'x', objective: [{ id: 'cc' }] }, { name: 'x', objective: [{ id: 'cc' }] }] }, 'b')).to.throw(
+      ConfigError,
+      /runs\.1\.name: run names must be unique/,
+    );
+  });
+
+  it('a config error stops the CLI before training with exit code 2 and the field named', async () => {
+    const dir = await tempDir();
+    await writeFile(join(dir, 'b.yaml'), `defaults: ${JSON.stringify(base)}\nruns:\n  - name: r\n    objective: [{ id: cc }]\n    optimizer: { id: rmsprop }\n`);
+    const res = await cli('bench', join(dir, 'b.yaml'), '--out', join(dir, 'out'));
+    expect(res.code).to.equal(2);
+    expect(res.err).to.include("invalid runs.0 ('r') of bench config").and.include('optimizer.id');
+  });
+
+  it('--seeds repeats every run per seed and --backend overrides the config', async () => {
+    const dir = await tempDir();
+    await writeFile(join(dir, 'b.json'), JSON.stringify({ defaults: base, runs: [{ name: 'a', objective: [{ id: 'cc' }] }, { name: 'b', seed: 7, objective: [{ id: 'simclr' }] }] }));
+    const plan = await loadBenchConfig(join(dir, 'b.json'));
+    expect(plan.name).to.equal('b');
+    expect(plan.baseDir).to.equal(dir);
+    expect(expandRuns(plan, {}).map((r) => `${r.name}:${r.seed}:${r.backend}`)).to.deep.equal(['a:0:auto', 'b:7:auto']);
+    expect(expandRuns(plan, { seeds: [0, 1], backend: 'wasm' }).map((r) => `${r.name}:${r.seed}:${r.backend}`)).to.deep.equal(['a:0:wasm', 'a:1:wasm', 'b:0:wasm', 'b:1:wasm']);
+  });
+
+  it('formats mean ± sample standard deviation', () => {
+    expect(formatMeanStd([0.5, 0.7])).to.equal('0.600 ± 0.141');
+    expect(formatMeanStd([0.5])).to.equal('0.500');
+    expect(formatMeanStd([])).to.equal('-');
+  });
+});
