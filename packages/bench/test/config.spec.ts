@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { fileURLToPath } from 'node:url';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { deepMerge, expandRuns, loadBenchConfig, parseBenchConfig } from '@clusterflow/bench';
@@ -58,4 +59,15 @@ describe('bench config', () => {
     expect(formatMeanStd([0.5])).to.equal('0.500');
     expect(formatMeanStd([])).to.equal('-');
   });
+});
+
+describe('the standard configs in configs/', () => {
+  for (const name of ['default', 'fashion-mnist', 'cifar10']) {
+    it(`${name}.yaml is a valid bench config`, async () => {
+      const plan = await loadBenchConfig(fileURLToPath(new URL(`../../../configs/${name}.yaml`, import.meta.url)));
+      expect(plan.name).to.equal(name);
+      expect(plan.runs.length).to.be.greaterThan(3);
+      expect(plan.runs.every((r) => r.eval.every > 0)).to.equal(true);
+    });
+  }
 });
