@@ -6,6 +6,7 @@ export * from './augmentation.js';
 export * from './metric.js';
 export * from './factory.js';
 export * from './tensors.js';
+export * from './state-check.js';
 export * from './tokens.js';
 export * from './registry.js';
 export * from './plugin.js';

@@ -9,7 +9,7 @@ import {
   type ObjectiveContext,
   type ObjectiveState,
   type Readouts,
-  type StateValue,
+  checkState,
 } from '@clusterflow/core';
 import { linear, mlpHead, type Module } from '@clusterflow/backbones';
 import { kmeans } from '@clusterflow/eval';
@@ -225,13 +225,8 @@ export class ConcurlObjective implements Objective {
   }
 
   setState(state: ObjectiveState): void {
-    const current = this.getState();
-    const missing = Object.keys(current).filter((k) => !(k in state));
-    const unexpected = Object.keys(state).filter((k) => !(k in current));
-    if (missing.length || unexpected.length) {
-      throw new ShapeError(`concurl state keys do not match: missing [${missing}], unexpected [${unexpected}]`);
-    }
-    for (const [k, want] of Object.entries(current)) checkValue(k, want, state[k]);
+    // Checks everything before assigning anything, so a bad checkpoint changes nothing.
+    checkState('concurl', this.getState(), state);
     const sub = (prefix: string) => {
       const out: Record<string, tfc.Tensor> = {};
       for (const [k, t] of Object.entries(state)) if (k.startsWith(prefix)) out[k.slice(prefix.length)] = t as tfc.Tensor;
@@ -275,17 +270,3 @@ function sameIndices(a: Int32Array, b: Int32Array): boolean {
   return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
-function checkValue(key: string, want: StateValue, got: StateValue): void {
-  const kind = (v: StateValue) => (v instanceof Int32Array ? 'Int32Array' : v instanceof Float32Array ? 'Float32Array' : 'tensor');
-  if (kind(want) !== kind(got)) throw new ShapeError(`concurl state '${key}' is a ${kind(got)}, expected a ${kind(want)}`);
-  if (want instanceof Int32Array || want instanceof Float32Array) {
-    if (want.length !== (got as Int32Array).length) {
-      throw new ShapeError(`concurl state '${key}' has length ${(got as Int32Array).length}, expected ${want.length}`);
-    }
-    return;
-  }
-  const g = got as tfc.Tensor;
-  if (g.shape.length !== want.shape.length || g.shape.some((d, i) => d !== want.shape[i])) {
-    throw new ShapeError(`concurl state '${key}' has shape [${g.shape}], expected [${want.shape}]`);
-  }
-}

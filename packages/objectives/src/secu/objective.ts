@@ -9,7 +9,7 @@ import {
   type ObjectiveState,
   type ParamGroup,
   type Readouts,
-  type StateValue,
+  checkState,
 } from '@clusterflow/core';
 import { mlpHead, type Module } from '@clusterflow/backbones';
 import { addCounts } from './argmin.js';
@@ -208,14 +208,8 @@ export class SecuObjective implements Objective {
   }
 
   setState(state: ObjectiveState): void {
-    const current = this.getState();
-    const missing = Object.keys(current).filter((k) => !(k in state));
-    const unexpected = Object.keys(state).filter((k) => !(k in current));
-    if (missing.length || unexpected.length) {
-      throw new ShapeError(`secu state keys do not match: missing [${missing.join(', ')}], unexpected [${unexpected.join(', ')}]`);
-    }
-    // Check everything before assigning anything, so a bad checkpoint changes nothing.
-    for (const [key, want] of Object.entries(current)) checkValue(key, want, state[key]);
+    // Checks everything before assigning anything, so a bad checkpoint changes nothing.
+    checkState('secu', this.getState(), state);
     this.memory.forEach((m, h) => {
       const labels = state[`labels.${h}`] as Int32Array;
       if (labels.some((y) => y < 0 || y >= m.k)) throw new ShapeError(`secu state 'labels.${h}' has labels outside [0, ${m.k})`);
@@ -244,15 +238,3 @@ export class SecuObjective implements Objective {
   }
 }
 
-function checkValue(key: string, want: StateValue, got: StateValue): void {
-  const describe = (v: StateValue) =>
-    v instanceof Int32Array ? `Int32Array(${v.length})` : v instanceof Float32Array ? `Float32Array(${v.length})` : `tensor [${v.shape}] ${v.dtype}`;
-  const same =
-    want instanceof Int32Array || want instanceof Float32Array
-      ? got instanceof want.constructor && (got as Int32Array).length === want.length
-      : !(got instanceof Int32Array || got instanceof Float32Array) &&
-        got.dtype === want.dtype &&
-        got.shape.length === want.shape.length &&
-        got.shape.every((d, i) => d === want.shape[i]);
-  if (!same) throw new ShapeError(`secu state '${key}' is ${describe(got)}, expected ${describe(want)}`);
-}
