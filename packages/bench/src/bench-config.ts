@@ -20,10 +20,8 @@
  * validated against core's `runConfig`, so an error names the run and the field.
  * Relative paths (plugins, data) are resolved against the bench config's folder.
  */
-import { readFile } from 'node:fs/promises';
 import { basename, dirname, extname, resolve } from 'node:path';
-import { ConfigError, parseRunConfig, validate, type RunConfig } from '@clusterflow/core';
-import { parse as parseYaml } from 'yaml';
+import { ConfigError, parseRunConfig, readConfigFile, validate, type RunConfig } from '@clusterflow/core';
 import { z } from 'zod';
 
 export const benchConfig = z
@@ -65,22 +63,6 @@ export async function loadBenchConfig(path: string): Promise<BenchPlan> {
   const raw = await readConfigFile(path);
   const fallback = basename(path, extname(path));
   return { ...parseBenchConfig(raw, `bench config ${path}`, fallback), baseDir: dirname(resolve(path)) };
-}
-
-/** The parsed contents of a YAML or JSON file, with errors that name the file. */
-export async function readConfigFile(path: string): Promise<unknown> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (err) {
-    throw new ConfigError(`cannot read config ${path}: ${(err as Error).message}`);
-  }
-  const json = path.endsWith('.json');
-  try {
-    return json ? JSON.parse(text) : parseYaml(text);
-  } catch (err) {
-    throw new ConfigError(`config ${path} is not valid ${json ? 'JSON' : 'YAML'}: ${(err as Error).message}`);
-  }
 }
 
 type Obj = Record<string, unknown>;

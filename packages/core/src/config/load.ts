@@ -24,19 +24,23 @@ export function validate<T extends z.ZodType>(schema: T, input: unknown, source:
 
 /** Reads a JSON or YAML run config from a file. */
 export async function loadRunConfig(path: string): Promise<RunConfig> {
+  return parseRunConfig(await readConfigFile(path), `config ${path}`);
+}
+
+/** The parsed contents of a YAML or JSON file (by extension), with errors that name the file. */
+export async function readConfigFile(path: string): Promise<unknown> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
   } catch (err) {
     throw new ConfigError(`cannot read config ${path}: ${(err as Error).message}`);
   }
-  let raw: unknown;
+  const json = path.endsWith('.json');
   try {
-    raw = path.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
+    return json ? JSON.parse(text) : parseYaml(text);
   } catch (err) {
-    throw new ConfigError(`config ${path} is not valid ${path.endsWith('.json') ? 'JSON' : 'YAML'}: ${(err as Error).message}`);
+    throw new ConfigError(`config ${path} is not valid ${json ? 'JSON' : 'YAML'}: ${(err as Error).message}`);
   }
-  return parseRunConfig(raw, `config ${path}`);
 }
 
 /**
