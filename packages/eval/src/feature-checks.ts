@@ -27,3 +27,8 @@ export function checkRowLabels(fn: string, name: string, labels: ArrayLike<numbe
     throw new ShapeError(`${fn}: ${name} has ${labels.length} entries but its features have ${rows} rows`);
   }
 }
+
+/** No more clusters than rows: k-means++ could not seed them. */
+export function checkClusterCount(fn: string, k: number, n: number): void {
+  if (k > n) throw new ShapeError(`${fn}: k = ${k} clusters is larger than the number of samples N = ${n}`);
+}

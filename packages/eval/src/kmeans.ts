@@ -1,8 +1,8 @@
-import { Rng, ShapeError, tf } from '@clusterflow/core';
+import { Rng, tf } from '@clusterflow/core';
 import type * as tfc from '@tensorflow/tfjs-core';
 import { z } from 'zod';
-import { assignNearest, lloydStep, rowSqNorms } from './distance.js';
-import { checkFeatures } from './feature-checks.js';
+import { assignNearest, disposeDerived, lloydStep, prepareRows, type PreparedRows } from './distance.js';
+import { checkClusterCount, checkFeatures } from './feature-checks.js';
 import { kmeansPlusPlus } from './kmeans-plusplus.js';
 import { parseOptions } from './options.js';
 
@@ -48,26 +48,27 @@ export async function kmeans(x: tfc.Tensor2D, opts: KMeansOptions): Promise<KMea
   const o = parseOptions('kmeans', kmeansOptionsSchema, opts);
   await checkFeatures('kmeans', 'x', x);
   const n = x.shape[0];
-  checkK('kmeans', o.k, n);
+  checkClusterCount('kmeans', o.k, n);
 
   const mean = tf.tidy(() => x.mean(0, true) as tfc.Tensor2D);
   const xc = tf.tidy(() => x.sub(mean) as tfc.Tensor2D);
-  const xSq = rowSqNorms(xc);
+  const rows = prepareRows(xc);
   try {
     const tol = o.tol * (await meanVariance(xc));
     const rng = new Rng(o.seed);
     let best: Run | undefined;
     for (let run = 0; run < o.nInit; run++) {
-      const init = kmeansPlusPlus(xc, xSq, o.k, rng);
-      const result = await lloyd(xc, xSq, init, o.maxIter, tol);
+      const init = kmeansPlusPlus(rows, o.k, rng);
+      const result = await lloyd(rows, init, o.maxIter, tol);
       if (!best || result.inertia < best.inertia) {
         best?.centroids.dispose();
         best = result;
       } else result.centroids.dispose();
     }
-    return await finish(xc, xSq, best!.centroids, mean, best!.iterations);
+    return await finish(rows, best!.centroids, mean, best!.iterations);
   } finally {
-    tf.dispose([mean, xc, xSq]);
+    disposeDerived(rows);
+    tf.dispose([mean, xc]);
   }
 }
 
@@ -78,14 +79,14 @@ interface Run {
 }
 
 /** Lloyd iterations from `init` (which it takes ownership of). */
-async function lloyd(x: tfc.Tensor2D, xSq: tfc.Tensor2D, init: tfc.Tensor2D, maxIter: number, tol: number): Promise<Run> {
+async function lloyd(rows: PreparedRows, init: tfc.Tensor2D, maxIter: number, tol: number): Promise<Run> {
   const k = init.shape[0];
   let centroids = init;
   let prevLabels: tfc.Tensor1D | undefined;
   let iterations = 0;
   for (let it = 0; it < maxIter; it++) {
     iterations = it + 1;
-    const step = lloydStep(x, xSq, centroids);
+    const step = lloydStep(rows, centroids);
     const { next, stats } = tf.tidy(() => {
       const safe = tf.maximum(step.counts, 1).reshape([k, 1]);
       // An empty cluster keeps its old centre for now; it is relocated below.
@@ -101,7 +102,7 @@ async function lloyd(x: tfc.Tensor2D, xSq: tfc.Tensor2D, init: tfc.Tensor2D, max
     for (let j = 0; j < k; j++) if (s[j] === 0) emptyIds.push(j);
     let nextCentroids = next;
     if (emptyIds.length) {
-      nextCentroids = relocateEmpty(x, step.minDist, next, emptyIds);
+      nextCentroids = relocateEmpty(rows.x, step.minDist, next, emptyIds);
       next.dispose();
     }
     tf.dispose([centroids, step.minDist, step.sums, step.counts]);
@@ -113,7 +114,7 @@ async function lloyd(x: tfc.Tensor2D, xSq: tfc.Tensor2D, init: tfc.Tensor2D, max
     if (!changed || (shift <= tol && emptyIds.length === 0)) break;
   }
   prevLabels?.dispose();
-  const inertia = tf.tidy(() => assignNearest(x, xSq, centroids).minDist.sum());
+  const inertia = tf.tidy(() => assignNearest(rows, centroids).minDist.sum());
   const value = (await inertia.data())[0];
   inertia.dispose();
   return { centroids, inertia: value, iterations };
@@ -130,13 +131,12 @@ function relocateEmpty(x: tfc.Tensor2D, minDist: tfc.Tensor1D, centroids: tfc.Te
 
 /** Final assignment to the final centres, read back to the host, in input coordinates. */
 async function finish(
-  x: tfc.Tensor2D,
-  xSq: tfc.Tensor2D,
+  rows: PreparedRows,
   centroids: tfc.Tensor2D,
   mean: tfc.Tensor2D,
   iterations: number,
 ): Promise<KMeansResult> {
-  const { labels, minDist } = assignNearest(x, xSq, centroids);
+  const { labels, minDist } = assignNearest(rows, centroids);
   const inertiaT = minDist.sum();
   const shifted = centroids.add(mean);
   try {
@@ -153,9 +153,4 @@ async function meanVariance(xc: tfc.Tensor2D): Promise<number> {
   const value = (await v.data())[0];
   v.dispose();
   return value;
-}
-
-/** k must be a positive integer no larger than the number of rows. */
-export function checkK(fn: string, k: number, n: number): void {
-  if (k > n) throw new ShapeError(`${fn}: k = ${k} clusters is larger than the number of samples N = ${n}`);
 }

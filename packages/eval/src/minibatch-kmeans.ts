@@ -1,9 +1,9 @@
 import { Rng, tf } from '@clusterflow/core';
 import type * as tfc from '@tensorflow/tfjs-core';
 import { z } from 'zod';
-import { assignNearest, lloydStep, rowSqNorms } from './distance.js';
-import { checkFeatures } from './feature-checks.js';
-import { checkK, type KMeansResult } from './kmeans.js';
+import { assignNearest, disposeDerived, lloydStep, prepareRows, type PreparedRows } from './distance.js';
+import { checkClusterCount, checkFeatures } from './feature-checks.js';
+import type { KMeansResult } from './kmeans.js';
 import { kmeansPlusPlus } from './kmeans-plusplus.js';
 import { parseOptions } from './options.js';
 
@@ -43,19 +43,19 @@ export async function miniBatchKmeans(x: tfc.Tensor2D, opts: MiniBatchKMeansOpti
   const o = parseOptions('miniBatchKmeans', miniBatchKmeansOptionsSchema, opts);
   await checkFeatures('miniBatchKmeans', 'x', x);
   const n = x.shape[0];
-  checkK('miniBatchKmeans', o.k, n);
+  checkClusterCount('miniBatchKmeans', o.k, n);
   const batchSize = Math.min(o.batchSize, n);
   const initSize = Math.min(n, o.initSize ?? Math.max(3 * o.batchSize, 3 * o.k));
   const rng = new Rng(o.seed);
 
   const mean = tf.tidy(() => x.mean(0, true) as tfc.Tensor2D);
   const xc = tf.tidy(() => x.sub(mean) as tfc.Tensor2D);
-  const xSq = rowSqNorms(xc);
+  const rows = prepareRows(xc);
   let centroids: tfc.Tensor2D | undefined;
   let weights: tfc.Tensor1D | undefined;
   try {
     const tol = o.tol > 0 ? o.tol * (await readScalar(tf.tidy(() => xc.square().mean()))) : 0;
-    centroids = await bestSeeding(xc, xSq, o.k, o.nInit, initSize, rng);
+    centroids = await bestSeeding(rows, o.k, o.nInit, initSize, rng);
     weights = tf.zeros([o.k]) as tfc.Tensor1D;
 
     const steps = Math.max(1, Math.ceil((o.maxIter * n) / batchSize));
@@ -67,9 +67,8 @@ export async function miniBatchKmeans(x: tfc.Tensor2D, opts: MiniBatchKMeansOpti
     while (step < steps) {
       step++;
       const idx = tf.tensor1d(Int32Array.from({ length: batchSize }, () => rng.int(n)), 'int32');
-      const bx = tf.gather(xc, idx) as tfc.Tensor2D;
-      const bSq = tf.gather(xSq, idx) as tfc.Tensor2D;
-      const s = lloydStep(bx, bSq, centroids);
+      const batch = gatherRows(rows, idx);
+      const s = lloydStep(batch, centroids);
       const { next, nextWeights, stats } = tf.tidy(() => {
         const total = weights!.add(s.counts);
         // Running mean: (c * w + sum) / (w + count); a centre with no rows keeps its place.
@@ -82,7 +81,7 @@ export async function miniBatchKmeans(x: tfc.Tensor2D, opts: MiniBatchKMeansOpti
         return { next, nextWeights: total as tfc.Tensor1D, stats: tf.stack([s.minDist.sum(), shift]) };
       });
       const [batchInertia, shift] = await stats.data();
-      tf.dispose([idx, bx, bSq, s.labels, s.minDist, s.sums, s.counts, stats, centroids, weights]);
+      tf.dispose([idx, batch.x, batch.xT, batch.sqNorms, s.labels, s.minDist, s.sums, s.counts, stats, centroids, weights]);
       centroids = next;
       weights = nextWeights;
 
@@ -95,7 +94,7 @@ export async function miniBatchKmeans(x: tfc.Tensor2D, opts: MiniBatchKMeansOpti
       } else if (++noImprovement >= o.maxNoImprovement) break;
     }
 
-    const { labels, minDist } = assignNearest(xc, xSq, centroids);
+    const { labels, minDist } = assignNearest(rows, centroids);
     const inertiaT = minDist.sum();
     const shifted = centroids.add(mean);
     try {
@@ -105,7 +104,8 @@ export async function miniBatchKmeans(x: tfc.Tensor2D, opts: MiniBatchKMeansOpti
       tf.dispose([labels, minDist, inertiaT, shifted]);
     }
   } finally {
-    tf.dispose([mean, xc, xSq]);
+    disposeDerived(rows);
+    tf.dispose([mean, xc]);
     if (centroids) centroids.dispose();
     if (weights) weights.dispose();
   }
@@ -113,28 +113,25 @@ export async function miniBatchKmeans(x: tfc.Tensor2D, opts: MiniBatchKMeansOpti
 
 /** nInit k-means++ seedings on random samples, judged on one held sample (as scikit-learn). */
 async function bestSeeding(
-  x: tfc.Tensor2D,
-  xSq: tfc.Tensor2D,
+  rows: PreparedRows,
   k: number,
   nInit: number,
   initSize: number,
   rng: Rng,
 ): Promise<tfc.Tensor2D> {
-  const n = x.shape[0];
+  const n = rows.x.shape[0];
   const sample = () => tf.tensor1d(Int32Array.from({ length: initSize }, () => rng.int(n)), 'int32');
   const validIdx = sample();
-  const vx = tf.gather(x, validIdx) as tfc.Tensor2D;
-  const vSq = tf.gather(xSq, validIdx) as tfc.Tensor2D;
+  const valid = gatherRows(rows, validIdx);
   let best: tfc.Tensor2D | undefined;
   let bestInertia = Infinity;
   try {
     for (let i = 0; i < nInit; i++) {
       const idx = sample();
-      const sx = tf.gather(x, idx) as tfc.Tensor2D;
-      const sSq = tf.gather(xSq, idx) as tfc.Tensor2D;
-      const init = kmeansPlusPlus(sx, sSq, k, rng);
-      tf.dispose([idx, sx, sSq]);
-      const inertia = await readScalar(tf.tidy(() => assignNearest(vx, vSq, init).minDist.sum()));
+      const seedRows = gatherRows(rows, idx);
+      const init = kmeansPlusPlus(seedRows, k, rng);
+      tf.dispose([idx, seedRows.x, seedRows.xT, seedRows.sqNorms]);
+      const inertia = await readScalar(tf.tidy(() => assignNearest(valid, init).minDist.sum()));
       if (inertia < bestInertia) {
         best?.dispose();
         best = init;
@@ -143,8 +140,16 @@ async function bestSeeding(
     }
     return best!;
   } finally {
-    tf.dispose([validIdx, vx, vSq]);
+    tf.dispose([validIdx, valid.x, valid.xT, valid.sqNorms]);
   }
+}
+
+/** The rows at `idx` (with repeats), prepared; the caller disposes all three tensors. */
+function gatherRows(rows: PreparedRows, idx: tfc.Tensor1D): PreparedRows {
+  return tf.tidy(() => {
+    const x = tf.gather(rows.x, idx) as tfc.Tensor2D;
+    return { x, xT: x.transpose() as tfc.Tensor2D, sqNorms: tf.gather(rows.sqNorms, idx) as tfc.Tensor1D };
+  });
 }
 
 /** Reads a scalar and disposes it. */

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { Rng, selectBackend, tf } from '@clusterflow/core';
-import { assignNearest, lloydStep, rowSqNorms } from '../src/distance.js';
+import { assignNearest, disposeDerived, lloydStep, prepareRows, sqDistances } from '../src/distance.js';
 
 /** Host reference: nearest centroid, its squared distance, per-cluster sums and counts. */
 function reference(x: Float32Array, c: Float32Array, n: number, k: number, d: number) {
@@ -41,11 +41,15 @@ for (const backend of ['cpu', 'wasm'] as const) {
       it(`matches the host computation ${budget ? 'in chunks of 7 rows' : 'in one chunk'}`, async () => {
         const xt = tf.tensor2d(x, [n, d]);
         const ct = tf.tensor2d(c, [k, d]);
-        const xSq = rowSqNorms(xt);
+        const rows = prepareRows(xt);
         const before = tf.memory().numTensors;
-        const a = assignNearest(xt, xSq, ct, budget);
-        const s = lloydStep(xt, xSq, ct, budget);
-        expect(tf.memory().numTensors).to.equal(before + 6);
+        const a = assignNearest(rows, ct, budget);
+        const s = lloydStep(rows, ct, budget);
+        const all = sqDistances(rows, ct, budget);
+        expect(tf.memory().numTensors).to.equal(before + 7);
+        expect(all.shape).to.deep.equal([k, n]);
+        const allD = await all.data();
+        for (let i = 0; i < n; i++) expect(allD[ref.labels[i] * n + i]).to.be.closeTo(ref.dist[i], 1e-3 * (1 + ref.dist[i]));
         expect(Array.from(await a.labels.data())).to.deep.equal(Array.from(ref.labels));
         expect(Array.from(await s.labels.data())).to.deep.equal(Array.from(ref.labels));
         const dist = await a.minDist.data();
@@ -53,7 +57,8 @@ for (const backend of ['cpu', 'wasm'] as const) {
         const sums = await s.sums.data();
         for (let m = 0; m < k * d; m++) expect(sums[m]).to.be.closeTo(ref.sums[m], 1e-3);
         expect(Array.from(await s.counts.data())).to.deep.equal(Array.from(ref.counts));
-        tf.dispose([a.labels, a.minDist, s.labels, s.minDist, s.sums, s.counts, xt, ct, xSq]);
+        disposeDerived(rows);
+        tf.dispose([a.labels, a.minDist, s.labels, s.minDist, s.sums, s.counts, all, xt, ct]);
       });
     }
   });
