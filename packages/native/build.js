@@ -1,0 +1,68 @@
+#!/usr/bin/env node
+// Builds the OpenBLAS addon with the system C compiler. Not an install script
+// (npm 11 blocks those): the root `npm run build` calls it. A machine without a
+// compiler, Node's headers or OpenBLAS is an ordinary case: print one line and
+// exit 0, and the loader (index.js) reports the addon as unavailable.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, renameSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const src = join(here, 'src', 'addon.c');
+const out = join(here, 'build', 'clusterflow_native.node');
+const force = process.argv.includes('--force');
+
+function skip(why) {
+  console.log(`@clusterflow/native: not built (${why}); the wasm backend will use its own matmul`);
+  process.exit(0);
+}
+
+function has(cmd) {
+  return spawnSync(cmd, ['--version'], { stdio: 'ignore' }).status === 0;
+}
+
+// Up to date: the build is a few seconds, but `npm run build` runs often.
+if (!force && existsSync(out) && statSync(out).mtimeMs >= statSync(src).mtimeMs) {
+  console.log('@clusterflow/native: up to date');
+  process.exit(0);
+}
+
+const compiler = ['cc', 'gcc', 'clang', 'g++'].find(has);
+if (!compiler) skip('no C compiler found');
+
+// node_api.h: next to this node, npm's nodedir, or the distro's nodejs-dev.
+const nodeInclude = [
+  resolve(dirname(process.execPath), '..', 'include', 'node'),
+  process.env.npm_config_nodedir && join(process.env.npm_config_nodedir, 'include', 'node'),
+  '/usr/include/node',
+  '/usr/local/include/node',
+].find((d) => d && existsSync(join(d, 'node_api.h')));
+if (!nodeInclude) skip("Node's headers (node_api.h) not found");
+
+// cblas.h: Debian's libopenblas-dev puts it under the multiarch dir; others under openblas/.
+const blasInclude = [
+  '/usr/include/x86_64-linux-gnu', '/usr/include/aarch64-linux-gnu', '/usr/include/openblas', '/usr/include',
+  '/usr/local/include', '/opt/homebrew/opt/openblas/include',
+].find((d) => existsSync(join(d, 'cblas.h')));
+if (!blasInclude) skip('OpenBLAS headers (cblas.h) not found: apt-get install libopenblas-dev');
+
+mkdirSync(dirname(out), { recursive: true });
+const tmp = `${out}.tmp`;
+const args = [
+  ...(compiler === 'g++' ? ['-x', 'c'] : []),
+  '-O2', '-fPIC', '-shared', '-fvisibility=hidden', '-Wall',
+  `-I${nodeInclude}`, `-I${blasInclude}`, src,
+  // The addon's N-API symbols resolve against the running node at load time.
+  ...(process.platform === 'darwin' ? ['-undefined', 'dynamic_lookup', '-L/opt/homebrew/opt/openblas/lib'] : []),
+  '-o', tmp, '-lopenblas',
+];
+try {
+  execFileSync(compiler, args, { stdio: ['ignore', 'inherit', 'pipe'] });
+} catch (err) {
+  const msg = String(err.stderr ?? err.message).trim().split('\n').find((l) => /error/i.test(l)) ?? 'compiler failed';
+  skip(`${compiler} failed: ${msg.trim()}`);
+}
+// Rename last, so a failed build never leaves a half-written addon for the loader.
+renameSync(tmp, out);
+console.log(`@clusterflow/native: built ${out}`);
