@@ -1,0 +1,150 @@
+/**
+ * BatchMatMul on the wasm backend through OpenBLAS (the optional
+ * @clusterflow/native addon). Single-threaded wasm SIMD peaks near 9 GFLOP/s;
+ * OpenBLAS on 2 threads reaches 40-50 GFLOP/s at MLP sizes. The addon works on
+ * the tensors' memory in the wasm heap directly (views, no copies), and the
+ * transpose flags become CBLAS flags, so no explicit transposes either.
+ *
+ * It wraps whatever BatchMatMul is registered (normally batch_matmul.ts's
+ * wrapper around the stock kernel) and hands it every case it does not take:
+ * non-float32, tiny products (call overhead), broadcasts over several batch dims.
+ * Bias/activation variants are a different kernel (_FusedMatMul) and stay stock.
+ */
+import { tf } from '../backend/tfjs.js';
+import type { KernelConfig, KernelFunc, TensorInfo, TypedArray } from '@tensorflow/tfjs-core';
+import { registerWasmKernels } from './register.js';
+
+/** The addon's sgemm: C = alpha op(A) op(B) + beta C, row-major, in place. */
+export type Sgemm = (
+  transA: boolean, transB: boolean, M: number, N: number, K: number,
+  alpha: number, A: Float32Array, lda: number, B: Float32Array, ldb: number,
+  beta: number, C: Float32Array, ldc: number,
+) => void;
+
+/** What this module needs of @clusterflow/native (typed here so core does not depend on it). */
+export interface NativeBlas {
+  available: boolean;
+  reason?: string;
+  sgemm?: Sgemm;
+  getNumThreads?: () => number;
+  config?: string;
+}
+
+/** The slice of BackendWasm used: allocate an output, view a tensor's heap memory. */
+interface WasmHeapBackend {
+  makeOutput(shape: number[], dtype: 'float32'): TensorInfo;
+  typedArrayFromHeap(t: TensorInfo): TypedArray;
+}
+
+interface MatMulAttrs {
+  transposeA: boolean;
+  transposeB: boolean;
+}
+
+/**
+ * Products with fewer multiply-adds than this stay on the wrapped kernel: below
+ * it the N-API call and OpenBLAS's thread wake-up cost more than they save.
+ */
+export const MIN_NATIVE_WORK = 1 << 15;
+
+/** How many products went to OpenBLAS (sgemm calls): lets tests and benches see the path was taken. */
+export const nativeStats = { calls: 0 };
+
+const BACKEND = 'wasm';
+const NATIVE = Symbol.for('clusterflow.kernels.native');
+type Marked = KernelConfig & { [NATIVE]?: true };
+
+/** Builds the BatchMatMul that sends float32 products to `sgemm` and everything else to `inner`. */
+export function nativeBatchMatMul(inner: KernelFunc, sgemm: Sgemm): KernelFunc {
+  return (args) => {
+    const { a, b } = args.inputs as { a: TensorInfo; b: TensorInfo };
+    const { transposeA, transposeB } = args.attrs as unknown as MatMulAttrs;
+    const backend = args.backend as unknown as Partial<WasmHeapBackend>;
+    if (a.dtype !== 'float32' || b.dtype !== 'float32' || typeof backend.typedArrayFromHeap !== 'function' ||
+        typeof backend.makeOutput !== 'function') {
+      return inner(args);
+    }
+    const ra = a.shape.length, rb = b.shape.length;
+    const m = transposeA ? a.shape[ra - 1] : a.shape[ra - 2];
+    const k = transposeA ? a.shape[ra - 2] : a.shape[ra - 1];
+    const n = transposeB ? b.shape[rb - 2] : b.shape[rb - 1];
+    const batchA = batchOf(a.shape), batchB = batchOf(b.shape);
+    const batch = Math.max(batchA, batchB);
+    // Several batch sizes above 1 means broadcasting over several dims: rare, leave it.
+    if ((batchA > 1 && batchB > 1 && batchA !== batchB) || m * n * k < MIN_NATIVE_WORK || m * n * k === 0) {
+      return inner(args);
+    }
+    const outShape = [...tf.backend_util.assertAndGetBroadcastShape(a.shape.slice(0, -2), b.shape.slice(0, -2)), m, n];
+    const out = (backend as WasmHeapBackend).makeOutput(outShape, 'float32');
+    // Views only after the allocation above: growing the heap detaches older views.
+    const av = backend.typedArrayFromHeap(a) as Float32Array;
+    const bv = backend.typedArrayFromHeap(b) as Float32Array;
+    const cv = backend.typedArrayFromHeap(out) as Float32Array;
+    const lda = transposeA ? m : k, ldb = transposeB ? k : n;
+    nativeStats.calls += batchB === 1 && !transposeA ? 1 : batch;
+    if (batchB === 1 && !transposeA) {
+      // One B for every A slice (and A's slices are consecutive rows): one product with batch*m rows.
+      sgemm(false, transposeB, batch * m, n, k, 1, av, lda, bv, ldb, 0, cv, n);
+    } else {
+      for (let i = 0; i < batch; i++) {
+        const ai = batchA === 1 ? av : av.subarray(i * m * k, (i + 1) * m * k);
+        const bi = batchB === 1 ? bv : bv.subarray(i * k * n, (i + 1) * k * n);
+        sgemm(transposeA, transposeB, m, n, k, 1, ai, lda, bi, ldb, 0, cv.subarray(i * m * n, (i + 1) * m * n), n);
+      }
+    }
+    return out;
+  };
+}
+
+function batchOf(shape: number[]): number {
+  return shape.slice(0, -2).reduce((p, d) => p * d, 1);
+}
+
+/**
+ * Wraps the wasm backend's current BatchMatMul with the native one. Idempotent.
+ * Needs '@tensorflow/tfjs-backend-wasm' imported (so BatchMatMul exists); returns
+ * whether the native kernel is installed.
+ */
+export function registerNativeKernels(native: NativeBlas): boolean {
+  if (!native.available || typeof native.sgemm !== 'function') return false;
+  // Ours go around clusterflow's wasm wrappers, so those must be in place first.
+  registerWasmKernels();
+  const current = tf.getKernel('BatchMatMul', BACKEND) as Marked | undefined;
+  if (!current) return false;
+  if (current[NATIVE]) return true;
+  tf.unregisterKernel('BatchMatMul', BACKEND);
+  // Spreading keeps the stock setup/dispose hooks and the wasm wrappers' mark.
+  tf.registerKernel({ ...current, kernelFunc: nativeBatchMatMul(current.kernelFunc, native.sgemm), [NATIVE]: true } as Marked);
+  return true;
+}
+
+/** Whether the native kernels are installed on wasm now. */
+export function nativeKernelsRegistered(): boolean {
+  return Boolean((tf.getKernel('BatchMatMul', BACKEND) as Marked | undefined)?.[NATIVE]);
+}
+
+/**
+ * Loads @clusterflow/native if it is installed and built, and registers its
+ * kernels on wasm. Never throws: `used` false with `reason` is an ordinary
+ * outcome (no addon, no OpenBLAS, CLUSTERFLOW_NATIVE=0), for logs.
+ */
+export async function tryRegisterNativeKernels(): Promise<{ used: boolean; reason: string }> {
+  let native: NativeBlas;
+  try {
+    // A variable specifier: core has no dependency (and no type reference) on the optional package.
+    const spec = '@clusterflow/native';
+    const mod = (await import(spec)) as { default?: NativeBlas } & NativeBlas;
+    native = mod.default ?? mod;
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    const missing = code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND';
+    return { used: false, reason: missing ? '@clusterflow/native is not installed' : `@clusterflow/native failed to load: ${String((err as Error).message ?? err).split('\n')[0]}` };
+  }
+  if (!native.available) return { used: false, reason: native.reason ?? '@clusterflow/native is unavailable' };
+  try {
+    if (!registerNativeKernels(native)) return { used: false, reason: 'the wasm backend has no BatchMatMul kernel to wrap (is @tensorflow/tfjs-backend-wasm imported?)' };
+  } catch (err) {
+    return { used: false, reason: `registering native kernels failed: ${String((err as Error).message ?? err).split('\n')[0]}` };
+  }
+  return { used: true, reason: `OpenBLAS sgemm, ${native.getNumThreads?.() ?? '?'} threads (${native.config ?? 'unknown build'})` };
+}

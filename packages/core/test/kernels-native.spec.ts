@@ -1,0 +1,145 @@
+import { expect } from 'chai';
+import type { Tensor } from '@tensorflow/tfjs-core';
+import { selectBackend, tf } from '@clusterflow/core';
+import { registerWasmKernels } from '../src/kernels/index.js';
+import { MIN_NATIVE_WORK, nativeKernelsRegistered, nativeStats, tryRegisterNativeKernels } from '../src/kernels/native-matmul.js';
+
+// The OpenBLAS BatchMatMul on wasm against the cpu backend's stock kernels and
+// gradients, from the same fixed inputs. Skipped, with the reason, where the
+// optional @clusterflow/native addon is not built or cannot load.
+
+function values(n: number, seed: number): Float32Array {
+  const out = new Float32Array(n);
+  let s = seed >>> 0 || 1;
+  for (let i = 0; i < n; i++) {
+    s ^= s << 13; s >>>= 0; s ^= s >>> 17; s ^= s << 5; s >>>= 0;
+    out[i] = (s / 4294967296) * 2 - 1;
+  }
+  return out;
+}
+
+function input(shape: number[], seed: number): Tensor {
+  return tf.tensor(values(shape.reduce((a, b) => a * b, 1), seed), shape);
+}
+
+/** Runs `f` on a backend and returns its outputs' values; checks it left no tensors behind. */
+async function on(backend: 'cpu' | 'wasm', f: () => Tensor | Tensor[]): Promise<Float32Array[]> {
+  await selectBackend(backend);
+  if (backend === 'wasm') registerWasmKernels();
+  const before = tf.memory().numTensors;
+  const outs = tf.tidy(f);
+  const list = Array.isArray(outs) ? outs : [outs];
+  const vals = list.map((t) => t.dataSync() as Float32Array);
+  tf.dispose(list);
+  expect(tf.memory().numTensors, `${backend} tensors leaked`).to.equal(before);
+  return vals;
+}
+
+function relErr(a: Float32Array, b: Float32Array): number {
+  expect(a.length).to.equal(b.length);
+  let diff = 0, scale = 0;
+  for (let i = 0; i < a.length; i++) {
+    diff = Math.max(diff, Math.abs(a[i] - b[i]));
+    scale = Math.max(scale, Math.abs(b[i]));
+  }
+  expect(scale, 'reference is all zeros').to.be.greaterThan(0);
+  return diff / scale;
+}
+
+/** Same values on cpu and on wasm+native; returns how many sgemm calls the wasm run made. */
+async function sameOnBoth(f: () => Tensor | Tensor[], tol = 1e-4): Promise<number> {
+  const ref = await on('cpu', f);
+  const calls = nativeStats.calls;
+  const got = await on('wasm', f);
+  expect(got.length).to.equal(ref.length);
+  got.forEach((g, i) => expect(relErr(g, ref[i]), `output ${i}`).to.be.below(tol));
+  return nativeStats.calls - calls;
+}
+
+/** [m, n, k] of op(A)[m,k] @ op(B)[k,n]: square, thin, wide, a single row, odd sizes. */
+const SHAPES: [number, number, number][] = [[64, 64, 64], [33, 70, 45], [256, 500, 784], [1, 512, 256], [300, 7, 129]];
+
+describe('native BatchMatMul (OpenBLAS) on wasm', function () {
+  this.timeout(120_000);
+
+  before(async function () {
+    await selectBackend('wasm');
+    const r = await tryRegisterNativeKernels();
+    if (!r.used) {
+      console.log(`    skipped: ${r.reason}`);
+      this.skip();
+    }
+    console.log(`    native: ${r.reason}`);
+  });
+
+  it('is installed around the wasm wrappers, and registering again changes nothing', async () => {
+    expect(nativeKernelsRegistered()).to.equal(true);
+    const before = tf.getKernel('BatchMatMul', 'wasm');
+    expect((await tryRegisterNativeKernels()).used).to.equal(true);
+    registerWasmKernels();
+    expect(tf.getKernel('BatchMatMul', 'wasm')).to.equal(before);
+  });
+
+  for (const [m, n, k] of SHAPES) {
+    for (const ta of [false, true]) for (const tb of [false, true]) {
+      it(`2-D ${m}x${k} @ ${k}x${n}, transposeA=${ta} transposeB=${tb}`, async () => {
+        const calls = await sameOnBoth(() =>
+          tf.matMul(input(ta ? [k, m] : [m, k], 1), input(tb ? [n, k] : [k, n], 2), ta, tb));
+        expect(calls, 'sgemm calls').to.equal(1);
+      });
+    }
+  }
+
+  for (const ta of [false, true]) for (const tb of [false, true]) {
+    it(`batched, transposeA=${ta} transposeB=${tb}: batch 1, batch x shared B, shared A x batch, batch x batch`, async () => {
+      const [m, n, k] = [40, 24, 56];
+      const A = (bt: number[]) => input([...bt, ...(ta ? [k, m] : [m, k])], 3);
+      const B = (bt: number[]) => input([...bt, ...(tb ? [n, k] : [k, n])], 4);
+      const calls = await sameOnBoth(() => [
+        tf.matMul(A([1]), B([1]), ta, tb),
+        tf.matMul(A([3]), B([]), ta, tb),
+        tf.matMul(A([2, 3]), B([1, 1]), ta, tb),
+        tf.matMul(A([]), B([2]), ta, tb),
+        tf.matMul(A([3]), B([3]), ta, tb),
+      ]);
+      // Shared B with A untransposed folds into one product; otherwise one per slice.
+      expect(calls).to.equal(1 + (ta ? 3 + 6 : 1 + 1) + 2 + 3);
+    });
+  }
+
+  it('leaves small and integer products to the wasm kernels', async () => {
+    const calls = await sameOnBoth(() => [
+      tf.matMul(input([8, 8], 5), input([8, 8], 6), false, true),
+      tf.matMul(input([5, 31, 7], 5), input([5, 7, 9], 6)),
+    ]);
+    expect(calls).to.equal(0);
+    expect(8 * 8 * 8).to.be.below(MIN_NATIVE_WORK);
+    await selectBackend('wasm');
+    const before = nativeStats.calls;
+    // Stock wasm has no int32 matmul: the same error as without the native kernel, not a wrong product.
+    const tensors = tf.memory().numTensors;
+    expect(() => tf.tidy(() => tf.matMul(tf.ones([64, 64], 'int32'), tf.ones([64, 64], 'int32')))).to.throw(/float32/);
+    expect(tf.memory().numTensors).to.equal(tensors);
+    expect(nativeStats.calls).to.equal(before);
+  });
+
+  it('MLP gradients equal the cpu backend stock gradients', async () => {
+    const dims = [96, 120, 80, 200, 16];
+    const calls = await sameOnBoth(() => {
+      const ws = dims.slice(1).map((d, i) => input([dims[i], d], 10 + i));
+      const bs = dims.slice(1).map((d, i) => input([d], 20 + i));
+      const x = input([64, dims[0]], 30);
+      const { value, grads } = tf.valueAndGrads((...params: Tensor[]) => {
+        let h = x;
+        for (let i = 0; i < ws.length; i++) {
+          h = tf.add(tf.matMul(h, params[i]), params[ws.length + i]);
+          if (i < ws.length - 1) h = tf.relu(h);
+        }
+        return tf.mean(tf.square(h));
+      })([...ws, ...bs]);
+      return [value, ...grads];
+    });
+    // 4 forward products, 2 per layer backward except dx of the first layer (x is not a parameter here: tf computes it anyway).
+    expect(calls).to.be.at.least(8);
+  });
+});
