@@ -1,4 +1,4 @@
-import { ClusterflowError } from '@clusterflow/core';
+import { ClusterflowError, collapseWarning } from '@clusterflow/core';
 import { entropyOfSizes } from './nmi.js';
 
 export interface ClusterDiagnostics {
@@ -49,15 +49,8 @@ export function clusterDiagnostics(
   const emptyClusters = sizes.filter((s) => s === 0).length;
   const largest = Math.max(...sizes);
   const largestShare = largest / n;
-  const problems: string[] = [];
-  if (emptyClusters > 0) problems.push(`${emptyClusters} of ${k} clusters are empty`);
-  if (largestShare > maxShareRatio / k) {
-    problems.push(
-      `cluster ${sizes.indexOf(largest)} holds ${largest} of ${n} samples ` +
-        `(${(largestShare * 100).toFixed(1)}%, more than ${maxShareRatio}x the uniform ${(100 / k).toFixed(1)}%)`,
-    );
-  }
   const result: ClusterDiagnostics = { sizes, entropy, normalizedEntropy, emptyClusters, largestShare };
-  if (problems.length) result.warning = `possible cluster collapse: ${problems.join('; ')}`;
+  const warning = collapseWarning(sizes, maxShareRatio);
+  if (warning) result.warning = warning;
   return result;
 }

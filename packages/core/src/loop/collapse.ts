@@ -2,19 +2,22 @@
  * A collapse warning from cluster sizes: empty clusters, or one cluster holding far
  * more than its share. Returns undefined for a healthy assignment.
  */
-export function collapseWarning(sizes: readonly number[], maxShareFactor = 3): string | undefined {
-  const total = sizes.reduce((a, b) => a + b, 0);
-  if (total === 0 || sizes.length < 2) return undefined;
+export function collapseWarning(sizes: readonly number[], maxShareRatio = 3): string | undefined {
+  const n = sizes.reduce((a, b) => a + b, 0);
+  const k = sizes.length;
+  if (n === 0 || k < 2) return undefined;
   const empty = sizes.filter((s) => s === 0).length;
   const largest = Math.max(...sizes);
-  const share = largest / total;
-  const fair = 1 / sizes.length;
+  const share = largest / n;
   const problems: string[] = [];
-  if (empty > 0) problems.push(`${empty} of ${sizes.length} clusters are empty`);
-  if (share > maxShareFactor * fair) {
-    problems.push(`the largest cluster holds ${largest} of ${total} samples (${(100 * share).toFixed(1)}%, fair share ${(100 * fair).toFixed(1)}%)`);
+  if (empty > 0) problems.push(`${empty} of ${k} clusters are empty`);
+  if (share > maxShareRatio / k) {
+    problems.push(
+      `cluster ${sizes.indexOf(largest)} holds ${largest} of ${n} samples ` +
+        `(${(share * 100).toFixed(1)}%, more than ${maxShareRatio}x the uniform ${(100 / k).toFixed(1)}%)`,
+    );
   }
-  return problems.length ? `possible collapse: ${problems.join('; ')}` : undefined;
+  return problems.length ? `possible cluster collapse: ${problems.join('; ')}` : undefined;
 }
 
 export function countClusters(ids: ArrayLike<number>, k: number): number[] {
