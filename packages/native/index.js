@@ -23,6 +23,8 @@ function load() {
     return {
       available: true,
       sgemm: addon.sgemm,
+      im2col: addon.im2col,
+      col2im: addon.col2im,
       setNumThreads: addon.setNumThreads,
       getNumThreads: addon.getNumThreads,
       config: addon.getConfig(),
@@ -34,5 +36,5 @@ function load() {
 }
 
 const native = load();
-export const { available, reason, sgemm, setNumThreads, getNumThreads, config } = native;
+export const { available, reason, sgemm, im2col, col2im, setNumThreads, getNumThreads, config } = native;
 export default native;

@@ -1,7 +1,9 @@
 import { expect } from 'chai';
-import type { Tensor } from '@tensorflow/tfjs-core';
+import { spawnSync } from 'node:child_process';
+import type { Tensor, Tensor4D } from '@tensorflow/tfjs-core';
 import { selectBackend, tf } from '@clusterflow/core';
 import { registerWasmKernels } from '../src/kernels/index.js';
+import { nativeConvStats } from '../src/kernels/native-conv.js';
 import { MIN_NATIVE_WORK, nativeKernelsRegistered, nativeStats, tryRegisterNativeKernels } from '../src/kernels/native-matmul.js';
 
 // The OpenBLAS BatchMatMul on wasm against the cpu backend's stock kernels and
@@ -49,11 +51,11 @@ function relErr(a: Float32Array, b: Float32Array): number {
 /** Same values on cpu and on wasm+native; returns how many sgemm calls the wasm run made. */
 async function sameOnBoth(f: () => Tensor | Tensor[], tol = 1e-4): Promise<number> {
   const ref = await on('cpu', f);
-  const calls = nativeStats.calls;
+  const calls = nativeStats.calls + nativeConvStats.calls;
   const got = await on('wasm', f);
   expect(got.length).to.equal(ref.length);
   got.forEach((g, i) => expect(relErr(g, ref[i]), `output ${i}`).to.be.below(tol));
-  return nativeStats.calls - calls;
+  return nativeStats.calls + nativeConvStats.calls - calls;
 }
 
 /** [m, n, k] of op(A)[m,k] @ op(B)[k,n]: square, thin, wide, a single row, odd sizes. */
@@ -141,5 +143,52 @@ describe('native BatchMatMul (OpenBLAS) on wasm', function () {
     });
     // 4 forward products, 2 per layer backward except dx of the first layer (x is not a parameter here: tf computes it anyway).
     expect(calls).to.be.at.least(8);
+  });
+
+  type Shape4 = [number, number, number, number];
+  const CONVS: { x: Shape4; f: Shape4; s: number | [number, number]; pad: 'same' | 'valid' | number; native: number }[] = [
+    { x: [4, 12, 12, 8], f: [3, 3, 8, 16], s: 1, pad: 'same', native: 3 },
+    { x: [8, 13, 11, 6], f: [3, 3, 6, 20], s: 2, pad: 'same', native: 3 },
+    { x: [2, 17, 15, 5], f: [5, 3, 5, 24], s: [2, 1], pad: 'valid', native: 3 },
+    { x: [2, 10, 9, 12], f: [3, 4, 12, 16], s: 1, pad: 1, native: 3 },
+    { x: [8, 16, 16, 32], f: [1, 1, 32, 40], s: 1, pad: 'valid', native: 3 },
+    // One input channel: dx of a 1-channel input stays on clusterflow's wasm kernel (stock loop) but matches.
+    { x: [16, 28, 28, 1], f: [3, 3, 1, 32], s: 1, pad: 'same', native: 2 },
+  ];
+  for (const c of CONVS) {
+    it(`conv2d and both gradients: x ${c.x}, filter ${c.f}, stride ${c.s}, pad ${c.pad}`, async () => {
+      const calls = await sameOnBoth(() => {
+        const x = input(c.x, 40) as Tensor4D, f = input(c.f, 41) as Tensor4D;
+        const y = tf.conv2d(x, f, c.s, c.pad);
+        const dy = input(y.shape, 42);
+        const [dx, df] = tf.grads((a: Tensor, b: Tensor) => tf.sum(tf.mul(tf.conv2d(a as Tensor4D, b as Tensor4D, c.s, c.pad), dy)))([x, f]);
+        return [y, dx, df];
+      });
+      expect(calls, 'native conv calls').to.be.at.least(c.native);
+    });
+  }
+
+  it('leaves dilated convs to the wasm kernels', async () => {
+    const calls = await sameOnBoth(() =>
+      tf.conv2d(input([2, 16, 16, 8], 50) as Tensor4D, input([3, 3, 8, 16], 51) as Tensor4D, 1, 'same', 'NHWC', 2));
+    expect(calls).to.equal(0);
+  });
+
+  it('reports why not, and registers nothing, when the addon is disabled', function () {
+    this.timeout(60_000);
+    const script = [
+      "import { selectBackend, tf } from '@clusterflow/core';",
+      "import { tryRegisterNativeKernels, nativeKernelNames } from './packages/core/src/kernels/native-matmul.ts';",
+      "await selectBackend('wasm');",
+      'const r = await tryRegisterNativeKernels();',
+      'const y = tf.matMul(tf.ones([64, 64]), tf.ones([64, 64]), false, true).dataSync()[0];',
+      'console.log(JSON.stringify({ ...r, names: nativeKernelNames(), y }));',
+    ].join('\n');
+    const out = spawnSync(process.execPath, ['--conditions=source', '--import=tsx', '--input-type=module', '-e', script], {
+      env: { ...process.env, CLUSTERFLOW_NATIVE: '0' }, encoding: 'utf8',
+    });
+    expect(out.status, out.stderr).to.equal(0);
+    const r = JSON.parse(out.stdout.trim().split('\n').pop()!) as { used: boolean; reason: string; names: string[]; y: number };
+    expect(r).to.deep.equal({ used: false, reason: 'disabled by CLUSTERFLOW_NATIVE=0', names: [], y: 64 });
   });
 });

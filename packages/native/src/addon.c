@@ -16,6 +16,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 /* Throws a JS TypeError/RangeError and returns NULL from the calling function. */
 #define THROW(kind, msg)                        \
@@ -97,6 +98,60 @@ static napi_value sgemm(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/*
+ * im2col / col2im for NHWC convolutions (dilation 1), so a conv and both its
+ * gradients become one sgemm each. Row r = (n*OH + oh)*OW + ow of the patch
+ * matrix holds, for kh, kw, c in that order (the filter's [KH,KW,CI,CO] layout),
+ * x[n, oh*SH - PT + kh, ow*SW - PL + kw, c], or 0 outside x.
+ * im2col(x, N,H,W,C, KH,KW, SH,SW, PT,PL, OH,OW, col) fills col;
+ * col2im(col, N,H,W,C, KH,KW, SH,SW, PT,PL, OH,OW, x) overwrites x with the
+ * sum of every patch entry that came from each element (the adjoint).
+ */
+static napi_value patches(napi_env env, napi_callback_info info, bool to_col) {
+  size_t argc = 14;
+  napi_value argv[14];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc != 14) THROW(type, "native im2col/col2im: expected 14 arguments");
+  int64_t d[12];
+  for (int i = 0; i < 12; i++)
+    if (!dim(env, argv[1 + i], &d[i])) THROW(range, "native im2col/col2im: sizes must be non-negative int32 integers");
+  const int64_t N = d[0], H = d[1], W = d[2], C = d[3], KH = d[4], KW = d[5], SH = d[6], SW = d[7],
+                PT = d[8], PL = d[9], OH = d[10], OW = d[11];
+  float *src, *dst;
+  size_t slen, dlen;
+  if (!f32(env, argv[0], &src, &slen) || !f32(env, argv[13], &dst, &dlen))
+    THROW(type, "native im2col/col2im: arrays must be Float32Arrays");
+  const uint64_t xlen = (uint64_t)N * H * W * C, clen = (uint64_t)N * OH * OW * KH * KW * C;
+  if ((to_col ? slen : dlen) < xlen || (to_col ? dlen : slen) < clen)
+    THROW(range, "native im2col/col2im: an array is too short for its shape");
+  float *x = to_col ? src : dst, *col = to_col ? dst : src;
+  if (!to_col) memset(x, 0, xlen * sizeof(float));
+  const size_t run = (size_t)C; /* NHWC: one (pixel, kh, kw) is C contiguous floats */
+  for (int64_t n = 0; n < N; n++)
+    for (int64_t oh = 0; oh < OH; oh++)
+      for (int64_t ow = 0; ow < OW; ow++) {
+        float *row = col + ((n * OH + oh) * OW + ow) * KH * KW * C;
+        for (int64_t kh = 0; kh < KH; kh++) {
+          const int64_t ih = oh * SH - PT + kh;
+          for (int64_t kw = 0; kw < KW; kw++, row += C) {
+            const int64_t iw = ow * SW - PL + kw;
+            const bool inside = ih >= 0 && ih < H && iw >= 0 && iw < W;
+            float *px = x + ((n * H + ih) * W + iw) * C;
+            if (to_col) {
+              if (inside) memcpy(row, px, run * sizeof(float));
+              else memset(row, 0, run * sizeof(float));
+            } else if (inside) {
+              for (int64_t c = 0; c < C; c++) px[c] += row[c];
+            }
+          }
+        }
+      }
+  return NULL;
+}
+
+static napi_value im2col(napi_env env, napi_callback_info info) { return patches(env, info, true); }
+static napi_value col2im(napi_env env, napi_callback_info info) { return patches(env, info, false); }
+
 /* setNumThreads(n): OpenBLAS's worker count for later calls. */
 static napi_value set_num_threads(napi_env env, napi_callback_info info) {
   size_t argc = 1;
@@ -126,6 +181,8 @@ static napi_value get_config(napi_env env, napi_callback_info info) {
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
     {"sgemm", NULL, sgemm, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"im2col", NULL, im2col, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"col2im", NULL, col2im, NULL, NULL, NULL, napi_enumerable, NULL},
     {"setNumThreads", NULL, set_num_threads, NULL, NULL, NULL, napi_enumerable, NULL},
     {"getNumThreads", NULL, get_num_threads, NULL, NULL, NULL, napi_enumerable, NULL},
     {"getConfig", NULL, get_config, NULL, NULL, NULL, napi_enumerable, NULL},

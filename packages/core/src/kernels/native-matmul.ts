@@ -13,6 +13,7 @@
 import { tf } from '../backend/tfjs.js';
 import type { KernelConfig, KernelFunc, TensorInfo, TypedArray } from '@tensorflow/tfjs-core';
 import { registerWasmKernels } from './register.js';
+import { nativeConv2D, nativeConv2DBackpropFilter, nativeConv2DBackpropInput, type NativeConvOps, type Patches } from './native-conv.js';
 
 /** The addon's sgemm: C = alpha op(A) op(B) + beta C, row-major, in place. */
 export type Sgemm = (
@@ -26,6 +27,8 @@ export interface NativeBlas {
   available: boolean;
   reason?: string;
   sgemm?: Sgemm;
+  im2col?: Patches;
+  col2im?: Patches;
   getNumThreads?: () => number;
   config?: string;
 }
@@ -100,25 +103,52 @@ function batchOf(shape: number[]): number {
   return shape.slice(0, -2).reduce((p, d) => p * d, 1);
 }
 
+/** Which kernels to send to the addon (all by default; the bench turns them on one at a time). */
+export interface NativeKernelChoice {
+  matmul?: boolean;
+  conv?: boolean;
+}
+
 /**
- * Wraps the wasm backend's current BatchMatMul with the native one. Idempotent.
- * Needs '@tensorflow/tfjs-backend-wasm' imported (so BatchMatMul exists); returns
- * whether the native kernel is installed.
+ * Wraps the wasm backend's current BatchMatMul (and Conv2D and its gradients)
+ * with the native ones. Idempotent per kernel. Needs '@tensorflow/tfjs-backend-wasm'
+ * imported (so the kernels exist); returns whether any native kernel is installed.
  */
-export function registerNativeKernels(native: NativeBlas): boolean {
+export function registerNativeKernels(native: NativeBlas, choice: NativeKernelChoice = {}): boolean {
   if (!native.available || typeof native.sgemm !== 'function') return false;
   // Ours go around clusterflow's wasm wrappers, so those must be in place first.
   registerWasmKernels();
-  const current = tf.getKernel('BatchMatMul', BACKEND) as Marked | undefined;
-  if (!current) return false;
-  if (current[NATIVE]) return true;
-  tf.unregisterKernel('BatchMatMul', BACKEND);
-  // Spreading keeps the stock setup/dispose hooks and the wasm wrappers' mark.
-  tf.registerKernel({ ...current, kernelFunc: nativeBatchMatMul(current.kernelFunc, native.sgemm), [NATIVE]: true } as Marked);
-  return true;
+  const sgemm = native.sgemm;
+  const wraps: [string, (inner: KernelFunc) => KernelFunc][] = [];
+  if (choice.matmul !== false) wraps.push(['BatchMatMul', (inner) => nativeBatchMatMul(inner, sgemm)]);
+  if (choice.conv !== false && native.im2col && native.col2im) {
+    const ops: NativeConvOps = { sgemm, im2col: native.im2col, col2im: native.col2im };
+    wraps.push(
+      ['Conv2D', (inner) => nativeConv2D(inner, ops)],
+      ['Conv2DBackpropFilter', (inner) => nativeConv2DBackpropFilter(inner, ops)],
+      ['Conv2DBackpropInput', (inner) => nativeConv2DBackpropInput(inner, ops)],
+    );
+  }
+  let any = false;
+  for (const [name, wrap] of wraps) {
+    const current = tf.getKernel(name, BACKEND) as Marked | undefined;
+    if (!current) continue;
+    any = true;
+    if (current[NATIVE]) continue;
+    tf.unregisterKernel(name, BACKEND);
+    // Spreading keeps the stock setup/dispose hooks and the wasm wrappers' mark.
+    tf.registerKernel({ ...current, kernelFunc: wrap(current.kernelFunc), [NATIVE]: true } as Marked);
+  }
+  return any;
 }
 
-/** Whether the native kernels are installed on wasm now. */
+/** The wasm kernels that go through the addon now. */
+export function nativeKernelNames(): string[] {
+  return ['BatchMatMul', 'Conv2D', 'Conv2DBackpropFilter', 'Conv2DBackpropInput']
+    .filter((n) => (tf.getKernel(n, BACKEND) as Marked | undefined)?.[NATIVE]);
+}
+
+/** Whether the native BatchMatMul is installed on wasm now. */
 export function nativeKernelsRegistered(): boolean {
   return Boolean((tf.getKernel('BatchMatMul', BACKEND) as Marked | undefined)?.[NATIVE]);
 }
@@ -128,7 +158,7 @@ export function nativeKernelsRegistered(): boolean {
  * kernels on wasm. Never throws: `used` false with `reason` is an ordinary
  * outcome (no addon, no OpenBLAS, CLUSTERFLOW_NATIVE=0), for logs.
  */
-export async function tryRegisterNativeKernels(): Promise<{ used: boolean; reason: string }> {
+export async function tryRegisterNativeKernels(choice: NativeKernelChoice = {}): Promise<{ used: boolean; reason: string }> {
   let native: NativeBlas;
   try {
     // A variable specifier: core has no dependency (and no type reference) on the optional package.
@@ -142,9 +172,9 @@ export async function tryRegisterNativeKernels(): Promise<{ used: boolean; reaso
   }
   if (!native.available) return { used: false, reason: native.reason ?? '@clusterflow/native is unavailable' };
   try {
-    if (!registerNativeKernels(native)) return { used: false, reason: 'the wasm backend has no BatchMatMul kernel to wrap (is @tensorflow/tfjs-backend-wasm imported?)' };
+    if (!registerNativeKernels(native, choice)) return { used: false, reason: 'the wasm backend has no BatchMatMul kernel to wrap (is @tensorflow/tfjs-backend-wasm imported?)' };
   } catch (err) {
     return { used: false, reason: `registering native kernels failed: ${String((err as Error).message ?? err).split('\n')[0]}` };
   }
-  return { used: true, reason: `OpenBLAS sgemm, ${native.getNumThreads?.() ?? '?'} threads (${native.config ?? 'unknown build'})` };
+  return { used: true, reason: `OpenBLAS sgemm for ${nativeKernelNames().join(', ')}; ${native.getNumThreads?.() ?? '?'} threads (${native.config ?? 'unknown build'})` };
 }
