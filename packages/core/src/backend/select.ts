@@ -1,4 +1,4 @@
-import { registerWasmKernels } from '../kernels/index.js';
+import { registerWasmKernels, tryRegisterNativeKernels } from '../kernels/index.js';
 import { tf } from './tfjs.js';
 
 /** The backends a run may ask for; `auto` tries the others in this order. */
@@ -15,6 +15,8 @@ export interface BackendSelection {
   tried: { name: BackendName; reason: string }[];
   /** A one-line account for logs: "backend: wasm (tried tensorflow-gpu: not installed; ...)". */
   summary: string;
+  /** Extra kernels in use or why not (wasm: the native OpenBLAS path). */
+  kernels?: string;
 }
 
 /** Extra setup run after a backend is ready (kernel registrations); set by `onBackendReady`. */
@@ -38,9 +40,12 @@ export async function selectBackend(choice: BackendChoice = 'auto'): Promise<Bac
     const reason = await tryBackend(name);
     if (reason === undefined) {
       for (const hook of readyHooks) await hook(name);
+      // Matrix products and convolutions through OpenBLAS when @clusterflow/native is built;
+      // its absence is an ordinary outcome, reported like a passed-over backend.
+      const kernels = name === 'wasm' ? (await tryRegisterNativeKernels()).reason : undefined;
       const triedText = tried.map((t) => `${t.name}: ${t.reason}`).join('; ');
-      const summary = `backend: ${name}` + (triedText ? ` (tried ${triedText})` : '');
-      return { name, tfBackend: tf.getBackend(), tried, summary };
+      const summary = `backend: ${name}` + (triedText ? ` (tried ${triedText})` : '') + (kernels ? `; kernels: ${kernels}` : '');
+      return { name, tfBackend: tf.getBackend(), tried, summary, kernels };
     }
     tried.push({ name, reason });
   }
