@@ -1,4 +1,4 @@
-// ConCURL: consensus clustering (spec: /work/shared/specs/concurl.md).
+// ConCURL: consensus clustering (spec: ../shared/specs/ (beside the repository) concurl.md).
 import type { ObjectiveFactory } from '@clusterflow/core';
 import { concurlFactory } from './factory.js';
 

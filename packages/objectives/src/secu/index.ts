@@ -1,4 +1,4 @@
-// SeCu: stable cluster discrimination (spec: /work/shared/specs/secu.md).
+// SeCu: stable cluster discrimination (spec: ../shared/specs/ (beside the repository) secu.md).
 import type { ObjectiveFactory } from '@clusterflow/core';
 import { secuFactory } from './factory.js';
 
