@@ -1,4 +1,4 @@
-// ConCURL: consensus clustering (spec: ../shared/specs/ (beside the repository) concurl.md).
+// ConCURL: consensus clustering (spec: ../shared/specs/concurl.md beside the repository).
 import type { ObjectiveFactory } from '@clusterflow/core';
 import { concurlFactory } from './factory.js';
 

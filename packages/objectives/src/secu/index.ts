@@ -1,4 +1,4 @@
-// SeCu: stable cluster discrimination (spec: ../shared/specs/ (beside the repository) secu.md).
+// SeCu: stable cluster discrimination (spec: ../shared/specs/secu.md beside the repository).
 import type { ObjectiveFactory } from '@clusterflow/core';
 import { secuFactory } from './factory.js';
 
