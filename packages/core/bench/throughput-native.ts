@@ -8,7 +8,7 @@
  * Registration is one-way in a process, so the plain wasm rows run first.
  */
 import { spawnSync } from 'node:child_process';
-import { selectBackend, tf } from '../src/index.js';
+import { tf } from '../src/index.js';
 import { registerWasmKernels } from '../src/kernels/index.js';
 import { nativeStats, tryRegisterNativeKernels } from '../src/kernels/native-matmul.js';
 import { nativeConvStats } from '../src/kernels/native-conv.js';
@@ -59,7 +59,10 @@ async function run(backend: string): Promise<void> {
 }
 
 const ref = torch();
-await selectBackend('wasm');
+// Not selectBackend('wasm'): it would install the native kernels before the baseline rows.
+await import('@tensorflow/tfjs-backend-wasm');
+await tf.setBackend('wasm');
+await tf.ready();
 registerWasmKernels();
 await run('wasm+kernels');
 const r = await tryRegisterNativeKernels({ matmul: true, conv: false });

@@ -97,7 +97,14 @@ async function main(): Promise<void> {
       }
       if (webgpu) { rows.push({ model: name, backend: 'webgpu', steps: 0, note: `unavailable: ${webgpu}` }); continue; }
     } else {
-      await selectBackend(p.backend === 'cpu' ? 'cpu' : 'wasm');
+      if (p.backend === 'wasm-stock') {
+        // selectBackend('wasm') installs clusterflow's kernels; the stock rows must not have them.
+        await import('@tensorflow/tfjs-backend-wasm');
+        await tf.setBackend('wasm');
+        await tf.ready();
+      } else {
+        await selectBackend(p.backend === 'cpu' ? 'cpu' : 'wasm');
+      }
       // Registration is one-way in a process, so every wasm-stock row comes before the first wasm row.
       if (p.backend === 'wasm') registerWasmKernels();
     }
