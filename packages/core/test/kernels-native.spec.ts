@@ -3,6 +3,7 @@ import { spawnSync } from 'node:child_process';
 import type { Tensor, Tensor4D } from '@tensorflow/tfjs-core';
 import { selectBackend, tf } from '@clusterflow/core';
 import { registerWasmKernels } from '../src/kernels/index.js';
+import { input, on, relErr } from './support/backend-compare.js';
 import { nativeConvStats } from '../src/kernels/native-conv.js';
 import { MIN_NATIVE_WORK, nativeKernelsRegistered, nativeStats, tryRegisterNativeKernels } from '../src/kernels/native-matmul.js';
 
@@ -10,45 +11,6 @@ import { MIN_NATIVE_WORK, nativeKernelsRegistered, nativeStats, tryRegisterNativ
 // gradients, from the same fixed inputs. Skipped, with the reason, where the
 // optional @clusterflow/native addon is not built or cannot load.
 
-function values(n: number, seed: number): Float32Array {
-  const out = new Float32Array(n);
-  let s = seed >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
-    s ^= s << 13; s >>>= 0; s ^= s >>> 17; s ^= s << 5; s >>>= 0;
-    out[i] = (s / 4294967296) * 2 - 1;
-  }
-  return out;
-}
-
-function input(shape: number[], seed: number): Tensor {
-  return tf.tensor(values(shape.reduce((a, b) => a * b, 1), seed), shape);
-}
-
-/** Runs `f` on a backend and returns its outputs' values; checks it left no tensors behind. */
-async function on(backend: 'cpu' | 'wasm', f: () => Tensor | Tensor[]): Promise<Float32Array[]> {
-  await selectBackend(backend);
-  if (backend === 'wasm') registerWasmKernels();
-  const before = tf.memory().numTensors;
-  const outs = tf.tidy(f);
-  const list = Array.isArray(outs) ? outs : [outs];
-  const vals = list.map((t) => t.dataSync() as Float32Array);
-  tf.dispose(list);
-  expect(tf.memory().numTensors, `${backend} tensors leaked`).to.equal(before);
-  return vals;
-}
-
-function relErr(a: Float32Array, b: Float32Array): number {
-  expect(a.length).to.equal(b.length);
-  let diff = 0, scale = 0;
-  for (let i = 0; i < a.length; i++) {
-    diff = Math.max(diff, Math.abs(a[i] - b[i]));
-    scale = Math.max(scale, Math.abs(b[i]));
-  }
-  expect(scale, 'reference is all zeros').to.be.greaterThan(0);
-  return diff / scale;
-}
-
-/** Same values on cpu and on wasm+native; returns how many sgemm calls the wasm run made. */
 async function sameOnBoth(f: () => Tensor | Tensor[], tol = 1e-4): Promise<number> {
   const ref = await on('cpu', f);
   const calls = nativeStats.calls + nativeConvStats.calls;
