@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { open, readFile, rename, rm } from 'node:fs/promises';
+import { copyFile, open, readFile, rename, rm } from 'node:fs/promises';
 import { dirname, basename, join } from 'node:path';
 import type * as tfc from '@tensorflow/tfjs-core';
 import { tf } from './backend/tfjs.js';
@@ -61,7 +61,7 @@ export async function writeCheckpoint(path: string, ckpt: Checkpoint): Promise<v
   const body = Buffer.concat([MAGIC, len, header, ...chunks]);
   const digest = createHash('sha256').update(body).digest();
 
-  const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
+  const tmp = tempPath(path);
   const fh = await open(tmp, 'w');
   try {
     await fh.writeFile(Buffer.concat([body, digest]));
@@ -73,6 +73,25 @@ export async function writeCheckpoint(path: string, ckpt: Checkpoint): Promise<v
   }
   await fh.close();
   await rename(tmp, path);
+}
+
+/** Copies a written checkpoint (e.g. to last.ckpt) the same way: to a temporary file, synced, then renamed. */
+export async function copyCheckpoint(from: string, to: string): Promise<void> {
+  const tmp = tempPath(to);
+  try {
+    await copyFile(from, tmp);
+    const fh = await open(tmp, 'r+');
+    await fh.sync();
+    await fh.close();
+  } catch (err) {
+    await rm(tmp, { force: true });
+    throw err;
+  }
+  await rename(tmp, to);
+}
+
+function tempPath(path: string): string {
+  return join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
 }
 
 /** Reads and verifies a checkpoint; a truncated, corrupt or foreign file is refused with the reason. */

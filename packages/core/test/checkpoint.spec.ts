@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { mkdtemp, readdir, readFile, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CheckpointError, disposeCheckpoint, readCheckpoint, selectBackend, tf, writeCheckpoint, type Checkpoint } from '@clusterflow/core';
+import { CheckpointError, copyCheckpoint, disposeCheckpoint, readCheckpoint, selectBackend, tf, writeCheckpoint, type Checkpoint } from '@clusterflow/core';
 
 const meta = { epoch: 3, step: 30, rng: [1, 2, 3, 4], configHash: 'abc', backend: 'cpu', createdAt: '2026-01-01T00:00:00Z' };
 
@@ -91,6 +91,14 @@ describe('checkpoints', () => {
     expect(err.message).to.contain("'backbone/mask'");
     expect((await readFile(path)).equals(good)).to.equal(true);
     expect(await readdir(dir)).to.deep.equal(['last.ckpt']);
+  });
+
+  it('copies a checkpoint into place whole, leaving no temporary file', async () => {
+    const src = join(dir, 'epoch-0001.ckpt');
+    await writeSample(src);
+    await copyCheckpoint(src, join(dir, 'last.ckpt'));
+    expect((await readFile(join(dir, 'last.ckpt'))).equals(await readFile(src))).to.equal(true);
+    expect((await readdir(dir)).sort()).to.deep.equal(['epoch-0001.ckpt', 'last.ckpt']);
   });
 
   it('replaces a checkpoint by rename, so a reader sees the old or the new file whole', async () => {

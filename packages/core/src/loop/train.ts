@@ -4,7 +4,7 @@ import { Observable } from 'rxjs';
 import type * as tfc from '@tensorflow/tfjs-core';
 import { selectBackend, type BackendChoice } from '../backend/select.js';
 import { tf } from '../backend/tfjs.js';
-import { disposeCheckpoint, readCheckpoint, writeCheckpoint } from '../checkpoint.js';
+import { copyCheckpoint, disposeCheckpoint, readCheckpoint, writeCheckpoint } from '../checkpoint.js';
 import { configHash, parseRunConfig, validate } from '../config/load.js';
 import type { RunConfig, RunConfigInput } from '../config/schema.js';
 import { CheckpointError, NonFiniteLossError } from '../errors.js';
@@ -352,7 +352,8 @@ async function saveCheckpoint(
   // The resolved config travels with the weights, so `clusterflow eval` can rebuild the run.
   const meta = { epoch, step, rng: run.rng.getState(), configHash: hash, backend, createdAt: new Date().toISOString(), backbone: run.backbone.id, objective: run.objective.id, config: cfg };
   await writeCheckpoint(path, { meta, state });
-  await writeCheckpoint(join(dir, 'last.ckpt'), { meta, state });
+  // The bytes are already on disk: copy them rather than read every tensor back again.
+  await copyCheckpoint(path, join(dir, 'last.ckpt'));
   // Optimizer state may contain freshly made scalars (Adam's step count).
   const t = state['optimizer/t'];
   if (t && !ArrayBuffer.isView(t)) t.dispose();
