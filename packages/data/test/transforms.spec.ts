@@ -144,6 +144,22 @@ describe('image transforms', () => {
     });
   });
 
+  it('affine on wasm (the Transform kernel) equals the gather warp used on cpu, per sample', async () => {
+    const spec: TransformSpecInput = { id: 'affine', degrees: 30, translate: [0.2, 0.1], scale: [0.8, 1.2], shear: 10, fill: 0.25 };
+    const onCpu = run(spec, color, 3);
+    await selectBackend('wasm');
+    try {
+      const x = tf.tensor4d(color.dataSync(), color.shape);
+      const onWasm = tf.tidy(() => make(spec, x.shape.slice(1)).apply(x, new Rng(3)).dataSync().slice());
+      x.dispose();
+      expect(onWasm.length).to.equal(onCpu.v.length);
+      expect(maxAbs(onWasm, onCpu.v)).to.be.below(1e-5);
+      expect(maxAbs(onCpu.v, color.dataSync())).to.be.above(0.1); // it did transform
+    } finally {
+      await selectBackend('cpu');
+    }
+  });
+
   it('random-erasing sets one rectangle per sample to the value and keeps the rest', () => {
     tf.tidy(() => {
       const x = tf.add(tf.mul(gray, 0.5), 0.25) as tfc.Tensor4D; // no pixel is 0 before erasing

@@ -94,7 +94,10 @@ export const affine: TransformFactory<AffineOptions> = {
           const sh = uniform(rng, -o.shear, o.shear);
           return a ? inverseAffineRow(H, W, deg, tx, ty, s, sh) : [1, 0, 0, 0, 1, 0, 0, 0];
         });
-        return warpAffine(x, rows, o.fill);
+        // The backend's own Transform kernel is 17x faster than the gather warp on wasm
+        // (and agrees with it to 2e-7); TF.js 4.22's cpu kernel is wrong for B > 1.
+        if (tf.getBackend() === 'cpu') return warpAffine(x, rows, o.fill);
+        return tf.image.transform(x, tf.tensor2d(rows.flat(), [B, 8]), 'bilinear', 'constant', o.fill);
       },
     };
   },

@@ -22,10 +22,14 @@ export function perSample(values: ArrayLike<number>): tfc.Tensor4D {
   return tf.tensor4d(Float32Array.from(values), [values.length, 1, 1, 1]);
 }
 
-/** Per-sample choice: `a` where mask[b], else `b`. */
+/**
+ * Per-sample choice: `a` where mask[b], else `b`, as a * m + b * (1 - m) with m in
+ * {0, 1} (exact for finite pixels). Not tf.where: with a [B, 1, 1, 1] condition it
+ * broadcasts through a slow path, 20 ms for a 256 x 28 x 28 batch on wasm against 1 ms.
+ */
 export function select(mask: boolean[], a: tfc.Tensor, b: tfc.Tensor): tfc.Tensor4D {
-  const m = tf.tensor4d(Uint8Array.from(mask, (v) => (v ? 1 : 0)), [mask.length, 1, 1, 1], 'bool');
-  return tf.where(m, a, b) as tfc.Tensor4D;
+  const m = perSample(mask.map(Number));
+  return tf.add(tf.mul(a, m), tf.mul(b, tf.sub(1, m))) as tfc.Tensor4D;
 }
 
 /** ITU-R 601 luma (as torchvision's rgb_to_grayscale): [B, H, W, 3] -> [B, H, W, 1]. */
@@ -56,8 +60,11 @@ export function pixelBox(top: number, left: number, h: number, w: number, H: num
   return [norm(y1, H), norm(x1, W), norm(y2, H), norm(x2, W)];
 }
 
-/** cropAndResize with one box per sample. */
-export function cropBoxes(x: tfc.Tensor4D, boxes: number[][], size: [number, number]): tfc.Tensor4D {
+/**
+ * cropAndResize with one box per sample. Samples that fall outside the image read
+ * `fill`; a box with x1 > x2 reads its crop mirrored left-right.
+ */
+export function cropBoxes(x: tfc.Tensor4D, boxes: number[][], size: [number, number], fill = 0): tfc.Tensor4D {
   const b = x.shape[0];
   return tf.image.cropAndResize(
     x,
@@ -65,5 +72,6 @@ export function cropBoxes(x: tfc.Tensor4D, boxes: number[][], size: [number, num
     tf.tensor1d(Int32Array.from({ length: b }, (_, i) => i), 'int32'),
     size,
     'bilinear',
+    fill,
   );
 }

@@ -32,6 +32,7 @@ export function drawErasing(rng: Rng, H: number, W: number, scale: [number, numb
 /**
  * Random erasing with the rectangle mask built from tensor comparisons
  * (row and column index ranges per sample), so no pixel is touched in JavaScript.
+ * The mask is applied by arithmetic, not tf.where, whose broadcast is slow on wasm.
  */
 export const randomErasing: TransformFactory<RandomErasingOptions> = {
   id: 'random-erasing',
@@ -48,9 +49,10 @@ export const randomErasing: TransformFactory<RandomErasingOptions> = {
         const cols = tf.reshape(tf.range(0, W, 1, 'float32'), [1, 1, W, 1]);
         const [top, left] = [perSample(rects.map((r) => r[0])), perSample(rects.map((r) => r[1]))];
         const [bottom, right] = [perSample(rects.map((r) => r[0] + r[2])), perSample(rects.map((r) => r[1] + r[3]))];
-        const inRows = tf.logicalAnd(tf.greaterEqual(rows, top), tf.less(rows, bottom));
-        const inCols = tf.logicalAnd(tf.greaterEqual(cols, left), tf.less(cols, right));
-        return tf.where(tf.logicalAnd(inRows, inCols), tf.scalar(o.value) as tfc.Tensor, x as tfc.Tensor) as tfc.Tensor4D;
+        const inRows = tf.cast(tf.logicalAnd(tf.greaterEqual(rows, top), tf.less(rows, bottom)), 'float32');
+        const inCols = tf.cast(tf.logicalAnd(tf.greaterEqual(cols, left), tf.less(cols, right)), 'float32');
+        const erased = tf.mul(inRows, inCols);
+        return tf.add(tf.mul(x, tf.sub(1, erased)), tf.mul(erased, o.value)) as tfc.Tensor4D;
       },
     };
   },
