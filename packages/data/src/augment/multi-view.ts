@@ -18,8 +18,12 @@ export type MultiViewOptions = z.infer<typeof multiViewOptions>;
 
 /**
  * Default pipelines. Colour (3 channels, CIFAR-sized or larger): SimCLR's recipe
- * without blur, as usual for 32x32 images. Gray (1 channel, MNIST-sized): pad-crop,
- * flip, a mild affine map, noise and erasing, no colour transforms.
+ * without blur, as usual for 32x32 images. Gray (1 channel, MNIST-sized): the same
+ * minus the colour-only parts: a random resized crop of 20-100% of the area, flip,
+ * and brightness/contrast jitter. Measured on the Fashion-MNIST 10k split (CC, MLP,
+ * Adam 3e-4): after 15 epochs ACC 0.455 with a mild pipeline (pad-crop by 2, flip,
+ * affine, noise, erasing) against 0.616 with crops of 30-100%; with 20-100%, 0.667
+ * after 30 epochs. Crops are the view change that matters, as in SimCLR.
  */
 export function presetTransforms(channels: number): TransformSpecInput[] {
   if (channels === 3) {
@@ -31,11 +35,9 @@ export function presetTransforms(channels: number): TransformSpecInput[] {
     ];
   }
   return [
-    { id: 'random-crop', padding: 2 },
+    { id: 'random-resized-crop', scale: [0.2, 1] },
     { id: 'flip' },
-    { id: 'affine', degrees: 10, translate: [0.1, 0.1], scale: [0.9, 1.1] },
-    { id: 'gaussian-noise', std: 0.05, p: 0.5 },
-    { id: 'random-erasing', p: 0.5, scale: [0.02, 0.2] },
+    { id: 'color-jitter', brightness: 0.4, contrast: 0.4, saturation: 0, hue: 0, p: 0.8 },
   ];
 }
 
