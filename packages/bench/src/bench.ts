@@ -1,6 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import type { BackendChoice, RunConfig } from '@clusterflow/core';
+import { ConfigError, type BackendChoice, type RunConfig } from '@clusterflow/core';
 import type { BenchPlan } from './bench-config.js';
 import { machineInfo } from './machine.js';
 import { benchMetricsSpec, renderSvg } from './plots.js';
@@ -17,6 +17,8 @@ export interface BenchOptions {
   backend?: BackendChoice;
   /** Repeats every run once per seed; default: each run's own seed. */
   seeds?: number[];
+  /** Only the runs with these names (all when absent); an unknown name is a ConfigError. */
+  only?: string[];
   /** Where progress goes (a bar on a TTY, lines otherwise). */
   stream?: NodeJS.WriteStream;
   /** Plain progress: a line every this many steps. */
@@ -26,10 +28,20 @@ export interface BenchOptions {
 }
 
 /** The run configs a plan expands to: each run at each seed, with the CLI's overrides applied. */
-export function expandRuns(plan: BenchPlan, opts: Pick<BenchOptions, 'backend' | 'seeds'>): RunConfig[] {
-  return plan.runs.flatMap((run) =>
+export function expandRuns(plan: BenchPlan, opts: Pick<BenchOptions, 'backend' | 'seeds' | 'only'>): RunConfig[] {
+  const runs = opts.only ? plan.runs.filter((r) => opts.only!.includes(r.name)) : plan.runs;
+  return runs.flatMap((run) =>
     (opts.seeds ?? [run.seed]).map((seed) => ({ ...run, seed, backend: opts.backend ?? run.backend })),
   );
+}
+
+/** Throws a ConfigError naming every entry of `only` that is a run of none of the plans. */
+export function checkRunNames(plans: readonly BenchPlan[], only: readonly string[]): void {
+  const names = plans.flatMap((p) => p.runs.map((r) => r.name));
+  const unknown = only.filter((n) => !names.includes(n));
+  if (unknown.length > 0) {
+    throw new ConfigError(`--only: no run named ${unknown.map((n) => `'${n}'`).join(', ')}; the runs are: ${names.join(', ')}`);
+  }
 }
 
 export const runDirName = (cfg: Pick<RunConfig, 'name' | 'seed'>) => `${cfg.name.replace(/[^\w.-]+/g, '_')}-seed${cfg.seed}`;

@@ -2,7 +2,7 @@ import { dirname, resolve, basename, extname } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { BACKENDS, ConfigError, evaluateCheckpoint, loadPlugins, loadRunConfig, type BackendChoice } from '@clusterflow/core';
 import { loadBenchConfig } from './bench-config.js';
-import { runBench } from './bench.js';
+import { checkRunNames, runBench } from './bench.js';
 import { formatComponents, listComponents } from './list-components.js';
 import { defaultRegistry } from './registry.js';
 
@@ -46,14 +46,16 @@ export function buildProgram(io: CliIo, state: { code: number }): Command {
     .option('--out <dir>', 'output folder (default: results/<config name>)')
     .addOption(backendOption())
     .option('--seeds <list>', 'repeat each run once per seed, e.g. 0,1,2 (default: each run\'s own seed)', parseSeeds)
+    .option('--only <names>', 'only the runs with these names, comma-separated, e.g. cc,simclr', (t: string) => t.split(',').map((n) => n.trim()).filter(Boolean))
     .option('--log-every <n>', 'without a terminal: a progress line every n steps', parsePositiveInt, 20)
-    .action(async (configs: string[], o: { out?: string; backend?: BackendChoice; seeds?: number[]; logEvery: number }) => {
+    .action(async (configs: string[], o: { out?: string; backend?: BackendChoice; seeds?: number[]; only?: string[]; logEvery: number }) => {
       // Every config is validated before anything trains: a typo in the third file should not cost the first two runs.
       const plans = await Promise.all(configs.map((c) => loadBenchConfig(c)));
+      if (o.only) checkRunNames(plans, o.only);
       let failed = 0;
       for (const [i, plan] of plans.entries()) {
         const out = o.out ? (plans.length > 1 ? resolve(o.out, plan.name) : resolve(o.out)) : defaultOut(configs[i]);
-        const bench = await runBench(plan, { out, backend: o.backend, seeds: o.seeds, stream: io.stdout, logEvery: o.logEvery });
+        const bench = await runBench(plan, { out, backend: o.backend, seeds: o.seeds, only: o.only, stream: io.stdout, logEvery: o.logEvery });
         io.stdout.write(`${plan.name}: ${bench.ok} ok, ${bench.failed} failed; results in ${out}/results.md\n`);
         failed += bench.failed;
       }

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { fileURLToPath } from 'node:url';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { deepMerge, expandRuns, loadBenchConfig, parseBenchConfig } from '@clusterflow/bench';
+import { checkRunNames, deepMerge, expandRuns, loadBenchConfig, parseBenchConfig } from '@clusterflow/bench';
 import { ConfigError } from '@clusterflow/core';
 import { formatMeanStd } from '@clusterflow/bench';
 import { cli, tempDir } from './support.js';
@@ -52,6 +52,9 @@ describe('bench config', () => {
     expect(plan.baseDir).to.equal(dir);
     expect(expandRuns(plan, {}).map((r) => `${r.name}:${r.seed}:${r.backend}`)).to.deep.equal(['a:0:auto', 'b:7:auto']);
     expect(expandRuns(plan, { seeds: [0, 1], backend: 'wasm' }).map((r) => `${r.name}:${r.seed}:${r.backend}`)).to.deep.equal(['a:0:wasm', 'a:1:wasm', 'b:0:wasm', 'b:1:wasm']);
+    expect(expandRuns(plan, { only: ['b'] }).map((r) => r.name)).to.deep.equal(['b']);
+    expect(() => checkRunNames([plan], ['b'])).not.to.throw();
+    expect(() => checkRunNames([plan], ['b', 'cc'])).to.throw(ConfigError, /no run named 'cc'; the runs are: a, b/);
   });
 
   it('formats mean ± sample standard deviation', () => {
