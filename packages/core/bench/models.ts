@@ -70,6 +70,93 @@ export function convnet(batch = 128): BenchModel {
   };
 }
 
+/** ResNet-18's stages for resnet18(): output channels and the first block's stride; 2 BasicBlocks each. */
+const RESNET_STAGES = [[64, 1], [128, 2], [256, 2], [512, 2]] as const;
+const RESNET_OUT = 10;
+
+/**
+ * The batch the throughput benches run ResNet-18 at, TF.js and torch alike. The
+ * reference batch size is 128 (torch_resnet18.py's default), but a batch-128
+ * training step does not fit the wasm backend's 4 GiB heap: ~42 MiB per image is
+ * live at the end of the forward (measured at batch 16 and 32), because
+ * tfjs-backend-wasm's Identity kernel copies, so every tensor the engine keeps
+ * for the gradient (engine.saveTensorsForBackwardMode clones them) is a second
+ * copy. Batch 128 aborts the wasm module; 32 peaks near 2 GiB.
+ */
+export const RESNET_BENCH_BATCH = 32;
+
+/**
+ * ResNet-18 with the CIFAR stem, packages/core/bench/torch_resnet18.py's model
+ * in NHWC: conv3x3(64, stride 1, pad 1, no bias)-BN-ReLU with no max-pool,
+ * BasicBlocks [2, 2, 2, 2] of 64/128/256/512 channels (first-block strides
+ * 1/2/2/2), relu(bn(conv3x3(relu(bn(conv3x3(x))))) + shortcut(x)) with a 1x1 conv
+ * + BN shortcut where the stride or width changes, global mean to 512, linear
+ * 512 -> 10. 32x32x3 input. Batch 128 is the reference batch size; the benches
+ * run RESNET_BENCH_BATCH (see there why).
+ *
+ * BN is in training mode, as packages/backbones' batchNorm computes it: batch
+ * moments (tf.moments, biased variance, gradient through them), eps 1e-5,
+ * γ and β trained; no running averages (torch's track_running_stats=False).
+ * 3x3 convs pad 1 on every side (not 'same', which pads stride-2 convs only at
+ * the bottom/right), as torch does.
+ */
+export function resnet18(batch = RESNET_BENCH_BATCH): BenchModel {
+  type Conv = { w: Variable; k: number; stride: number };
+  type Bn = { gamma: Variable; beta: Variable };
+  const layers: { oh: number; co: number; ci: number; k: number }[] = [];
+  const conv = (ci: number, co: number, k: number, stride: number, inSize: number): Conv => {
+    const oh = Math.floor((inSize + 2 * ((k - 1) / 2) - k) / stride) + 1;
+    layers.push({ oh, co, ci, k });
+    return { w: param([k, k, ci, co], k * k * ci), k, stride };
+  };
+  const bn = (c: number): Bn => ({ gamma: tf.variable(tf.ones([c])), beta: tf.variable(tf.zeros([c])) });
+  const stem = { conv: conv(3, 64, 3, 1, 32), bn: bn(64) };
+  const blocks: { conv1: Conv; bn1: Bn; conv2: Conv; bn2: Bn; down?: { conv: Conv; bn: Bn } }[] = [];
+  let c = 64, size = 32;
+  for (const [width, stride] of RESNET_STAGES) {
+    for (let b = 0; b < 2; b++) {
+      const st = b === 0 ? stride : 1;
+      const conv1 = conv(c, width, 3, st, size);
+      const conv2 = conv(width, width, 3, 1, Math.floor((size - 1) / st) + 1);
+      const down = st !== 1 || c !== width ? { conv: conv(c, width, 1, st, size), bn: bn(width) } : undefined;
+      blocks.push({ conv1, bn1: bn(width), conv2, bn2: bn(width), down });
+      c = width;
+      size = Math.floor((size - 1) / st) + 1;
+    }
+  }
+  const fcW = param([c, RESNET_OUT], c), fcB = param([RESNET_OUT], c);
+  layers.push({ oh: 1, co: RESNET_OUT, ci: c, k: 1 });
+  const fwd = layers.reduce((f, l) => f + 2 * batch * l.oh * l.oh * l.co * l.ci * l.k * l.k, 0);
+
+  const applyConv = (x: Tensor4D, { w, k, stride }: Conv): Tensor4D =>
+    tf.conv2d(x, w as Tensor4D, stride, k === 3 ? 1 : 'valid');
+  const applyBn = (x: Tensor4D, { gamma, beta }: Bn): Tensor4D => {
+    const { mean, variance } = tf.moments(x, [0, 1, 2]);
+    const scale = tf.mul(gamma, tf.rsqrt(tf.add(variance, 1e-5)));
+    return tf.add(tf.mul(tf.sub(x, mean), scale), beta);
+  };
+  const input = tf.randomUniform([batch, 32, 32, 3], 0, 1, 'float32', 1);
+  const variables: Variable[] = [
+    stem.conv.w, stem.bn.gamma, stem.bn.beta,
+    ...blocks.flatMap((b) => [b.conv1.w, b.bn1.gamma, b.bn1.beta, b.conv2.w, b.bn2.gamma, b.bn2.beta,
+      ...(b.down ? [b.down.conv.w, b.down.bn.gamma, b.down.bn.beta] : [])]),
+    fcW, fcB,
+  ];
+  return {
+    name: 'resnet18', batch, flopsPerStep: 3 * fwd, input, variables,
+    forward(x) {
+      let h = tf.relu(applyBn(applyConv(x as Tensor4D, stem.conv), stem.bn));
+      for (const b of blocks) {
+        const r = tf.relu(applyBn(applyConv(h, b.conv1), b.bn1));
+        const out = applyBn(applyConv(r, b.conv2), b.bn2);
+        h = tf.relu(tf.add(out, b.down ? applyBn(applyConv(h, b.down.conv), b.down.bn) : h)) as Tensor4D;
+      }
+      return tf.add(tf.matMul(tf.mean(h, [1, 2]) as Tensor2D, fcW), fcB);
+    },
+    dispose() { input.dispose(); variables.forEach((v) => v.dispose()); },
+  };
+}
+
 /** One training step: forward, backward, SGD update; returns the loss (read back, as torch's loss.item()). */
 export function trainStep(model: BenchModel, lr = 1e-3): number {
   const loss = tf.tidy(() => {
