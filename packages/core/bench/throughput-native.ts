@@ -3,19 +3,32 @@
  * with the OpenBLAS kernels (@clusterflow/native), beside PyTorch on 2 threads,
  * in one invocation (compare ratios: absolute times on shared machines are noisy).
  *
- *   npx tsx --conditions=source packages/core/bench/throughput-native.ts [--steps 8] [--no-torch]
+ *   npx tsx --conditions=source packages/core/bench/throughput-native.ts [--steps 8]
+ *     [--resnet-steps 3] [--resnet-batch 32] [--no-resnet] [--no-torch]
+ *
+ * Models: MLP and ConvNet (/work/shared/bench/torch_steps.py) and ResNet-18 with
+ * the CIFAR stem (torch_resnet18.py); see models.ts. ResNet-18 runs at batch 32,
+ * torch too: its reference batch, 128, does not fit the wasm heap (models.ts,
+ * RESNET_BENCH_BATCH). At ~107 GFLOP a step (batch 32) it takes seconds per step
+ * here, so it runs --resnet-steps timed steps after 1 warm-up, torch likewise.
  *
  * Registration is one-way in a process, so the plain wasm rows run first.
  */
-import { spawnSync } from 'node:child_process';
 import { tf } from '../src/index.js';
 import { registerWasmKernels } from '../src/kernels/index.js';
 import { nativeStats, tryRegisterNativeKernels } from '../src/kernels/native-matmul.js';
 import { nativeConvStats } from '../src/kernels/native-conv.js';
-import { convnet, mlp, trainStep, type BenchModel } from './models.js';
+import { convnet, mlp, resnet18, RESNET_BENCH_BATCH, trainStep, type BenchModel } from './models.js';
+import { checkFlops, runTorch, TORCH_RESNET18, TORCH_STEPS } from './torch-ref.js';
 
-const stepsAt = process.argv.indexOf('--steps');
-const steps = stepsAt >= 0 ? Number(process.argv[stepsAt + 1]) : 8;
+function arg(name: string): string | undefined {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+const steps = Number(arg('--steps') ?? 8);
+const resnetSteps = Number(arg('--resnet-steps') ?? 3);
+const resnetBatch = Number(arg('--resnet-batch') ?? RESNET_BENCH_BATCH);
+const withResnet = !process.argv.includes('--no-resnet');
 
 function median(model: BenchModel, n: number, warmup: number): number {
   for (let i = 0; i < warmup; i++) trainStep(model);
@@ -32,33 +45,43 @@ function median(model: BenchModel, n: number, warmup: number): number {
 function torch(): Map<string, number> {
   const out = new Map<string, number>();
   if (process.argv.includes('--no-torch')) return out;
-  const r = spawnSync('/usr/bin/python3', ['/work/shared/bench/torch_steps.py', '--threads', '2', '--steps', String(Math.max(steps, 10)), '--warmup', '2'], {
-    env: { ...process.env, OMP_WAIT_POLICY: 'PASSIVE' }, encoding: 'utf8',
-  });
-  if (r.status !== 0) throw new Error(`torch_steps.py failed: ${r.stderr}`);
-  for (const line of r.stdout.split('\n')) if (line.startsWith('{')) {
-    const j = JSON.parse(line) as { model: string; ms_median: number };
-    out.set(j.model, j.ms_median);
+  const res = new Map([
+    ...runTorch(TORCH_STEPS, Math.max(steps, 10), 2),
+    ...(withResnet ? runTorch(TORCH_RESNET18, resnetSteps, 1, ['--batch', String(resnetBatch)]) : []),
+  ]);
+  if (!flopsChecked) {
+    flopsChecked = true;
+    const models = [mlp(), convnet(), ...(withResnet ? [resnet18(resnetBatch)] : [])];
+    checkFlops(models, res);
+    models.forEach((m) => m.dispose());
   }
+  for (const [m, r] of res) out.set(m, r.ms_median);
   return out;
 }
+let flopsChecked = false;
 
 const rows: { model: string; backend: string; ms: number; gflops: number; sgemmPerStep?: number }[] = [];
 async function run(backend: string): Promise<void> {
-  for (const make of [mlp, convnet]) {
+  const plan = [
+    { make: mlp, n: steps, warmup: 2 },
+    { make: convnet, n: Math.max(3, Math.ceil(steps / 2)), warmup: 2 },
+    ...(withResnet ? [{ make: () => resnet18(resnetBatch), n: resnetSteps, warmup: 1 }] : []),
+  ];
+  for (const { make, n, warmup } of plan) {
     const model = make();
     const calls = nativeStats.calls + nativeConvStats.calls;
-    const n = make === mlp ? steps : Math.max(3, Math.ceil(steps / 2));
-    const ms = median(model, n, 2);
+    const ms = median(model, n, warmup);
     rows.push({
       model: model.name, backend, ms: Math.round(ms * 10) / 10, gflops: Math.round(model.flopsPerStep / ms / 1e5) / 10,
-      sgemmPerStep: backend.includes('native') ? (nativeStats.calls + nativeConvStats.calls - calls) / (n + 2) : undefined,
+      sgemmPerStep: backend.includes('native') ? (nativeStats.calls + nativeConvStats.calls - calls) / (n + warmup) : undefined,
     });
+    console.log(`${model.name} on ${backend}: ${ms.toFixed(1)} ms/step (median of ${n})`);
     model.dispose();
   }
 }
 
 const ref = torch();
+const t0 = performance.now();
 // Not selectBackend('wasm'): it would install the native kernels before the baseline rows.
 await import('@tensorflow/tfjs-backend-wasm');
 await tf.setBackend('wasm');
@@ -73,12 +96,14 @@ if (r.used) {
   console.log(`native: ${r2.reason}`);
   await run('wasm+kernels+native-mm+conv');
 }
+const tfjsSeconds = (performance.now() - t0) / 1000;
 const ref2 = torch(); // again after, so drift over the run shows
-console.log('model  backend                     ms/step  GFLOP/s  torch2t ms (before/after)  ratio to torch  sgemm/step');
+console.log(`TF.js rows took ${tfjsSeconds.toFixed(0)} s`);
+console.log('model     backend                     ms/step  GFLOP/s  torch2t ms (before/after)  ratio to torch  sgemm/step');
 for (const row of rows) {
   const t = [ref.get(row.model), ref2.get(row.model)].filter((x): x is number => x !== undefined);
   const tm = t.length ? t.reduce((a, b) => a + b) / t.length : undefined;
-  console.log([row.model.padEnd(5), row.backend.padEnd(27), String(row.ms).padStart(7), String(row.gflops).padStart(8),
+  console.log([row.model.padEnd(8), row.backend.padEnd(27), String(row.ms).padStart(7), String(row.gflops).padStart(8),
     (t.join(' / ') || '-').padStart(26), (tm ? (tm / row.ms).toFixed(3) : '-').padStart(15), String(row.sgemmPerStep ?? '')].join('  '));
 }
 void tf;

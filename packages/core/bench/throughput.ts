@@ -2,18 +2,24 @@
  * Training-step throughput of TF.js backends beside PyTorch, in one invocation
  * (absolute times on shared machines are noisy; ratios taken together are not).
  *
- *   npx tsx --conditions=source packages/core/bench/throughput.ts [--json out.json] [--steps 8] [--no-torch]
+ *   npx tsx --conditions=source packages/core/bench/throughput.ts [--json out.json] [--steps 8]
+ *     [--resnet-steps 3] [--resnet-batch 32] [--no-torch]
  *
- * Models and FLOP convention: see models.ts and /work/shared/bench/torch_steps.py.
+ * Models and FLOP convention: see models.ts, /work/shared/bench/torch_steps.py
+ * (MLP, ConvNet) and torch_resnet18.py (ResNet-18, CIFAR stem, at batch 32 on
+ * both sides: its reference batch 128 does not fit the wasm heap, see
+ * RESNET_BENCH_BATCH; seconds per step, so --resnet-steps after 1 warm-up).
  * Backends: cpu (MLP only: the ConvNet step takes ~140 s there), wasm stock
- * (MLP only: stock wasm has no Conv2DBackpropFilter), wasm with
- * registerWasmKernels(), and webgpu where an adapter exists.
+ * (MLP, and the ConvNet to show it fails: stock wasm has no
+ * Conv2DBackpropFilter), wasm as selectBackend('wasm') sets it up (clusterflow's
+ * kernels, and the OpenBLAS ones where @clusterflow/native loads), and webgpu
+ * where an adapter exists.
  */
-import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { selectBackend, tf } from '../src/index.js';
 import { registerWasmKernels } from '../src/kernels/index.js';
-import { convnet, mlp, trainStep, type BenchModel } from './models.js';
+import { convnet, mlp, resnet18, RESNET_BENCH_BATCH, trainStep, type BenchModel } from './models.js';
+import { checkFlops, runTorch, TORCH_RESNET18, TORCH_STEPS, type TorchResult } from './torch-ref.js';
 
 /** One row of the table. */
 export interface Row {
@@ -29,27 +35,9 @@ export interface Row {
   note?: string;
 }
 
-const TORCH_SCRIPT = '/work/shared/bench/torch_steps.py';
-
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(name);
   return i >= 0 ? process.argv[i + 1] : undefined;
-}
-
-interface TorchResult { model: string; ms_median: number; gflops: number }
-
-function runTorch(steps: number): Map<string, TorchResult> {
-  const r = spawnSync('/usr/bin/python3', [TORCH_SCRIPT, '--threads', '2', '--steps', String(steps), '--warmup', '2'], {
-    env: { ...process.env, OMP_WAIT_POLICY: 'PASSIVE' }, encoding: 'utf8',
-  });
-  if (r.status !== 0) throw new Error(`torch_steps.py failed: ${r.stderr}`);
-  const out = new Map<string, TorchResult>();
-  for (const line of r.stdout.split('\n')) {
-    if (!line.startsWith('{')) continue;
-    const j = JSON.parse(line) as TorchResult;
-    out.set(j.model, j);
-  }
-  return out;
 }
 
 function measure(model: BenchModel, backend: string, steps: number, warmup: number): Row {
@@ -74,22 +62,35 @@ function round(x: number): number {
 
 async function main(): Promise<void> {
   const steps = Number(arg('--steps') ?? 8);
+  const resnetSteps = Number(arg('--resnet-steps') ?? 3);
+  const resnetBatch = Number(arg('--resnet-batch') ?? RESNET_BENCH_BATCH);
   const rows: Row[] = [];
-  const torch = process.argv.includes('--no-torch') ? new Map<string, TorchResult>() : runTorch(Math.max(steps, 10));
+  const torch = process.argv.includes('--no-torch') ? new Map<string, TorchResult>() : new Map([
+    ...runTorch(TORCH_STEPS, Math.max(steps, 10), 2),
+    ...runTorch(TORCH_RESNET18, resnetSteps, 1, ['--batch', String(resnetBatch)]),
+  ]);
+  const models = [mlp(), convnet(), resnet18(resnetBatch)];
+  checkFlops(models, torch);
+  models.forEach((m) => m.dispose());
 
-  const plan: { backend: string; model: () => BenchModel; steps: number; warmup: number; skip?: string }[] = [
-    { backend: 'cpu', model: mlp, steps: 2, warmup: 1 },
-    { backend: 'cpu', model: convnet, steps: 0, warmup: 0, skip: 'skipped: ~140 s per step on the cpu backend (README: 136,638 ms)' },
-    { backend: 'wasm-stock', model: mlp, steps: 3, warmup: 1 },
-    { backend: 'wasm-stock', model: convnet, steps: 1, warmup: 0 },
-    { backend: 'wasm', model: mlp, steps, warmup: 2 },
-    { backend: 'wasm', model: convnet, steps: Math.max(3, Math.ceil(steps / 2)), warmup: 1 },
-    { backend: 'webgpu', model: mlp, steps, warmup: 2 },
-    { backend: 'webgpu', model: convnet, steps, warmup: 2 },
+  const resnet = () => resnet18(resnetBatch);
+  const plan: { backend: string; name: string; model: () => BenchModel; steps: number; warmup: number; skip?: string }[] = [
+    { backend: 'cpu', name: 'mlp', model: mlp, steps: 2, warmup: 1 },
+    { backend: 'cpu', name: 'cnn', model: convnet, steps: 0, warmup: 0, skip: 'skipped: ~140 s per step on the cpu backend (README: 136,638 ms)' },
+    { backend: 'cpu', name: 'resnet18', model: resnet, steps: 0, warmup: 0, skip: 'skipped: ~19x the ConvNet\'s FLOPs at batch 32, which already takes ~140 s per step on cpu' },
+    { backend: 'wasm-stock', name: 'mlp', model: mlp, steps: 3, warmup: 1 },
+    { backend: 'wasm-stock', name: 'cnn', model: convnet, steps: 1, warmup: 0 },
+    { backend: 'wasm-stock', name: 'resnet18', model: resnet, steps: 0, warmup: 0, skip: 'skipped: stock wasm has no Conv2DBackpropFilter (see the cnn row)' },
+    { backend: 'wasm', name: 'mlp', model: mlp, steps, warmup: 2 },
+    { backend: 'wasm', name: 'cnn', model: convnet, steps: Math.max(3, Math.ceil(steps / 2)), warmup: 1 },
+    { backend: 'wasm', name: 'resnet18', model: resnet, steps: resnetSteps, warmup: 1 },
+    { backend: 'webgpu', name: 'mlp', model: mlp, steps, warmup: 2 },
+    { backend: 'webgpu', name: 'cnn', model: convnet, steps, warmup: 2 },
+    { backend: 'webgpu', name: 'resnet18', model: resnet, steps: resnetSteps, warmup: 1 },
   ];
   let webgpu: string | undefined;
   for (const p of plan) {
-    const name = p.model === mlp ? 'mlp' : 'cnn';
+    const name = p.name;
     if (p.skip) { rows.push({ model: name, backend: p.backend, steps: 0, note: p.skip }); continue; }
     if (p.backend === 'webgpu') {
       if (webgpu === undefined) {
@@ -117,7 +118,6 @@ async function main(): Promise<void> {
       model.dispose();
     }
   }
-  rows.push({ model: 'resnet18-cifar', backend: 'all', steps: 0, note: 'skipped: ~430 GFLOP per step at batch 128 is ~1 min per step on wasm, and torch_steps.py has no ResNet reference' });
 
   for (const r of rows) {
     const t = torch.get(r.model);
