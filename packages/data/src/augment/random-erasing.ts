@@ -1,7 +1,6 @@
-import type * as tfc from '@tensorflow/tfjs-core';
 import { z } from 'zod';
 import { tf, type Rng } from '@clusterflow/core';
-import { coins, perSample } from './ops.js';
+import { blend, coins, perSample } from './ops.js';
 import type { TransformFactory } from './transform.js';
 
 export const randomErasingOptions = z
@@ -32,7 +31,7 @@ export function drawErasing(rng: Rng, H: number, W: number, scale: [number, numb
 /**
  * Random erasing with the rectangle mask built from tensor comparisons
  * (row and column index ranges per sample), so no pixel is touched in JavaScript.
- * The mask is applied by arithmetic, not tf.where, whose broadcast is slow on wasm.
+ * The mask is applied by `blend`, not tf.where, whose broadcast is slow on wasm.
  */
 export const randomErasing: TransformFactory<RandomErasingOptions> = {
   id: 'random-erasing',
@@ -51,8 +50,7 @@ export const randomErasing: TransformFactory<RandomErasingOptions> = {
         const [bottom, right] = [perSample(rects.map((r) => r[0] + r[2])), perSample(rects.map((r) => r[1] + r[3]))];
         const inRows = tf.cast(tf.logicalAnd(tf.greaterEqual(rows, top), tf.less(rows, bottom)), 'float32');
         const inCols = tf.cast(tf.logicalAnd(tf.greaterEqual(cols, left), tf.less(cols, right)), 'float32');
-        const erased = tf.mul(inRows, inCols);
-        return tf.add(tf.mul(x, tf.sub(1, erased)), tf.mul(erased, o.value)) as tfc.Tensor4D;
+        return blend(tf.mul(inRows, inCols), o.value, x);
       },
     };
   },
