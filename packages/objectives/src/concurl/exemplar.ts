@@ -1,6 +1,7 @@
 import type * as tfc from '@tensorflow/tfjs-core';
 import { tf } from '@clusterflow/core';
 import { l2Normalize } from '../ops/l2-normalize.js';
+import { logSumExp } from '../ops/log-sum-exp.js';
 
 /**
  * The exemplar (instance discrimination) loss of NPID against a memory bank.
@@ -26,9 +27,11 @@ export function exemplarLoss(
     if (!negatives) {
       // CE towards column i = logsumexp(logits) - logit_i; the positive logit comes from
       // the gathered row, so no one-hot [B, N] is built (36 MB at B = 128, N = 70,000).
-      const logits = tf.div(tf.matMul(v, bank, false, true), temperature);
-      const positive = tf.div(tf.sum(tf.mul(v, tf.gather(bank, tf.tensor1d(indices, 'int32'))), 1), temperature);
-      return tf.mean(tf.sub(tf.logSumExp(logits, 1), positive)) as tfc.Scalar;
+      // v/tau before the product: a [B, D] division instead of one over the [B, N] logits.
+      const vt = tf.div(v, temperature);
+      const logits = tf.matMul(vt, bank, false, true);
+      const positive = tf.sum(tf.mul(vt, tf.gather(bank, tf.tensor1d(indices, 'int32'))), 1);
+      return tf.mean(tf.sub(logSumExp(logits, 1), positive)) as tfc.Scalar;
     }
     if (negatives.length % b !== 0) {
       throw new Error(`exemplarLoss: ${negatives.length} negatives is not a multiple of the batch ${b}`);
@@ -43,7 +46,7 @@ export function exemplarLoss(
     const weights = tf.reshape(tf.gather(bank, tf.tensor1d(rows, 'int32')), [b, n + 1, d]);
     const logits = tf.div(tf.reshape(tf.matMul(weights, tf.reshape(v, [b, d, 1])), [b, n + 1]), temperature);
     const positive = tf.reshape(tf.slice(logits, [0, 0], [b, 1]), [b]);
-    return tf.mean(tf.sub(tf.logSumExp(logits, 1), positive)) as tfc.Scalar;
+    return tf.mean(tf.sub(logSumExp(logits, 1), positive)) as tfc.Scalar;
   });
 }
 

@@ -1,6 +1,7 @@
 import type * as tfc from '@tensorflow/tfjs-core';
 import { ShapeError, tf } from '@clusterflow/core';
 import { l2Normalize } from '../ops/l2-normalize.js';
+import { logSumExp } from '../ops/log-sum-exp.js';
 
 /**
  * Added to the self-similarity logits so that they drop out of the log-sum-exp.
@@ -37,7 +38,7 @@ export function ntXent(za: tfc.Tensor2D, zb: tfc.Tensor2D, temperature: number):
     const logits = tf.div(tf.matMul(z, z, false, true), temperature) as tfc.Tensor2D;
     const diagonal = tf.cast(tf.eye(2 * n), 'bool');
     const masked = tf.where(diagonal, tf.fill([2 * n, 2 * n], MASKED_LOGIT), logits);
-    const lse = tf.logSumExp(masked, 1); // [2N], over j != i
+    const lse = logSumExp(masked, 1); // [2N], over j != i
     // S[i, i+N] = S[i+N, i] = <a_i, b_i> / τ: each positive logit serves two rows.
     const positive = tf.div(tf.sum(tf.mul(a, b), 1), temperature); // [N]
     return tf.sub(tf.mean(lse), tf.mean(positive)) as tfc.Scalar;
