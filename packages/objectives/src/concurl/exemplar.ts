@@ -24,11 +24,11 @@ export function exemplarLoss(
   const [b, d] = v.shape;
   if (indices.length !== b) throw new Error(`exemplarLoss: ${indices.length} indices for ${b} rows`);
   return tf.tidy(() => {
+    // v/tau before the products: a [B, D] division instead of one over the [B, N] logits.
+    const vt = tf.div(v, temperature);
     if (!negatives) {
       // CE towards column i = logsumexp(logits) - logit_i; the positive logit comes from
       // the gathered row, so no one-hot [B, N] is built (36 MB at B = 128, N = 70,000).
-      // v/tau before the product: a [B, D] division instead of one over the [B, N] logits.
-      const vt = tf.div(v, temperature);
       const logits = tf.matMul(vt, bank, false, true);
       const positive = tf.sum(tf.mul(vt, tf.gather(bank, tf.tensor1d(indices, 'int32'))), 1);
       return tf.mean(tf.sub(logSumExp(logits, 1), positive)) as tfc.Scalar;
@@ -44,7 +44,7 @@ export function exemplarLoss(
       rows.set(negatives.subarray(i * n, (i + 1) * n), i * (n + 1) + 1);
     }
     const weights = tf.reshape(tf.gather(bank, tf.tensor1d(rows, 'int32')), [b, n + 1, d]);
-    const logits = tf.div(tf.reshape(tf.matMul(weights, tf.reshape(v, [b, d, 1])), [b, n + 1]), temperature);
+    const logits = tf.reshape(tf.matMul(weights, tf.reshape(vt, [b, d, 1])), [b, n + 1]);
     const positive = tf.reshape(tf.slice(logits, [0, 0], [b, 1]), [b]);
     return tf.mean(tf.sub(logSumExp(logits, 1), positive)) as tfc.Scalar;
   });
