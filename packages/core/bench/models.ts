@@ -171,3 +171,16 @@ export function trainStep(model: BenchModel, lr = 1e-3): number {
   loss.dispose();
   return v;
 }
+
+/** Median wall time of `steps` training steps, in ms, after `warmup` untimed ones. */
+export function medianStepMs(model: BenchModel, steps: number, warmup: number): number {
+  for (let i = 0; i < warmup; i++) trainStep(model);
+  const times: number[] = [];
+  for (let i = 0; i < steps; i++) {
+    const t0 = performance.now();
+    trainStep(model);
+    times.push(performance.now() - t0);
+  }
+  times.sort((a, b) => a - b);
+  return times[Math.floor(times.length / 2)];
+}

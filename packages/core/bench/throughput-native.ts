@@ -14,37 +14,31 @@
  *
  * Registration is one-way in a process, so the plain wasm rows run first.
  */
+import { parseArgs } from 'node:util';
 import { tf } from '../src/index.js';
 import { registerWasmKernels } from '../src/kernels/index.js';
 import { nativeStats, tryRegisterNativeKernels } from '../src/kernels/native-matmul.js';
 import { nativeConvStats } from '../src/kernels/native-conv.js';
-import { convnet, mlp, resnet18, RESNET_BENCH_BATCH, trainStep, type BenchModel } from './models.js';
+import { convnet, medianStepMs, mlp, resnet18, RESNET_BENCH_BATCH } from './models.js';
 import { checkFlops, runTorch, TORCH_RESNET18, TORCH_STEPS } from './torch-ref.js';
 
-function arg(name: string): string | undefined {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-}
-const steps = Number(arg('--steps') ?? 8);
-const resnetSteps = Number(arg('--resnet-steps') ?? 3);
-const resnetBatch = Number(arg('--resnet-batch') ?? RESNET_BENCH_BATCH);
-const withResnet = !process.argv.includes('--no-resnet');
-
-function median(model: BenchModel, n: number, warmup: number): number {
-  for (let i = 0; i < warmup; i++) trainStep(model);
-  const t: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const t0 = performance.now();
-    trainStep(model);
-    t.push(performance.now() - t0);
-  }
-  t.sort((a, b) => a - b);
-  return t[Math.floor(t.length / 2)];
-}
+const { values: args } = parseArgs({
+  options: {
+    steps: { type: 'string', default: '8' },
+    'resnet-steps': { type: 'string', default: '3' },
+    'resnet-batch': { type: 'string', default: String(RESNET_BENCH_BATCH) },
+    'no-resnet': { type: 'boolean', default: false },
+    'no-torch': { type: 'boolean', default: false },
+  },
+});
+const steps = Number(args.steps);
+const resnetSteps = Number(args['resnet-steps']);
+const resnetBatch = Number(args['resnet-batch']);
+const withResnet = !args['no-resnet'];
 
 function torch(): Map<string, number> {
   const out = new Map<string, number>();
-  if (process.argv.includes('--no-torch')) return out;
+  if (args['no-torch']) return out;
   const res = new Map([
     ...runTorch(TORCH_STEPS, Math.max(steps, 10), 2),
     ...(withResnet ? runTorch(TORCH_RESNET18, resnetSteps, 1, ['--batch', String(resnetBatch)]) : []),
@@ -70,7 +64,7 @@ async function run(backend: string): Promise<void> {
   for (const { make, n, warmup } of plan) {
     const model = make();
     const calls = nativeStats.calls + nativeConvStats.calls;
-    const ms = median(model, n, warmup);
+    const ms = medianStepMs(model, n, warmup);
     rows.push({
       model: model.name, backend, ms: Math.round(ms * 10) / 10, gflops: Math.round(model.flopsPerStep / ms / 1e5) / 10,
       sgemmPerStep: backend.includes('native') ? (nativeStats.calls + nativeConvStats.calls - calls) / (n + warmup) : undefined,

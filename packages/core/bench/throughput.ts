@@ -16,9 +16,10 @@
  * where an adapter exists.
  */
 import { writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
 import { selectBackend, tf } from '../src/index.js';
 import { registerWasmKernels } from '../src/kernels/index.js';
-import { convnet, mlp, resnet18, RESNET_BENCH_BATCH, trainStep, type BenchModel } from './models.js';
+import { convnet, medianStepMs, mlp, resnet18, RESNET_BENCH_BATCH, type BenchModel } from './models.js';
 import { checkFlops, runTorch, TORCH_RESNET18, TORCH_STEPS, type TorchResult } from './torch-ref.js';
 
 /** One row of the table. */
@@ -35,21 +36,18 @@ export interface Row {
   note?: string;
 }
 
-function arg(name: string): string | undefined {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-}
+const { values: args } = parseArgs({
+  options: {
+    json: { type: 'string' },
+    steps: { type: 'string', default: '8' },
+    'resnet-steps': { type: 'string', default: '3' },
+    'resnet-batch': { type: 'string', default: String(RESNET_BENCH_BATCH) },
+    'no-torch': { type: 'boolean', default: false },
+  },
+});
 
 function measure(model: BenchModel, backend: string, steps: number, warmup: number): Row {
-  for (let i = 0; i < warmup; i++) trainStep(model);
-  const times: number[] = [];
-  for (let i = 0; i < steps; i++) {
-    const t0 = performance.now();
-    trainStep(model);
-    times.push(performance.now() - t0);
-  }
-  times.sort((a, b) => a - b);
-  const ms = times[Math.floor(times.length / 2)];
+  const ms = medianStepMs(model, steps, warmup);
   return {
     model: model.name, backend, steps, msMedian: round(ms),
     imagesPerSec: round((model.batch * 1000) / ms), gflops: round(model.flopsPerStep / ms / 1e6),
@@ -61,11 +59,11 @@ function round(x: number): number {
 }
 
 async function main(): Promise<void> {
-  const steps = Number(arg('--steps') ?? 8);
-  const resnetSteps = Number(arg('--resnet-steps') ?? 3);
-  const resnetBatch = Number(arg('--resnet-batch') ?? RESNET_BENCH_BATCH);
+  const steps = Number(args.steps);
+  const resnetSteps = Number(args['resnet-steps']);
+  const resnetBatch = Number(args['resnet-batch']);
   const rows: Row[] = [];
-  const torch = process.argv.includes('--no-torch') ? new Map<string, TorchResult>() : new Map([
+  const torch = args['no-torch'] ? new Map<string, TorchResult>() : new Map([
     ...runTorch(TORCH_STEPS, Math.max(steps, 10), 2),
     ...runTorch(TORCH_RESNET18, resnetSteps, 1, ['--batch', String(resnetBatch)]),
   ]);
@@ -125,7 +123,7 @@ async function main(): Promise<void> {
     if (t && r.msMedian) r.ratioToTorch = round(t.ms_median / r.msMedian);
   }
   printTable(rows, torch);
-  const json = arg('--json');
+  const json = args.json;
   if (json) writeFileSync(json, JSON.stringify({ torch: Object.fromEntries(torch), rows }, null, 2));
 }
 
