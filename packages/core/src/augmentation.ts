@@ -1,5 +1,6 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import type { Factory } from './factory.js';
+import type { Registry } from './registry.js';
 import type { Rng } from './rng.js';
 
 /**
@@ -18,6 +19,8 @@ export interface Augmentation {
 
 export interface AugmentationContext {
   sampleShape: readonly number[];
+  /** Where the transforms a pipeline names are looked up and built. */
+  registry: Pick<Registry, 'build' | 'options' | 'get'>;
 }
 
 export type AugmentationFactory<O = any> = Factory<O, AugmentationContext, Augmentation>;

@@ -4,12 +4,15 @@ import { dirname, basename, join } from 'node:path';
 import type * as tfc from '@tensorflow/tfjs-core';
 import { tf } from './backend/tfjs.js';
 import { CheckpointError } from './errors.js';
+import { throwIfAborted } from './loop/abort.js';
 import type { StateValue } from './objective.js';
 
 /** What a checkpoint records besides its arrays. */
 export interface CheckpointMeta {
   /** Epochs completed when it was written; a resumed run starts at this epoch. */
   epoch: number;
+  /** Steps completed inside epoch `epoch` when written mid-epoch (an interrupted run); 0 or absent at a boundary. */
+  stepInEpoch?: number;
   /** Global steps completed. */
   step: number;
   /** The run's RNG state at that point. */
@@ -43,12 +46,17 @@ interface Entry {
   length: number;
 }
 
-/** Writes to a temporary file in the same folder, syncs it, then renames: a crash never leaves half a checkpoint. */
-export async function writeCheckpoint(path: string, ckpt: Checkpoint): Promise<void> {
+/**
+ * Writes to a temporary file in the same folder, syncs it, then renames: a crash
+ * never leaves half a checkpoint. An aborted `signal` stops the write before the
+ * rename (AbortError) and removes the temporary file.
+ */
+export async function writeCheckpoint(path: string, ckpt: Checkpoint, opts: { signal?: AbortSignal } = {}): Promise<void> {
   const entries: Entry[] = [];
   const chunks: Buffer[] = [];
   let offset = 0;
   for (const [name, value] of Object.entries(ckpt.state)) {
+    throwIfAborted(opts.signal);
     const { kind, dtype, shape, data } = await toArray(name, value);
     const buf = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
     entries.push({ name, kind, dtype, shape, offset, length: buf.length });
@@ -64,8 +72,9 @@ export async function writeCheckpoint(path: string, ckpt: Checkpoint): Promise<v
   const tmp = tempPath(path);
   const fh = await open(tmp, 'w');
   try {
-    await fh.writeFile(Buffer.concat([body, digest]));
+    await fh.writeFile(Buffer.concat([body, digest]), { signal: opts.signal });
     await fh.sync();
+    throwIfAborted(opts.signal);
   } catch (err) {
     await fh.close();
     await rm(tmp, { force: true });

@@ -1,6 +1,7 @@
 import type * as tfc from '@tensorflow/tfjs-core';
 import { tf } from './backend/tfjs.js';
-import type { LossOutput, Objective, ObjectiveBatch, ObjectiveState, ParamGroup, Readouts } from './objective.js';
+import { stripPrefix } from './prefix.js';
+import type { LossOutput, Objective, ObjectiveBatch, ObjectiveState, ParamGroup, Pending, Readouts, StepInfo } from './objective.js';
 
 /** One term of a composition: an objective, its weight and the name its parts are reported under. */
 export interface WeightedPart {
@@ -47,27 +48,33 @@ export class WeightedObjective implements Objective {
     for (const p of this.parts) await p.objective.onEpochStart?.(epoch);
   }
 
+  async prepare(step: StepInfo): Promise<void> {
+    for (const p of this.parts) await p.objective.prepare?.(step);
+  }
+
   loss(batch: ObjectiveBatch): LossOutput {
     const parts: Record<string, tfc.Scalar> = {};
+    const pending: Pending = {};
     const terms: tfc.Scalar[] = [];
     for (const p of this.parts) {
       const out = p.objective.loss(batch);
       parts[p.name] = out.total;
       for (const [k, v] of Object.entries(out.parts)) parts[`${p.name}/${k}`] = v;
+      for (const [k, v] of Object.entries(out.pending ?? {})) pending[`${p.name}/${k}`] = v;
       terms.push(p.weight === 1 ? out.total : tf.mul(out.total, p.weight));
     }
     const total = terms.length === 1 ? terms[0] : (tf.addN(terms) as tfc.Scalar);
-    return { total, parts };
+    return { total, parts, pending };
   }
 
-  afterStep(batch: ObjectiveBatch): void {
-    for (const p of this.parts) p.objective.afterStep?.(batch);
+  async commit(step: StepInfo, pending: Pending): Promise<void> {
+    for (const p of this.parts) await p.objective.commit?.(step, stripPrefix(`${p.name}/`, pending));
   }
 
-  async predict(features: tfc.Tensor2D): Promise<Readouts> {
+  async predict(features: tfc.Tensor2D, options?: { signal?: AbortSignal }): Promise<Readouts> {
     const out: Readouts = {};
     for (const p of this.parts) {
-      const r = await p.objective.predict(features);
+      const r = await p.objective.predict(features, options);
       for (const [k, v] of Object.entries(r)) out[this.parts.length === 1 ? k : `${p.name}/${k}`] = v;
     }
     return out;
@@ -92,15 +99,11 @@ export class WeightedObjective implements Objective {
   }
 
   setState(state: ObjectiveState): void {
-    for (const p of this.parts) {
-      const prefix = `${p.name}/`;
-      const own: ObjectiveState = {};
-      for (const [k, v] of Object.entries(state)) if (k.startsWith(prefix)) own[k.slice(prefix.length)] = v;
-      p.objective.setState(own);
-    }
+    for (const p of this.parts) p.objective.setState(stripPrefix(`${p.name}/`, state));
   }
 
   dispose(): void {
     for (const p of this.parts) p.objective.dispose();
   }
 }
+

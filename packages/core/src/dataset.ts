@@ -1,5 +1,5 @@
 import type * as tf from '@tensorflow/tfjs-core';
-import type { Factory } from './factory.js';
+import type { ComponentRef, Factory } from './factory.js';
 
 /**
  * A dataset keeps its samples in host memory (typed arrays) and uploads only the
@@ -25,4 +25,7 @@ export interface DatasetContext {
   baseDir: string;
 }
 
-export type DatasetFactory<O = any> = Factory<O, DatasetContext, Promise<Dataset>>;
+export interface DatasetFactory<O = any> extends Factory<O, DatasetContext, Promise<Dataset>> {
+  /** What a run uses when its config names no augmentation or backbone (image presets, a fitting backbone). */
+  readonly defaults?: { augmentation?: ComponentRef; backbone?: ComponentRef };
+}

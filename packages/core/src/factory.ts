@@ -10,6 +10,16 @@ export interface Factory<TOptions, TContext, TProduct> {
   readonly description?: string;
   readonly options: z.ZodType<TOptions>;
   create(options: TOptions, ctx: TContext): TProduct;
+  /**
+   * Checks that need the registry, for components named inside the options (a
+   * pipeline's transforms): run with the other validation, before anything trains.
+   */
+  check?(options: TOptions, registry: ComponentLookup): void;
+}
+
+/** What `check` may ask of the registry. */
+export interface ComponentLookup {
+  options(kind: string, ref: ComponentRef): unknown;
 }
 
 /** `{ id, options }`: how a config names a component. */

@@ -1,6 +1,7 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import type { Factory } from './factory.js';
 import type { Rng } from './rng.js';
+import type { Services } from './services.js';
 
 /** Host arrays are state too: per-instance labels, counts, dual variables. */
 export type StateValue = tf.Tensor | Int32Array | Float32Array;
@@ -17,25 +18,42 @@ export interface ObjectiveContext {
   numClusters: number;
   /** Number of augmented views per sample the loop delivers. */
   numViews: number;
+  /** This objective's own generator, forked from the run's in a fixed order. */
   rng: Rng;
+  /** k-means, k-NN, the logger... by token (see services.ts); a plugin needs no other package. */
+  services: Services;
 }
 
-/** One training batch as an objective sees it: backbone features, not images. */
-export interface ObjectiveBatch {
+/** Which step this is, before any tensor of it exists. */
+export interface StepInfo {
   /** Dataset indices of the batch rows (stable instance ids), on the host. */
   indices: Int32Array;
-  /** Backbone features of each view, each [B, featureDim]. */
-  views: tf.Tensor2D[];
   epoch: number;
   /** Global step, counted from 0 over the whole run. */
   step: number;
 }
+
+/** One training batch as an objective sees it: backbone features, not images. */
+export interface ObjectiveBatch extends StepInfo {
+  /** Backbone features of each view, each [B, featureDim]. */
+  views: tf.Tensor2D[];
+}
+
+/** Tensors an objective hands from `loss` to `commit`, by name. */
+export type Pending = Record<string, tf.Tensor>;
 
 export interface LossOutput {
   /** The scalar that is differentiated. */
   total: tf.Scalar;
   /** Named parts, reported in step events ("instance", "cluster", "entropy"). */
   parts: Record<string, tf.Scalar>;
+  /**
+   * Values that non-gradient state is updated from once the step is known to be
+   * finite: assignments, the step's embeddings for a memory bank. Computed in the
+   * same forward pass; the loop keeps them out of the gradient's tidy, hands them
+   * to `commit` and disposes them afterwards (also when the step fails).
+   */
+  pending?: Pending;
 }
 
 /**
@@ -59,8 +77,17 @@ export type Readouts = Record<string, Int32Array>;
 /**
  * A clustering objective. It owns its trainable state (heads, prototypes, centers)
  * and its non-gradient state (memory banks, label memories), built from the context.
- * The loop calls `loss` inside the gradient computation, so it must be synchronous;
- * it may update host-side state from values it reads there (assignments).
+ *
+ * One training step calls, in order:
+ * 1. `prepare` (optional, async): host work the loss needs, before the gradient is
+ *    recorded; it may read the device with `await data()` but must not change the
+ *    objective's state (draw from a copy of a generator, not from it).
+ * 2. `loss`: a pure tensor computation inside the gradient's tidy. No host reads
+ *    (`dataSync`), no assignments: what the step should change goes to `pending`.
+ * 3. the loop checks every loss part; a NaN or infinite one ends the run here, with
+ *    the objective's state exactly as it was before the step.
+ * 4. the optimizer step, then `commit` (optional, async) with `pending`: memories,
+ *    duals, banks and counters are written here, reading with `await data()`.
  */
 export interface Objective {
   readonly id: string;
@@ -71,11 +98,11 @@ export interface Objective {
   /** Multiplier of the backbone's learning rate in an epoch (SeCu freezes the encoder in epoch 0). */
   backboneLrScale?(epoch: number): number;
   onEpochStart?(epoch: number): void | Promise<void>;
+  prepare?(step: StepInfo): Promise<void>;
   loss(batch: ObjectiveBatch): LossOutput;
-  /** Non-gradient updates after the optimizer step; `batch.views` are the step's features, detached. */
-  afterStep?(batch: ObjectiveBatch): void;
-  /** Cluster ids for features [N, featureDim] of un-augmented samples. */
-  predict(features: tf.Tensor2D): Promise<Readouts>;
+  commit?(step: StepInfo, pending: Pending): void | Promise<void>;
+  /** Cluster ids for features [N, featureDim] of un-augmented samples; stop early when `signal` aborts. */
+  predict(features: tf.Tensor2D, options?: { signal?: AbortSignal }): Promise<Readouts>;
   /** Cluster sizes per head for diagnostics (name -> sizes), when the objective tracks them. */
   clusterSizes?(): Record<string, number[]>;
   getState(): ObjectiveState;

@@ -20,10 +20,13 @@ export function definePlugin(plugin: Plugin): Plugin {
  * Imports each plugin named in a config and lets it register its components, with
  * its name as their origin. A plugin that cannot be imported, or exports no
  * `register`, is an error naming it: never a warning and a silent fallback.
+ * A plugin already loaded into this registry (the same file or package) is skipped,
+ * so a second run on the same registry may name it again.
  */
 export async function loadPlugins(specs: readonly string[], registry: Registry, baseDir = process.cwd()): Promise<void> {
   for (const spec of specs) {
     const url = spec.startsWith('.') || isAbsolute(spec) ? pathToFileURL(resolve(baseDir, spec)).href : spec;
+    if (registry.loadedPlugins.has(url)) continue;
     let mod: Record<string, unknown>;
     try {
       mod = (await import(url)) as Record<string, unknown>;
@@ -41,6 +44,7 @@ export async function loadPlugins(specs: readonly string[], registry: Registry, 
     } catch (err) {
       throw new PluginError(`plugin '${spec}' failed to register: ${(err as Error).message}`, { cause: err });
     }
+    registry.loadedPlugins.add(url);
   }
 }
 

@@ -80,6 +80,11 @@ export class Rng {
     return new Rng(Uint32Array.of(this.nextUint32(), this.nextUint32(), this.nextUint32(), this.nextUint32() | 1));
   }
 
+  /** A generator in the same state that draws independently of this one (this one does not advance). */
+  clone(): Rng {
+    return new Rng(Uint32Array.from(this.s));
+  }
+
   getState(): number[] {
     return Array.from(this.s);
   }

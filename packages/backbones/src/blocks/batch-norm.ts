@@ -1,5 +1,5 @@
 import type * as tfc from '@tensorflow/tfjs-core';
-import { tf } from '@clusterflow/core';
+import { assignState, stateValue, tf } from '@clusterflow/core';
 import { constant } from './init.js';
 import { leaf, type Module } from './module.js';
 
@@ -16,8 +16,10 @@ export interface BatchNormOptions {
  *
  * training = true normalises with the biased batch variance, as PyTorch does, and
  * moves the running statistics by `momentum`, feeding them the UNBIASED variance
- * (n / (n - 1) times the biased one). The update is a variable assign, so it can
- * run inside tf.variableGrads; the gradient flows through the batch statistics.
+ * (n / (n - 1) times the biased one). The update goes through `assignState`, so in
+ * a training step it lands only once the loss is known to be finite, and a second
+ * forward pass in the same step (the other view) builds on the first one's update,
+ * as in PyTorch. The gradient flows through the batch statistics.
  * training = false uses the running statistics.
  *
  * State keys: 'weight' (γ), 'bias' (β), 'running_mean', 'running_var'.
@@ -45,10 +47,9 @@ export function batchNorm(dim: number, opts: BatchNormOptions = {}): Module {
         mean = m.mean;
         variance = m.variance;
         // The update is off the loss's path, so the gradient never flows into it.
-        vars.running_mean.assign(tf.add(tf.mul(vars.running_mean, 1 - momentum), tf.mul(mean, momentum)));
-        vars.running_var.assign(
-          tf.add(tf.mul(vars.running_var, 1 - momentum), tf.mul(variance, (momentum * n) / (n - 1))),
-        );
+        const { running_mean: rm, running_var: rv } = vars;
+        assignState(rm, tf.add(tf.mul(stateValue(rm), 1 - momentum), tf.mul(mean, momentum)));
+        assignState(rv, tf.add(tf.mul(stateValue(rv), 1 - momentum), tf.mul(variance, (momentum * n) / (n - 1))));
       } else {
         mean = vars.running_mean;
         variance = vars.running_var;

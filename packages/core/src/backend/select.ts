@@ -1,122 +1,59 @@
-import { registerWasmKernels, tryRegisterNativeKernels } from '../kernels/index.js';
-import { tf } from './tfjs.js';
+import type { ComponentRef } from '../factory.js';
+import { validate } from '../config/validate.js';
+import { UnknownComponentError } from '../errors.js';
+import type { BackendFactory, BackendSelection } from './backend.js';
+import { BUILTIN_BACKENDS, firstLine } from './builtin-backends.js';
 
-/** The backends a run may ask for; `auto` tries the others in this order. */
-export const BACKENDS = ['tensorflow-gpu', 'tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
-export type BackendName = (typeof BACKENDS)[number];
-export type BackendChoice = BackendName | 'auto';
+/** A backend as a config names it: `auto`, an id, or `{ id, options }`. */
+export type BackendChoice = string | ComponentRef;
 
-export interface BackendSelection {
-  /** The backend in use, as clusterflow names it. */
-  name: BackendName;
-  /** The TF.js backend id behind it ('tensorflow' for both native ones). */
-  tfBackend: string;
-  /** What was tried before it and why each was passed over. */
-  tried: { name: BackendName; reason: string }[];
-  /** A one-line account for logs: "backend: wasm (tried tensorflow-gpu: not installed; ...)". */
-  summary: string;
-  /** Extra kernels in use or why not (wasm: the native OpenBLAS path). */
-  kernels?: string;
+/** Where backends are looked up: a registry, or core's built-ins when none is given. */
+export interface BackendSource {
+  list(kind: 'backend'): { factory: BackendFactory }[];
 }
 
 /** Extra setup run after a backend is ready (kernel registrations); set by `onBackendReady`. */
-const readyHooks: ((name: BackendName) => void | Promise<void>)[] = [];
+const readyHooks: ((name: string) => void | Promise<void>)[] = [];
 
 /** Lets packages register kernels or gradients whenever a backend is selected. */
-export function onBackendReady(hook: (name: BackendName) => void | Promise<void>): void {
+export function onBackendReady(hook: (name: string) => void | Promise<void>): void {
   readyHooks.push(hook);
 }
 
 /**
- * Selects a backend. Native TensorFlow bindings are optional dependencies that
- * often cannot install (their install step downloads libtensorflow); their
- * absence is an ordinary outcome, reported in `tried`, not an error, unless the
- * backend was asked for by name.
+ * Selects a backend. `auto` tries every registered backend that has an `autoOrder`,
+ * in that order, and reports why it passed over each one: native TensorFlow
+ * bindings that cannot install, a WebGPU with no adapter or only a software one.
+ * A backend asked for by name that cannot start is an error naming why.
  */
-export async function selectBackend(choice: BackendChoice = 'auto'): Promise<BackendSelection> {
-  const candidates: readonly BackendName[] = choice === 'auto' ? BACKENDS : [choice];
-  const tried: { name: BackendName; reason: string }[] = [];
-  for (const name of candidates) {
-    const reason = await tryBackend(name);
-    if (reason === undefined) {
-      for (const hook of readyHooks) await hook(name);
-      // Matrix products and convolutions through OpenBLAS when @clusterflow/native is built;
-      // its absence is an ordinary outcome, reported like a passed-over backend.
-      const kernels = name === 'wasm' ? (await tryRegisterNativeKernels()).reason : undefined;
-      const triedText = tried.map((t) => `${t.name}: ${t.reason}`).join('; ');
-      const summary = `backend: ${name}` + (triedText ? ` (tried ${triedText})` : '') + (kernels ? `; kernels: ${kernels}` : '');
-      return { name, tfBackend: tf.getBackend(), tried, summary, kernels };
-    }
-    tried.push({ name, reason });
+export async function selectBackend(choice: BackendChoice = 'auto', source?: BackendSource): Promise<BackendSelection> {
+  const factories = source ? source.list('backend').map((e) => e.factory) : [...BUILTIN_BACKENDS];
+  const ref: ComponentRef = typeof choice === 'string' ? { id: choice } : choice;
+  const auto = ref.id === 'auto';
+  let candidates: BackendFactory[];
+  if (auto) {
+    candidates = factories.filter((f) => f.autoOrder !== undefined).sort((a, b) => a.autoOrder! - b.autoOrder!);
+  } else {
+    const f = factories.find((b) => b.id === ref.id);
+    if (!f) throw new UnknownComponentError(`unknown backend '${ref.id}'; registered: auto, ${factories.map((b) => b.id).join(', ')}`);
+    candidates = [f];
   }
-  throw new Error(
-    `no usable backend for '${choice}': ` + tried.map((t) => `${t.name}: ${t.reason}`).join('; '),
-  );
-}
-
-/** Makes `name` the active backend; returns why not, or undefined on success. */
-async function tryBackend(name: BackendName): Promise<string | undefined> {
-  try {
-    switch (name) {
-      case 'tensorflow-gpu':
-      case 'tensorflow': {
-        const pkg = name === 'tensorflow-gpu' ? '@tensorflow/tfjs-node-gpu' : '@tensorflow/tfjs-node';
-        try {
-          await import(pkg);
-        } catch (err) {
-          return `${pkg} ${notInstalled(err) ? 'is not installed' : `failed to load: ${firstLine(err)}`}`;
-        }
-        return (await activate('tensorflow')) ? undefined : `${pkg} loaded but its backend did not start`;
-      }
-      case 'webgpu':
-        return await tryWebgpu();
-      case 'wasm': {
-        await import('@tensorflow/tfjs-backend-wasm');
-        // Stock wasm cannot train convolutions and multiplies transposed matrices slowly.
-        registerWasmKernels();
-        return (await activate('wasm')) ? undefined : 'the wasm backend did not start';
-      }
-      case 'cpu':
-        return (await activate('cpu')) ? undefined : 'the cpu backend did not start';
-    }
-  } catch (err) {
-    return firstLine(err);
-  }
-}
-
-/** WebGPU in Node comes from the `webgpu` package (Dawn); only used when an adapter exists. */
-async function tryWebgpu(): Promise<string | undefined> {
-  const g = globalThis as { navigator?: { gpu?: unknown } };
-  if (!g.navigator?.gpu) {
-    let webgpu: { create: (flags: string[]) => unknown; globals: object };
+  const tried: { name: string; reason: string }[] = [];
+  for (const f of candidates) {
+    const options = validate(f.options, auto ? {} : (ref.options ?? {}), `options of backend '${f.id}'`);
+    let attempt;
     try {
-      webgpu = (await import('webgpu')) as unknown as typeof webgpu;
+      attempt = await f.create(options, { auto });
     } catch (err) {
-      return `the 'webgpu' package ${notInstalled(err) ? 'is not installed' : `failed to load: ${firstLine(err)}`}`;
+      attempt = { ok: false as const, reason: firstLine(err) };
     }
-    Object.assign(globalThis, webgpu.globals);
-    const gpu = webgpu.create([]);
-    if (!g.navigator) Object.defineProperty(globalThis, 'navigator', { value: {}, configurable: true, writable: true });
-    Object.defineProperty(g.navigator, 'gpu', { value: gpu, configurable: true });
+    if (attempt.ok) {
+      for (const hook of readyHooks) await hook(f.id);
+      const triedText = tried.map((t) => `${t.name}: ${t.reason}`).join('; ');
+      const summary = `backend: ${f.id}` + (triedText ? ` (tried ${triedText})` : '') + (attempt.note ? `; ${attempt.note}` : '');
+      return { name: f.id, tfBackend: attempt.tfBackend, tried, summary, note: attempt.note };
+    }
+    tried.push({ name: f.id, reason: attempt.reason });
   }
-  const gpu = g.navigator!.gpu as { requestAdapter(): Promise<unknown> };
-  const adapter = await gpu.requestAdapter();
-  if (!adapter) return 'no WebGPU adapter found';
-  await import('@tensorflow/tfjs-backend-webgpu');
-  return (await activate('webgpu')) ? undefined : 'the webgpu backend did not start';
-}
-
-async function activate(tfName: string): Promise<boolean> {
-  const ok = await tf.setBackend(tfName);
-  await tf.ready();
-  return ok && tf.getBackend() === tfName;
-}
-
-function notInstalled(err: unknown): boolean {
-  const code = (err as { code?: string }).code;
-  return code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND';
-}
-
-function firstLine(err: unknown): string {
-  return String((err as Error).message ?? err).split('\n')[0];
+  throw new Error(`no usable backend for '${ref.id}': ` + tried.map((t) => `${t.name}: ${t.reason}`).join('; '));
 }

@@ -1,29 +1,19 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
-import type { z } from 'zod';
 import { ConfigError } from '../errors.js';
-import { runConfig, type RunConfig } from './schema.js';
+import { runConfig, type ParsedRunConfig, type RunConfig } from './schema.js';
+import { validate } from './validate.js';
+
+export { validate };
 
 /** Validates a run config; errors name every bad field, the value found and what is allowed. */
-export function parseRunConfig(input: unknown, source = 'config'): RunConfig {
+export function parseRunConfig(input: unknown, source = 'config'): ParsedRunConfig {
   return validate(runConfig, input, source);
 }
 
-/** Validates any value against a schema with the same error wording (used for component options). */
-export function validate<T extends z.ZodType>(schema: T, input: unknown, source: string): z.output<T> {
-  const res = schema.safeParse(input);
-  if (res.success) return res.data;
-  const lines = res.error.issues.map((issue) => {
-    const path = issue.path.map(String).join('.') || '(root)';
-    const value = valueAt(input, issue.path);
-    return `  ${path}: ${issue.message}${value === undefined ? '' : ` (got ${JSON.stringify(value)})`}`;
-  });
-  throw new ConfigError(`invalid ${source}:\n${lines.join('\n')}`);
-}
-
 /** Reads a JSON or YAML run config from a file. */
-export async function loadRunConfig(path: string): Promise<RunConfig> {
+export async function loadRunConfig(path: string): Promise<ParsedRunConfig> {
   return parseRunConfig(await readConfigFile(path), `config ${path}`);
 }
 
@@ -45,10 +35,11 @@ export async function readConfigFile(path: string): Promise<unknown> {
 
 /**
  * A hash of what decides the trained weights, so that a checkpoint is only resumed
- * by the run that wrote it. Epoch count, checkpointing, logging and evaluation may change.
+ * by the run that wrote it. Epoch count, checkpointing, logging, evaluation and
+ * hooks may change.
  */
 export function configHash(cfg: RunConfig): string {
-  const { train, eval: _eval, name: _name, backend: _backend, ...rest } = cfg;
+  const { train, eval: _eval, name: _name, backend: _backend, hooks: _hooks, ...rest } = cfg;
   const { epochs: _e, checkpointEvery: _c, checkpointDir: _d, resume: _r, logEvery: _l, ...trainRest } = train;
   return createHash('sha256')
     .update(stableStringify({ ...rest, train: trainRest }))
@@ -65,13 +56,4 @@ function stableStringify(v: unknown): string {
       .join(',')}}`;
   }
   return JSON.stringify(v);
-}
-
-function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
-  let cur: unknown = input;
-  for (const key of path) {
-    if (cur === null || typeof cur !== 'object') return undefined;
-    cur = (cur as Record<PropertyKey, unknown>)[key];
-  }
-  return cur;
 }

@@ -1,7 +1,4 @@
 import { z } from 'zod';
-import { BACKENDS } from '../backend/select.js';
-import { optimizerConfig } from '../optim/create.js';
-import { scheduleConfig } from '../optim/schedules.js';
 
 /** `{ id, options }`: a registered component and its options (validated by the component's own schema). */
 export const componentRef = z
@@ -22,7 +19,7 @@ export const objectivePart = componentRef
 
 export const trainSection = z
   .object({
-    epochs: z.number().int().positive(),
+    epochs: z.number().int().positive().default(10),
     batchSize: z.number().int().positive().default(256),
     /** Drop the last incomplete batch (contrastive and balanced-assignment losses assume full batches). */
     dropLast: z.boolean().default(true),
@@ -49,27 +46,40 @@ export const evalSection = z
   })
   .strict();
 
+/**
+ * A run. Every part is `{ id, options }`, looked up in the registry and validated
+ * by its own schema; only `data` and `objective` are required: augmentation and
+ * backbone default to the dataset's, the optimizer to Adam at 3e-4.
+ */
 export const runConfig = z
   .object({
     name: z.string().default('run'),
     seed: z.number().int().min(0).default(0),
-    backend: z.enum(['auto', ...BACKENDS]).default('auto'),
+    /** `auto`, a backend's id, or `{ id, options }`. */
+    backend: z.union([z.string().min(1), componentRef]).default('auto'),
     /** Plugins to import before any component is looked up: npm names or paths. */
     plugins: z.array(z.string()).default([]),
     data: componentRef,
-    augmentation: componentRef,
-    backbone: componentRef,
+    /** Default: the dataset's own (its preset views). */
+    augmentation: componentRef.optional(),
+    /** Default: the dataset's own. */
+    backbone: componentRef.optional(),
     objective: z.array(objectivePart).min(1),
     /** Number of clusters; defaults to the dataset's number of classes. */
     numClusters: z.number().int().positive().optional(),
-    optimizer: optimizerConfig,
-    schedule: scheduleConfig.default({ id: 'constant' }),
-    train: trainSection,
+    optimizer: componentRef.default({ id: 'adam', options: { lr: 3e-4 } }),
+    schedule: componentRef.default({ id: 'constant', options: {} }),
+    /** Hooks besides the default ones (evaluate, collapse-warning, checkpoint); one with a default's id replaces it. */
+    hooks: z.array(componentRef).default([]),
+    train: trainSection.default(trainSection.parse({})),
     eval: evalSection.default(evalSection.parse({})),
   })
   .strict();
 
 /** A run config as written by a user (defaults optional). */
 export type RunConfigInput = z.input<typeof runConfig>;
-/** A run config with every default filled in. */
-export type RunConfig = z.output<typeof runConfig>;
+/** A run config with every default filled in, except those that come from the dataset. */
+export type ParsedRunConfig = z.output<typeof runConfig>;
+export type ComponentRefConfig = z.output<typeof componentRef>;
+/** A run config as a run uses it: the dataset's defaults filled in too (see `resolveRunConfig`). */
+export type RunConfig = ParsedRunConfig & { augmentation: ComponentRefConfig; backbone: ComponentRefConfig };

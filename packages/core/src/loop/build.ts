@@ -1,14 +1,15 @@
 import type * as tfc from '@tensorflow/tfjs-core';
+import type { DependencyContainer } from 'tsyringe';
 import type { Augmentation } from '../augmentation.js';
 import type { Backbone } from '../backbone.js';
 import { WeightedObjective } from '../compose.js';
-import { validate } from '../config/load.js';
 import type { RunConfig } from '../config/schema.js';
 import type { Dataset } from '../dataset.js';
 import { ConfigError } from '../errors.js';
 import type { Objective } from '../objective.js';
 import type { Registry } from '../registry.js';
 import { Rng } from '../rng.js';
+import { containerServices, RNG, RUN_CONFIG, type Services } from '../services.js';
 
 /** The components of one run, built from a config and a registry. */
 export interface RunParts {
@@ -19,33 +20,38 @@ export interface RunParts {
   numClusters: number;
   /** Drives shuffling and augmentation; its state is checkpointed. */
   rng: Rng;
+  /** The run's services: the registry's, plus the RNG and the config. */
+  services: Services;
 }
 
 /**
  * Builds dataset, augmentation, backbone and objective, validating each one's options
  * with its own schema. The RNG is forked in a fixed order (backbone, then objective
  * parts), so a seed fixes initialisation whatever the data or augmentation consume.
+ * Run-scoped services (RNG, config) go into `scope`, a child of the registry's
+ * container (a new one when not given).
  */
-export async function buildRun(cfg: RunConfig, registry: Registry, baseDir: string): Promise<RunParts> {
+export async function buildRun(
+  cfg: RunConfig,
+  registry: Registry,
+  baseDir: string,
+  scope: DependencyContainer = registry.container.createChildContainer(),
+): Promise<RunParts> {
   const rng = new Rng(cfg.seed);
   const initRngs = { backbone: rng.fork(), objective: rng.fork() };
+  scope.register(RNG, { useValue: rng });
+  scope.register(RUN_CONFIG, { useValue: cfg });
+  const services = containerServices(scope);
 
-  const dataFactory = registry.get('dataset', cfg.data.id);
-  const dataset = await dataFactory.create(validate(dataFactory.options, cfg.data.options, `options of dataset '${cfg.data.id}'`), { baseDir });
-
-  const augFactory = registry.get('augmentation', cfg.augmentation.id);
-  const augmentation = augFactory.create(
-    validate(augFactory.options, cfg.augmentation.options, `options of augmentation '${cfg.augmentation.id}'`),
-    { sampleShape: dataset.sampleShape },
-  );
+  const dataset = await registry.build('dataset', cfg.data, { baseDir });
+  const augmentation = registry.build('augmentation', cfg.augmentation, { sampleShape: dataset.sampleShape, registry });
 
   const numClusters = cfg.numClusters ?? dataset.numClasses;
   if (!numClusters) {
     throw new ConfigError(`config field numClusters is required: dataset '${cfg.data.id}' has no class count to default to`);
   }
 
-  const bbFactory = registry.get('backbone', cfg.backbone.id);
-  const backbone = bbFactory.create(validate(bbFactory.options, cfg.backbone.options, `options of backbone '${cfg.backbone.id}'`), {
+  const backbone = registry.build('backbone', cfg.backbone, {
     inputShape: augmentation.outputShape(dataset.sampleShape),
     rng: initRngs.backbone,
   });
@@ -53,14 +59,13 @@ export async function buildRun(cfg: RunConfig, registry: Registry, baseDir: stri
   const built: { name: string; objective: Objective; weight: number }[] = [];
   try {
     for (const part of cfg.objective) {
-      const f = registry.get('objective', part.id);
-      const options = validate(f.options, part.options, `options of objective '${part.id}'`);
-      const objective = f.create(options, {
+      const objective = registry.build('objective', part, {
         featureDim: backbone.featureDim,
         numSamples: dataset.size,
         numClusters,
         numViews: augmentation.numViews,
         rng: initRngs.objective.fork(),
+        services,
       });
       built.push({ name: part.name ?? part.id, objective, weight: part.weight });
     }
@@ -70,7 +75,7 @@ export async function buildRun(cfg: RunConfig, registry: Registry, baseDir: stri
     throw err;
   }
   const objective = built.length === 1 && built[0].weight === 1 ? built[0].objective : new WeightedObjective(built);
-  return { dataset, augmentation, backbone, objective, numClusters, rng };
+  return { dataset, augmentation, backbone, objective, numClusters, rng, services };
 }
 
 export function countParameters(vars: readonly tfc.Variable[]): number {

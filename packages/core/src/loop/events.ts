@@ -1,4 +1,5 @@
 import type { RunConfig } from '../config/schema.js';
+import type { RunEnd } from '../hook.js';
 
 /** Events of a training run. They carry plain numbers and arrays, never tensors, so subscribers cannot leak. */
 export type TrainEvent = RunStartEvent | StepEvent | EpochEndEvent | CheckpointEvent | WarningEvent | CompleteEvent;
@@ -60,16 +61,20 @@ export interface WarningEvent {
 export interface RunSummary {
   name: string;
   backend: string;
+  /** Epochs asked for, and epochs finished (fewer when stopped early or interrupted). */
   epochs: number;
+  epochsDone: number;
   steps: number;
+  /** Completed, stopped by a hook (early stopping) or interrupted (the caller's stop signal). */
+  end: RunEnd;
   wallSeconds: number;
   /** Training images per second over the whole run (views count once: images, not crops). */
   imagesPerSec: number;
   metrics: Record<string, number>;
   clusterSizes: Record<string, number[]>;
-  /** Final cluster ids of every sample, per read-out, and the labels when the dataset has them. */
+  /** Final cluster ids of every sample, per read-out, and the labels when the dataset has them (empty when not evaluated: an interrupted run). */
   readouts: Record<string, Int32Array>;
-  mainReadout: string;
+  mainReadout?: string;
   labels?: Int32Array;
 }
 

@@ -1,8 +1,10 @@
 import { z } from 'zod';
 import type * as tfc from '@tensorflow/tfjs-core';
 import { tf } from '../backend/tfjs.js';
+import { CheckpointError } from '../errors.js';
+import type { ObjectiveState } from '../objective.js';
 import type { TensorMap } from '../tensors.js';
-import type { GroupStep, Optimizer } from './optimizer.js';
+import type { GroupStep, Optimizer, OptimizerFactory } from './optimizer.js';
 import { Slots } from './slots.js';
 
 export const adamOptions = z
@@ -54,16 +56,47 @@ export class Adam implements Optimizer {
     });
   }
 
-  getState(params: readonly tfc.Variable[]): TensorMap {
-    return this.slots.export(params, { t: tf.scalar(this.t) });
+  get lr(): number {
+    return this.options.lr;
   }
 
-  setState(params: readonly tfc.Variable[], state: TensorMap): void {
-    if (state.t) this.t = state.t.dataSync()[0];
-    this.slots.import(params, state);
+  get weightDecay(): number {
+    return this.options.weightDecay;
+  }
+
+  getState(params: readonly tfc.Variable[]): ObjectiveState {
+    // The step count stays on the host: restoring it needs no read from the device.
+    return { ...this.slots.export(params), t: Int32Array.of(this.t) };
+  }
+
+  setState(params: readonly tfc.Variable[], state: ObjectiveState): void {
+    const { t, ...slots } = state;
+    if (t !== undefined) {
+      if (!(t instanceof Int32Array) || t.length !== 1) throw new CheckpointError(`adam state 't' must be one int32 on the host, got ${describeValue(t)}`);
+      this.t = t[0];
+    }
+    this.slots.import(params, slots as TensorMap);
   }
 
   dispose(): void {
     this.slots.dispose();
   }
 }
+
+function describeValue(v: unknown): string {
+  return ArrayBuffer.isView(v) ? `${v.constructor.name}(${(v as Int32Array).length})` : 'a tensor';
+}
+
+export const adamFactory: OptimizerFactory<AdamOptions> = {
+  id: 'adam',
+  description: "PyTorch's Adam: L2 decay added to the gradient, bias-corrected moments",
+  options: adamOptions,
+  create: (o) => new Adam(o, false),
+};
+
+export const adamwFactory: OptimizerFactory<AdamOptions> = {
+  id: 'adamw',
+  description: "PyTorch's AdamW: decoupled weight decay (p *= 1 - lr * wd) before the moment update",
+  options: adamOptions,
+  create: (o) => new Adam(o, true),
+};

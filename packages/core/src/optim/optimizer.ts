@@ -1,4 +1,6 @@
 import type * as tfc from '@tensorflow/tfjs-core';
+import type { Factory } from '../factory.js';
+import type { ObjectiveState } from '../objective.js';
 import type { TensorMap } from '../tensors.js';
 
 /** A set of variables updated with one learning rate and weight decay in a step. */
@@ -16,9 +18,16 @@ export interface GroupStep {
  */
 export interface Optimizer {
   readonly id: string;
+  /** The base learning rate the schedule scales, and the weight decay of groups that set none. */
+  readonly lr: number;
+  readonly weightDecay: number;
   step(groups: GroupStep[]): void;
-  /** Slots of each parameter, named `${index}/${slot}` after the order of `params`. */
-  getState(params: readonly tfc.Variable[]): TensorMap;
-  setState(params: readonly tfc.Variable[], state: TensorMap): void;
+  /** Slots of each parameter, named `${index}/${slot}` after the order of `params`; host arrays for counters. */
+  getState(params: readonly tfc.Variable[]): ObjectiveState;
+  setState(params: readonly tfc.Variable[], state: ObjectiveState): void;
   dispose(): void;
 }
+
+export type OptimizerFactory<O = any> = Factory<O, Record<string, never>, Optimizer>;
+
+export type { TensorMap };

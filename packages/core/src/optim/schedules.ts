@@ -1,27 +1,23 @@
 import { z } from 'zod';
+import type { ScheduleFactory } from './schedule.js';
 
-export const scheduleConfig = z.discriminatedUnion('id', [
-  z.object({ id: z.literal('constant') }).strict(),
-  z
-    .object({
-      id: z.literal('warmup-cosine'),
-      /** Epochs of linear warm-up from `startFactor`·lr to lr. */
-      warmupEpochs: z.number().min(0).default(0),
-      startFactor: z.number().min(0).max(1).default(0),
-      /** Final learning rate as a fraction of the base one. */
-      minFactor: z.number().min(0).max(1).default(0),
-    })
-    .strict(),
-]);
-export type ScheduleConfig = z.infer<typeof scheduleConfig>;
+export const warmupCosineOptions = z
+  .object({
+    /** Epochs of linear warm-up from `startFactor`·lr to lr. */
+    warmupEpochs: z.number().min(0).default(0),
+    startFactor: z.number().min(0).max(1).default(0),
+    /** Final learning rate as a fraction of the base one. */
+    minFactor: z.number().min(0).max(1).default(0),
+  })
+  .strict();
+export type WarmupCosineOptions = z.output<typeof warmupCosineOptions>;
 
 /**
- * Learning rate at a fractional epoch (epoch + step / stepsPerEpoch), changed every
- * step as in solo-learn and SeCu: linear warm-up, then cosine decay to minFactor·lr.
+ * Learning rate at a fractional epoch, changed every step as in solo-learn and
+ * SeCu: linear warm-up, then cosine decay to minFactor·lr.
  */
-export function learningRate(cfg: ScheduleConfig, baseLr: number, epochFloat: number, totalEpochs: number): number {
-  if (cfg.id === 'constant') return baseLr;
-  const { warmupEpochs, startFactor, minFactor } = cfg;
+export function warmupCosine(o: WarmupCosineOptions, baseLr: number, epochFloat: number, totalEpochs: number): number {
+  const { warmupEpochs, startFactor, minFactor } = o;
   if (epochFloat < warmupEpochs) {
     return baseLr * (startFactor + (1 - startFactor) * (epochFloat / warmupEpochs));
   }
@@ -29,3 +25,17 @@ export function learningRate(cfg: ScheduleConfig, baseLr: number, epochFloat: nu
   const progress = Math.min((epochFloat - warmupEpochs) / span, 1);
   return baseLr * (minFactor + (1 - minFactor) * 0.5 * (1 + Math.cos(Math.PI * progress)));
 }
+
+export const constantSchedule: ScheduleFactory<Record<string, never>> = {
+  id: 'constant',
+  description: 'the optimizer learning rate throughout',
+  options: z.object({}).strict() as z.ZodType<Record<string, never>>,
+  create: () => ({ id: 'constant', lr: (base) => base }),
+};
+
+export const warmupCosineSchedule: ScheduleFactory<WarmupCosineOptions> = {
+  id: 'warmup-cosine',
+  description: 'linear warm-up from startFactor*lr, then cosine decay to minFactor*lr, updated every step',
+  options: warmupCosineOptions,
+  create: (o) => ({ id: 'warmup-cosine', lr: (base, epochFloat, total) => warmupCosine(o, base, epochFloat, total) }),
+};

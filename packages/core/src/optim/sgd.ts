@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { tf } from '../backend/tfjs.js';
-import type { GroupStep, Optimizer } from './optimizer.js';
+import type { GroupStep, Optimizer, OptimizerFactory } from './optimizer.js';
 import { Slots } from './slots.js';
+import type { TensorMap } from '../tensors.js';
 
 export const sgdOptions = z
   .object({
@@ -22,6 +23,14 @@ export class Sgd implements Optimizer {
   private readonly slots = new Slots();
 
   constructor(readonly options: SgdOptions) {}
+
+  get lr(): number {
+    return this.options.lr;
+  }
+
+  get weightDecay(): number {
+    return this.options.weightDecay;
+  }
 
   step(groups: GroupStep[]): void {
     const { momentum, nesterov } = this.options;
@@ -46,10 +55,17 @@ export class Sgd implements Optimizer {
   }
 
   setState(params: Parameters<Optimizer['setState']>[0], state: Parameters<Optimizer['setState']>[1]) {
-    this.slots.import(params, state);
+    this.slots.import(params, state as TensorMap);
   }
 
   dispose(): void {
     this.slots.dispose();
   }
 }
+
+export const sgdFactory: OptimizerFactory<SgdOptions> = {
+  id: 'sgd',
+  description: "PyTorch's SGD with momentum (optionally Nesterov) and coupled weight decay",
+  options: sgdOptions,
+  create: (o) => new Sgd(o),
+};

@@ -1,0 +1,46 @@
+import { ConfigError } from '../errors.js';
+import type { ComponentRef } from '../factory.js';
+import type { Registry } from '../registry.js';
+import type { Kind } from '../tokens.js';
+import type { ParsedRunConfig, RunConfig } from './schema.js';
+
+/**
+ * The config a run uses: the dataset's default augmentation and backbone filled
+ * in, and every component it names looked up and its options validated by the
+ * component's own schema, so a misspelt option fails before anything trains
+ * (a bench checks all of its runs this way before the first one starts).
+ */
+export function resolveRunConfig(cfg: ParsedRunConfig, registry: Registry): RunConfig {
+  const dataset = registry.get('dataset', cfg.data.id);
+  const fromDataset = (field: 'augmentation' | 'backbone'): ComponentRef => {
+    const ref = cfg[field] ?? dataset.defaults?.[field];
+    if (!ref) {
+      throw new ConfigError(`config field ${field} is required: dataset '${cfg.data.id}' names no default ${field}`);
+    }
+    return ref;
+  };
+  const resolved: RunConfig = {
+    ...cfg,
+    augmentation: withOptions(fromDataset('augmentation')),
+    backbone: withOptions(fromDataset('backbone')),
+  };
+  const check = (kind: Kind, ref: ComponentRef) => {
+    const options = registry.options(kind, ref);
+    registry.get(kind, ref.id).check?.(options as never, registry as never);
+  };
+  check('dataset', resolved.data);
+  check('augmentation', resolved.augmentation);
+  check('backbone', resolved.backbone);
+  for (const part of resolved.objective) check('objective', part);
+  check('optimizer', resolved.optimizer);
+  check('schedule', resolved.schedule);
+  for (const hook of resolved.hooks) check('hook', hook);
+  for (const id of resolved.eval.metrics) check('metric', { id });
+  const backend = typeof resolved.backend === 'string' ? { id: resolved.backend } : resolved.backend;
+  if (backend.id !== 'auto') check('backend', backend);
+  return resolved;
+}
+
+function withOptions(ref: ComponentRef): RunConfig['backbone'] {
+  return { id: ref.id, options: ref.options ?? {} };
+}

@@ -1,0 +1,98 @@
+import type { BackendSelection } from './backend/backend.js';
+import type { RunConfig } from './config/schema.js';
+import type { Factory } from './factory.js';
+import type { RunParts } from './loop/build.js';
+import type { Evaluation } from './loop/evaluate.js';
+import type { TrainEvent } from './loop/events.js';
+import type { Services } from './services.js';
+
+/** How a run ended, as hooks see it in `onRunEnd`. */
+export type RunEnd =
+  | { kind: 'completed' }
+  /** A hook asked to stop (early stopping); the model is final and gets evaluated. */
+  | { kind: 'stopped'; reason: string; by: string }
+  /** The caller asked to stop (Ctrl-C): the state is saved to resume, nothing more is computed. */
+  | { kind: 'interrupted'; reason: string };
+
+/**
+ * What every hook stage receives: one object, updated by the loop as the run goes
+ * (Lightning's trainer, MMEngine's runner). Hooks read it, write `metrics` and
+ * `evaluation`, emit events and may ask the run to stop.
+ */
+export interface HookContext {
+  /** The resolved config (dataset defaults filled in). */
+  readonly config: RunConfig;
+  /** Dataset, augmentation, backbone, objective and the run's RNG. */
+  readonly run: RunParts;
+  readonly backend: BackendSelection;
+  /** Run-scoped services: the logger, the RNG, k-means... */
+  readonly services: Services;
+  /** Aborted when the run is cancelled: long work (evaluation, k-means, writes) should stop. */
+  readonly signal: AbortSignal;
+
+  /** The epoch in progress (0-based), or the last one at run end. */
+  readonly epoch: number;
+  readonly epochs: number;
+  /** Global steps completed. */
+  readonly step: number;
+  /** Steps completed in the current epoch. */
+  readonly stepInEpoch: number;
+  readonly stepsPerEpoch: number;
+  /** Loss parts of the last step. */
+  readonly loss: Readonly<Record<string, number>>;
+  /** Mean loss parts over the epoch's steps so far. */
+  readonly epochLoss: Readonly<Record<string, number>>;
+
+  /** Metrics of the latest evaluation; the evaluation hook sets them. */
+  metrics: Record<string, number>;
+  /** The latest evaluation (read-outs, cluster sizes) and the step it was made at. */
+  evaluation?: Evaluation & { epoch: number; step: number };
+  /** Cluster sizes known at the end of the epoch, per read-out or head. */
+  clusterSizes: Record<string, number[]>;
+  /** Set at run end. */
+  readonly end?: RunEnd;
+
+  /** Ends the run after the current stage; `onRunEnd` still runs. The first request wins. */
+  requestStop(reason: string, by: string): void;
+  /** Sends an event to the run's subscribers. */
+  emit(event: TrainEvent): void;
+  /** Features, read-outs and metrics of the current model on the run's data. */
+  evaluate(): Promise<Evaluation>;
+  /**
+   * Writes everything needed to continue this run exactly (weights, optimizer slots,
+   * objective state, RNG, hook states, the position in the epoch) to `path`,
+   * atomically; returns the path.
+   */
+  saveCheckpoint(path: string): Promise<string>;
+}
+
+/**
+ * Code that runs around the loop: evaluation, checkpoints, collapse warnings,
+ * progress, early stopping, and whatever a plugin adds. Every stage may be async;
+ * hooks run in `priority` order (lower first, default 50) and one at a time.
+ * State a hook returns from `getState` (plain JSON) goes into checkpoints and
+ * comes back through `setState` on resume.
+ */
+export interface Hook {
+  readonly id: string;
+  readonly priority?: number;
+  onRunStart?(ctx: HookContext): void | Promise<void>;
+  onEpochStart?(ctx: HookContext): void | Promise<void>;
+  onStepEnd?(ctx: HookContext): void | Promise<void>;
+  onEpochEnd?(ctx: HookContext): void | Promise<void>;
+  onRunEnd?(ctx: HookContext): void | Promise<void>;
+  getState?(): unknown;
+  setState?(state: unknown): void;
+}
+
+export interface HookBuildContext {
+  config: RunConfig;
+  services: Services;
+  /** Folder that relative paths in options (a checkpoint folder) are resolved against. */
+  baseDir: string;
+}
+
+export type HookFactory<O = any> = Factory<O, HookBuildContext, Hook>;
+
+/** Hook priorities of the built-ins: evaluation first, so the others see fresh metrics; checkpoints last. */
+export const HOOK_PRIORITY = { evaluate: 10, collapseWarning: 20, earlyStop: 30, progress: 40, default: 50, checkpoint: 90 } as const;

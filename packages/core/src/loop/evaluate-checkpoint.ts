@@ -1,0 +1,41 @@
+import { selectBackend, type BackendChoice } from '../backend/select.js';
+import { disposeCheckpoint, readCheckpoint } from '../checkpoint.js';
+import { parseRunConfig } from '../config/load.js';
+import { resolveRunConfig } from '../config/resolve.js';
+import type { RunConfig } from '../config/schema.js';
+import { CheckpointError } from '../errors.js';
+import { loadPlugins } from '../plugin.js';
+import type { Registry } from '../registry.js';
+import { buildRun } from './build.js';
+import { evaluate, type Evaluation } from './evaluate.js';
+import { restoreModel } from './run-state.js';
+
+/**
+ * Evaluates a checkpoint: rebuilds the run from the config stored in it, restores
+ * backbone and objective state, and computes read-outs and metrics on the run's data.
+ */
+export async function evaluateCheckpoint(
+  path: string,
+  opts: { registry: Registry; baseDir?: string; backend?: BackendChoice; signal?: AbortSignal },
+): Promise<Evaluation & { config: RunConfig; epoch: number; step: number; backend: string }> {
+  const { registry, baseDir = process.cwd() } = opts;
+  const ckpt = await readCheckpoint(path);
+  try {
+    if (!ckpt.meta.config) throw new CheckpointError(`checkpoint ${path} carries no config to rebuild its run from`);
+    const parsed = parseRunConfig(ckpt.meta.config, `config stored in ${path}`);
+    await loadPlugins(parsed.plugins, registry, baseDir);
+    const cfg = resolveRunConfig(parsed, registry);
+    const selected = await selectBackend(opts.backend ?? cfg.backend, registry);
+    const run = await buildRun(cfg, registry, baseDir);
+    try {
+      restoreModel(ckpt.state, run);
+      const result = await evaluate(cfg.eval, run, registry, opts.signal);
+      return { ...result, config: cfg, epoch: ckpt.meta.epoch, step: ckpt.meta.step, backend: selected.name };
+    } finally {
+      run.objective.dispose();
+      run.backbone.dispose();
+    }
+  } finally {
+    disposeCheckpoint(ckpt);
+  }
+}

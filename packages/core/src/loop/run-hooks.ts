@@ -1,0 +1,58 @@
+import type { RunConfig } from '../config/schema.js';
+import type { ComponentRef } from '../factory.js';
+import { HOOK_PRIORITY, type Hook, type HookContext } from '../hook.js';
+import type { Registry } from '../registry.js';
+import type { Services } from '../services.js';
+
+/** A hook given in code: an instance, or `{ id, options }` looked up in the registry. */
+export type HookSpec = Hook | ComponentRef;
+
+/**
+ * The hooks a run uses, in priority order: the defaults (evaluate, collapse-warning
+ * and checkpoint, configured by `eval:` and `train:`), then the config's `hooks:`
+ * (one with a default's id replaces that default), then those given in code.
+ */
+export function buildHooks(cfg: RunConfig, registry: Registry, extra: readonly HookSpec[], services: Services, baseDir: string): Hook[] {
+  const refs = new Map<string, ComponentRef>([
+    ['evaluate', { id: 'evaluate', options: cfg.eval }],
+    ['collapse-warning', { id: 'collapse-warning', options: {} }],
+    ['checkpoint', { id: 'checkpoint', options: { dir: cfg.train.checkpointDir, every: cfg.train.checkpointEvery } }],
+  ]);
+  for (const ref of cfg.hooks) refs.set(ref.id, ref);
+  const hooks: Hook[] = [];
+  const build = (ref: ComponentRef) => registry.build('hook', ref, { config: cfg, services, baseDir });
+  for (const ref of refs.values()) hooks.push(build(ref));
+  for (const spec of extra) hooks.push(isHook(spec) ? spec : build(spec));
+  const seen = new Set<string>();
+  for (const h of hooks) {
+    if (seen.has(h.id)) throw new Error(`two hooks of this run have the id '${h.id}': hook state in checkpoints is keyed by id`);
+    seen.add(h.id);
+  }
+  // Stable: equal priorities keep the order above.
+  return hooks
+    .map((h, i) => ({ h, i }))
+    .sort((a, b) => (a.h.priority ?? HOOK_PRIORITY.default) - (b.h.priority ?? HOOK_PRIORITY.default) || a.i - b.i)
+    .map(({ h }) => h);
+}
+
+function isHook(spec: HookSpec): spec is Hook {
+  return !('options' in spec) && ['onRunStart', 'onEpochStart', 'onStepEnd', 'onEpochEnd', 'onRunEnd'].some((k) => k in spec);
+}
+
+export type HookStage = 'onRunStart' | 'onEpochStart' | 'onStepEnd' | 'onEpochEnd' | 'onRunEnd';
+
+/** Calls one stage of every hook in order, one at a time; an error names the hook. */
+export async function callHooks(hooks: readonly Hook[], stage: HookStage, ctx: HookContext): Promise<void> {
+  for (const h of hooks) {
+    const fn = h[stage];
+    if (!fn) continue;
+    try {
+      await fn.call(h, ctx);
+    } catch (err) {
+      if (err instanceof Error && err.name !== 'AbortError' && !err.message.startsWith(`hook '${h.id}'`)) {
+        err.message = `hook '${h.id}' failed in ${stage}: ${err.message}`;
+      }
+      throw err;
+    }
+  }
+}
