@@ -2,6 +2,7 @@ import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import type { DatasetFactory } from '@clusterflow/core';
+import { CIFAR_BACKBONE, IMAGE_VIEWS } from './defaults.js';
 import { DataError } from './errors.js';
 import { HostDataset } from './host-dataset.js';
 import { readMaybeGzip } from './read-file.js';
@@ -132,6 +133,7 @@ export const cifar10Dataset: DatasetFactory<Cifar10Options> = {
   id: 'cifar10',
   description: 'CIFAR-10 binary batches (cifar-10-batches-bin)',
   options: cifar10Options,
+  defaults: { augmentation: IMAGE_VIEWS, backbone: CIFAR_BACKBONE },
   async create(o, ctx) {
     return loadCifar('cifar10', filesFrom('cifar10', o, ctx.baseDir));
   },
@@ -141,6 +143,7 @@ export const cifar100Dataset: DatasetFactory<Cifar100Options> = {
   id: 'cifar100',
   description: 'CIFAR-100 binary files (cifar-100-binary), fine or coarse labels',
   options: cifar100Options,
+  defaults: { augmentation: IMAGE_VIEWS, backbone: CIFAR_BACKBONE },
   async create(o, ctx) {
     return loadCifar('cifar100', filesFrom('cifar100', o, ctx.baseDir), o.label);
   },

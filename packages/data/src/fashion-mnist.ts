@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import type { DatasetFactory } from '@clusterflow/core';
+import { IMAGE_VIEWS, MLP_BACKBONE } from './defaults.js';
 import { DataError } from './errors.js';
 import { HostDataset } from './host-dataset.js';
 import { loadIdx } from './idx.js';
@@ -107,6 +108,7 @@ export const fashionMnistDataset: DatasetFactory<FashionMnistOptions> = {
   id: 'fashion-mnist',
   description: 'Fashion-MNIST (options.path, else /usr/share/datasets/fashion-mnist, else the bundled 10k test split)',
   options: fashionMnistOptions,
+  defaults: { augmentation: IMAGE_VIEWS, backbone: MLP_BACKBONE },
   async create(o, ctx) {
     return loadFashionMnist(o.split, { path: o.path === undefined ? undefined : resolve(ctx.baseDir, o.path) });
   },

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import type { DatasetFactory } from '@clusterflow/core';
+import { IMAGE_VIEWS, MLP_BACKBONE } from './defaults.js';
 import { DataError } from './errors.js';
 import { HostDataset } from './host-dataset.js';
 import { readMaybeGzip } from './read-file.js';
@@ -93,6 +94,7 @@ export const idxDataset: DatasetFactory<IdxOptions> = {
   id: 'idx',
   description: 'Images in idx files (the MNIST format, raw or gzip), with optional idx1 labels',
   options: idxOptions,
+  defaults: { augmentation: IMAGE_VIEWS, backbone: MLP_BACKBONE },
   async create(options, ctx) {
     return loadIdx({
       images: resolve(ctx.baseDir, options.images),

@@ -3,6 +3,7 @@ import { extname, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { tf, type DatasetFactory } from '@clusterflow/core';
 import { decodeImage, IMAGE_EXTENSIONS, isGray, toChannels, type DecodedImage } from './decode-image.js';
+import { CONVNET_BACKBONE, IMAGE_VIEWS } from './defaults.js';
 import { DataError } from './errors.js';
 import { HostDataset } from './host-dataset.js';
 
@@ -109,6 +110,7 @@ export const imageFolderDataset: DatasetFactory<ImageFolderOptions> = {
   id: 'image-folder',
   description: 'A folder of PNG/JPEG images; labels from sorted class sub-folder names when present',
   options: imageFolderOptions,
+  defaults: { augmentation: IMAGE_VIEWS, backbone: CONVNET_BACKBONE },
   async create({ path, ...rest }, ctx) {
     return loadImageFolder(resolve(ctx.baseDir, path), rest);
   },

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { extname, resolve } from 'node:path';
 import { z } from 'zod';
 import type { DatasetFactory } from '@clusterflow/core';
+import { MLP_BACKBONE, VECTOR_VIEWS } from './defaults.js';
 import { DataError } from './errors.js';
 import { HostDataset } from './host-dataset.js';
 
@@ -107,6 +108,7 @@ export const vectorsDataset: DatasetFactory<VectorsOptions> = {
   id: 'vectors',
   description: 'Vectors (embeddings) from a JSON or raw float32 file, with optional labels',
   options: vectorsOptions,
+  defaults: { augmentation: VECTOR_VIEWS, backbone: MLP_BACKBONE },
   async create(o, ctx) {
     return loadVectors(resolve(ctx.baseDir, o.path), {
       dim: o.dim,

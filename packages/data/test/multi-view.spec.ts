@@ -1,8 +1,9 @@
 import { expect } from 'chai';
-import { ConfigError, Registry, Rng, ShapeError, selectBackend, tf } from '@clusterflow/core';
+import { ConfigError, Rng, ShapeError, UnknownComponentError, selectBackend, tf, type TransformFactory } from '@clusterflow/core';
 import type * as tfc from '@tensorflow/tfjs-core';
-import { identity, loadIdx, multiView, multiViewAugmentation, register } from '@clusterflow/data';
-import { fixture } from './helpers.js';
+import { z } from 'zod';
+import { identity, loadIdx, multiView, multiViewAugmentation, presetTransforms, register } from '@clusterflow/data';
+import { dataRegistry, fixture } from './helpers.js';
 
 describe('multi-view and identity augmentations', () => {
   let gray: tfc.Tensor4D;
@@ -17,13 +18,15 @@ describe('multi-view and identity augmentations', () => {
     color.dispose();
   });
 
+  const registry = dataRegistry();
+  const ctx = (sampleShape: readonly number[]) => ({ sampleShape, registry });
   const values = (ts: tfc.Tensor[]) => ts.map((t) => Array.from(t.dataSync()));
   const dispose = (ts: tfc.Tensor[]) => ts.forEach((t) => t.dispose());
 
   for (const [name, get] of [['gray preset', () => gray], ['colour preset', () => color]] as const) {
     it(`${name}: numViews views, same rng state gives identical views, no leaks`, () => {
       const x = get();
-      const aug = multiViewAugmentation.create(multiViewAugmentation.options.parse({ views: 3 }), { sampleShape: x.shape.slice(1) });
+      const aug = multiViewAugmentation.create(multiViewAugmentation.options.parse({ views: 3 }), ctx(x.shape.slice(1)));
       expect(aug.numViews).to.equal(3);
       const n = tf.memory().numTensors;
       const rng = new Rng(42);
@@ -53,7 +56,12 @@ describe('multi-view and identity augmentations', () => {
   }
 
   it('custom transform lists and output shapes', () => {
-    const aug = multiView({ views: 2, transforms: [{ id: 'random-resized-crop', size: [16, 16] }, { id: 'flip' }, { id: 'gaussian-blur', p: 1 }] }, [24, 28, 3]);
+    const transforms = [
+      { id: 'random-resized-crop', options: { size: [16, 16] } },
+      { id: 'flip' },
+      { id: 'gaussian-blur', options: { p: 1 } },
+    ];
+    const aug = multiView({ views: 2, transforms }, ctx([24, 28, 3]));
     expect(aug.outputShape([24, 28, 3])).to.deep.equal([16, 16, 3]);
     const n = tf.memory().numTensors;
     const v = aug.views(color, new Rng(1));
@@ -61,21 +69,67 @@ describe('multi-view and identity augmentations', () => {
     dispose(v);
     expect(tf.memory().numTensors).to.equal(n);
     // An empty list gives copies the caller may dispose.
-    const plain = multiView({ views: 1, transforms: [] }, [28, 28, 1]).views(gray, new Rng(0));
+    const plain = multiView({ views: 1, transforms: [] }, ctx([28, 28, 1])).views(gray, new Rng(0));
     expect(plain[0]).to.not.equal(gray);
     plain[0].dispose();
     expect(gray.isDisposed).to.equal(false);
   });
 
+  it('the presets are pipelines of registered transforms in { id, options } form', () => {
+    for (const channels of [1, 3]) {
+      for (const ref of presetTransforms(channels)) expect(() => registry.options('transform', ref), ref.id).to.not.throw();
+    }
+    expect(presetTransforms(1).map((r) => r.id)).to.deep.equal(['random-resized-crop', 'flip', 'color-jitter']);
+    expect(presetTransforms(3).map((r) => r.id)).to.deep.equal(['random-resized-crop', 'flip', 'color-jitter', 'grayscale']);
+  });
+
   it('rejects vectors, wrong batch shapes and unknown options', () => {
-    expect(() => multiView({}, [16])).to.throw(ConfigError, /identity/);
-    expect(() => multiView({}, [28, 28, 1]).views(color, new Rng(0))).to.throw(ShapeError);
+    expect(() => multiView({}, ctx([16]))).to.throw(ConfigError, /identity/);
+    expect(() => multiView({}, ctx([28, 28, 1])).views(color, new Rng(0))).to.throw(ShapeError);
     expect(() => multiViewAugmentation.options.parse({ view: 2 })).to.throw(/view/);
+    // A transform's options go under `options`: the flat form is an unknown key of the ref.
     expect(() => multiViewAugmentation.options.parse({ transforms: [{ id: 'flip', q: 1 }] })).to.throw(/q/);
   });
 
+  it('check finds unknown transforms and bad transform options when the config is validated', () => {
+    const check = (transforms: unknown) => multiViewAugmentation.check!(multiViewAugmentation.options.parse({ transforms }), registry);
+    expect(() => check([{ id: 'flip' }, { id: 'rotate' }])).to.throw(UnknownComponentError, /rotate/);
+    expect(() => check([{ id: 'flip', options: { q: 1 } }])).to.throw(ConfigError, /flip[\s\S]*q/);
+    expect(() => check([{ id: 'color-jitter', options: { p: 2 } }])).to.throw(ConfigError, /p/);
+    expect(() => check([{ id: 'random-resized-crop', options: { size: [16, 16] } }, { id: 'flip' }])).to.not.throw();
+    expect(() => check(undefined)).to.not.throw(); // the preset
+  });
+
+  it('a plugin-registered transform runs in a pipeline and sees the shape the previous transform outputs', () => {
+    const seen: number[][] = [];
+    const invert: TransformFactory<{ amount: number }> = {
+      id: 'invert',
+      options: z.object({ amount: z.number().min(0).max(1).default(1) }).strict(),
+      create(o, { sampleShape }) {
+        seen.push([...sampleShape]);
+        return { id: 'invert', outputShape: (s) => [...s], apply: (x) => tf.sub(o.amount, x) as tfc.Tensor4D };
+      },
+    };
+    const r = dataRegistry();
+    r.registrar('clusterflow-plugin-invert').transform(invert);
+    const crop = { id: 'random-resized-crop', options: { size: [16, 16] } };
+    const options = multiViewAugmentation.options.parse({ views: 2, transforms: [crop, { id: 'invert' }] });
+    expect(() => multiViewAugmentation.check!(options, r)).to.not.throw();
+    expect(() => multiViewAugmentation.check!({ ...options, transforms: [{ id: 'invert', options: { amount: 2 } }] }, r)).to.throw(ConfigError, /amount/);
+    const aug = multiViewAugmentation.create(options, { sampleShape: [24, 28, 3], registry: r });
+    expect(seen).to.deep.equal([[16, 16, 3]]);
+    expect(aug.outputShape([24, 28, 3])).to.deep.equal([16, 16, 3]);
+    const n = tf.memory().numTensors;
+    const views = aug.views(color, new Rng(3));
+    // The plugin draws nothing from rng, so the same seed without it gives the same crops.
+    const crops = multiView({ views: 2, transforms: [crop] }, { sampleShape: [24, 28, 3], registry: r }).views(color, new Rng(3));
+    expect(values(views)).to.deep.equal(tf.tidy(() => values(crops.map((c) => tf.sub(1, c)))));
+    dispose([...views, ...crops]);
+    expect(tf.memory().numTensors).to.equal(n);
+  });
+
   it('identity: numViews copies of the batch for embeddings', () => {
-    const aug = identity.create(identity.options.parse({ views: 2 }), { sampleShape: [5] });
+    const aug = identity.create(identity.options.parse({ views: 2 }), ctx([5]));
     const x = tf.tensor2d([[1, 2, 3, 4, 5]]);
     const n = tf.memory().numTensors;
     const v = aug.views(x, new Rng(0));
@@ -87,13 +141,13 @@ describe('multi-view and identity augmentations', () => {
     x.dispose();
   });
 
-  it('register adds every dataset and augmentation under its id', () => {
-    const r = new Registry();
-    register(r.registrar('builtin:@clusterflow/data'));
+  it('register adds every dataset, augmentation and transform under its id', () => {
+    const r = dataRegistry();
     expect(r.list('dataset').map((e) => e.factory.id).sort()).to.deep.equal(
       ['cifar10', 'cifar100', 'fashion-mnist', 'idx', 'image-folder', 'vectors'],
     );
     expect(r.list('augmentation').map((e) => e.factory.id).sort()).to.deep.equal(['identity', 'multi-view']);
+    expect(r.list('transform').length).to.equal(9);
     expect(() => register(r.registrar('again'))).to.throw(/already registered/);
   });
 });

@@ -1,8 +1,8 @@
 import { expect } from 'chai';
-import { ConfigError, Rng, selectBackend, tf } from '@clusterflow/core';
+import { ConfigError, Rng, UnknownComponentError, selectBackend, tf, type ComponentRef } from '@clusterflow/core';
 import type * as tfc from '@tensorflow/tfjs-core';
-import { adjustHue, inverseAffineRow, warpAffine, loadIdx, luma, transformFactory, transformSpec, type TransformSpecInput } from '@clusterflow/data';
-import { fixture } from './helpers.js';
+import { adjustHue, inverseAffineRow, warpAffine, loadIdx, luma, TRANSFORMS } from '@clusterflow/data';
+import { dataRegistry, fixture } from './helpers.js';
 
 describe('image transforms', () => {
   let gray: tfc.Tensor4D; // [6, 28, 28, 1] Fashion-MNIST
@@ -17,11 +17,10 @@ describe('image transforms', () => {
     color.dispose();
   });
 
-  const make = (spec: TransformSpecInput, shape: readonly number[]) => {
-    const o = transformSpec.parse(spec);
-    return transformFactory(o.id).create(o, shape);
-  };
-  const run = (spec: TransformSpecInput, x: tfc.Tensor4D, seed: number) =>
+  // Built as a pipeline builds them: looked up in the registry, options validated there.
+  const registry = dataRegistry();
+  const make = (spec: ComponentRef, shape: readonly number[]) => registry.build('transform', spec, { sampleShape: shape });
+  const run = (spec: ComponentRef, x: tfc.Tensor4D, seed: number) =>
     tf.tidy(() => {
       const y = make(spec, x.shape.slice(1)).apply(x, new Rng(seed));
       return { shape: y.shape, v: y.dataSync().slice() };
@@ -32,16 +31,16 @@ describe('image transforms', () => {
     return m;
   };
 
-  const cases: [TransformSpecInput, 'gray' | 'color'][] = [
-    [{ id: 'random-resized-crop', scale: [0.2, 1] }, 'color'],
-    [{ id: 'flip', p: 0.5 }, 'gray'],
-    [{ id: 'color-jitter', p: 1 }, 'color'],
-    [{ id: 'grayscale', p: 0.5 }, 'color'],
-    [{ id: 'gaussian-blur', p: 1 }, 'color'],
-    [{ id: 'random-crop', padding: 4 }, 'gray'],
-    [{ id: 'affine', degrees: 20 }, 'gray'],
-    [{ id: 'gaussian-noise', p: 1 }, 'gray'],
-    [{ id: 'random-erasing', p: 1 }, 'gray'],
+  const cases: [ComponentRef, 'gray' | 'color'][] = [
+    [{ id: 'random-resized-crop', options: { scale: [0.2, 1] } }, 'color'],
+    [{ id: 'flip', options: { p: 0.5 } }, 'gray'],
+    [{ id: 'color-jitter', options: { p: 1 } }, 'color'],
+    [{ id: 'grayscale', options: { p: 0.5 } }, 'color'],
+    [{ id: 'gaussian-blur', options: { p: 1 } }, 'color'],
+    [{ id: 'random-crop', options: { padding: 4 } }, 'gray'],
+    [{ id: 'affine', options: { degrees: 20 } }, 'gray'],
+    [{ id: 'gaussian-noise', options: { p: 1 } }, 'gray'],
+    [{ id: 'random-erasing', options: { p: 1 } }, 'gray'],
   ];
   for (const [spec, kind] of cases) {
     it(`${spec.id}: keeps shape and [0, 1], changes the input, repeats from the same rng state`, () => {
@@ -62,14 +61,14 @@ describe('image transforms', () => {
 
   it('with p = 0 the probabilistic transforms leave the batch unchanged', () => {
     for (const id of ['flip', 'color-jitter', 'grayscale', 'gaussian-blur', 'affine', 'gaussian-noise', 'random-erasing'] as const) {
-      const r = run({ id, p: 0 }, color, 5);
+      const r = run({ id, options: { p: 0 } }, color, 5);
       expect(maxAbs(r.v, color.dataSync()), id).to.be.below(1e-6);
     }
   });
 
   it('flip of a flip is the identity; one flip mirrors exactly', () => {
     tf.tidy(() => {
-      const f = make({ id: 'flip', p: 1 }, [28, 28, 1]);
+      const f = make({ id: 'flip', options: { p: 1 } }, [28, 28, 1]);
       const once = f.apply(gray, new Rng(0));
       expect(maxAbs(once.dataSync(), tf.reverse(gray, 2).dataSync())).to.equal(0);
       expect(maxAbs(f.apply(once, new Rng(1)).dataSync(), gray.dataSync())).to.equal(0);
@@ -78,7 +77,7 @@ describe('image transforms', () => {
 
   it('random-crop outputs are shifted windows of the zero-padded input', () => {
     tf.tidy(() => {
-      const y = make({ id: 'random-crop', padding: 3 }, [28, 28, 1]).apply(gray, new Rng(4));
+      const y = make({ id: 'random-crop', options: { padding: 3 } }, [28, 28, 1]).apply(gray, new Rng(4));
       const padded = tf.pad(gray, [[0, 0], [3, 3], [3, 3], [0, 0]]);
       for (let b = 0; b < 6; b++) {
         const yb = tf.slice(y, [b, 0, 0, 0], [1, 28, 28, 1]).dataSync();
@@ -92,7 +91,7 @@ describe('image transforms', () => {
   });
 
   it('random-resized-crop can change the output size', () => {
-    const t = make({ id: 'random-resized-crop', size: [16, 12] }, [24, 28, 3]);
+    const t = make({ id: 'random-resized-crop', options: { size: [16, 12] } }, [24, 28, 3]);
     expect(t.outputShape([24, 28, 3])).to.deep.equal([16, 12, 3]);
     tf.tidy(() => {
       expect(t.apply(color, new Rng(0)).shape).to.deep.equal([6, 16, 12, 3]);
@@ -101,7 +100,7 @@ describe('image transforms', () => {
 
   it('grayscale makes the three channels equal to the luma', () => {
     tf.tidy(() => {
-      const y = make({ id: 'grayscale', p: 1 }, [24, 28, 3]).apply(color, new Rng(0));
+      const y = make({ id: 'grayscale', options: { p: 1 } }, [24, 28, 3]).apply(color, new Rng(0));
       const [r, g, b] = tf.split(y, 3, 3);
       expect(maxAbs(r.dataSync(), g.dataSync())).to.equal(0);
       expect(maxAbs(r.dataSync(), b.dataSync())).to.equal(0);
@@ -145,7 +144,7 @@ describe('image transforms', () => {
   });
 
   it('affine on wasm (the Transform kernel) equals the gather warp used on cpu, per sample', async () => {
-    const spec: TransformSpecInput = { id: 'affine', degrees: 30, translate: [0.2, 0.1], scale: [0.8, 1.2], shear: 10, fill: 0.25 };
+    const spec: ComponentRef = { id: 'affine', options: { degrees: 30, translate: [0.2, 0.1], scale: [0.8, 1.2], shear: 10, fill: 0.25 } };
     const onCpu = run(spec, color, 3);
     await selectBackend('wasm');
     try {
@@ -163,7 +162,7 @@ describe('image transforms', () => {
   it('random-erasing sets one rectangle per sample to the value and keeps the rest', () => {
     tf.tidy(() => {
       const x = tf.add(tf.mul(gray, 0.5), 0.25) as tfc.Tensor4D; // no pixel is 0 before erasing
-      const y = make({ id: 'random-erasing', p: 1, value: 0 }, [28, 28, 1]).apply(x, new Rng(9));
+      const y = make({ id: 'random-erasing', options: { p: 1, value: 0 } }, [28, 28, 1]).apply(x, new Rng(9));
       const yv = y.dataSync(), xv = x.dataSync();
       for (let b = 0; b < 6; b++) {
         let [t, l, bt, r, n] = [99, 99, -1, -1, 0];
@@ -184,18 +183,27 @@ describe('image transforms', () => {
   it('gaussian-noise has the asked-for spread', () => {
     tf.tidy(() => {
       const x = tf.fill([6, 28, 28, 1], 0.5) as tfc.Tensor4D;
-      const y = make({ id: 'gaussian-noise', p: 1, std: 0.1 }, [28, 28, 1]).apply(x, new Rng(2));
+      const y = make({ id: 'gaussian-noise', options: { p: 1, std: 0.1 } }, [28, 28, 1]).apply(x, new Rng(2));
       const { variance } = tf.moments(tf.sub(y, x));
       expect(Math.sqrt(variance.dataSync()[0])).to.be.closeTo(0.1, 0.01);
     });
   });
 
-  it('rejects colour transforms on 1-channel images and unknown keys', () => {
+  it('rejects colour transforms on 1-channel images, unknown keys and unknown ids', () => {
     expect(() => make({ id: 'color-jitter' }, [28, 28, 1])).to.throw(ConfigError, /saturation and hue to 0/);
     expect(() => make({ id: 'grayscale' }, [28, 28, 1])).to.throw(ConfigError, /3-channel/);
-    expect(() => make({ id: 'color-jitter', saturation: 0, hue: 0, p: 1 }, [28, 28, 1])).to.not.throw();
-    expect(() => transformSpec.parse({ id: 'flip', prob: 1 })).to.throw(/prob/);
-    expect(() => transformSpec.parse({ id: 'rotate' })).to.throw();
-    expect(() => make({ id: 'gaussian-blur', kernelSize: 4 }, [28, 28, 1])).to.throw(ConfigError, /odd/);
+    expect(() => make({ id: 'color-jitter', options: { saturation: 0, hue: 0, p: 1 } }, [28, 28, 1])).to.not.throw();
+    expect(() => registry.options('transform', { id: 'flip', options: { prob: 1 } })).to.throw(ConfigError, /prob/);
+    expect(() => registry.options('transform', { id: 'rotate' })).to.throw(UnknownComponentError, /rotate/);
+    expect(() => make({ id: 'gaussian-blur', options: { kernelSize: 4 } }, [28, 28, 1])).to.throw(ConfigError, /odd/);
+  });
+
+  it('every transform is registered under its id, builds from default options, and takes no id among its options', () => {
+    expect(registry.list('transform').map((e) => e.factory.id)).to.deep.equal(TRANSFORMS.map((f) => f.id));
+    for (const f of TRANSFORMS) {
+      const t = make({ id: f.id }, [24, 28, 3]);
+      expect(t.id).to.equal(f.id);
+      expect(() => f.options.parse({ id: f.id }), f.id).to.throw(/id/);
+    }
   });
 });

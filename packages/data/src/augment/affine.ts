@@ -1,12 +1,10 @@
 import type * as tfc from '@tensorflow/tfjs-core';
 import { z } from 'zod';
-import { tf } from '@clusterflow/core';
+import { tf, type TransformFactory } from '@clusterflow/core';
 import { coins, uniform } from './ops.js';
-import type { TransformFactory } from './transform.js';
 
 export const affineOptions = z
   .object({
-    id: z.literal('affine'),
     degrees: z.number().min(0).default(10).describe('rotation drawn from [-degrees, degrees]'),
     translate: z.tuple([z.number().min(0), z.number().min(0)]).default([0.1, 0.1]).describe('max shift as a fraction of [W, H]'),
     scale: z.tuple([z.number().positive(), z.number().positive()]).default([0.9, 1.1]).describe('zoom drawn from this range'),
@@ -81,7 +79,7 @@ export const affine: TransformFactory<AffineOptions> = {
   options: affineOptions,
   create(o) {
     return {
-      id: o.id,
+      id: 'affine',
       outputShape: (s) => [...s],
       apply(x, rng) {
         const [B, H, W] = x.shape;

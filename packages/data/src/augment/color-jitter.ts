@@ -1,12 +1,10 @@
 import type * as tfc from '@tensorflow/tfjs-core';
 import { z } from 'zod';
-import { ConfigError, tf } from '@clusterflow/core';
+import { ConfigError, tf, type TransformFactory } from '@clusterflow/core';
 import { clip01, coins, luma, perSample, uniform } from './ops.js';
-import type { TransformFactory } from './transform.js';
 
 export const colorJitterOptions = z
   .object({
-    id: z.literal('color-jitter'),
     brightness: z.number().min(0).default(0.4).describe('factor drawn from [max(0, 1-b), 1+b]'),
     contrast: z.number().min(0).default(0.4).describe('factor drawn from [max(0, 1-c), 1+c]'),
     saturation: z.number().min(0).default(0.4).describe('factor drawn from [max(0, 1-s), 1+s]'),
@@ -74,14 +72,14 @@ export const colorJitter: TransformFactory<ColorJitterOptions> = {
   id: 'color-jitter',
   description: 'Brightness, contrast, saturation and hue jitter per sample, applied with probability p',
   options: colorJitterOptions,
-  create(o, sampleShape) {
+  create(o, { sampleShape }) {
     const c = sampleShape[2];
     if (c !== 3 && c !== 1) throw new ConfigError(`transform 'color-jitter' needs 1 or 3 channels, got [${sampleShape}]`);
     if (c === 1 && (o.saturation > 0 || o.hue > 0)) {
       throw new ConfigError(`transform 'color-jitter' on 1-channel images: set saturation and hue to 0 (got ${o.saturation}, ${o.hue})`);
     }
     return {
-      id: o.id,
+      id: 'color-jitter',
       outputShape: (s) => [...s],
       apply(x, rng) {
         const B = x.shape[0];

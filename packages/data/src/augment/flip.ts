@@ -1,10 +1,9 @@
 import { z } from 'zod';
+import type { TransformFactory } from '@clusterflow/core';
 import { coins, cropBoxes } from './ops.js';
-import type { TransformFactory } from './transform.js';
 
 export const flipOptions = z
   .object({
-    id: z.literal('flip'),
     p: z.number().min(0).max(1).default(0.5).describe('probability that a sample is mirrored left-right'),
   })
   .strict();
@@ -22,7 +21,7 @@ export const flip: TransformFactory<FlipOptions> = {
   options: flipOptions,
   create(o) {
     return {
-      id: o.id,
+      id: 'flip',
       outputShape: (s) => [...s],
       apply(x, rng) {
         const [, H, W] = x.shape;

@@ -1,12 +1,10 @@
 import type * as tfc from '@tensorflow/tfjs-core';
 import { z } from 'zod';
-import { ConfigError, tf } from '@clusterflow/core';
+import { ConfigError, tf, type TransformFactory } from '@clusterflow/core';
 import { coins, uniform } from './ops.js';
-import type { TransformFactory } from './transform.js';
 
 export const gaussianBlurOptions = z
   .object({
-    id: z.literal('gaussian-blur'),
     kernelSize: z.number().int().positive().optional().describe('odd kernel width; default about 10% of the image side, odd, at least 3'),
     sigma: z.tuple([z.number().positive(), z.number().positive()]).default([0.1, 2]).describe('sigma drawn per sample from this range'),
     p: z.number().min(0).max(1).default(0.5).describe('probability that a sample is blurred'),
@@ -65,7 +63,7 @@ export const gaussianBlurTransform: TransformFactory<GaussianBlurOptions> = {
       throw new ConfigError(`transform 'gaussian-blur': kernelSize must be odd, got ${o.kernelSize}`);
     }
     return {
-      id: o.id,
+      id: 'gaussian-blur',
       outputShape: (s) => [...s],
       apply(x, rng) {
         const on = coins(rng, x.shape[0], o.p);

@@ -1,11 +1,9 @@
 import { z } from 'zod';
-import { tf } from '@clusterflow/core';
+import { tf, type TransformFactory } from '@clusterflow/core';
 import { clip01, coins, perSample } from './ops.js';
-import type { TransformFactory } from './transform.js';
 
 export const gaussianNoiseOptions = z
   .object({
-    id: z.literal('gaussian-noise'),
     std: z.number().min(0).default(0.1).describe('standard deviation of the added noise (image range is [0, 1])'),
     p: z.number().min(0).max(1).default(0.5).describe('probability that a sample gets noise'),
   })
@@ -20,7 +18,7 @@ export const gaussianNoise: TransformFactory<GaussianNoiseOptions> = {
   options: gaussianNoiseOptions,
   create(o) {
     return {
-      id: o.id,
+      id: 'gaussian-noise',
       outputShape: (s) => [...s],
       apply(x, rng) {
         const std = coins(rng, x.shape[0], o.p).map((a) => (a ? o.std : 0));

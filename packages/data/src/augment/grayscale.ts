@@ -1,11 +1,9 @@
 import { z } from 'zod';
-import { ConfigError, tf } from '@clusterflow/core';
+import { ConfigError, tf, type TransformFactory } from '@clusterflow/core';
 import { coins, luma, select } from './ops.js';
-import type { TransformFactory } from './transform.js';
 
 export const grayscaleOptions = z
   .object({
-    id: z.literal('grayscale'),
     p: z.number().min(0).max(1).default(0.2).describe('probability that a sample is turned gray'),
   })
   .strict();
@@ -17,10 +15,10 @@ export const grayscale: TransformFactory<GrayscaleOptions> = {
   id: 'grayscale',
   description: 'Turns each colour sample gray (luma in all 3 channels) with probability p',
   options: grayscaleOptions,
-  create(o, sampleShape) {
+  create(o, { sampleShape }) {
     if (sampleShape[2] !== 3) throw new ConfigError(`transform 'grayscale' needs 3-channel images, got [${sampleShape}]`);
     return {
-      id: o.id,
+      id: 'grayscale',
       outputShape: (s) => [...s],
       apply(x, rng) {
         const mask = coins(rng, x.shape[0], o.p);

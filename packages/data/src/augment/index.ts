@@ -1,4 +1,3 @@
-export * from './transform.js';
 export * from './ops.js';
 export * from './random-resized-crop.js';
 export * from './flip.js';

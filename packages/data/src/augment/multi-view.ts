@@ -1,16 +1,25 @@
 import type * as tfc from '@tensorflow/tfjs-core';
 import { z } from 'zod';
-import { ConfigError, ShapeError, tf, type Augmentation, type AugmentationFactory, type Rng } from '@clusterflow/core';
-import type { Transform } from './transform.js';
-import { transformFactory, transformSpec, type TransformSpecInput } from './transforms.js';
+import {
+  ConfigError,
+  ShapeError,
+  componentRef,
+  tf,
+  type Augmentation,
+  type AugmentationContext,
+  type AugmentationFactory,
+  type ComponentRef,
+  type Rng,
+  type Transform,
+} from '@clusterflow/core';
 
 export const multiViewOptions = z
   .object({
     views: z.number().int().positive().default(2).describe('number of views per batch (2 for SimCLR-style objectives)'),
     transforms: z
-      .array(transformSpec)
+      .array(componentRef)
       .optional()
-      .describe('transforms applied in order to every view; default: a preset for the channel count (see presetTransforms)'),
+      .describe('registered transforms { id, options } applied in order to every view; default: a preset for the channel count (see presetTransforms)'),
   })
   .strict();
 
@@ -25,31 +34,41 @@ export type MultiViewOptions = z.infer<typeof multiViewOptions>;
  * affine, noise, erasing) against 0.616 with crops of 30-100%; with 20-100%, 0.667
  * after 30 epochs. Crops are the view change that matters, as in SimCLR.
  */
-export function presetTransforms(channels: number): TransformSpecInput[] {
+export function presetTransforms(channels: number): ComponentRef[] {
   if (channels === 3) {
     return [
-      { id: 'random-resized-crop', scale: [0.2, 1] },
+      { id: 'random-resized-crop', options: { scale: [0.2, 1] } },
       { id: 'flip' },
-      { id: 'color-jitter', brightness: 0.4, contrast: 0.4, saturation: 0.4, hue: 0.1, p: 0.8 },
-      { id: 'grayscale', p: 0.2 },
+      { id: 'color-jitter', options: { brightness: 0.4, contrast: 0.4, saturation: 0.4, hue: 0.1, p: 0.8 } },
+      { id: 'grayscale', options: { p: 0.2 } },
     ];
   }
   return [
-    { id: 'random-resized-crop', scale: [0.2, 1] },
+    { id: 'random-resized-crop', options: { scale: [0.2, 1] } },
     { id: 'flip' },
-    { id: 'color-jitter', brightness: 0.4, contrast: 0.4, saturation: 0, hue: 0, p: 0.8 },
+    { id: 'color-jitter', options: { brightness: 0.4, contrast: 0.4, saturation: 0, hue: 0, p: 0.8 } },
   ];
 }
 
-/** A pipeline of transforms run once per view, each view with its own draws from rng. */
-export function multiView(options: z.input<typeof multiViewOptions>, sampleShape: readonly number[]): Augmentation {
+/**
+ * A pipeline of registered transforms run once per view, each view with its own
+ * draws from rng. Each transform is built for the shape the previous one outputs,
+ * so a crop to a new size is followed by transforms that check that size.
+ */
+export function multiView(options: z.input<typeof multiViewOptions>, ctx: AugmentationContext): Augmentation {
   const o = multiViewOptions.parse(options);
+  const { sampleShape } = ctx;
   if (sampleShape.length !== 3) {
     throw new ConfigError(`augmentation 'multi-view' needs image samples [H, W, C], got [${sampleShape}] (use 'identity' for vectors)`);
   }
-  const specs = o.transforms ?? z.array(transformSpec).parse(presetTransforms(sampleShape[2]));
-  const transforms: Transform[] = specs.map((s) => transformFactory(s.id).create(s, sampleShape));
-  const outputShape = (shape: readonly number[]) => transforms.reduce<number[]>((s, t) => t.outputShape(s), [...shape]);
+  const transforms: Transform[] = [];
+  let shape: readonly number[] = sampleShape;
+  for (const ref of o.transforms ?? presetTransforms(sampleShape[2])) {
+    const t = ctx.registry.build('transform', ref, { sampleShape: shape });
+    transforms.push(t);
+    shape = t.outputShape(shape);
+  }
+  const outputShape = (s: readonly number[]) => transforms.reduce<number[]>((acc, t) => t.outputShape(acc), [...s]);
   return {
     id: 'multi-view',
     numViews: o.views,
@@ -75,9 +94,13 @@ export function multiView(options: z.input<typeof multiViewOptions>, sampleShape
 
 export const multiViewAugmentation: AugmentationFactory<MultiViewOptions> = {
   id: 'multi-view',
-  description: 'N views of an image batch, each through the same list of random transforms (own draws per view)',
+  description: 'N views of an image batch, each through the same list of registered transforms (own draws per view)',
   options: multiViewOptions,
-  create(options, ctx) {
-    return multiView(options, ctx.sampleShape);
+  create: (options, ctx) => multiView(options, ctx),
+  // Transform ids and options are looked up when the config is validated, so a
+  // misspelt transform fails before the dataset loads. What depends on the image
+  // shape (colour-only transforms on gray images) can only fail in `create`.
+  check(options, registry) {
+    for (const ref of options.transforms ?? []) registry.options('transform', ref);
   },
 };

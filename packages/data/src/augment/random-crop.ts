@@ -1,11 +1,9 @@
 import { z } from 'zod';
-import { tf } from '@clusterflow/core';
+import { tf, type TransformFactory } from '@clusterflow/core';
 import { cropBoxes, pixelBox } from './ops.js';
-import type { TransformFactory } from './transform.js';
 
 export const randomCropOptions = z
   .object({
-    id: z.literal('random-crop'),
     padding: z.number().int().min(0).default(4).describe('pixels of constant fill added on every side before cropping'),
     size: z.tuple([z.number().int().positive(), z.number().int().positive()]).optional().describe('[H, W] crop; default the input size'),
     fill: z.number().default(0).describe('value of the padding'),
@@ -25,7 +23,7 @@ export const randomCrop: TransformFactory<RandomCropOptions> = {
   create(o) {
     const out = (shape: readonly number[]): [number, number] => o.size ?? [shape[0], shape[1]];
     return {
-      id: o.id,
+      id: 'random-crop',
       outputShape: (s) => [...out(s), s[2]],
       apply(x, rng) {
         const [B, H, W] = x.shape;

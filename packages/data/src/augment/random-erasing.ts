@@ -1,11 +1,9 @@
 import { z } from 'zod';
-import { tf, type Rng } from '@clusterflow/core';
+import { tf, type Rng, type TransformFactory } from '@clusterflow/core';
 import { blend, coins, perSample } from './ops.js';
-import type { TransformFactory } from './transform.js';
 
 export const randomErasingOptions = z
   .object({
-    id: z.literal('random-erasing'),
     p: z.number().min(0).max(1).default(0.5).describe('probability that a sample gets a rectangle erased'),
     scale: z.tuple([z.number().positive(), z.number().positive()]).default([0.02, 0.33]).describe('erased area fraction'),
     ratio: z.tuple([z.number().positive(), z.number().positive()]).default([0.3, 3.3]).describe('erased aspect ratio range'),
@@ -39,7 +37,7 @@ export const randomErasing: TransformFactory<RandomErasingOptions> = {
   options: randomErasingOptions,
   create(o) {
     return {
-      id: o.id,
+      id: 'random-erasing',
       outputShape: (s) => [...s],
       apply(x, rng) {
         const [B, H, W] = x.shape;

@@ -1,11 +1,9 @@
 import { z } from 'zod';
-import type { Rng } from '@clusterflow/core';
+import type { Rng, TransformFactory } from '@clusterflow/core';
 import { cropBoxes, pixelBox } from './ops.js';
-import type { TransformFactory } from './transform.js';
 
 export const randomResizedCropOptions = z
   .object({
-    id: z.literal('random-resized-crop'),
     size: z.tuple([z.number().int().positive(), z.number().int().positive()]).optional().describe('[H, W] output; default the input size'),
     scale: z.tuple([z.number().positive(), z.number().positive()]).default([0.08, 1]).describe('crop area as a fraction of the image'),
     ratio: z.tuple([z.number().positive(), z.number().positive()]).default([3 / 4, 4 / 3]).describe('crop aspect ratio w/h range'),
@@ -42,10 +40,10 @@ export const randomResizedCrop: TransformFactory<RandomResizedCropOptions> = {
   id: 'random-resized-crop',
   description: 'Random area/aspect crop per sample, resized (torchvision RandomResizedCrop parameters)',
   options: randomResizedCropOptions,
-  create(o, sampleShape) {
+  create(o) {
     const out = (shape: readonly number[]): [number, number] => o.size ?? [shape[0], shape[1]];
     return {
-      id: o.id,
+      id: 'random-resized-crop',
       outputShape: (shape) => [...out(shape), shape[2]],
       apply(x, rng) {
         const [B, H, W] = x.shape;

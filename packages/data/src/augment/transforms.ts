@@ -1,16 +1,15 @@
-import { z } from 'zod';
-import { affine, affineOptions } from './affine.js';
-import { colorJitter, colorJitterOptions } from './color-jitter.js';
-import { flip, flipOptions } from './flip.js';
-import { gaussianBlurOptions, gaussianBlurTransform } from './gaussian-blur.js';
-import { gaussianNoise, gaussianNoiseOptions } from './gaussian-noise.js';
-import { grayscale, grayscaleOptions } from './grayscale.js';
-import { randomCrop, randomCropOptions } from './random-crop.js';
-import { randomErasing, randomErasingOptions } from './random-erasing.js';
-import { randomResizedCrop, randomResizedCropOptions } from './random-resized-crop.js';
-import type { TransformFactory } from './transform.js';
+import type { TransformFactory } from '@clusterflow/core';
+import { affine } from './affine.js';
+import { colorJitter } from './color-jitter.js';
+import { flip } from './flip.js';
+import { gaussianBlurTransform } from './gaussian-blur.js';
+import { gaussianNoise } from './gaussian-noise.js';
+import { grayscale } from './grayscale.js';
+import { randomCrop } from './random-crop.js';
+import { randomErasing } from './random-erasing.js';
+import { randomResizedCrop } from './random-resized-crop.js';
 
-/** Every transform a pipeline can name, by id. */
+/** The transforms this package registers; a pipeline names them (or a plugin's) by id. */
 export const TRANSFORMS: readonly TransformFactory[] = [
   randomResizedCrop,
   flip,
@@ -22,26 +21,3 @@ export const TRANSFORMS: readonly TransformFactory[] = [
   gaussianNoise,
   randomErasing,
 ];
-
-/** One entry of a pipeline's `transforms` list: `{ id, ...options }`, unknown keys rejected. */
-export const transformSpec = z.discriminatedUnion('id', [
-  randomResizedCropOptions,
-  flipOptions,
-  colorJitterOptions,
-  grayscaleOptions,
-  gaussianBlurOptions,
-  randomCropOptions,
-  affineOptions,
-  gaussianNoiseOptions,
-  randomErasingOptions,
-]);
-
-export type TransformSpec = z.infer<typeof transformSpec>;
-/** What a config may write: options with defaults left out. */
-export type TransformSpecInput = z.input<typeof transformSpec>;
-
-export function transformFactory(id: string): TransformFactory {
-  const f = TRANSFORMS.find((t) => t.id === id);
-  if (!f) throw new RangeError(`unknown transform '${id}'; known: ${TRANSFORMS.map((t) => t.id).join(', ')}`);
-  return f;
-}
