@@ -40,7 +40,7 @@ export * from './config/resolve.js';
 export * from './loop/events.js';
 export * from './loop/collapse.js';
 export * from './loop/abort.js';
-export { train, runTraining, type TrainOptions, type RunTrainingOptions } from './loop/train.js';
+export { train, runTraining, type TrainOptions, type RunTrainingOptions, type TrainingRun } from './loop/train.js';
 export { evaluate, embed, type Evaluation, type EvalOptions } from './loop/evaluate.js';
 export { evaluateCheckpoint } from './loop/evaluate-checkpoint.js';
 export { buildRun, countParameters, type RunParts } from './loop/build.js';

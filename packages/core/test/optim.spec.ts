@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Adam, Sgd, adamOptions, learningRate, selectBackend, sgdOptions, tf, type Optimizer } from '@clusterflow/core';
+import { Adam, Registry, Sgd, adamOptions, selectBackend, sgdOptions, tf, type Optimizer } from '@clusterflow/core';
 
 const ref = JSON.parse(readFileSync(join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'optim.json'), 'utf8'));
 
@@ -65,16 +65,22 @@ describe('optimizers match PyTorch', () => {
 });
 
 describe('learning-rate schedules', () => {
+  const schedule = (id: string, options: Record<string, unknown> = {}) => new Registry().build('schedule', { id, options }, {});
+
   it('warm-up rises linearly, then cosine decays to the floor', () => {
-    const cfg = { id: 'warmup-cosine' as const, warmupEpochs: 10, startFactor: 0, minFactor: 0.01 };
-    expect(learningRate(cfg, 0.2, 0, 110)).to.equal(0);
-    expect(learningRate(cfg, 0.2, 5, 110)).to.be.closeTo(0.1, 1e-12);
-    expect(learningRate(cfg, 0.2, 10, 110)).to.be.closeTo(0.2, 1e-12);
-    expect(learningRate(cfg, 0.2, 60, 110)).to.be.closeTo(0.2 * (0.01 + 0.99 * 0.5), 1e-12);
-    expect(learningRate(cfg, 0.2, 110, 110)).to.be.closeTo(0.002, 1e-12);
+    const s = schedule('warmup-cosine', { warmupEpochs: 10, startFactor: 0, minFactor: 0.01 });
+    expect(s.lr(0.2, 0, 110)).to.equal(0);
+    expect(s.lr(0.2, 5, 110)).to.be.closeTo(0.1, 1e-12);
+    expect(s.lr(0.2, 10, 110)).to.be.closeTo(0.2, 1e-12);
+    expect(s.lr(0.2, 60, 110)).to.be.closeTo(0.2 * (0.01 + 0.99 * 0.5), 1e-12);
+    expect(s.lr(0.2, 110, 110)).to.be.closeTo(0.002, 1e-12);
   });
 
   it('constant stays put', () => {
-    expect(learningRate({ id: 'constant' }, 0.3, 7.5, 10)).to.equal(0.3);
+    expect(schedule('constant').lr(0.3, 7.5, 10)).to.equal(0.3);
+  });
+
+  it('options are validated by the schedule, naming it', () => {
+    expect(() => schedule('warmup-cosine', { warmup: 3 })).to.throw("options of schedule 'warmup-cosine'");
   });
 });

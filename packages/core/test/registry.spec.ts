@@ -2,8 +2,10 @@ import { expect } from 'chai';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PluginError, Registry, UnknownComponentError, loadPlugins } from '@clusterflow/core';
-import { linearBackbone, prototypeObjective, testRegistry } from './support/components.js';
+import { KMEANS, KIND_NAMES, PluginError, Registry, UnknownComponentError, loadPlugins, type KMeansService } from '@clusterflow/core';
+import { z } from 'zod';
+import { linearBackbone, prototypeObjective, testConfig, testRegistry } from './support/components.js';
+import { runAll } from './support/run.js';
 
 describe('registry', () => {
   it('returns a registered factory by kind and id', () => {
@@ -32,6 +34,50 @@ describe('registry', () => {
     r.registrar('plugin-b').objective(replacement, { override: true });
     expect(r.get('objective', 'prototypes')).to.equal(replacement);
     expect(r.list('objective')).to.have.length(1);
+  });
+
+  it("starts with core's own optimizers, schedules, hooks and backends", () => {
+    const r = new Registry();
+    const ids = (kind: Parameters<Registry['list']>[0]) => r.list(kind).map((e) => e.factory.id);
+    expect(ids('optimizer')).to.deep.equal(['sgd', 'adam', 'adamw']);
+    expect(ids('schedule')).to.deep.equal(['constant', 'warmup-cosine']);
+    expect(ids('hook')).to.include.members(['evaluate', 'checkpoint', 'collapse-warning', 'early-stop', 'progress']);
+    expect(ids('backend')).to.deep.equal(['tensorflow-gpu', 'tensorflow', 'webgpu', 'wasm', 'cpu']);
+    expect(r.list('optimizer')[0].origin).to.equal('builtin:@clusterflow/core');
+    expect(KIND_NAMES).to.include.members(['objective', 'backbone', 'dataset', 'augmentation', 'transform', 'metric', 'optimizer', 'schedule', 'hook', 'backend']);
+  });
+
+  it('lets a plugin add an optimizer and a schedule that a config then names as { id, options }', async () => {
+    const r = testRegistry();
+    const used: string[] = [];
+    const reg = r.registrar('my-plugin');
+    const sgd = r.get('optimizer', 'sgd');
+    reg.optimizer({
+      id: 'plain-sgd',
+      options: z.object({ lr: z.number().default(0.1) }).strict(),
+      create: ({ lr }) => (used.push(`plain-sgd lr=${lr}`), sgd.create({ lr, momentum: 0, weightDecay: 0, nesterov: false }, {})),
+    });
+    reg.schedule({
+      id: 'halving',
+      options: z.object({ every: z.number().int().positive() }).strict(),
+      create: ({ every }) => ({ id: 'halving', lr: (base, e) => base * 0.5 ** Math.floor(e / every) }),
+    });
+    const lrs: number[] = [];
+    const events = await runAll(
+      testConfig({ optimizer: { id: 'plain-sgd', options: { lr: 0.2 } }, schedule: { id: 'halving', options: { every: 1 } }, train: { epochs: 2, batchSize: 96 } }),
+      r,
+    );
+    for (const e of events) if (e.type === 'step') lrs.push(e.lr);
+    expect(used).to.deep.equal(['plain-sgd lr=0.2']);
+    expect(lrs).to.deep.equal([0.2, 0.1]);
+  });
+
+  it('resolves services by token, with an error that says who provides a missing one', async () => {
+    const r = new Registry();
+    expect(() => r.services.resolve(KMEANS)).to.throw(UnknownComponentError, "no service 'kmeans' is registered (it comes from @clusterflow/eval's register())");
+    const fake: KMeansService = async (x) => ({ labels: new Int32Array(x.shape[0]), centroids: new Float32Array(0), inertia: 0 });
+    r.registrar('my-plugin').service(KMEANS, fake);
+    expect(r.services.resolve(KMEANS)).to.equal(fake);
   });
 
   it('keeps registries apart', () => {
@@ -66,6 +112,15 @@ describe('plugins', () => {
     const r = new Registry();
     await loadPlugins(['./local.mjs'], r, dir);
     expect(r.list('metric').map((e) => e.origin)).to.deep.equal(['local-plugin']);
+  });
+
+  it('loading the same plugin again into a registry is a no-op, so a second run may name it too', async () => {
+    await writeFile(join(dir, 'once.mjs'), `export function register(r) { r.metric({ id: 'zero', options: { safeParse: (v) => ({ success: true, data: v }) }, create: () => ({ id: 'zero', compute: () => 0 }) }); }`);
+    const r = new Registry();
+    await loadPlugins(['./once.mjs'], r, dir);
+    await loadPlugins(['./once.mjs'], r, dir);
+    await loadPlugins([join(dir, 'once.mjs')], r, '/');
+    expect(r.list('metric').map((e) => e.factory.id)).to.deep.equal(['zero']);
   });
 
   it('a plugin that cannot be imported is an error naming it', async () => {

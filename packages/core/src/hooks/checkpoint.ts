@@ -10,6 +10,8 @@ const options = z
     dir: z.string().optional(),
     /** Every this many epochs (0: only at the end of the run). */
     every: z.number().int().min(0).default(0),
+    /** Write one after the last epoch of a completed run (a bench turns this off when its config asks for no checkpoints). */
+    atEnd: z.boolean().default(true),
   })
   .strict();
 
@@ -17,7 +19,7 @@ const options = z
  * Checkpoints as a hook (the config's `train.checkpointDir` / `checkpointEvery`):
  * `epoch-NNNN.ckpt` every `every` epochs and after the last, each copied to
  * `last.ckpt`; at the end of a run stopped early or interrupted, the state at that
- * point goes to `last.ckpt`, from which `train.resume` continues exactly (inside
+ * point goes to `last.ckpt` (also with `atEnd: false`), from which `train.resume` continues exactly (inside
  * the epoch, for an interrupted run). Files are written atomically.
  */
 export const checkpointHook: HookFactory<z.output<typeof options>> = {
@@ -41,7 +43,7 @@ export const checkpointHook: HookFactory<z.output<typeof options>> = {
       priority: HOOK_PRIORITY.checkpoint,
       async onEpochEnd(ctx) {
         const last = ctx.epoch === ctx.epochs - 1;
-        if (last || (o.every > 0 && (ctx.epoch + 1) % o.every === 0)) {
+        if ((last && o.atEnd) || (o.every > 0 && (ctx.epoch + 1) % o.every === 0)) {
           await save(ctx, `epoch-${String(ctx.epoch + 1).padStart(4, '0')}.ckpt`);
         }
       },

@@ -32,6 +32,7 @@ export const progressHook: HookFactory<z.output<typeof options>> = {
   create(o, { services }) {
     const log = (m: string) => services.resolve(LOGGER).info(m);
     let started = 0;
+    let epochStarted = 0;
     let firstStep = 0;
     let images = 0;
     return {
@@ -42,6 +43,9 @@ export const progressHook: HookFactory<z.output<typeof options>> = {
         firstStep = ctx.step;
         const params = countParameters([...ctx.run.backbone.variables(), ...ctx.run.objective.variables()]);
         log(`${ctx.backend.summary}; ${ctx.run.dataset.size} samples, ${ctx.run.numClusters} clusters, ${params} parameters`);
+      },
+      onEpochStart() {
+        epochStarted = performance.now();
       },
       onStepEnd(ctx) {
         images += ctx.config.train.batchSize;
@@ -56,7 +60,8 @@ export const progressHook: HookFactory<z.output<typeof options>> = {
       },
       onEpochEnd(ctx) {
         const metrics = metricText(ctx.metrics);
-        log(`epoch ${ctx.epoch + 1}/${ctx.epochs} done, loss ${fmt(ctx.epochLoss.total)}${metrics ? `, ${metrics}` : ''}`);
+        const seconds = ((performance.now() - (epochStarted || started)) / 1000).toFixed(1);
+        log(`epoch ${ctx.epoch + 1}/${ctx.epochs} done in ${seconds} s, loss ${fmt(ctx.epochLoss.total)}${metrics ? `, ${metrics}` : ''}`);
       },
     };
   },

@@ -9,24 +9,26 @@ export type HookSpec = Hook | ComponentRef;
 
 /**
  * The hooks a run uses, in priority order: the defaults (evaluate, collapse-warning
- * and checkpoint, configured by `eval:` and `train:`), then the config's `hooks:`
- * (one with a default's id replaces that default), then those given in code.
+ * and checkpoint, configured by `eval:` and `train:`), the config's `hooks:`, and
+ * those given in code; a later one with the same id replaces an earlier one (a
+ * config's `{ id: checkpoint, options }` replaces the default checkpoint hook).
  */
 export function buildHooks(cfg: RunConfig, registry: Registry, extra: readonly HookSpec[], services: Services, baseDir: string): Hook[] {
-  const refs = new Map<string, ComponentRef>([
+  const specs = new Map<string, HookSpec>([
     ['evaluate', { id: 'evaluate', options: cfg.eval }],
     ['collapse-warning', { id: 'collapse-warning', options: {} }],
     ['checkpoint', { id: 'checkpoint', options: { dir: cfg.train.checkpointDir, every: cfg.train.checkpointEvery } }],
   ]);
-  for (const ref of cfg.hooks) refs.set(ref.id, ref);
-  const hooks: Hook[] = [];
-  const build = (ref: ComponentRef) => registry.build('hook', ref, { config: cfg, services, baseDir });
-  for (const ref of refs.values()) hooks.push(build(ref));
-  for (const spec of extra) hooks.push(isHook(spec) ? spec : build(spec));
-  const seen = new Set<string>();
-  for (const h of hooks) {
-    if (seen.has(h.id)) throw new Error(`two hooks of this run have the id '${h.id}': hook state in checkpoints is keyed by id`);
-    seen.add(h.id);
+  for (const spec of [...cfg.hooks, ...extra]) {
+    specs.delete(spec.id); // a later spec replaces an earlier one with the same id
+    specs.set(spec.id, spec);
+  }
+  const hooks = [...specs.values()].map((spec) =>
+    isHook(spec) ? spec : registry.build('hook', spec, { config: cfg, services, baseDir }),
+  );
+  for (const [i, h] of hooks.entries()) {
+    const id = [...specs.keys()][i];
+    if (h.id !== id) throw new Error(`hook '${id}' built a hook whose id is '${h.id}': hook state in checkpoints is keyed by id`);
   }
   // Stable: equal priorities keep the order above.
   return hooks

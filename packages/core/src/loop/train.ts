@@ -39,20 +39,38 @@ export interface RunTrainingOptions extends TrainOptions {
   onEvent?: (e: TrainEvent) => void;
 }
 
+/** The Observable `train` returns: each subscription is a run; `settled()` awaits their cleanup. */
+export interface TrainingRun extends Observable<TrainEvent> {
+  /**
+   * Resolves once every run started by a subscription has ended and freed its
+   * tensors, whether it completed, failed or was cancelled by unsubscribing.
+   */
+  settled(): Promise<void>;
+}
+
 /**
  * Trains as a cold Observable: nothing happens until subscription, and
- * unsubscribing cancels the run at the next step boundary and frees every tensor.
+ * unsubscribing cancels the run at the next step boundary (or inside evaluation,
+ * k-means or a checkpoint write) and frees every tensor; `settled()` says when.
  * Errors (bad config, unknown component, non-finite loss) error the stream after
- * cleanup. To await the end of cleanup after cancelling, use `runTraining`.
+ * cleanup.
  */
-export function train(config: RunConfigInput | RunConfig, options: TrainOptions): Observable<TrainEvent> {
-  return new Observable<TrainEvent>((subscriber) => {
+export function train(config: RunConfigInput | RunConfig, options: TrainOptions): TrainingRun {
+  const inFlight = new Set<Promise<unknown>>();
+  const observable = new Observable<TrainEvent>((subscriber) => {
     const abort = new AbortController();
-    runTraining(config, { ...options, signal: abort.signal, onEvent: (e) => subscriber.next(e) }).then(
+    const run = runTraining(config, { ...options, signal: abort.signal, onEvent: (e) => subscriber.next(e) }).then(
       () => subscriber.complete(),
       (err) => subscriber.error(err),
     );
+    inFlight.add(run);
+    void run.finally(() => inFlight.delete(run));
     return () => abort.abort();
+  });
+  return Object.assign(observable, {
+    settled: async () => {
+      while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
+    },
   });
 }
 

@@ -107,12 +107,11 @@ export const prototypeObjective: ObjectiveFactory<{ nanAtStep: number; temperatu
         const assign = tf.mean(tf.sum(tf.mul(soft, d), 1)) as tfc.Scalar;
         const agree = tf.mean(tf.sum(tf.square(tf.sub(a, b)), 1)) as tfc.Scalar;
         const total = step === nanAtStep ? (tf.mul(assign, NaN) as tfc.Scalar) : (tf.add(assign, agree) as tfc.Scalar);
-        return { total, parts: { assign, agree } };
+        return { total, parts: { assign, agree }, pending: { winners: tf.argMin(d, 1) } };
       },
-      afterStep: ({ views }) => {
-        const t = tf.tidy(() => tf.argMin(dist(views[0]), 1));
-        for (const i of t.dataSync()) wins[i]++;
-        t.dispose();
+      // Host state changes only here, after the loop has checked the loss.
+      commit: async (_step, { winners }) => {
+        for (const i of await winners.data()) wins[i]++;
       },
       predict: async (features) => {
         const ids = tf.tidy(() => tf.argMin(dist(features), 1));
