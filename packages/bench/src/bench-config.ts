@@ -21,7 +21,7 @@
  * Relative paths (plugins, data) are resolved against the bench config's folder.
  */
 import { basename, dirname, extname, resolve } from 'node:path';
-import { ConfigError, parseRunConfig, readConfigFile, validate, type RunConfig } from '@clusterflow/core';
+import { ConfigError, parseRunConfig, readConfigFile, validate, type ParsedRunConfig } from '@clusterflow/core';
 import { z } from 'zod';
 
 export const benchConfig = z
@@ -36,7 +36,7 @@ export interface BenchPlan {
   name: string;
   /** Folder that relative paths in the runs are resolved against. */
   baseDir: string;
-  runs: RunConfig[];
+  runs: ParsedRunConfig[];
 }
 
 /** Validates a parsed bench config; `source` names it in errors. */

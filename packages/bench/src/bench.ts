@@ -1,10 +1,11 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { ConfigError, type BackendChoice, type RunConfig } from '@clusterflow/core';
+import { ConfigError, loadPlugins, resolveRunConfig, type ParsedRunConfig, type RunConfig } from '@clusterflow/core';
 import type { BenchPlan } from './bench-config.js';
 import { machineInfo } from './machine.js';
 import { benchMetricsSpec, renderSvg } from './plots.js';
-import { createProgress } from './progress.js';
+import { createDisplay } from './progress.js';
 import { defaultRegistry } from './registry.js';
 import { resultsMarkdown } from './report-md.js';
 import type { BenchResult, RunResult } from './results.js';
@@ -13,8 +14,8 @@ import { writeRunArtifacts } from './run-artifacts.js';
 
 export interface BenchOptions {
   out: string;
-  /** Overrides every run's backend. */
-  backend?: BackendChoice;
+  /** Overrides every run's backend (`auto` or a backend's id). */
+  backend?: string;
   /** Repeats every run once per seed; default: each run's own seed. */
   seeds?: number[];
   /** Only the runs with these names (all when absent); an unknown name is a ConfigError. */
@@ -23,12 +24,24 @@ export interface BenchOptions {
   stream?: NodeJS.WriteStream;
   /** Plain progress: a line every this many steps. */
   logEvery?: number;
-  /** Checkpoints go to `<run dir>/checkpoints` even when the config sets no checkpointDir. */
+  /** Keep each run's final checkpoint even when the config sets no checkpointDir (`train` does). */
   checkpoint?: boolean;
+  /** Continue a bench in `out`: keep the runs that finished, resume interrupted ones from their checkpoints. */
+  resume?: boolean;
+  /** Ctrl-C: the run in progress stops at its next step with a checkpoint; no further run starts. */
+  stop?: AbortSignal;
+}
+
+/** One run of a bench, ready to train: resolved and validated. */
+export interface PlannedRun {
+  config: RunConfig;
+  /** Folder name under the bench's output: `<name>-seed<k>`. */
+  dir: string;
+  baseDir: string;
 }
 
 /** The run configs a plan expands to: each run at each seed, with the CLI's overrides applied. */
-export function expandRuns(plan: BenchPlan, opts: Pick<BenchOptions, 'backend' | 'seeds' | 'only'>): RunConfig[] {
+export function expandRuns(plan: BenchPlan, opts: Pick<BenchOptions, 'backend' | 'seeds' | 'only'>): ParsedRunConfig[] {
   const runs = opts.only ? plan.runs.filter((r) => opts.only!.includes(r.name)) : plan.runs;
   return runs.flatMap((run) =>
     (opts.seeds ?? [run.seed]).map((seed) => ({ ...run, seed, backend: opts.backend ?? run.backend })),
@@ -47,36 +60,72 @@ export function checkRunNames(plans: readonly BenchPlan[], only: readonly string
 export const runDirName = (cfg: Pick<RunConfig, 'name' | 'seed'>) => `${cfg.name.replace(/[^\w.-]+/g, '_')}-seed${cfg.seed}`;
 
 /**
- * Runs every run of a plan in turn and writes, per run (`<out>/<name>-seed<k>/`) and for
- * the bench (`<out>/`), results.json and results.md, plus each run's assignments and plots.
- * A failed run is recorded and the bench goes on; the caller sets the exit code.
+ * Resolves and validates every run of a plan (plugins loaded, every component's
+ * options checked by its own schema) before any of them trains: a misspelt option
+ * of the seventh run fails now, not hours in. Errors name the run.
  */
-export async function runBench(plan: BenchPlan, opts: BenchOptions): Promise<BenchResult> {
+export async function planRuns(plan: BenchPlan, opts: Pick<BenchOptions, 'backend' | 'seeds' | 'only'>): Promise<PlannedRun[]> {
+  const planned: PlannedRun[] = [];
+  for (const parsed of expandRuns(plan, opts)) {
+    const registry = defaultRegistry();
+    try {
+      await loadPlugins(parsed.plugins, registry, plan.baseDir);
+      planned.push({ config: resolveRunConfig(parsed, registry), dir: runDirName(parsed), baseDir: plan.baseDir });
+    } catch (err) {
+      const e = err as Error;
+      e.message = `run '${parsed.name}' of bench '${plan.name}': ${e.message}`;
+      throw err;
+    }
+  }
+  return planned;
+}
+
+/**
+ * Runs every planned run in turn and writes, per run (`<out>/<name>-seed<k>/`) and for
+ * the bench (`<out>/`), results.json and results.md, plus each run's assignments and plots.
+ * A failed run is recorded and the bench goes on; an interrupted one (Ctrl-C) is
+ * recorded with its checkpoint and the bench stops. The caller sets the exit code.
+ */
+export async function runBench(name: string, runs: readonly PlannedRun[], opts: BenchOptions): Promise<BenchResult> {
   const out = resolve(opts.out);
   await mkdir(out, { recursive: true });
   const stream = opts.stream ?? process.stdout;
-  const configs = expandRuns(plan, opts);
-  const bench: BenchResult = { name: plan.name, date: new Date().toISOString(), machine: machineInfo(), runs: [], ok: 0, failed: 0 };
-  for (const [i, base] of configs.entries()) {
-    const dirName = runDirName(base);
-    const dir = join(out, dirName);
-    await mkdir(dir, { recursive: true });
-    // Checkpoints of a bench live with the run's other files, so seeds never overwrite each other.
-    const wantsCheckpoints = opts.checkpoint || base.train.checkpointDir !== undefined;
-    const cfg: RunConfig = wantsCheckpoints ? { ...base, train: { ...base.train, checkpointDir: join(dir, 'checkpoints') } } : base;
-    const label = `${i + 1}/${configs.length} ${dirName}`;
-    const progress = createProgress(label, { stream, logEvery: opts.logEvery ?? 20 });
-    // A fresh registry per run: plugins of one run cannot leak into the next.
-    const registry = defaultRegistry();
-    const { result, summary } = await runOne(cfg, { registry, baseDir: plan.baseDir, dir: dirName, onEvent: (e) => progress.event(e) });
-    await writeRunArtifacts(dir, result, summary, { registry, baseDir: plan.baseDir });
-    progress.end(result);
+  const previous = opts.resume ? await readPrevious(out) : new Map<string, RunResult>();
+  const bench: BenchResult = { name, date: new Date().toISOString(), machine: machineInfo(), runs: [], ok: 0, failed: 0, interrupted: 0 };
+  const record = async (result: RunResult) => {
     bench.runs.push(result);
     bench[result.status]++;
-    const single: BenchResult = { ...bench, name: `${plan.name} / ${dirName}`, runs: [result], ok: result.status === 'ok' ? 1 : 0, failed: result.status === 'failed' ? 1 : 0 };
-    await writeResults(dir, single);
     // Rewritten after every run: an interrupted bench still leaves the runs done so far.
     await writeResults(out, bench);
+  };
+  for (const [i, run] of runs.entries()) {
+    if (opts.stop?.aborted) break;
+    const label = `${i + 1}/${runs.length} ${run.dir}`;
+    const done = previous.get(run.dir);
+    if (done?.status === 'ok') {
+      stream.write(`[${label}] already done (${done.metrics.acc !== undefined ? `acc=${done.metrics.acc.toFixed(4)}` : 'ok'}); kept\n`);
+      await record(done);
+      continue;
+    }
+    const dir = join(out, run.dir);
+    await mkdir(dir, { recursive: true });
+    const checkpoints = join(dir, 'checkpoints');
+    // Every run can be interrupted and resumed; its final checkpoint is kept only when asked for.
+    const keepFinal = opts.checkpoint === true || run.config.train.checkpointDir !== undefined;
+    const last = join(checkpoints, 'last.ckpt');
+    const resume = opts.resume && done?.status === 'interrupted' && existsSync(last) ? last : run.config.train.resume;
+    const cfg: RunConfig = { ...run.config, train: { ...run.config.train, checkpointDir: checkpoints, resume } };
+    const display = createDisplay(label, { stream, logEvery: opts.logEvery ?? 20 });
+    const hooks = [...display.hooks, { id: 'checkpoint', options: { dir: checkpoints, every: cfg.train.checkpointEvery, atEnd: keepFinal } }];
+    // A fresh registry per run: plugins of one run cannot leak into the next.
+    const registry = defaultRegistry();
+    const { result, summary } = await runOne(cfg, { registry, baseDir: run.baseDir, dir: run.dir, hooks, logger: display.logger, stop: opts.stop });
+    if (resume && done) continueFrom(done, result);
+    await writeRunArtifacts(dir, result, summary, { registry, baseDir: run.baseDir });
+    display.end(result);
+    const single: BenchResult = { ...bench, name: `${name} / ${run.dir}`, runs: [result], ok: +(result.status === 'ok'), failed: +(result.status === 'failed'), interrupted: +(result.status === 'interrupted') };
+    await writeResults(dir, single);
+    await record(result);
   }
   if (bench.ok > 0) {
     try {
@@ -86,6 +135,22 @@ export async function runBench(plan: BenchPlan, opts: BenchOptions): Promise<Ben
     }
   }
   return bench;
+}
+
+/** A resumed run's record starts with what its interrupted part recorded. */
+function continueFrom(before: RunResult, after: RunResult): void {
+  after.perEpoch = [...before.perEpoch.filter((e) => !after.perEpoch.some((a) => a.epoch === e.epoch)), ...after.perEpoch];
+  after.stepLoss = [...before.stepLoss.filter((s) => !after.stepLoss.some((a) => a.step === s.step)), ...after.stepLoss];
+  after.warnings = [...before.warnings, ...after.warnings];
+  after.wallSeconds += before.wallSeconds;
+}
+
+/** The runs of an earlier bench in `out`, by folder, to continue it. */
+async function readPrevious(out: string): Promise<Map<string, RunResult>> {
+  const path = join(out, 'results.json');
+  if (!existsSync(path)) return new Map();
+  const old = JSON.parse(await readFile(path, 'utf8')) as BenchResult;
+  return new Map(old.runs.map((r) => [r.dir, r]));
 }
 
 async function writeResults(dir: string, bench: BenchResult): Promise<void> {

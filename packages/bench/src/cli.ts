@@ -1,10 +1,12 @@
-import { dirname, resolve, basename, extname } from 'node:path';
+import { existsSync, statSync } from 'node:fs';
+import { basename, dirname, extname, join, relative, resolve } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { BACKENDS, ConfigError, evaluateCheckpoint, loadPlugins, loadRunConfig, type BackendChoice } from '@clusterflow/core';
+import { ConfigError, evaluateCheckpoint, loadPlugins, loadRunConfig, PluginError, UnknownComponentError, type BackendChoice } from '@clusterflow/core';
 import { loadBenchConfig } from './bench-config.js';
-import { checkRunNames, runBench } from './bench.js';
+import { checkRunNames, planRuns, runBench, type PlannedRun } from './bench.js';
 import { formatComponents, listComponents } from './list-components.js';
 import { defaultRegistry } from './registry.js';
+import type { BenchResult } from './results.js';
 
 /** Where the CLI writes; tests pass their own. */
 export interface CliIo {
@@ -12,11 +14,17 @@ export interface CliIo {
   stderr: NodeJS.WriteStream;
 }
 
-/** Exit codes: 0 all ok, 1 a run failed or an error, 2 a usage or config error. */
-export const EXIT = { ok: 0, runFailed: 1, usage: 2 } as const;
+/** Exit codes: 0 all ok, 1 a run failed or an error, 2 a usage or config error, 130 interrupted (Ctrl-C). */
+export const EXIT = { ok: 0, runFailed: 1, usage: 2, interrupted: 130 } as const;
+
+/** What the process gives the CLI besides its streams: the Ctrl-C signal. */
+export interface CliContext {
+  /** Aborted at the first Ctrl-C: the run in progress stops at its next step with a checkpoint. */
+  stop?: AbortSignal;
+}
 
 const backendOption = () =>
-  new Option('--backend <name>', 'TF.js backend for every run (default: the config\'s, itself defaulting to auto)').choices(['auto', ...BACKENDS]);
+  new Option('--backend <name>', "TF.js backend for every run: auto or a registered backend's id (see `clusterflow list`); default: the config's");
 
 function parseSeeds(text: string): number[] {
   const seeds = text.split(',').map((s) => s.trim());
@@ -31,8 +39,32 @@ function parsePositiveInt(text: string): number {
 
 const defaultOut = (config: string) => resolve('results', basename(config, extname(config)));
 
+/** The code a finished bench or train exits with, and the resume hint of an interrupted one. */
+function outcome(bench: BenchResult, io: CliIo, resumeHint: (dir: string) => string): number {
+  const interrupted = bench.runs.find((r) => r.status === 'interrupted');
+  if (interrupted) {
+    io.stderr.write(
+      `interrupted: ${interrupted.name} (seed ${interrupted.seed}) after ${interrupted.epochsDone} of ${interrupted.epochs} epochs; ` +
+        `checkpoint ${interrupted.resumeFrom ?? '(none written)'}\nresume with: ${resumeHint(interrupted.dir)}\n`,
+    );
+    return EXIT.interrupted;
+  }
+  return bench.failed > 0 ? EXIT.runFailed : EXIT.ok;
+}
+
+/** `--resume <checkpoint | run folder>`: the checkpoint, and the bench folder a run folder belongs to. */
+export function resumeTarget(path: string): { checkpoint: string; runDir?: string } {
+  const p = resolve(path);
+  if (!existsSync(p)) throw new ConfigError(`--resume: ${path} does not exist`);
+  if (!statSync(p).isDirectory()) return { checkpoint: p };
+  for (const candidate of [join(p, 'checkpoints', 'last.ckpt'), join(p, 'last.ckpt')]) {
+    if (existsSync(candidate)) return { checkpoint: candidate, runDir: candidate.endsWith(join('checkpoints', 'last.ckpt')) ? p : undefined };
+  }
+  throw new ConfigError(`--resume: ${path} holds no checkpoints/last.ckpt or last.ckpt`);
+}
+
 /** The `clusterflow` command line; actions set `state.code`, and parse errors become codes too. */
-export function buildProgram(io: CliIo, state: { code: number }): Command {
+export function buildProgram(io: CliIo, state: { code: number }, cli: CliContext = {}): Command {
   const program = new Command('clusterflow')
     .description('Deep clustering benchmarks on TensorFlow.js: train, evaluate and compare clustering objectives')
     .showHelpAfterError('(add --help for usage)')
@@ -47,36 +79,47 @@ export function buildProgram(io: CliIo, state: { code: number }): Command {
     .addOption(backendOption())
     .option('--seeds <list>', 'repeat each run once per seed, e.g. 0,1,2 (default: each run\'s own seed)', parseSeeds)
     .option('--only <names>', 'only the runs with these names, comma-separated, e.g. cc,simclr', (t: string) => t.split(',').map((n) => n.trim()).filter(Boolean))
+    .option('--resume', 'continue an earlier bench in the same --out folder: keep finished runs, resume interrupted ones from their checkpoints')
     .option('--log-every <n>', 'without a terminal: a progress line every n steps', parsePositiveInt, 20)
-    .action(async (configs: string[], o: { out?: string; backend?: BackendChoice; seeds?: number[]; only?: string[]; logEvery: number }) => {
-      // Every config is validated before anything trains: a typo in the third file should not cost the first two runs.
+    .action(async (configs: string[], o: { out?: string; backend?: string; seeds?: number[]; only?: string[]; resume?: boolean; logEvery: number }) => {
+      // Every config and every run is validated before anything trains: a typo in the
+      // seventh run should not cost the first six.
       const plans = await Promise.all(configs.map((c) => loadBenchConfig(c)));
       if (o.only) checkRunNames(plans, o.only);
-      let failed = 0;
+      const planned: PlannedRun[][] = [];
+      for (const plan of plans) planned.push(await planRuns(plan, o));
+      let code: number = EXIT.ok;
       for (const [i, plan] of plans.entries()) {
         const out = o.out ? (plans.length > 1 ? resolve(o.out, plan.name) : resolve(o.out)) : defaultOut(configs[i]);
-        const bench = await runBench(plan, { out, backend: o.backend, seeds: o.seeds, only: o.only, stream: io.stdout, logEvery: o.logEvery });
-        io.stdout.write(`${plan.name}: ${bench.ok} ok, ${bench.failed} failed; results in ${out}/results.md\n`);
-        failed += bench.failed;
+        const bench = await runBench(plan.name, planned[i], { out, resume: o.resume, stream: io.stdout, logEvery: o.logEvery, stop: cli.stop });
+        io.stdout.write(`${plan.name}: ${bench.ok} ok, ${bench.failed} failed${bench.interrupted ? ', 1 interrupted' : ''}; results in ${out}/results.md\n`);
+        const c = outcome(bench, io, () => `clusterflow bench ${configs.map((f) => relative(process.cwd(), f)).join(' ')} --out ${relative(process.cwd(), out) || '.'} --resume`);
+        if (c === EXIT.interrupted) return void (state.code = c);
+        code = Math.max(code, c);
       }
-      state.code = failed > 0 ? EXIT.runFailed : EXIT.ok;
+      state.code = code;
     });
 
   program
     .command('train')
     .description('train one run config (core run config, YAML/JSON), with checkpoints, results, assignments and plots')
     .argument('<config>', 'run config file')
-    .option('--out <dir>', 'output folder (default: results/<config name>)')
+    .option('--out <dir>', 'output folder (default: results/<config name>, or the bench folder of --resume\'s run folder)')
     .addOption(backendOption())
     .option('--seed <n>', 'seed (default: the config\'s)', (s) => parseSeeds(s)[0])
+    .option('--resume <path>', 'continue from a checkpoint, or from a run folder written by train (its checkpoints/last.ckpt)')
     .option('--log-every <n>', 'without a terminal: a progress line every n steps', parsePositiveInt, 20)
-    .action(async (config: string, o: { out?: string; backend?: BackendChoice; seed?: number; logEvery: number }) => {
-      const run = await loadRunConfig(config);
+    .action(async (config: string, o: { out?: string; backend?: string; seed?: number; resume?: string; logEvery: number }) => {
+      const target = o.resume ? resumeTarget(o.resume) : undefined;
+      const parsed = await loadRunConfig(config);
+      const run = { ...parsed, train: { ...parsed.train, resume: target?.checkpoint ?? parsed.train.resume } };
       const plan = { name: run.name, baseDir: dirname(resolve(config)), runs: [run] };
-      const out = resolve(o.out ?? defaultOut(config));
-      const bench = await runBench(plan, { out, backend: o.backend, seeds: o.seed === undefined ? undefined : [o.seed], stream: io.stdout, logEvery: o.logEvery, checkpoint: true });
-      io.stdout.write(`results in ${out}/results.md; checkpoints in ${out}/${bench.runs[0].dir}/checkpoints\n`);
-      state.code = bench.failed > 0 ? EXIT.runFailed : EXIT.ok;
+      const out = resolve(o.out ?? (target?.runDir ? dirname(target.runDir) : defaultOut(config)));
+      const planned = await planRuns(plan, { backend: o.backend, seeds: o.seed === undefined ? undefined : [o.seed] });
+      const bench = await runBench(plan.name, planned, { out, resume: target !== undefined, stream: io.stdout, logEvery: o.logEvery, checkpoint: true, stop: cli.stop });
+      const dir = join(out, bench.runs[0].dir);
+      io.stdout.write(`results in ${out}/results.md; checkpoints in ${dir}/checkpoints\n`);
+      state.code = outcome(bench, io, () => `clusterflow train ${relative(process.cwd(), config)} --resume ${relative(process.cwd(), dir)}`);
     });
 
   program
@@ -108,7 +151,7 @@ export function buildProgram(io: CliIo, state: { code: number }): Command {
 
   program
     .command('list')
-    .description('list registered objectives, backbones, datasets, augmentations and metrics with origin and options')
+    .description('list every registered component (objectives, backbones, datasets, augmentations, transforms, metrics, optimizers, schedules, hooks, backends) with origin and options')
     .option('--plugin <spec...>', 'also load these plugins (npm names or paths)')
     .option('--json', 'print as JSON (options as JSON Schema)')
     .action(async (o: { plugin?: string[]; json?: boolean }) => {
@@ -123,15 +166,16 @@ export function buildProgram(io: CliIo, state: { code: number }): Command {
 }
 
 /** Runs the CLI on `argv` (without node and script) and returns the exit code. */
-export async function runCli(argv: string[], io: CliIo = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
+export async function runCli(argv: string[], io: CliIo = { stdout: process.stdout, stderr: process.stderr }, cli: CliContext = {}): Promise<number> {
   const state = { code: EXIT.ok as number };
-  const program = buildProgram(io, state);
+  const program = buildProgram(io, state, cli);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return state.code;
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
-    if (err instanceof ConfigError) {
+    // Found before anything trained: the config (or a plugin it names) is at fault.
+    if (err instanceof ConfigError || err instanceof UnknownComponentError || err instanceof PluginError) {
       io.stderr.write(`${err.message}\n`);
       return EXIT.usage;
     }

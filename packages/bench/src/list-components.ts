@@ -1,7 +1,5 @@
 import { z } from 'zod';
-import type { Kind, Registry } from '@clusterflow/core';
-
-export const LIST_KINDS = ['objective', 'backbone', 'dataset', 'augmentation', 'metric'] as const satisfies readonly Kind[];
+import { KIND_NAMES, type Kind, type Registry } from '@clusterflow/core';
 
 export interface ComponentInfo {
   kind: Kind;
@@ -14,7 +12,7 @@ export interface ComponentInfo {
 
 /** Every registered component with its origin and its option schema. */
 export function listComponents(registry: Registry): ComponentInfo[] {
-  return LIST_KINDS.flatMap((kind) =>
+  return KIND_NAMES.flatMap((kind) =>
     registry.list(kind).map((e) => ({
       kind,
       id: e.factory.id,
@@ -39,7 +37,7 @@ type Prop = { type?: string | string[]; default?: unknown; description?: string;
 /** Human-readable listing: per kind, each id with origin and description, then one line per option. */
 export function formatComponents(items: ComponentInfo[]): string {
   const out: string[] = [];
-  for (const kind of LIST_KINDS) {
+  for (const kind of KIND_NAMES) {
     const ofKind = items.filter((i) => i.kind === kind);
     out.push(`${kind}s (${ofKind.length}):`);
     for (const item of ofKind) {

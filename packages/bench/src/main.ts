@@ -1,5 +1,14 @@
 #!/usr/bin/env node
 // The `clusterflow` executable (package.json "bin").
-import { runCli } from './cli.js';
+import { EXIT, runCli } from './cli.js';
 
-process.exitCode = await runCli(process.argv.slice(2));
+// The first Ctrl-C stops the run in progress at its next step, with a checkpoint and
+// partial results; a second one exits at once.
+const stop = new AbortController();
+process.on('SIGINT', () => {
+  if (stop.signal.aborted) process.exit(EXIT.interrupted);
+  process.stderr.write('\nstopping at the next step boundary (Ctrl-C again to quit at once)\n');
+  stop.abort('interrupted (Ctrl-C)');
+});
+
+process.exitCode = await runCli(process.argv.slice(2), undefined, { stop: stop.signal });

@@ -1,48 +1,60 @@
 import { SingleBar } from 'cli-progress';
-import type { TrainEvent } from '@clusterflow/core';
+import { metricText, type Hook, type HookSpec, type Logger } from '@clusterflow/core';
 import type { RunResult } from './results.js';
 
-/** Shows a run's progress; one per run. */
-export interface Progress {
-  event(e: TrainEvent): void;
-  /** The run ended (ok or failed); the progress display is closed. */
+/** How a run shows its progress: the hooks that draw it and the logger its components write to. */
+export interface RunDisplay {
+  hooks: HookSpec[];
+  logger: Logger;
+  /** The run ended (ok, failed or interrupted): one closing line. */
   end(result: RunResult): void;
 }
 
-export interface ProgressOptions {
-  /** Where to write; progress bars only when it is a TTY. */
+export interface DisplayOptions {
+  /** Where to write; a progress bar only when it is a TTY. */
   stream: NodeJS.WriteStream;
   /** Plain mode: a line every this many steps (plus one per epoch). */
   logEvery: number;
 }
 
-/** A progress bar when writing to a terminal, plain log lines otherwise (CI logs, files, pipes). */
-export function createProgress(label: string, opts: ProgressOptions): Progress {
-  return opts.stream.isTTY ? new BarProgress(label, opts.stream) : new LineProgress(label, opts.stream, opts.logEvery);
+/**
+ * A progress bar on a terminal; elsewhere (CI logs, files, pipes) core's `progress`
+ * hook writes plain lines. Either way every line carries the run's label.
+ */
+export function createDisplay(label: string, opts: DisplayOptions): RunDisplay {
+  const line = (text: string) => opts.stream.write(`[${label}] ${text}\n`);
+  if (opts.stream.isTTY) {
+    const bar = new BarProgress(label, opts.stream);
+    const logger = { info: (m: string) => bar.print(m), warn: (m: string) => bar.print(m) };
+    return { hooks: [bar], logger, end: (r) => (bar.close(), line(endText(r))) };
+  }
+  return {
+    hooks: [{ id: 'progress', options: { logEvery: opts.logEvery } }],
+    logger: { info: line, warn: line },
+    end: (r) => line(endText(r)),
+  };
 }
 
-const fmt = (v: number | undefined, digits = 4) => (v === undefined || !Number.isFinite(v) ? '-' : v.toFixed(digits));
-const metricText = (m: Record<string, number>) =>
-  Object.entries(m)
-    .filter(([k]) => !k.includes('/'))
-    .map(([k, v]) => `${k}=${fmt(v)}`)
-    .join(' ');
-
-export function endLine(label: string, r: RunResult): string {
-  return r.status === 'ok'
-    ? `[${label}] done in ${r.wallSeconds.toFixed(1)} s on ${r.backend}, ${r.imagesPerSec.toFixed(0)} img/s: ${metricText(r.metrics)}`
-    : `[${label}] FAILED: ${r.error}`;
+export function endText(r: RunResult): string {
+  if (r.status === 'failed') return `FAILED: ${r.error}`;
+  const metrics = metricText(r.metrics);
+  if (r.status === 'interrupted') return `interrupted after ${r.epochsDone} of ${r.epochs} epochs (${r.wallSeconds.toFixed(1)} s)${metrics ? `: ${metrics}` : ''}`;
+  return `done in ${r.wallSeconds.toFixed(1)} s on ${r.backend}, ${r.imagesPerSec.toFixed(0)} img/s: ${metrics}`;
 }
 
-/** cli-progress bar over all steps of the run, with ETA, loss and throughput. */
-class BarProgress implements Progress {
-  private bar: SingleBar;
-  private started = false;
-  private epochs = 1;
+const fmt = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? '-' : v.toFixed(4));
+
+/** A cli-progress bar over all steps of the run, with ETA, loss and throughput; lines are printed above it. */
+class BarProgress implements Hook {
+  readonly id = 'progress-bar';
+  private readonly bar: SingleBar;
+  private active = false;
+  private started = 0;
+  private images = 0;
 
   constructor(
-    private label: string,
-    private stream: NodeJS.WriteStream,
+    private readonly label: string,
+    private readonly stream: NodeJS.WriteStream,
   ) {
     this.bar = new SingleBar({
       format: `${label} [{bar}] {percentage}% | ETA {eta_formatted} | epoch {epoch} | loss {loss} | {ips} img/s`,
@@ -53,79 +65,37 @@ class BarProgress implements Progress {
     });
   }
 
-  event(e: TrainEvent): void {
-    if (e.type === 'run-start') {
-      this.epochs = e.config.train.epochs;
-      this.stream.write(`[${this.label}] ${e.backendSummary}; ${e.numSamples} samples, ${e.numClusters} clusters, ${e.numParameters} parameters\n`);
-    } else if (e.type === 'step') {
-      const total = this.epochs * e.stepsPerEpoch;
-      const payload = { epoch: `${e.epoch + 1}/${this.epochs}`, loss: fmt(e.loss.total), ips: e.imagesPerSec.toFixed(0) };
-      if (!this.started) {
-        this.bar.start(total, e.step, payload);
-        this.started = true;
-      }
-      this.bar.update(e.step + 1, payload);
-    } else if (e.type === 'epoch-end' && Object.keys(e.metrics).length > 0) {
-      // Printed above the bar: cli-progress redraws it on the next update.
-      this.bar.stop();
-      this.stream.write(`[${this.label}] epoch ${e.epoch + 1}: ${metricText(e.metrics)}\n`);
-      this.started = false;
-    } else if (e.type === 'warning') {
-      if (this.started) this.bar.stop();
-      this.started = false;
-      this.stream.write(`[${this.label}] warning (epoch ${e.epoch + 1}): ${e.message}\n`);
+  onRunStart(): void {
+    this.started = performance.now();
+  }
+
+  onStepEnd(ctx: Parameters<NonNullable<Hook['onStepEnd']>>[0]): void {
+    this.images += ctx.config.train.batchSize;
+    const payload = {
+      epoch: `${ctx.epoch + 1}/${ctx.epochs}`,
+      loss: fmt(ctx.loss.total),
+      ips: (this.images / ((performance.now() - this.started) / 1000)).toFixed(0),
+    };
+    if (!this.active) {
+      this.bar.start(ctx.epochs * ctx.stepsPerEpoch, ctx.step, payload);
+      this.active = true;
     }
+    this.bar.update(ctx.step, payload);
   }
 
-  end(r: RunResult): void {
-    if (this.started) this.bar.stop();
-    this.stream.write(endLine(this.label, r) + '\n');
+  onEpochEnd(ctx: Parameters<NonNullable<Hook['onEpochEnd']>>[0]): void {
+    const metrics = metricText(ctx.metrics);
+    if (metrics) this.print(`epoch ${ctx.epoch + 1}: ${metrics}`);
   }
-}
 
-/** One line every `logEvery` steps and one per epoch: readable in logs that are not terminals. */
-class LineProgress implements Progress {
-  private epochs = 1;
-  private runStart = performance.now();
-
-  constructor(
-    private label: string,
-    private stream: NodeJS.WritableStream,
-    private logEvery: number,
-  ) {}
-
-  private line(text: string) {
+  /** A line above the bar: cli-progress redraws the bar at the next update. */
+  print(text: string): void {
+    this.close();
     this.stream.write(`[${this.label}] ${text}\n`);
   }
 
-  event(e: TrainEvent): void {
-    switch (e.type) {
-      case 'run-start':
-        this.epochs = e.config.train.epochs;
-        this.runStart = performance.now();
-        this.line(`${e.backendSummary}; ${e.numSamples} samples, ${e.numClusters} clusters, ${e.numParameters} parameters`);
-        break;
-      case 'step': {
-        const total = this.epochs * e.stepsPerEpoch;
-        if ((e.step + 1) % this.logEvery !== 0 && e.step + 1 !== total) break;
-        const elapsed = (performance.now() - this.runStart) / 1000;
-        const eta = (elapsed / (e.step + 1)) * (total - e.step - 1);
-        this.line(`epoch ${e.epoch + 1}/${this.epochs} step ${e.step + 1}/${total} loss ${fmt(e.loss.total)} ${e.imagesPerSec.toFixed(0)} img/s ETA ${eta.toFixed(0)} s`);
-        break;
-      }
-      case 'epoch-end':
-        this.line(`epoch ${e.epoch + 1}/${this.epochs} done in ${e.seconds.toFixed(1)} s, loss ${fmt(e.loss.total)}${Object.keys(e.metrics).length ? ', ' + metricText(e.metrics) : ''}`);
-        break;
-      case 'warning':
-        this.line(`warning (epoch ${e.epoch + 1}): ${e.message}`);
-        break;
-      case 'checkpoint':
-        this.line(`checkpoint ${e.path}`);
-        break;
-    }
-  }
-
-  end(r: RunResult): void {
-    this.stream.write(endLine(this.label, r) + '\n');
+  close(): void {
+    if (this.active) this.bar.stop();
+    this.active = false;
   }
 }

@@ -1,5 +1,7 @@
 import type { RunConfig } from '@clusterflow/core';
 
+export type RunStatus = 'ok' | 'failed' | 'interrupted';
+
 /** One epoch of a run, as reported in results.json. */
 export interface EpochRecord {
   epoch: number;
@@ -15,9 +17,12 @@ export interface EpochRecord {
 export interface RunResult {
   name: string;
   seed: number;
-  status: 'ok' | 'failed';
+  /** `interrupted`: stopped by Ctrl-C; its checkpoint resumes it (`resumeFrom`). */
+  status: RunStatus;
   /** The error message of a failed run. */
   error?: string;
+  /** Interrupted runs: the checkpoint that continues it. */
+  resumeFrom?: string;
   /** Objective ids, in the order of the config (several for a composition). */
   objectives: string[];
   backbone: string;
@@ -52,6 +57,7 @@ export interface BenchResult {
   runs: RunResult[];
   ok: number;
   failed: number;
+  interrupted: number;
 }
 
 export interface MachineInfo {

@@ -30,8 +30,9 @@ export async function writeRunArtifacts(
   };
   if (result.stepLoss.length > 0) await attempt('loss.svg', () => renderSvg(lossSpec(result)));
   if (result.perEpoch.some((e) => Object.keys(e.metrics).length > 0)) await attempt('metrics.svg', () => renderSvg(metricsSpec(result)));
-  if (!summary) return;
-  const clusters = summary.readouts[summary.mainReadout];
+  const main = summary?.mainReadout;
+  if (!summary || !main) return;
+  const clusters = summary.readouts[main];
   await attempt('assignments.csv', async () => assignmentsCsv(clusters, summary.labels));
   const labels = summary.labels;
   if (labels) {
@@ -39,13 +40,13 @@ export async function writeRunArtifacts(
       const cm = confusionMatrix(labels, clusters);
       const { mapping } = matchClusters(labels, clusters);
       const order = [...cm.clusters].sort((a, b) => (mapping.get(a) ?? Infinity) - (mapping.get(b) ?? Infinity) || a - b);
-      return renderSvg(confusionSpec(`${result.name} (seed ${result.seed}): classes x clusters (${summary.mainReadout})`, cm, order));
+      return renderSvg(confusionSpec(`${result.name} (seed ${result.seed}): classes x clusters (${main})`, cm, order));
     });
   }
   await attempt('samples.png', async () => {
     const ds = await loadRunDataset(result.config, ctx.registry, ctx.baseDir);
     if (!isImageDataset(ds)) return undefined;
-    const k = result.clusterSizes[summary.mainReadout]?.length ?? Math.max(...clusters) + 1;
+    const k = result.clusterSizes[main]?.length ?? Math.max(...clusters) + 1;
     return sampleGridPng(ds, clusters, k);
   });
 }

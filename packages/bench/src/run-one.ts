@@ -1,4 +1,4 @@
-import { train, type Registry, type RunConfig, type RunSummary, type TrainEvent } from '@clusterflow/core';
+import { runTraining, type HookSpec, type Logger, type Registry, type RunConfig, type RunSummary, type TrainEvent } from '@clusterflow/core';
 import type { RunResult } from './results.js';
 
 export interface RunOutcome {
@@ -7,15 +7,25 @@ export interface RunOutcome {
   summary?: RunSummary;
 }
 
+export interface RunOneOptions {
+  registry: Registry;
+  baseDir: string;
+  /** The run's folder, relative to the bench's. */
+  dir: string;
+  hooks?: HookSpec[];
+  logger?: Logger;
+  /** Ctrl-C: ends the run at the next step boundary with a checkpoint to resume from. */
+  stop?: AbortSignal;
+  onEvent?: (e: TrainEvent) => void;
+}
+
 /**
  * Trains one run to its end and records what happened. Never throws for the run's
  * own failures (bad data, a plugin that crashes, a non-finite loss): those become
  * a `failed` result with the error message, so a bench goes on with its other runs.
+ * A run stopped by `stop` is `interrupted`, with what it had done so far.
  */
-export async function runOne(
-  cfg: RunConfig,
-  opts: { registry: Registry; baseDir: string; dir: string; onEvent?: (e: TrainEvent) => void },
-): Promise<RunOutcome> {
+export async function runOne(cfg: RunConfig, opts: RunOneOptions): Promise<RunOutcome> {
   const result: RunResult = {
     name: cfg.name,
     seed: cfg.seed,
@@ -23,7 +33,7 @@ export async function runOne(
     objectives: cfg.objective.map((o) => o.id),
     backbone: cfg.backbone.id,
     dataset: cfg.data.id,
-    backend: cfg.backend,
+    backend: typeof cfg.backend === 'string' ? cfg.backend : cfg.backend.id,
     epochs: cfg.train.epochs,
     epochsDone: 0,
     wallSeconds: 0,
@@ -38,7 +48,7 @@ export async function runOne(
     config: cfg,
   };
   const started = performance.now();
-  let summary: RunSummary | undefined;
+  let lastCheckpoint: string | undefined;
   const record = (e: TrainEvent) => {
     switch (e.type) {
       case 'run-start':
@@ -50,33 +60,41 @@ export async function runOne(
       case 'epoch-end':
         result.perEpoch.push({ epoch: e.epoch, loss: e.loss, metrics: e.metrics, seconds: e.seconds, imagesPerSec: e.imagesPerSec });
         result.epochsDone = e.epoch + 1;
+        if (Object.keys(e.metrics).length > 0) result.metrics = e.metrics;
         break;
       case 'warning':
         result.warnings.push(`epoch ${e.epoch + 1}: ${e.message}`);
         break;
+      case 'checkpoint':
+        lastCheckpoint = e.path;
+        break;
       case 'complete':
-        summary = e.summary;
         Object.assign(result, {
           backend: e.summary.backend,
+          epochsDone: e.summary.epochsDone,
           wallSeconds: e.summary.wallSeconds,
           imagesPerSec: e.summary.imagesPerSec,
-          metrics: e.summary.metrics,
           mainReadout: e.summary.mainReadout,
-          clusterSizes: e.summary.clusterSizes,
         });
+        // An interrupted run keeps the metrics of its last evaluation, labelled as such by its status.
+        if (e.summary.end.kind !== 'interrupted') Object.assign(result, { metrics: e.summary.metrics, clusterSizes: e.summary.clusterSizes });
         break;
     }
     opts.onEvent?.(e);
   };
+  let summary: RunSummary | undefined;
   try {
-    await new Promise<void>((resolve, reject) =>
-      train(cfg, { registry: opts.registry, baseDir: opts.baseDir }).subscribe({ next: record, error: reject, complete: resolve }),
-    );
-    if (!summary) throw new Error('training ended without a complete event');
+    summary = await runTraining(cfg, { registry: opts.registry, baseDir: opts.baseDir, hooks: opts.hooks, logger: opts.logger, stop: opts.stop, onEvent: record });
+    if (!summary) throw new Error('training ended without a summary');
   } catch (err) {
     result.status = 'failed';
     result.error = errorText(err);
     result.wallSeconds = (performance.now() - started) / 1000;
+    return { result };
+  }
+  if (summary.end.kind === 'interrupted') {
+    result.status = 'interrupted';
+    result.resumeFrom = lastCheckpoint;
     return { result };
   }
   return { result, summary };

@@ -1,5 +1,5 @@
 import { PNG } from 'pngjs';
-import { validate, type Dataset, type Registry, type RunConfig } from '@clusterflow/core';
+import { type Dataset, type Registry, type RunConfig } from '@clusterflow/core';
 
 export interface GridOptions {
   /** Samples shown per cluster (one row per cluster). */
@@ -10,8 +10,7 @@ export interface GridOptions {
 
 /** Rebuilds a run's dataset from its config, for pictures of what each cluster holds. */
 export async function loadRunDataset(cfg: RunConfig, registry: Registry, baseDir: string): Promise<Dataset> {
-  const factory = registry.get('dataset', cfg.data.id);
-  return factory.create(validate(factory.options, cfg.data.options, `options of dataset '${cfg.data.id}'`), { baseDir });
+  return registry.build('dataset', cfg.data, { baseDir });
 }
 
 /** True for [H, W, C] samples with 1 or 3 channels: the datasets a grid can show. */

@@ -20,7 +20,8 @@ runs:
   - name: cc
     objective: [{ id: cc }]
   - name: broken
-    objective: [{ id: nope }]
+    data: { id: idx, options: { images: missing-images.gz } }
+    objective: [{ id: cc }]
 `;
 
 describe('clusterflow bench: a tiny bench with one failing run', () => {
@@ -57,7 +58,7 @@ describe('clusterflow bench: a tiny bench with one failing run', () => {
     expect(ok.perEpoch[0].metrics).to.have.keys('acc', 'nmi', 'ari');
     expect(ok.perEpoch[1].loss.total).to.be.a('number');
     expect(bad.status).to.equal('failed');
-    expect(bad.error).to.include("unknown objective 'nope'");
+    expect(bad.error).to.include('missing-images.gz');
   });
 
   it('writes results.md with machine, backend, the table and the failure', async () => {
@@ -66,7 +67,7 @@ describe('clusterflow bench: a tiny bench with one failing run', () => {
     expect(md).to.include('- backend: cpu');
     expect(md).to.match(/\| cc \| cc \| mlp \| fashion-mnist \| cpu \| 1\/1 \| 0\.\d{3} \|/);
     expect(md).to.match(/\| broken \| 0 \| failed \|/);
-    expect(md).to.include("- **broken** (seed 0): UnknownComponentError: unknown objective 'nope'");
+    expect(md).to.match(/- \*\*broken\*\* \(seed 0\): .*missing-images\.gz/);
     const runMd = await readFile(join(out, 'broken-seed0', 'results.md'), 'utf8');
     expect(runMd).to.include('failed');
   });

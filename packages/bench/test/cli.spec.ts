@@ -2,7 +2,9 @@ import { expect } from 'chai';
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { cli } from './support.js';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { cli, tempDir } from './support.js';
 
 const bin = fileURLToPath(new URL('../bin/clusterflow.js', import.meta.url));
 
@@ -13,7 +15,8 @@ describe('clusterflow CLI: parsing, help, list', () => {
     for (const cmd of ['bench', 'train', 'eval', 'list']) expect(top.out).to.match(new RegExp(`^\\s+${cmd} `, 'm'));
     const bench = await cli('bench', '--help');
     expect(bench.code).to.equal(0);
-    expect(bench.out).to.include('--seeds <list>').and.include('--backend <name>').and.include('"wasm"');
+    expect(bench.out).to.include('--seeds <list>').and.include('--backend <name>').and.include('--resume');
+    expect((await cli('train', '--help')).out).to.include('--resume <path>');
     expect((await cli('eval', '--help')).out).to.include('<checkpoint>');
   });
 
@@ -26,9 +29,11 @@ describe('clusterflow CLI: parsing, help, list', () => {
     const seeds = await cli('bench', 'x.yaml', '--seeds', '0,a');
     expect(seeds.code).to.equal(2);
     expect(seeds.err).to.include("expected non-negative integers separated by commas, e.g. 0,1,2 (got '0,a')");
-    const backend = await cli('train', 'x.yaml', '--backend', 'tpu');
+    const dir = await tempDir();
+    await writeFile(join(dir, 'run.yaml'), 'data: { id: fashion-mnist }\nobjective: [{ id: cc }]\n');
+    const backend = await cli('train', join(dir, 'run.yaml'), '--backend', 'tpu', '--out', join(dir, 'out'));
     expect(backend.code).to.equal(2);
-    expect(backend.err).to.include("'tpu' is invalid");
+    expect(backend.err).to.include("unknown backend 'tpu'; registered:").and.include('wasm (builtin:@clusterflow/core)');
     expect((await cli('frobnicate')).code).to.equal(2);
   });
 

@@ -41,7 +41,17 @@ describe('bench config', () => {
     await writeFile(join(dir, 'b.yaml'), `defaults: ${JSON.stringify(base)}\nruns:\n  - name: r\n    objective: [{ id: cc }]\n    optimizer: { id: rmsprop }\n`);
     const res = await cli('bench', join(dir, 'b.yaml'), '--out', join(dir, 'out'));
     expect(res.code).to.equal(2);
-    expect(res.err).to.include("invalid runs.0 ('r') of bench config").and.include('optimizer.id');
+    expect(res.err).to.include("run 'r' of bench 'b': unknown optimizer 'rmsprop'; registered: sgd (builtin:@clusterflow/core)");
+  });
+
+  it('validates every run before the first one trains: a misspelt option of the last run costs nothing', async () => {
+    const dir = await tempDir();
+    const runs = `runs:\n  - name: first\n    objective: [{ id: cc }]\n  - name: second\n    objective: [{ id: secu, options: { constraint: size, clrr: 0.01 } }]\n`;
+    await writeFile(join(dir, 'b.yaml'), `defaults: ${JSON.stringify(base)}\n${runs}`);
+    const res = await cli('bench', join(dir, 'b.yaml'), '--out', join(dir, 'out'));
+    expect(res.code).to.equal(2);
+    expect(res.err).to.include("run 'second' of bench 'b': invalid options of objective 'secu'").and.include('clrr');
+    expect(res.out, 'nothing trained').to.equal('');
   });
 
   it('--seeds repeats every run per seed and --backend overrides the config', async () => {

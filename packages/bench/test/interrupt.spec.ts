@@ -1,0 +1,97 @@
+import { expect } from 'chai';
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { BenchResult } from '@clusterflow/bench';
+import { cli, tempDir, writeBlobs } from './support.js';
+
+const main = fileURLToPath(new URL('../src/main.ts', import.meta.url));
+
+/** Starts the CLI from source in a child process (as `npx clusterflow` would run it). */
+function start(args: string[]) {
+  const child = spawn(process.execPath, ['--conditions=source', '--import=tsx', main, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => (err += d));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const waitFor = (pattern: RegExp) =>
+    new Promise<void>((resolve, reject) => {
+      const timer = setInterval(() => {
+        if (pattern.test(out)) {
+          clearInterval(timer);
+          resolve();
+        }
+      }, 20);
+      child.on('exit', () => {
+        clearInterval(timer);
+        reject(new Error(`exited before ${pattern}: ${out}\n${err}`));
+      });
+    });
+  return { child, exited, waitFor, output: () => ({ out, err }) };
+}
+
+describe('Ctrl-C in clusterflow train', function () {
+  this.timeout(120_000);
+  let dir: string;
+  let config: string;
+
+  before(async () => {
+    dir = await tempDir();
+    await writeBlobs(dir);
+    config = join(dir, 'run.yaml');
+    const run = {
+      name: 'blobs',
+      backend: 'cpu',
+      data: { id: 'vectors', options: { path: 'blobs.json' } },
+      backbone: { id: 'mlp', options: { hidden: [16], featureDim: 8 } },
+      objective: [{ id: 'cc', options: { projectionDim: 8 } }],
+      train: { epochs: 30, batchSize: 16 },
+      eval: { every: 10 },
+    };
+    await writeFile(config, JSON.stringify(run));
+  });
+
+  it('stops at a step boundary, writes a checkpoint and partial results marked interrupted, says how to resume, exits 130; --resume finishes the run', async () => {
+    const out = join(dir, 'out');
+    const p = start(['train', config, '--out', out, '--log-every', '1']);
+    await p.waitFor(/step 8\/180/);
+    p.child.kill('SIGINT');
+    const code = await p.exited;
+    const { err } = p.output();
+    expect(code, err).to.equal(130);
+    expect(err).to.include('stopping at the next step boundary');
+    expect(err).to.match(/resume with: clusterflow train .*run\.yaml --resume .*blobs-seed0/);
+
+    const partial: BenchResult = JSON.parse(await readFile(join(out, 'results.json'), 'utf8'));
+    const run = partial.runs[0];
+    expect(run.status).to.equal('interrupted');
+    expect(partial.interrupted).to.equal(1);
+    expect(run.resumeFrom).to.equal(join(out, 'blobs-seed0', 'checkpoints', 'last.ckpt'));
+    expect(existsSync(run.resumeFrom!)).to.equal(true);
+    expect(await readFile(join(out, 'results.md'), 'utf8')).to.match(/\| blobs \| 0 \| interrupted \|/);
+    const stepsBefore = run.stepLoss.length;
+    expect(stepsBefore).to.be.within(8, 179);
+
+    const resumed = await cli('train', config, '--resume', join(out, 'blobs-seed0'));
+    expect(resumed.code, resumed.err).to.equal(0);
+    const done: BenchResult = JSON.parse(await readFile(join(out, 'results.json'), 'utf8'));
+    const finished = done.runs[0];
+    expect(finished.status).to.equal('ok');
+    expect(finished.epochsDone).to.equal(30);
+    // The record goes on from where the interrupted part stopped: every step once.
+    expect(finished.stepLoss.map((s) => s.step)).to.deep.equal(Array.from({ length: 180 }, (_, i) => i));
+    expect(finished.perEpoch.map((e) => e.epoch)).to.deep.equal(Array.from({ length: 30 }, (_, i) => i));
+    expect(finished.metrics.acc).to.be.within(0, 1);
+  });
+
+  it('a second Ctrl-C exits at once', async () => {
+    const p = start(['train', config, '--out', join(dir, 'out2'), '--log-every', '1']);
+    await p.waitFor(/step 2\/180/);
+    p.child.kill('SIGINT');
+    p.child.kill('SIGINT');
+    expect(await p.exited).to.equal(130);
+  });
+});
