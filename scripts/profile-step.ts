@@ -1,6 +1,6 @@
 // Where a training step's time goes: batch gather, augmentation, forward+backward.
 // Usage: tsx scripts/profile-step.ts [backbone] [objective]
-import { buildRun, parseRunConfig, Registry, selectBackend, tf } from '@clusterflow/core';
+import { buildRun, parseRunConfig, Registry, resolveRunConfig, selectBackend, tf } from '@clusterflow/core';
 import { register as data } from '@clusterflow/data';
 import { register as backbones } from '@clusterflow/backbones';
 import { register as evaluation } from '@clusterflow/eval';
@@ -10,7 +10,7 @@ const [bb = 'mlp', obj = 'simclr'] = process.argv.slice(2);
 const registry = new Registry();
 for (const [name, reg] of Object.entries({ data, backbones, evaluation, objectives })) reg(registry.registrar(name));
 await selectBackend('wasm');
-const cfg = parseRunConfig({
+const cfg = resolveRunConfig(parseRunConfig({
   name: 'p', seed: 0, backend: 'wasm',
   data: { id: 'fashion-mnist', options: {} },
   augmentation: { id: 'multi-view', options: { views: 2 } },
@@ -18,7 +18,7 @@ const cfg = parseRunConfig({
   objective: [{ id: obj }],
   optimizer: { id: 'adam', options: { lr: 1e-3 } },
   train: { epochs: 1, batchSize: 256 },
-});
+}), registry);
 const run = await buildRun(cfg, registry, process.cwd());
 const B = 256;
 const idx = () => Int32Array.from({ length: B }, () => Math.floor(Math.random() * run.dataset.size));

@@ -66,7 +66,7 @@ describe('every objective with every backbone, through train()', function () {
         expect(Number.isFinite(step.loss.total)).to.equal(true);
         const done = events[events.length - 1] as CompleteEvent;
         expect(done.type).to.equal('complete');
-        expect(done.summary.readouts[done.summary.mainReadout]).to.have.length(64);
+        expect(done.summary.readouts[done.summary.mainReadout!]).to.have.length(64);
         expect(done.summary.metrics.acc).to.be.within(0, 1);
       });
     }

@@ -44,6 +44,12 @@ describe('clusterflow CLI: parsing, help, list', () => {
       expect(out).to.match(new RegExp(`^  ${id}  \\[builtin:@clusterflow/`, 'm'), id);
     }
     expect(out).to.include('  secu  [builtin:@clusterflow/objectives]');
+    // Every kind a plugin can add is listed the same way.
+    for (const [kind, id] of [['transforms', 'random-resized-crop'], ['optimizers', 'adamw'], ['schedules', 'warmup-cosine'], ['hooks', 'early-stop'], ['backends', 'wasm']]) {
+      expect(out).to.match(new RegExp(`^${kind} \\(\\d+\\):$`, 'm'), kind);
+      expect(out).to.match(new RegExp(`^  ${id}  \\[builtin:@clusterflow/`, 'm'), id);
+    }
+    expect(out).to.include('patience: integer = 5');
     expect(out).to.include('featureDim: integer = 10');
     expect(out).to.include('split: "train" | "test" | "all" = "test"');
   });

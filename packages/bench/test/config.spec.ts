@@ -23,7 +23,7 @@ describe('bench config', () => {
     });
     const plan = parseBenchConfig({ defaults: base, runs: [{ name: 'a', objective: [{ id: 'cc' }], train: { epochs: 3 } }] }, 'test');
     expect(plan.runs[0].train).to.include({ epochs: 3, batchSize: 16 });
-    expect(plan.runs[0].backbone.options).to.deep.equal({ hidden: [8] });
+    expect(plan.runs[0].backbone?.options).to.deep.equal({ hidden: [8] });
   });
 
   it('names the run and field of an invalid run, with the value found', () => {
