@@ -139,3 +139,8 @@ function mapChunks<T extends tfc.Tensor[]>(
 function concat1d(parts: tfc.Tensor[]): tfc.Tensor1D {
   return (parts.length === 1 ? parts[0] : tf.concat(parts)) as tfc.Tensor1D;
 }
+
+/** Rows scaled to unit L2 norm (a zero row stays zero): cosine similarity as a matMul. */
+export function normalizeRows(x: tfc.Tensor2D): tfc.Tensor2D {
+  return tf.tidy(() => x.div(tf.maximum(x.norm('euclidean', 1, true), 1e-12)) as tfc.Tensor2D);
+}

@@ -1,4 +1,4 @@
-// Public API of @clusterflow/eval: clustering metrics, k-means, kNN accuracy, diagnostics.
+// Public API of @clusterflow/eval: clustering metrics, k-means, kNN accuracy and neighbours, diagnostics.
 export * from './contingency.js';
 export * from './accuracy.js';
 export * from './nmi.js';
@@ -8,5 +8,6 @@ export * from './metric-factories.js';
 export * from './kmeans.js';
 export * from './minibatch-kmeans.js';
 export * from './knn.js';
+export * from './neighbors.js';
 export * from './diagnostics.js';
 export * from './register.js';

@@ -1,4 +1,4 @@
-import { Rng, tf } from '@clusterflow/core';
+import { Rng, tf, throwIfAborted } from '@clusterflow/core';
 import type * as tfc from '@tensorflow/tfjs-core';
 import { z } from 'zod';
 import { assignNearest, disposeDerived, lloydStep, prepareRows, type PreparedRows } from './distance.js';
@@ -30,6 +30,8 @@ export const kmeansOptionsSchema = z
     /** Relative: stop when the summed squared centre shift <= tol * mean per-feature variance. */
     tol: z.number().nonnegative().default(1e-4),
     seed: z.number().int().default(0),
+    /** Stops the work between restarts and Lloyd iterations with core's AbortError. */
+    signal: z.instanceof(AbortSignal).optional(),
   })
   .strict();
 
@@ -42,10 +44,11 @@ export type KMeansOptions = z.input<typeof kmeansOptionsSchema>;
  * shift under the relative tol, and a final assignment to the final centres.
  * Empty clusters take the rows farthest from their centres, as scikit-learn does.
  * One small host read per iteration (counts, shift, changed flag). Does not
- * dispose `x`.
+ * dispose `x`. An aborted `signal` rejects with AbortError and leaves no tensors.
  */
 export async function kmeans(x: tfc.Tensor2D, opts: KMeansOptions): Promise<KMeansResult> {
   const o = parseOptions('kmeans', kmeansOptionsSchema, opts);
+  throwIfAborted(o.signal);
   await checkFeatures('kmeans', 'x', x);
   const n = x.shape[0];
   checkClusterCount('kmeans', o.k, n);
@@ -53,20 +56,24 @@ export async function kmeans(x: tfc.Tensor2D, opts: KMeansOptions): Promise<KMea
   const mean = tf.tidy(() => x.mean(0, true) as tfc.Tensor2D);
   const xc = tf.tidy(() => x.sub(mean) as tfc.Tensor2D);
   const rows = prepareRows(xc);
+  let best: Run | undefined;
   try {
     const tol = o.tol * (await meanVariance(xc));
     const rng = new Rng(o.seed);
-    let best: Run | undefined;
     for (let run = 0; run < o.nInit; run++) {
+      throwIfAborted(o.signal);
       const init = kmeansPlusPlus(rows, o.k, rng);
-      const result = await lloyd(rows, init, o.maxIter, tol);
+      const result = await lloyd(rows, init, o.maxIter, tol, o.signal);
       if (!best || result.inertia < best.inertia) {
         best?.centroids.dispose();
         best = result;
       } else result.centroids.dispose();
     }
-    return await finish(rows, best!.centroids, mean, best!.iterations);
+    const { centroids, iterations } = best!;
+    best = undefined; // finish() takes the centroids over
+    return await finish(rows, centroids, mean, iterations);
   } finally {
+    best?.centroids.dispose();
     disposeDerived(rows);
     tf.dispose([mean, xc]);
   }
@@ -78,13 +85,17 @@ interface Run {
   iterations: number;
 }
 
-/** Lloyd iterations from `init` (which it takes ownership of). */
-async function lloyd(rows: PreparedRows, init: tfc.Tensor2D, maxIter: number, tol: number): Promise<Run> {
+/** Lloyd iterations from `init` (which it takes ownership of, also when aborted). */
+async function lloyd(rows: PreparedRows, init: tfc.Tensor2D, maxIter: number, tol: number, signal?: AbortSignal): Promise<Run> {
   const k = init.shape[0];
   let centroids = init;
   let prevLabels: tfc.Tensor1D | undefined;
   let iterations = 0;
   for (let it = 0; it < maxIter; it++) {
+    if (signal?.aborted) {
+      tf.dispose([centroids, ...(prevLabels ? [prevLabels] : [])]);
+      throwIfAborted(signal);
+    }
     iterations = it + 1;
     const step = lloydStep(rows, centroids);
     const { next, stats } = tf.tidy(() => {

@@ -1,7 +1,7 @@
 import { ShapeError, tf } from '@clusterflow/core';
 import type * as tfc from '@tensorflow/tfjs-core';
 import { z } from 'zod';
-import { chunkRows, CHUNK_ELEMENTS } from './distance.js';
+import { chunkRows, CHUNK_ELEMENTS, normalizeRows } from './distance.js';
 import { checkFeatures, checkRowLabels } from './feature-checks.js';
 import { checkIds } from './validate.js';
 import { parseOptions } from './options.js';
@@ -97,9 +97,4 @@ export async function knnAccuracy(
     trainT.dispose();
   }
   return correct / nTest;
-}
-
-/** Rows scaled to unit L2 norm (a zero row stays zero). */
-function normalizeRows(x: tfc.Tensor2D): tfc.Tensor2D {
-  return tf.tidy(() => x.div(tf.maximum(x.norm('euclidean', 1, true), 1e-12)) as tfc.Tensor2D);
 }

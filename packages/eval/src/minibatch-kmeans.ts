@@ -1,4 +1,4 @@
-import { Rng, tf } from '@clusterflow/core';
+import { Rng, tf, throwIfAborted } from '@clusterflow/core';
 import type * as tfc from '@tensorflow/tfjs-core';
 import { z } from 'zod';
 import { assignNearest, disposeDerived, lloydStep, prepareRows, type PreparedRows } from './distance.js';
@@ -25,6 +25,8 @@ export const miniBatchKmeansOptionsSchema = z
     /** Relative centre-shift tolerance, as in kmeans; 0 (default) disables it. */
     tol: z.number().nonnegative().default(0),
     seed: z.number().int().default(0),
+    /** Stops the work between seedings and mini-batch steps with core's AbortError. */
+    signal: z.instanceof(AbortSignal).optional(),
   })
   .strict();
 
@@ -38,9 +40,11 @@ export type MiniBatchKMeansOptions = z.input<typeof miniBatchKmeansOptionsSchema
  * inertia not improving for maxNoImprovement steps) or the step budget. Labels and
  * inertia are then computed on all rows. Unlike scikit-learn, low-count centres are
  * not randomly reassigned. `iterations` counts mini-batch steps. Does not dispose x.
+ * An aborted `signal` rejects with AbortError and leaves no tensors.
  */
 export async function miniBatchKmeans(x: tfc.Tensor2D, opts: MiniBatchKMeansOptions): Promise<KMeansResult> {
   const o = parseOptions('miniBatchKmeans', miniBatchKmeansOptionsSchema, opts);
+  throwIfAborted(o.signal);
   await checkFeatures('miniBatchKmeans', 'x', x);
   const n = x.shape[0];
   checkClusterCount('miniBatchKmeans', o.k, n);
@@ -55,7 +59,7 @@ export async function miniBatchKmeans(x: tfc.Tensor2D, opts: MiniBatchKMeansOpti
   let weights: tfc.Tensor1D | undefined;
   try {
     const tol = o.tol > 0 ? o.tol * (await readScalar(tf.tidy(() => xc.square().mean()))) : 0;
-    centroids = await bestSeeding(rows, o.k, o.nInit, initSize, rng);
+    centroids = await bestSeeding(rows, o.k, o.nInit, initSize, rng, o.signal);
     weights = tf.zeros([o.k]) as tfc.Tensor1D;
 
     const steps = Math.max(1, Math.ceil((o.maxIter * n) / batchSize));
@@ -65,6 +69,7 @@ export async function miniBatchKmeans(x: tfc.Tensor2D, opts: MiniBatchKMeansOpti
     let noImprovement = 0;
     let step = 0;
     while (step < steps) {
+      throwIfAborted(o.signal);
       step++;
       const idx = tf.tensor1d(Int32Array.from({ length: batchSize }, () => rng.int(n)), 'int32');
       const batch = gatherRows(rows, idx);
@@ -118,6 +123,7 @@ async function bestSeeding(
   nInit: number,
   initSize: number,
   rng: Rng,
+  signal?: AbortSignal,
 ): Promise<tfc.Tensor2D> {
   const n = rows.x.shape[0];
   const sample = () => tf.tensor1d(Int32Array.from({ length: initSize }, () => rng.int(n)), 'int32');
@@ -127,6 +133,10 @@ async function bestSeeding(
   let bestInertia = Infinity;
   try {
     for (let i = 0; i < nInit; i++) {
+      if (signal?.aborted) {
+        best?.dispose();
+        throwIfAborted(signal);
+      }
       const idx = sample();
       const seedRows = gatherRows(rows, idx);
       const init = kmeansPlusPlus(seedRows, k, rng);

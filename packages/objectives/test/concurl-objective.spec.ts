@@ -1,7 +1,8 @@
 // The concurl objective's behaviour beyond the reference numbers: defaults, state
-// round trips, the bank's scatter update, memory discipline, read-outs.
+// round trips, the bank's scatter update in commit, the sampler and prototypes
+// changed only by commit, memory discipline, read-outs.
 import type * as tfc from '@tensorflow/tfjs-core';
-import { Rng, selectBackend, ShapeError, tf, type ObjectiveBatch, type ObjectiveContext } from '@clusterflow/core';
+import { AbortError, Rng, selectBackend, ShapeError, tf, type ObjectiveBatch, type ObjectiveContext } from '@clusterflow/core';
 import { expect } from 'chai';
 import {
   concurlFactory,
@@ -10,9 +11,11 @@ import {
   ConcurlObjective,
   momentumRows,
 } from '../src/concurl/index.js';
+import { testServices } from './fixtures/services.js';
+import { runStep } from './fixtures/step.js';
 
 function context(over: Partial<ObjectiveContext> = {}): ObjectiveContext {
-  return { featureDim: 8, numSamples: 30, numClusters: 3, numViews: 2, rng: new Rng(11), ...over };
+  return { featureDim: 8, numSamples: 30, numClusters: 3, numViews: 2, rng: new Rng(11), services: testServices(), ...over };
 }
 
 /** Small heads so each test stays fast; everything else at its released default. */
@@ -29,25 +32,26 @@ function batchOf(ctx: ObjectiveContext, indices: number[], seed: number, step = 
   return { indices: Int32Array.from(indices), views, epoch: 0, step };
 }
 
-function lossValues(objective: ConcurlObjective, batch: ObjectiveBatch): Record<string, number> {
+/** The loss values of a step that is prepared and computed but never committed. */
+async function lossValues(objective: ConcurlObjective, batch: ObjectiveBatch): Promise<Record<string, number>> {
+  await objective.prepare(batch);
   const out = objective.loss(batch);
   const values: Record<string, number> = { total: out.total.dataSync()[0] };
   for (const [k, t] of Object.entries(out.parts)) values[k] = t.dataSync()[0];
-  tf.dispose([out.total, ...Object.values(out.parts)]);
+  tf.dispose([out.total, ...Object.values(out.parts), ...Object.values(out.pending ?? {})]);
   return values;
 }
 
-/** One training step as the loop runs it: loss inside variableGrads, an SGD update, afterStep. */
-function trainStep(objective: ConcurlObjective, batch: ObjectiveBatch, lr = 0.1): void {
-  const { value, grads } = tf.variableGrads(() => objective.loss(batch).total, objective.variables());
-  tf.tidy(() => {
-    for (const v of objective.variables()) {
-      const g = grads[v.name];
-      if (g) v.assign(tf.sub(v, tf.mul(g, lr)));
-    }
-  });
-  tf.dispose([value, ...Object.values(grads)]);
-  objective.afterStep(batch);
+/** One training step as the loop runs it: prepare, loss inside variableGrads, an SGD update, commit. */
+async function trainStep(objective: ConcurlObjective, batch: ObjectiveBatch, lr = 0.1): Promise<void> {
+  await runStep(objective, batch, objective.variables(), (grads) =>
+    tf.tidy(() => {
+      for (const v of objective.variables()) {
+        const g = grads[v.name];
+        if (g) v.assign(tf.sub(v, tf.mul(g, lr)));
+      }
+    }),
+  );
 }
 
 const read = (t: unknown) => Array.from((t as tfc.Tensor).dataSync());
@@ -89,30 +93,30 @@ describe('concurl objective', () => {
     objective.dispose();
   });
 
-  it('reports the parts whose weight is > 0 (population always) and sums them into the total', () => {
+  it('reports the parts whose weight is > 0 (population always) and sums them into the total', async () => {
     const ctx = context();
     const b = batchOf(ctx, [0, 4, 9, 13, 21], 1);
     const full = make({ alpha: 0.3, beta: 0.7, gamma: 2 }, ctx);
-    const v = lossValues(full, b);
+    const v = await lossValues(full, b);
     expect(Object.keys(v).sort()).to.deep.equal(['consensus', 'exemplar', 'population', 'total']);
     expect(v.total).to.be.closeTo(0.3 * v.population + 0.7 * v.exemplar + 2 * v.consensus, 1e-5);
     full.dispose();
     const released = make({}, context());
-    const r = lossValues(released, b);
+    const r = await lossValues(released, b);
     expect(r.total).to.be.closeTo(r.exemplar + r.consensus, 1e-5);
     released.dispose();
     const noBank = make({ beta: 0, gamma: 0, alpha: 1 }, context());
     const bankBefore = read(noBank.getState().bank);
-    const n = lossValues(noBank, b);
+    const n = await lossValues(noBank, b);
     expect(Object.keys(n).sort()).to.deep.equal(['population', 'total']);
     expect(n.total).to.be.closeTo(n.population, 1e-6);
-    noBank.afterStep(b);
+    await trainStep(noBank, b);
     expect(read(noBank.getState().bank)).to.deep.equal(bankBefore);
     noBank.dispose();
     tf.dispose(b.views);
   });
 
-  it('afterStep scatters normalise(m·M[i] + (1-m)·v_i) into the batch rows of the same bank variable, others untouched', () => {
+  it('commit scatters normalise(m·M[i] + (1-m)·v_i) into the batch rows of the same bank variable, others untouched', async () => {
     const ctx = context();
     const objective = make({}, ctx);
     const indices = [3, 17, 0, 29];
@@ -120,7 +124,8 @@ describe('concurl objective', () => {
     const bank = objective.getState().bank as tfc.Variable;
     const before = read(bank);
     const out = objective.loss(b);
-    tf.dispose([out.total, ...Object.values(out.parts)]);
+    expect(Object.keys(out.pending!)).to.deep.equal(['v']);
+    expect(read(bank), 'loss() leaves the bank').to.deep.equal(before);
     // The vectors the loss used (exemplar branch on view 1), computed independently.
     const st = objective.getState();
     const expectedRows = tf.tidy(() => {
@@ -129,7 +134,8 @@ describe('concurl objective', () => {
       const old = tf.gather(bank, Int32Array.from(indices)) as tfc.Tensor2D;
       return momentumRows(old, vn, 0.5).dataSync();
     });
-    objective.afterStep(b);
+    await objective.commit(b, out.pending!);
+    tf.dispose([out.total, ...Object.values(out.parts), ...Object.values(out.pending!)]);
     expect(objective.getState().bank).to.equal(bank);
     const after = read(bank);
     const d = 6;
@@ -150,36 +156,61 @@ describe('concurl objective', () => {
     tf.dispose(b.views);
   });
 
-  it('afterStep on a batch loss() did not see recomputes v from its detached features', () => {
+  it('negatives come from a copy of the sampler in prepare(); only commit() moves the sampler on', async () => {
     const ctx = context();
-    const kept = make({}, ctx);
-    const recomputed = make({}, context());
-    recomputed.setState(kept.getState());
+    const objective = make({ negatives: 5 }, ctx);
     const b = batchOf(ctx, [1, 8, 15], 21);
-    const out = kept.loss(b);
-    tf.dispose([out.total, ...Object.values(out.parts)]);
-    kept.afterStep(b);
-    // Same weights, no loss() call: the recomputed v equals the kept one.
-    const before = tf.memory().numTensors;
-    recomputed.afterStep(b);
-    expect(tf.memory().numTensors).to.equal(before);
-    const a = read(kept.getState().bank);
-    const r = read(recomputed.getState().bank);
-    for (let i = 0; i < a.length; i++) expect(r[i]).to.be.closeTo(a[i], 1e-6);
-    // A stale kept v (other step) is not used: loss at step 0, afterStep at step 5 recomputes.
-    const other = batchOf(ctx, [2, 3, 4], 33, 5);
-    const before2 = tf.memory().numTensors;
-    const out2 = kept.loss(b);
-    tf.dispose([out2.total, ...Object.values(out2.parts)]);
-    recomputed.afterStep(other);
-    kept.afterStep(other);
-    expect(tf.memory().numTensors).to.equal(before2);
-    const a2 = read(kept.getState().bank);
-    const r2 = read(recomputed.getState().bank);
-    for (let i = 0; i < a2.length; i++) expect(r2[i]).to.be.closeTo(a2[i], 1e-6);
-    kept.dispose();
-    recomputed.dispose();
-    tf.dispose([...b.views, ...other.views]);
+    const rng = () => Array.from(objective.getState().rng as Int32Array);
+    const start = rng();
+    expect(() => objective.loss(b), 'loss() without prepare()').to.throw(/prepare/);
+    // An uncommitted step, twice: same negatives, same loss, sampler untouched.
+    const first = await lossValues(objective, b);
+    expect(rng()).to.deep.equal(start);
+    expect(await lossValues(objective, b)).to.deep.equal(first);
+    expect(rng()).to.deep.equal(start);
+    expect(() => objective.loss({ ...b, step: 1 }), 'loss() of another step than prepared').to.throw(/prepare/);
+    // A committed step advances it by B·n draws, as drawing from the sampler itself would.
+    await trainStep(objective, b);
+    const expected = new Rng(Uint32Array.from(start, (w) => w >>> 0));
+    for (let i = 0; i < 3 * 5; i++) expected.int(30);
+    expect(rng()).to.deep.equal(Array.from(expected.getState(), (w) => w | 0));
+    objective.dispose();
+    tf.dispose(b.views);
+  });
+
+  it('trained prototypes: loss() leaves them, commit() returns them to unit columns after the step', async () => {
+    const ctx = context();
+    const objective = make({ trainPrototypes: true, alpha: 1 }, ctx);
+    const b = batchOf(ctx, [2, 5, 7, 11], 4);
+    const prototypes = objective.getState().prototypes as tfc.Variable;
+    const norms = () => tf.tidy(() => Array.from(tf.norm(prototypes, 'euclidean', 0).dataSync()));
+    for (const n of norms()) expect(n).to.be.closeTo(1, 1e-6);
+    const before = read(prototypes);
+    await lossValues(objective, b);
+    expect(read(prototypes), 'loss() assigns nothing').to.deep.equal(before);
+    let stepped: number[] = [];
+    await runStep(objective, b, objective.variables(), (grads) => {
+      tf.tidy(() => prototypes.assign(tf.sub(prototypes, tf.mul(grads[prototypes.name], 5))));
+      stepped = norms();
+    });
+    expect(stepped.some((n) => Math.abs(n - 1) > 1e-3), `norms after the SGD step ${stepped}`).to.equal(true);
+    for (const n of norms()) expect(n).to.be.closeTo(1, 1e-6);
+    objective.dispose();
+    tf.dispose(b.views);
+  });
+
+  it('setState normalises prototypes that are not unit columns and keeps unit ones bit for bit', () => {
+    const a = make();
+    const b = make({}, context({ rng: new Rng(4) }));
+    const unit = read(a.getState().prototypes);
+    b.setState(a.getState());
+    expect(read(b.getState().prototypes)).to.deep.equal(unit);
+    const scaled = tf.mul(a.getState().prototypes as tfc.Tensor, 3);
+    b.setState({ ...a.getState(), prototypes: scaled });
+    const got = read(b.getState().prototypes);
+    unit.forEach((u, i) => expect(got[i]).to.be.closeTo(u, 1e-6));
+    scaled.dispose();
+    [a, b].forEach((o) => o.dispose());
   });
 
   it('momentumRows: m = 1 keeps the bank row, m = 0 takes the new vector', () => {
@@ -198,20 +229,20 @@ describe('concurl objective', () => {
   });
 
   for (const negatives of [0, 7]) {
-    it(`a restored objective gives the identical loss on the same batch (negatives ${negatives})`, () => {
+    it(`a restored objective gives the identical loss on the same batch (negatives ${negatives})`, async () => {
       const ctx = context();
       const a = make({ negatives, alpha: 0.5 }, ctx);
       for (let s = 0; s < 2; s++) {
         const b = batchOf(ctx, [s, 10 + s, 20 + s, 5 + s], 100 + s, s);
-        trainStep(a, b);
+        await trainStep(a, b);
         tf.dispose(b.views);
       }
       const probe = batchOf(ctx, [1, 2, 11, 28, 6], 7, 2);
       const b = make({ negatives, alpha: 0.5 }, context({ rng: new Rng(999) }));
-      const fresh = lossValues(b, probe);
+      const fresh = await lossValues(b, probe);
       b.setState(a.getState());
-      const restored = lossValues(b, probe);
-      const original = lossValues(a, probe);
+      const restored = await lossValues(b, probe);
+      const original = await lossValues(a, probe);
       expect(restored).to.deep.equal(original);
       // A fresh objective (other bank, projections, heads) differs: the comparison can fail.
       expect(fresh.total).to.not.equal(original.total);
@@ -235,13 +266,13 @@ describe('concurl objective', () => {
     objective.dispose();
   });
 
-  it('leaks no tensors across loss + gradient + update + afterStep, nor across predict', async () => {
+  it('leaks no tensors across prepare + loss + gradient + update + commit, nor across predict', async () => {
     const ctx = context();
     const objective = make({ negatives: 5, alpha: 1, trainPrototypes: true }, ctx);
     const b = batchOf(ctx, [2, 4, 6, 8], 3);
-    trainStep(objective, b); // first step creates nothing lasting either, but warm up kernels
+    await trainStep(objective, b); // first step creates nothing lasting either, but warm up kernels
     const before = tf.memory().numTensors;
-    for (let s = 1; s < 3; s++) trainStep(objective, { ...b, step: s });
+    for (let s = 1; s < 3; s++) await trainStep(objective, { ...b, step: s });
     expect(tf.memory().numTensors).to.equal(before);
     const features = tf.randomNormal([25, 8], 0, 1, 'float32', 4) as tfc.Tensor2D;
     const mid = tf.memory().numTensors;
@@ -290,6 +321,20 @@ describe('concurl objective', () => {
     whole.dispose();
   });
 
+  it('predict stops on an aborted signal with AbortError, leaving no tensors', async () => {
+    const objective = make();
+    const features = tf.randomNormal([25, 8], 0, 1, 'float32', 4) as tfc.Tensor2D;
+    const before = tf.memory().numTensors;
+    const controller = new AbortController();
+    controller.abort();
+    let error: unknown;
+    await objective.predict(features, { signal: controller.signal }).catch((e) => (error = e));
+    expect(error).to.be.instanceOf(AbortError);
+    expect(tf.memory().numTensors).to.equal(before);
+    features.dispose();
+    objective.dispose();
+  });
+
   it('rejects views of the wrong shape and fewer than 2 views', () => {
     const ctx = context();
     expect(() => make({}, context({ numViews: 1 }))).to.throw(ShapeError, /2 views/);
@@ -303,7 +348,7 @@ describe('concurl objective', () => {
     objective.dispose();
   });
 
-  it('a 70,000-image bank is one 70,000 x 128 float32 tensor (35.8 MB) and a step does not grow memory', () => {
+  it('a 70,000-image bank is one 70,000 x 128 float32 tensor (35.8 MB) and a step does not grow memory', async () => {
     const ctx = context({ featureDim: 8, numSamples: 70_000, numClusters: 10 });
     const bytes0 = tf.memory().numBytes;
     const objective = make({ exemplarDim: 128 }, ctx);
@@ -312,11 +357,11 @@ describe('concurl objective', () => {
     expect(bank.dtype).to.equal('float32');
     expect(tf.memory().numBytes - bytes0).to.be.at.least(70_000 * 128 * 4);
     const b = batchOf(ctx, [5, 69_999, 31_337, 0, 123, 40_000, 7, 8], 9);
-    trainStep(objective, b);
+    await trainStep(objective, b);
     const tensors = tf.memory().numTensors;
     const bytes = tf.memory().numBytes;
     const t0 = Date.now();
-    trainStep(objective, { ...b, step: 1 });
+    await trainStep(objective, { ...b, step: 1 });
     const ms = Date.now() - t0;
     expect(tf.memory().numTensors).to.equal(tensors);
     expect(tf.memory().numBytes).to.equal(bytes);

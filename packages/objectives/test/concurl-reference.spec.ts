@@ -3,18 +3,19 @@
 // weight (prototypes included when they train), the Sinkhorn targets, the
 // prototype re-normalisation, the BN running statistics and the memory-bank update.
 import type * as tfc from '@tensorflow/tfjs-core';
-import { Rng, selectBackend, tf, type ObjectiveContext, type ObjectiveState } from '@clusterflow/core';
+import { Rng, selectBackend, tf, type ObjectiveContext, type ObjectiveState, type Pending } from '@clusterflow/core';
 import { expect } from 'chai';
 import { concurlOptions, ConcurlObjective, exemplarLoss, populationLoss } from '../src/concurl/index.js';
 import { sinkhorn } from '../src/sinkhorn.js';
 import { expectClose, flat, loadReference } from './fixtures/concurl-helpers.js';
+import { testServices } from './fixtures/services.js';
 
 const ref = loadReference().concurl;
 const cfg = ref.config;
 const REL = 1e-5;
 
 function context(): ObjectiveContext {
-  return { featureDim: cfg.featureDim, numSamples: cfg.numSamples, numClusters: cfg.numPrototypes, numViews: 2, rng: new Rng(5) };
+  return { featureDim: cfg.featureDim, numSamples: cfg.numSamples, numClusters: cfg.numPrototypes, numViews: 2, rng: new Rng(5), services: testServices() };
 }
 
 function build(trainPrototypes: boolean): ConcurlObjective {
@@ -64,7 +65,7 @@ describe('concurl vs the PyTorch reference', () => {
   });
 
   for (const trainPrototypes of [false, true]) {
-    it(`losses and gradients of every part (trainPrototypes ${trainPrototypes}), then the bank update`, () => {
+    it(`losses and gradients of every part (trainPrototypes ${trainPrototypes}), then the bank update`, async () => {
       const objective = build(trainPrototypes);
       const byVar = names(objective);
       const vars = objective.variables();
@@ -74,6 +75,11 @@ describe('concurl vs the PyTorch reference', () => {
       const x2 = tf.tidy(() => tf.variable(tf.tensor2d(ref.views[1])));
       const before = tf.memory().numTensors;
       const worst: Record<string, number> = {};
+      // One step of the protocol: prepare, a loss per part (the step's pending values
+      // are those of the first), commit once.
+      const step = batch([x1 as tfc.Tensor2D, x2 as tfc.Tensor2D]);
+      await objective.prepare(step);
+      let pending: Pending = {};
 
       for (const part of ['total', 'exemplar', 'population', 'consensus']) {
         let values: Record<string, number> = {};
@@ -81,6 +87,7 @@ describe('concurl vs the PyTorch reference', () => {
           const out = objective.loss(batch([x1 as tfc.Tensor2D, x2 as tfc.Tensor2D]));
           values = Object.fromEntries(Object.entries(out.parts).map(([k, t]) => [k, t.dataSync()[0]]));
           values.total = out.total.dataSync()[0];
+          if (part === 'total') pending = Object.fromEntries(Object.entries(out.pending ?? {}).map(([k, t]) => [k, tf.keep(t)]));
           return part === 'total' ? out.total : out.parts[part];
         }, [x1, x2, ...vars]);
         expectClose([value.dataSync()[0]], [ref.losses[part]], REL, `${part} value`);
@@ -112,9 +119,10 @@ describe('concurl vs the PyTorch reference', () => {
           expectClose((st['head.1.running_var'] as tfc.Tensor).dataSync(), ref.runningVarAfter, REL, 'BN running var');
         }
       }
-      // The step's v is kept by loss() until afterStep() consumes it.
+      // The step's v is kept as pending by loss() until commit() consumes it.
       expect(tf.memory().numTensors).to.equal(before + 1);
-      objective.afterStep(batch([x1 as tfc.Tensor2D, x2 as tfc.Tensor2D]));
+      await objective.commit(step, pending);
+      tf.dispose(Object.values(pending));
       expect(tf.memory().numTensors).to.equal(before);
       expectClose((objective.getState().bank as tfc.Tensor).dataSync(), flat(ref.bankAfter), REL, 'bank after the update');
       // Measured agreement, visible with --reporter spec when something drifts.

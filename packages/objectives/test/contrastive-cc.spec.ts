@@ -11,11 +11,13 @@ import {
 } from '@clusterflow/core';
 import { ccFactory, ccOptions, type CcObjective } from '../src/contrastive/cc.js';
 import { expectAllClose, expectClose, loadFixture, stateTensors } from './contrastive-helpers.js';
+import { testServices } from './fixtures/services.js';
+import { runStep } from './fixtures/step.js';
 
 const fixture = loadFixture();
 
 function context(featureDim: number, numClusters: number, seed = 1): ObjectiveContext {
-  return { featureDim, numClusters, numSamples: 100, numViews: 2, rng: new Rng(seed) };
+  return { featureDim, numClusters, numSamples: 100, numViews: 2, rng: new Rng(seed), services: testServices() };
 }
 
 function batchOf(views: tfc.Tensor2D[], epoch = 0, step = 0): ObjectiveBatch {
@@ -90,7 +92,7 @@ describe('contrastive: cc objective', () => {
       expectClose(out.total.dataSync()[0], c.loss, 'total');
       const sum = ['instance', 'cluster', 'entropy'].reduce((s, k) => s + out.parts[k].dataSync()[0], 0);
       expect(out.total.dataSync()[0]).to.be.closeTo(sum, 1e-6);
-      tf.dispose([out.total, ...Object.values(out.parts)]);
+      tf.dispose([out.total, ...Object.values(out.parts), ...Object.values(out.pending!)]);
 
       const before = tf.memory().numTensors;
       const g = tf.grads((a: tfc.Tensor, b: tfc.Tensor) => {
@@ -113,19 +115,30 @@ describe('contrastive: cc objective', () => {
     });
   }
 
-  it('leaks no tensors in afterStep and predict, and reports cluster sizes', async () => {
+  it('counts the argmax of view 1 in commit (not in loss), leaks nothing there or in predict', async () => {
     const obj = ccFactory.create(ccOptions.parse({ projectionDim: 8 }), context(6, 4)) as CcObjective;
     const [a, b] = randomViews(10, 6, 2);
     const before = tf.memory().numTensors;
     obj.onEpochStart(0);
-    obj.afterStep(batchOf([a, b], 0, 0));
-    obj.afterStep(batchOf([b, a], 0, 1));
-    expect(tf.memory().numTensors, 'after afterStep').to.equal(before);
+    const out = obj.loss(batchOf([a, b], 0, 0));
+    expect(obj.clusterSizes(), 'loss() counts nothing').to.deep.equal({});
+    const assignments = Array.from(await out.pending!.assignments.data());
+    expect(out.pending!.assignments.dtype).to.equal('int32');
+    await obj.commit({ indices: Int32Array.from({ length: 10 }, (_, i) => i), epoch: 0, step: 0 }, out.pending!);
+    tf.dispose([out.total, ...Object.values(out.parts), ...Object.values(out.pending!)]);
+    const counted = [0, 0, 0, 0];
+    for (const l of assignments) counted[l]++;
+    expect(obj.clusterSizes().cluster).to.deep.equal(counted);
+    // The training forward's argmax is the eval-mode one: the cluster head has no BatchNorm.
+    const evalMode = tf.tidy(() => Array.from(tf.argMax(obj['heads'].clusterHead.apply(a, false), 1).dataSync()));
+    expect(assignments).to.deep.equal(evalMode);
+    await runStep(obj, batchOf([b, a], 0, 1), obj.variables());
+    expect(tf.memory().numTensors, 'after the steps').to.equal(before);
     let sizes = obj.clusterSizes().cluster;
     expect(sizes).to.have.length(4);
     expect(sizes.reduce((s, x) => s + x, 0), 'two steps of 10 counted').to.equal(20);
     // a new epoch starts the count again
-    obj.afterStep(batchOf([a, b], 1, 2));
+    await runStep(obj, batchOf([a, b], 1, 2), obj.variables());
     expect(obj.clusterSizes().cluster.reduce((s, x) => s + x, 0)).to.equal(10);
 
     const features = tf.concat([a, b], 0) as tfc.Tensor2D;

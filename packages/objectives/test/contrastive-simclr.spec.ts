@@ -1,13 +1,14 @@
 import type * as tfc from '@tensorflow/tfjs-core';
 import { expect } from 'chai';
-import { Rng, selectBackend, tf, type ObjectiveBatch, type ObjectiveContext } from '@clusterflow/core';
+import { AbortError, Registry, Rng, selectBackend, tf, type ObjectiveBatch, type ObjectiveContext } from '@clusterflow/core';
 import { contrastiveObjectives, simclrFactory, simclrOptions, type SimclrObjective } from '../src/contrastive/index.js';
 import { expectAllClose, expectClose, loadFixture, stateTensors } from './contrastive-helpers.js';
+import { testServices } from './fixtures/services.js';
 
 const fixture = loadFixture();
 
 function context(featureDim: number, numClusters: number, seed = 1): ObjectiveContext {
-  return { featureDim, numClusters, numSamples: 100, numViews: 2, rng: new Rng(seed) };
+  return { featureDim, numClusters, numSamples: 100, numViews: 2, rng: new Rng(seed), services: testServices() };
 }
 
 function batchOf(views: tfc.Tensor2D[]): ObjectiveBatch {
@@ -138,6 +139,22 @@ describe('contrastive: simclr objective', () => {
     expect(readouts.kmeans_head.length).to.equal(16);
     expect(Math.max(...readouts.kmeans)).to.equal(1); // numClusters option overrides ctx's 5
     expect(Object.keys(obj.clusterSizes())).to.deep.equal(['kmeans', 'kmeans_head']);
+    tf.dispose(x);
+    obj.dispose();
+  });
+
+  it('resolves k-means from the services: fails at construction without eval, honours the signal in predict', async () => {
+    const bare = { ...context(3, 3), services: new Registry().services };
+    expect(() => simclrFactory.create(simclrOptions.parse({}), bare)).to.throw(/kmeans.*@clusterflow\/eval/);
+    const obj = simclrFactory.create(simclrOptions.parse({ projectionDim: 4, readout: 'both' }), context(3, 3));
+    const x = blobs([[5, 0, 0], [0, 5, 0], [0, 0, 5]], 10, 7);
+    const before = tf.memory().numTensors;
+    const controller = new AbortController();
+    controller.abort();
+    let error: unknown;
+    await obj.predict(x, { signal: controller.signal }).catch((e) => (error = e));
+    expect(error).to.be.instanceOf(AbortError);
+    expect(tf.memory().numTensors).to.equal(before);
     tf.dispose(x);
     obj.dispose();
   });

@@ -1,20 +1,22 @@
 // SeCu's pure functions: the masked stop-gradient of the center loss is exact
 // (only the assigned center receives gradient, equal to the closed form of spec
-// §3.3), the representation loss leaves centers and targets alone, and the host
-// assignment steps on hand-made scores.
+// §3.3), the representation loss leaves centers and targets alone, and the
+// assignment steps (host constraint terms, device argmin) on hand-made scores.
 import type * as tfc from '@tensorflow/tfjs-core';
 import { Rng, selectBackend, tf } from '@clusterflow/core';
 import { expect } from 'chai';
 import {
   addCounts,
-  assignEntropy,
-  assignEntropyFirstEpoch,
-  assignSize,
+  assignLabels,
   centerSimilarities,
   clusterCenterLoss,
+  entropyTerms,
+  entropyTermsFirstEpoch,
   plogp,
   representationLoss,
+  sizeTerms,
   updateDuals,
+  type ConstraintTerms,
 } from '../src/secu/index.js';
 import { l2Normalize, stopGradient } from '../src/ops/index.js';
 import { expectClose } from './fixtures/secu-helpers.js';
@@ -158,13 +160,33 @@ describe('secu losses', () => {
   });
 });
 
+/** Labels of hand-made scores [rows, k] (row-major) on the device. */
+function assign(obj: Float32Array, rows: number, k: number, terms?: ConstraintTerms): number[] {
+  return tf.tidy(() => Array.from(assignLabels(tf.tensor2d(obj, [rows, k]), terms).dataSync()));
+}
+
 describe('secu assignment steps', () => {
+  before(async () => {
+    await selectBackend('cpu');
+  });
+
   // obj = −similarity, 3 rows × 3 clusters; row-major.
   const obj = Float32Array.from([-0.9, -0.5, -0.1, -0.8, -0.7, -0.2, -0.3, -0.35, -0.6]);
 
-  it('size: argmin(obj − ρ), all rows with the pre-batch duals', () => {
-    expect(Array.from(assignSize(obj, 3, 3, new Float32Array(3)))).to.deep.equal([0, 0, 2]);
-    expect(Array.from(assignSize(obj, 3, 3, Float32Array.from([0, 0.15, 0])))).to.deep.equal([0, 1, 2]);
+  it('size: argmin(obj − ρ), all rows with the pre-batch duals; int32 labels, no tensor left', () => {
+    const before = tf.memory().numTensors;
+    expect(assign(obj, 3, 3, sizeTerms(new Float32Array(3)))).to.deep.equal([0, 0, 2]);
+    expect(assign(obj, 3, 3, sizeTerms(Float32Array.from([0, 0.15, 0])))).to.deep.equal([0, 1, 2]);
+    const labels = tf.tidy(() => assignLabels(tf.tensor2d(obj, [3, 3])));
+    expect(labels.dtype).to.equal('int32');
+    labels.dispose();
+    expect(tf.memory().numTensors).to.equal(before);
+  });
+
+  it('ties go to the first index, as torch.argmin', () => {
+    expect(assign(Float32Array.from([0.5, 0.2, 0.2, 0.2]), 1, 4)).to.deep.equal([1]);
+    // A tie made by the terms (0.25 = 0.75 − 0.5, exact in float32).
+    expect(assign(Float32Array.from([0.25, 0.75]), 1, 2, sizeTerms(Float32Array.from([0, 0.5])))).to.deep.equal([0]);
   });
 
   it('size: projected dual ascent ρ ← max(ρ − η·n/B + η·γ/K, 0)', () => {
@@ -179,7 +201,8 @@ describe('secu assignment steps', () => {
   });
 
   it('entropy, epoch 0: plain argmin before any count, then a shared Δ row against big clusters', () => {
-    expect(Array.from(assignEntropyFirstEpoch(obj, 3, 3, new Int32Array(3), 100))).to.deep.equal([0, 0, 2]);
+    expect(entropyTermsFirstEpoch(new Int32Array(3), 100)).to.equal(undefined);
+    expect(assign(obj, 3, 3)).to.deep.equal([0, 0, 2]);
     // Cluster 0 holds 9 of 10: adding to it lowers Σ p log p least, so α pushes away from it.
     const counts = Int32Array.from([9, 1, 0]);
     const m = 10;
@@ -189,22 +212,28 @@ describe('secu assignment steps', () => {
       const s = [0, 1, 2].map((j) => obj[i * 3 + j] + alpha * delta[j]);
       return s.indexOf(Math.min(...s));
     });
-    const got = Array.from(assignEntropyFirstEpoch(obj, 3, 3, counts, alpha));
+    const terms = entropyTermsFirstEpoch(counts, alpha)!;
+    expect(terms.rows).to.equal(1);
+    expectClose(terms.values, delta, 1e-7, 'α·Δ');
+    const got = assign(obj, 3, 3, terms);
     expect(got).to.deep.equal(expected);
     expect(got).to.not.deep.equal([0, 0, 2]);
   });
 
   it('entropy, epoch 0: probabilities over M + 1 (the instance being placed counts)', () => {
     // counts [3, 1]: Δ = [0.1280, −0.0446] over M + 1 = 5; over M = 4 it would be [0.2158, 0] and flip the row.
-    const got = assignEntropyFirstEpoch(Float32Array.from([0, 0.19]), 1, 2, Int32Array.from([3, 1]), 1);
-    expect(Array.from(got)).to.deep.equal([0]);
+    const got = assign(Float32Array.from([0, 0.19]), 1, 2, entropyTermsFirstEpoch(Int32Array.from([3, 1]), 1));
+    expect(got).to.deep.equal([0]);
   });
 
   it('entropy, epoch >= 1: staying costs nothing, moving costs a_l + b_k', () => {
     const counts = Int32Array.from([6, 3, 1]); // N = 10
     const stored = Int32Array.from([0, 2, 1]);
     // Large α: a row leaves its stored cluster only when that helps the entropy (from the big cluster 0).
-    const got = Array.from(assignEntropy(obj, 3, 3, counts, stored, 10));
+    const terms = entropyTerms(counts, stored, 10)!;
+    expect(terms.rows).to.equal(3);
+    stored.forEach((l, i) => expect(terms.values[i * 3 + l], `own column of row ${i}`).to.equal(0));
+    const got = assign(obj, 3, 3, terms);
     const n = 10;
     const p = Array.from(counts, (c) => c / n);
     const expected = [0, 1, 2].map((i) => {
@@ -222,14 +251,17 @@ describe('secu assignment steps', () => {
 
   it('entropy, epoch >= 1: the stored cluster is scored by obj alone (not remove-and-add-back)', () => {
     // Two equal clusters; a move costs a_0 + b_1 ≈ +0.0202, more than the 0.01 it gains.
-    const got = assignEntropy(Float32Array.from([0, -0.01]), 1, 2, Int32Array.from([5, 5]), Int32Array.from([0]), 1);
-    expect(Array.from(got)).to.deep.equal([0]);
+    const scores = Float32Array.from([0, -0.01]);
+    expect(assign(scores, 1, 2, entropyTerms(Int32Array.from([5, 5]), Int32Array.from([0]), 1))).to.deep.equal([0]);
     // Without the entropy term the row would move.
-    expect(Array.from(assignEntropy(Float32Array.from([0, -0.01]), 1, 2, Int32Array.from([5, 5]), Int32Array.from([0]), 1e-6))).to.deep.equal([1]);
+    expect(assign(scores, 1, 2, entropyTerms(Int32Array.from([5, 5]), Int32Array.from([0]), 1e-6))).to.deep.equal([1]);
   });
 
-  it('rejects scores of the wrong shape', () => {
-    expect(() => assignSize(obj, 2, 3, new Float32Array(3))).to.throw(/scores/);
-    expect(() => assignEntropy(obj, 3, 3, new Int32Array(4), new Int32Array(3), 1)).to.throw(/scores/);
+  it('rejects terms that do not fit the scores, and stored labels outside [0, K)', () => {
+    const scores = tf.tensor2d(obj, [3, 3]);
+    expect(() => assignLabels(scores, { values: new Float32Array(2), rows: 1 })).to.throw(/constraint terms/);
+    expect(() => assignLabels(scores, { values: new Float32Array(6), rows: 2 })).to.throw(/constraint terms/);
+    expect(() => entropyTerms(Int32Array.from([5, 5]), Int32Array.from([2]), 1)).to.throw(/outside/);
+    scores.dispose();
   });
 });

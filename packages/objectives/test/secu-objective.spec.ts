@@ -15,15 +15,15 @@ function features(rng: Rng, n: number, dim: number, noise = 0.3): [Float32Array,
   return [view(), view()];
 }
 
-/** One training step as the loop runs it (loss + gradients), everything disposed. */
-function step(objective: SecuObjective, views: [Float32Array, Float32Array], dim: number, indices: Int32Array, epoch: number) {
+/** One training step as the loop runs it (prepare, loss + gradients, commit), everything disposed. */
+async function step(objective: SecuObjective, views: [Float32Array, Float32Array], dim: number, indices: Int32Array, epoch: number) {
   const b = indices.length;
   const [v1, v2] = views.map((v) => {
     const rows = new Float32Array(b * dim);
     indices.forEach((idx, i) => rows.set(v.subarray(idx * dim, (idx + 1) * dim), i * dim));
     return tf.tensor2d(rows, [b, dim]);
   });
-  const out = lossAndGrads(objective, { indices, views: [v1, v2], epoch, step: 0 }, objective.variables());
+  const out = await lossAndGrads(objective, { indices, views: [v1, v2], epoch, step: 0 }, objective.variables());
   tf.dispose([v1, v2]);
   return out;
 }
@@ -33,11 +33,11 @@ function range(from: number, to: number): Int32Array {
 }
 
 /** Runs epoch 0 over all samples in batches of b, then `extra` batches of epoch 1. */
-function train(objective: SecuObjective, views: [Float32Array, Float32Array], dim: number, n: number, b: number) {
+async function train(objective: SecuObjective, views: [Float32Array, Float32Array], dim: number, n: number, b: number) {
   objective.onEpochStart(0);
-  for (let s = 0; s < n; s += b) step(objective, views, dim, range(s, Math.min(n, s + b)), 0);
+  for (let s = 0; s < n; s += b) await step(objective, views, dim, range(s, Math.min(n, s + b)), 0);
   objective.onEpochStart(1);
-  step(objective, views, dim, range(0, b), 1);
+  await step(objective, views, dim, range(0, b), 1);
 }
 
 describe('secu objective', () => {
@@ -91,13 +91,13 @@ describe('secu objective', () => {
     o.dispose();
   });
 
-  it('onEpochStart snapshots normalize(centers); the size variant restarts its counters, the entropy variant does not', () => {
+  it('onEpochStart snapshots normalize(centers); the size variant restarts its counters, the entropy variant does not', async () => {
     for (const constraint of ['size', 'entropy'] as const) {
       const ctx = context({ numSamples: 32 });
       const o = makeSecu({ ks: [3, 5], hidden: 8, dim: 4, constraint, alpha: 5 }, ctx);
       const views = features(new Rng(1), 32, 6);
       o.onEpochStart(0);
-      step(o, views, 6, range(0, 16), 0);
+      await step(o, views, 6, range(0, 16), 0);
       const counted = Array.from(o.headMemory(0).counts);
       expect(counted.reduce((a, v) => a + v, 0)).to.equal(16);
       // Move the centers, then snapshot.
@@ -115,20 +115,20 @@ describe('secu objective', () => {
   });
 
   for (const constraint of ['size', 'entropy'] as const) {
-    it(`${constraint}: getState/setState reproduces the next step's assignments exactly`, () => {
+    it(`${constraint}: getState/setState reproduces the next step's assignments exactly`, async () => {
       const [n, b, dim] = [48, 16, 6];
       const views = features(new Rng(11), n, dim);
       const options = { ks: [3, 5], hidden: 8, dim: 4, constraint, alpha: 8, dualLr: 0.5 };
       const a = makeSecu(options, context({ numSamples: n, rng: new Rng(1) }));
-      train(a, views, dim, n, b);
+      await train(a, views, dim, n, b);
       const saved = a.getState();
       const restored = makeSecu(options, context({ numSamples: n, rng: new Rng(2) }));
       const fresh = makeSecu(options, context({ numSamples: n, rng: new Rng(2) }));
       restored.setState(saved);
       const next = range(16, 32);
-      const la = step(a, views, dim, next, 1);
-      const lr = step(restored, views, dim, next, 1);
-      const lf = step(fresh, views, dim, next, 1);
+      const la = await step(a, views, dim, next, 1);
+      const lr = await step(restored, views, dim, next, 1);
+      const lf = await step(fresh, views, dim, next, 1);
       for (const h of [0, 1]) {
         const [ma, mr] = [a.headMemory(h), restored.headMemory(h)];
         expect(Array.from(mr.labels), `labels ${h}`).to.deep.equal(Array.from(ma.labels));
@@ -140,6 +140,33 @@ describe('secu objective', () => {
       // The saved host arrays are copies: training on did not change them.
       expect(Array.from(saved['labels.0'] as Int32Array)).to.not.deep.equal(Array.from(a.headMemory(0).labels));
       [a, restored, fresh].forEach((o) => o.dispose());
+    });
+  }
+
+  for (const constraint of ['size', 'entropy'] as const) {
+    it(`${constraint}: loss() changes no host state; commit() writes the pending labels of every head`, async () => {
+      const [n, b, dim] = [32, 16, 6];
+      const views = features(new Rng(3), n, dim);
+      const o = makeSecu({ ks: [3, 5], hidden: 8, dim: 4, constraint, alpha: 8 }, context({ numSamples: n }));
+      await train(o, views, dim, n, b);
+      const hostState = () =>
+        Object.fromEntries(Object.entries(o.getState()).filter(([, v]) => ArrayBuffer.isView(v)).map(([k, v]) => [k, Array.from(v as Int32Array)]));
+      const before = hostState();
+      const indices = range(16, 32);
+      const [v1, v2] = views.map((v) => tf.tensor2d(v.subarray(16 * dim), [b, dim]));
+      const info = { indices, epoch: 1, step: 9 };
+      const out = o.loss({ ...info, views: [v1, v2] });
+      expect(hostState(), 'after loss()').to.deep.equal(before);
+      expect(Object.keys(out.pending!)).to.deep.equal(['labels.0', 'labels.1']);
+      const labels = await Promise.all([0, 1].map(async (h) => Array.from(await out.pending![`labels.${h}`].data())));
+      await o.commit(info, out.pending!);
+      [0, 1].forEach((h) => {
+        const mem = o.headMemory(h);
+        expect(Array.from(indices, (i) => mem.labels[i]), `labels of head ${h}`).to.deep.equal(labels[h]);
+        expect(mem.counts.reduce((a, c) => a + c, 0), `counts of head ${h}`).to.equal(constraint === 'size' ? 2 * b : n);
+      });
+      tf.dispose([v1, v2, out.total, ...Object.values(out.parts), ...Object.values(out.pending!)]);
+      o.dispose();
     });
   }
 
@@ -157,7 +184,7 @@ describe('secu objective', () => {
     o.dispose();
   });
 
-  it('70,000 instances × 10 heads: host memory is small typed arrays, no per-instance tensors, no tensor growth', () => {
+  it('70,000 instances × 10 heads: host memory is small typed arrays, no per-instance tensors, no tensor growth', async () => {
     const n = 70000;
     const ctx: ObjectiveContext = context({ numSamples: n, numClusters: 10, featureDim: 16 });
     const t0 = tf.memory().numTensors;
@@ -188,7 +215,7 @@ describe('secu objective', () => {
       // Random instance ids over all 70,000; the features are the s-th block of rows.
       const indices = Int32Array.from({ length: b }, () => rng.int(n));
       const [v1, v2] = views.map((v) => tf.tensor2d(v.subarray(s * b * 16, (s + 1) * b * 16), [b, 16]));
-      lossAndGrads(o, { indices, views: [v1, v2], epoch: s < 2 ? 0 : 1, step: s }, o.variables());
+      await lossAndGrads(o, { indices, views: [v1, v2], epoch: s < 2 ? 0 : 1, step: s }, o.variables());
       tf.dispose([v1, v2]);
       expect(tf.memory().numTensors, `live tensors after step ${s}`).to.equal(live);
     }
@@ -199,7 +226,7 @@ describe('secu objective', () => {
   it('predict reads out every head, the one with K = numClusters first, without leaking tensors', async () => {
     const o = makeSecu({ ks: [6, 3, 9], hidden: 8, dim: 4 }, context({ numClusters: 3 }));
     const views = features(new Rng(2), 40, 6);
-    train(o, views, 6, 40, 20);
+    await train(o, views, 6, 40, 20);
     const x = tf.tensor2d(views[0], [40, 6]);
     const before = tf.memory().numTensors;
     const out = await o.predict(x);
@@ -224,7 +251,7 @@ describe('secu objective', () => {
     o.dispose();
   });
 
-  it('a collapsed run is visible through clusterSizes(): one cluster holds every sample', () => {
+  it('a collapsed run is visible through clusterSizes(): one cluster holds every sample', async () => {
     const [n, b, dim] = [64, 16, 6];
     const one = Float32Array.from({ length: dim }, (_, i) => i - 2);
     const same: [Float32Array, Float32Array] = [new Float32Array(n * dim), new Float32Array(n * dim)];
@@ -232,21 +259,21 @@ describe('secu objective', () => {
     // Tiny dual steps cannot break the tie that identical features create.
     const collapsed = makeSecu({ ks: [4], hidden: 8, dim: 4, dualLr: 1e-6 }, context({ numSamples: n, numClusters: 4 }));
     collapsed.onEpochStart(0);
-    for (let s = 0; s < n; s += b) step(collapsed, same, dim, range(s, s + b), 0);
+    for (let s = 0; s < n; s += b) await step(collapsed, same, dim, range(s, s + b), 0);
     const sizes = collapsed.clusterSizes()['head0-k4'];
     expect(Math.max(...sizes), `sizes ${sizes}`).to.equal(n);
     expect(sizes.filter((c) => c > 0)).to.have.length(1);
     // With the official dual step the winner rotates per batch: every size a multiple of B (spec §9).
     const rotating = makeSecu({ ks: [4], hidden: 8, dim: 4 }, context({ numSamples: n, numClusters: 4 }));
     rotating.onEpochStart(0);
-    for (let s = 0; s < n; s += b) step(rotating, same, dim, range(s, s + b), 0);
+    for (let s = 0; s < n; s += b) await step(rotating, same, dim, range(s, s + b), 0);
     const rot = rotating.clusterSizes()['head0-k4'];
     expect(rot.every((c) => c % b === 0), `sizes ${rot}`).to.equal(true);
     // Distinct features do not collapse.
     const healthy = makeSecu({ ks: [4], hidden: 8, dim: 4 }, context({ numSamples: n, numClusters: 4 }));
     const views = features(new Rng(9), n, dim);
     healthy.onEpochStart(0);
-    for (let s = 0; s < n; s += b) step(healthy, views, dim, range(s, s + b), 0);
+    for (let s = 0; s < n; s += b) await step(healthy, views, dim, range(s, s + b), 0);
     const ok = healthy.clusterSizes()['head0-k4'];
     expect(ok.reduce((a, v) => a + v, 0)).to.equal(n);
     expect(ok.some((c) => c % b !== 0), `sizes ${ok}`).to.equal(true);

@@ -49,7 +49,7 @@ describe('secu vs the PyTorch reference', () => {
   });
 
   for (const c of fixture.cases) {
-    it(`${c.name}: labels, memory, duals/counts, losses, gradients and the center SGD step`, () => {
+    it(`${c.name}: labels, memory, duals/counts, losses, gradients and the center SGD step`, async () => {
       const { dim, ks } = cfg;
       const objective = makeSecu(
         {
@@ -81,7 +81,7 @@ describe('secu vs the PyTorch reference', () => {
       const x2 = tf.tidy(() => tf.variable(tf.tensor2d(fixture.inputs.view2, [b, cfg.featureDim])));
       const centers = objective.paramGroups()[0].variables;
       const batch = { indices: Int32Array.from(fixture.inputs.indices), views: [x1, x2] as tfc.Tensor2D[], epoch: c.epoch, step: 5 };
-      const out = lossAndGrads(objective, batch, [...centers, x1, x2]);
+      const out = await lossAndGrads(objective, batch, [...centers, x1, x2]);
 
       const e = c.expected;
       // Assignments: exact.

@@ -1,30 +1,43 @@
 import type * as tfc from '@tensorflow/tfjs-core';
 import {
+  KMEANS,
   Rng,
   ShapeError,
   tf,
+  throwIfAborted,
+  type KMeansService,
   type LossOutput,
   type Objective,
   type ObjectiveBatch,
   type ObjectiveContext,
   type ObjectiveState,
+  type Pending,
   type Readouts,
+  type StepInfo,
   checkState,
 } from '@clusterflow/core';
 import { linear, mlpHead, type Module } from '@clusterflow/backbones';
-import { kmeans } from '@clusterflow/eval';
 import { consensusLoss, randomProjections } from './consensus.js';
 import { exemplarLoss, updateBank } from './exemplar.js';
 import { l2Normalize } from '../ops/l2-normalize.js';
 import type { ConcurlOptions } from './options.js';
 import { swappedPrediction, swavTargets } from './swapped.js';
 
-/** The step's exemplar vectors, kept from loss() for the bank update in afterStep(). */
-interface PendingUpdate {
+/** The negatives of one step, drawn in prepare() from a copy of the sampler. */
+interface NegativeDraw {
   step: number;
-  indices: Int32Array;
-  v: tfc.Tensor2D;
+  negatives: Int32Array;
+  /** The copy after the draw: the sampler's state once the step commits. */
+  advanced: Rng;
 }
+
+/**
+ * A state's prototypes whose columns are this close to unit norm are taken as
+ * they are: float32 normalisation leaves |‖c‖ − 1| of the order of d·2^-24,
+ * and normalising again would move ~10% of the entries by an ulp, so a restored
+ * run would not continue bit for bit.
+ */
+const UNIT_TOLERANCE = 1e-4;
 
 /**
  * ConCURL (Regatti et al., IJCNN 2021) on backbone features h:
@@ -32,8 +45,10 @@ interface PendingUpdate {
  *   against a memory bank M [N, 128] of one vector per training image (view 1 only,
  *   as in the released code);
  * - projection head z = norm(Linear-BN-ReLU-Linear(h)) and prototypes C [256, K],
- *   re-normalised column-wise at the start of every loss() (the released code does
- *   it before each forward pass); s = z C;
+ *   unit columns at every forward: the released code normalises them before each
+ *   forward pass; here they are normalised at construction, on restore, and after
+ *   every optimizer step (commit), which gives the same values and the same
+ *   gradient (straight to the unit prototypes); s = z C;
  * - population loss: SwAV swapped prediction of softmax(s / T) against the other
  *   view's Sinkhorn targets q (no gradient through q);
  * - consensus loss: the same, with the scores in M_p fixed random spaces;
@@ -47,11 +62,14 @@ interface PendingUpdate {
  * 70,000 x 128 x 4 bytes = 35.8 MB for 70,000 images; the projections are
  * M_p x 256 x d' floats (64 x 256 x 152 x 4 bytes = 10.0 MB).
  *
- * Bank update: loss() keeps the step's v (from the forward pass, with the
- * pre-step weights, exactly what the released LinearAverage uses) and afterStep()
- * scatters normalise(m·M[i] + (1-m)·v_i) into the bank and disposes them. If
- * afterStep() gets a batch that loss() did not see, v is recomputed from the
- * detached features of view 1 instead.
+ * One step: prepare() draws the sampled negatives (when `negatives` > 0) from a
+ * copy of the sampler; loss() uses them and hands the step's v (from the forward
+ * pass with the pre-step weights, what the released LinearAverage uses) out as
+ * pending 'v'; commit() scatters normalise(m·M[i] + (1-m)·v_i) into the bank,
+ * re-normalises trained prototypes and adopts the sampler's advanced state. A
+ * step that fails its finite check leaves bank, prototypes and sampler as they were.
+ *
+ * k-means of the read-out comes from the KMEANS service (@clusterflow/eval's).
  *
  * State: 'exemplar.<key>', 'head.<key>' (the Modules' keys), 'prototypes'
  * [projectionDim, K], 'bank' [N, exemplarDim], 'projections' [M_p, projectionDim, d']
@@ -68,9 +86,10 @@ export class ConcurlObjective implements Objective {
   private readonly bank: tfc.Variable;
   private readonly projections: tfc.Variable;
   private readonly negativeRng: Rng;
+  private readonly kmeans: KMeansService;
   /** Seed of the k-means read-out, drawn once and checkpointed so a resumed run reads out alike. */
   private kmeansSeed: number;
-  private pending?: PendingUpdate;
+  private draw?: NegativeDraw;
   private disposed = false;
 
   constructor(
@@ -78,12 +97,14 @@ export class ConcurlObjective implements Objective {
     private readonly ctx: ObjectiveContext,
   ) {
     if (ctx.numViews < 2) throw new ShapeError(`concurl needs 2 views per sample, the loop delivers ${ctx.numViews}`);
+    // Resolved now, so a run without k-means fails before it trains rather than at its first read-out.
+    this.kmeans = ctx.services.resolve(KMEANS);
     const o = options;
     this.numPrototypes = o.numPrototypes ?? ctx.numClusters;
     const rng = ctx.rng;
     this.exemplar = linear(ctx.featureDim, o.exemplarDim, rng);
     this.head = mlpHead([ctx.featureDim, o.projectionHidden, o.projectionDim], rng, { batchNorm: true });
-    // nn.Linear(256, K, bias=False) init, stored [in, out]; normalised before each use.
+    // nn.Linear(256, K, bias=False) init, stored [in, out], unit columns.
     const protoInit = linear(o.projectionDim, this.numPrototypes, rng, { bias: false });
     this.prototypes = tf.tidy(() => tf.variable(l2Normalize(protoInit.getState().weight, 0), o.trainPrototypes));
     protoInit.dispose();
@@ -103,6 +124,16 @@ export class ConcurlObjective implements Objective {
     return this.options.trainPrototypes ? [...vars, this.prototypes] : vars;
   }
 
+  /** Draws the step's negatives from a copy of the sampler; the sampler itself moves on in commit(). */
+  async prepare(step: StepInfo): Promise<void> {
+    if (this.options.negatives <= 0 || this.options.beta <= 0) return;
+    const advanced = this.negativeRng.clone();
+    const negatives = new Int32Array(step.indices.length * this.options.negatives);
+    // n uniformly drawn bank rows per batch row (NPID's AliasMethod over uniform weights).
+    for (let i = 0; i < negatives.length; i++) negatives[i] = advanced.int(this.ctx.numSamples);
+    this.draw = { step: step.step, negatives, advanced };
+  }
+
   loss(batch: ObjectiveBatch): LossOutput {
     const o = this.options;
     const { views, indices } = batch;
@@ -114,23 +145,22 @@ export class ConcurlObjective implements Objective {
         );
       }
     }
-    this.dropPending();
-    // Unit prototypes at every step, as the released code does before the forward pass.
-    tf.tidy(() => this.prototypes.assign(l2Normalize(this.prototypes, 0)));
-    const negatives = o.negatives > 0 ? this.sampleNegatives(indices.length) : undefined;
+    const negatives = this.negativesOf(batch);
 
     return tf.tidy(() => {
       const [h1, h2] = views;
       const parts: Record<string, tfc.Scalar> = {};
+      const pending: Pending = {};
       let total = tf.scalar(0);
 
-      const v = l2Normalize(this.exemplar.apply(h1, true)) as tfc.Tensor2D;
       if (o.beta > 0) {
+        const v = l2Normalize(this.exemplar.apply(h1, true)) as tfc.Tensor2D;
         parts.exemplar = exemplarLoss(v, this.bank as tfc.Tensor2D, indices, o.exemplarTemperature, negatives);
         total = tf.add(total, tf.mul(parts.exemplar, o.beta));
-        this.pending = { step: batch.step, indices: Int32Array.from(indices), v: tf.keep(v) };
+        pending.v = v;
       }
 
+      // Unit columns already (see the class comment): used as they are, as the released code's leaf.
       const c = this.prototypes as tfc.Tensor2D;
       const z1 = l2Normalize(this.head.apply(h1, true)) as tfc.Tensor2D;
       const z2 = l2Normalize(this.head.apply(h2, true)) as tfc.Tensor2D;
@@ -147,62 +177,56 @@ export class ConcurlObjective implements Objective {
         parts.consensus = consensusLoss(z1, z2, c, this.projections as tfc.Tensor3D, q1, q2, o.temperature);
         total = tf.add(total, tf.mul(parts.consensus, o.gamma));
       }
-      return { total: total as tfc.Scalar, parts };
+      return { total: total as tfc.Scalar, parts, pending };
     });
   }
 
-  afterStep(batch: ObjectiveBatch): void {
-    if (this.options.beta <= 0) return;
-    const p = this.pending;
-    this.pending = undefined;
-    try {
-      if (p && p.step === batch.step && sameIndices(p.indices, batch.indices)) {
-        updateBank(this.bank, batch.indices, p.v, this.options.bankMomentum);
-      } else {
-        tf.tidy(() => {
-          const v = l2Normalize(this.exemplar.apply(batch.views[0], false)) as tfc.Tensor2D;
-          updateBank(this.bank, batch.indices, v, this.options.bankMomentum);
-        });
-      }
-    } finally {
-      p?.v.dispose();
+  /** After the optimizer step: the bank takes the step's v, trained prototypes return to unit norm, the sampler moves on. */
+  async commit(step: StepInfo, pending: Pending): Promise<void> {
+    if (this.options.beta > 0) {
+      if (!pending.v) throw new Error('concurl.commit needs the pending exemplar vectors v of its loss()');
+      updateBank(this.bank, step.indices, pending.v as tfc.Tensor2D, this.options.bankMomentum);
+    }
+    if (this.options.trainPrototypes) tf.tidy(() => this.prototypes.assign(l2Normalize(this.prototypes, 0)));
+    if (this.draw) {
+      this.negativeRng.setState(this.draw.advanced.getState());
+      this.draw = undefined;
     }
   }
 
   /**
    * Read-outs for features [N, featureDim]: 'kmeans' (k = numClusters on the
    * exemplar vectors v, the paper's evaluation; the main one) and 'prototypes'
-   * (argmax of the normalised prototype scores). The heads run in eval mode, in
-   * chunks of `predictBatch` rows so the 2048-wide hidden layer stays small.
+   * (argmax of the prototype scores). The heads run in eval mode, in chunks of
+   * `predictBatch` rows so the 2048-wide hidden layer stays small; `signal`
+   * stops between chunks and inside k-means.
    */
-  async predict(features: tfc.Tensor2D): Promise<Readouts> {
+  async predict(features: tfc.Tensor2D, options: { signal?: AbortSignal } = {}): Promise<Readouts> {
     if (features.rank !== 2 || features.shape[1] !== this.ctx.featureDim) {
       throw new ShapeError(`concurl.predict expects [N, ${this.ctx.featureDim}], got [${features.shape}]`);
     }
+    const { signal } = options;
     const n = features.shape[0];
     const chunk = this.options.predictBatch;
     const vs: tfc.Tensor2D[] = [];
     const protoLabels = new Int32Array(n);
     try {
-      const c = l2Normalize(this.prototypes as tfc.Tensor2D, 0);
-      try {
-        for (let start = 0; start < n; start += chunk) {
-          const size = Math.min(chunk, n - start);
-          const [v, labels] = tf.tidy(() => {
-            const h = tf.slice(features, [start, 0], [size, -1]);
-            const z = l2Normalize(this.head.apply(h, false)) as tfc.Tensor2D;
-            return [l2Normalize(this.exemplar.apply(h, false)) as tfc.Tensor2D, tf.argMax(tf.matMul(z, c), 1)];
-          });
-          vs.push(v);
-          protoLabels.set(await labels.data(), start);
-          labels.dispose();
-        }
-      } finally {
-        c.dispose();
+      for (let start = 0; start < n; start += chunk) {
+        throwIfAborted(signal);
+        const size = Math.min(chunk, n - start);
+        const [v, labels] = tf.tidy(() => {
+          const h = tf.slice(features, [start, 0], [size, -1]);
+          const z = l2Normalize(this.head.apply(h, false)) as tfc.Tensor2D;
+          return [l2Normalize(this.exemplar.apply(h, false)) as tfc.Tensor2D, tf.argMax(tf.matMul(z, this.prototypes), 1)];
+        });
+        vs.push(v);
+        protoLabels.set(await labels.data(), start);
+        labels.dispose();
       }
       const all = vs.length === 1 ? vs[0] : tf.concat(vs, 0);
       try {
-        const km = await kmeans(all, { k: this.ctx.numClusters, nInit: this.options.kmeansInit, seed: this.kmeansSeed });
+        const k = this.ctx.numClusters;
+        const km = await this.kmeans(all, { k, nInit: this.options.kmeansInit, seed: this.kmeansSeed, signal });
         return { kmeans: km.labels, prototypes: protoLabels };
       } finally {
         if (all !== vs[0]) all.dispose();
@@ -224,6 +248,11 @@ export class ConcurlObjective implements Objective {
     return state;
   }
 
+  /**
+   * Restores a state. Prototypes that are not unit columns (a checkpoint of the
+   * released code, saved between its step and its next normalisation) are
+   * normalised, so the next forward sees what the released code's would.
+   */
   setState(state: ObjectiveState): void {
     // Checks everything before assigning anything, so a bad checkpoint changes nothing.
     checkState('concurl', this.getState(), state);
@@ -234,18 +263,22 @@ export class ConcurlObjective implements Objective {
     };
     this.exemplar.setState(sub('exemplar.'));
     this.head.setState(sub('head.'));
-    this.prototypes.assign(state.prototypes as tfc.Tensor);
+    tf.tidy(() => {
+      const p = state.prototypes as tfc.Tensor2D;
+      const offUnit = tf.max(tf.abs(tf.sub(tf.norm(p, 'euclidean', 0), 1))).dataSync()[0];
+      this.prototypes.assign(offUnit <= UNIT_TOLERANCE ? p : l2Normalize(p, 0));
+    });
     this.bank.assign(state.bank as tfc.Tensor);
     this.projections.assign(state.projections as tfc.Tensor);
     this.negativeRng.setState(Array.from(state.rng as Int32Array, (w) => w >>> 0));
     this.kmeansSeed = (state.kmeansSeed as Int32Array)[0];
-    this.dropPending();
+    // A draw prepared from the old sampler is not this state's.
+    this.draw = undefined;
   }
 
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    this.dropPending();
     this.exemplar.dispose();
     this.head.dispose();
     this.prototypes.dispose();
@@ -253,20 +286,14 @@ export class ConcurlObjective implements Objective {
     this.projections.dispose();
   }
 
-  /** n uniformly drawn bank rows per batch row (NPID's AliasMethod over uniform weights). */
-  private sampleNegatives(batchSize: number): Int32Array {
-    const out = new Int32Array(batchSize * this.options.negatives);
-    for (let i = 0; i < out.length; i++) out[i] = this.negativeRng.int(this.ctx.numSamples);
-    return out;
-  }
-
-  private dropPending(): void {
-    this.pending?.v.dispose();
-    this.pending = undefined;
+  /** The negatives prepare() drew for this step (none when the exemplar loss uses all N rows). */
+  private negativesOf(batch: ObjectiveBatch): Int32Array | undefined {
+    const { negatives, beta } = this.options;
+    if (negatives <= 0 || beta <= 0) return undefined;
+    const d = this.draw;
+    if (!d || d.step !== batch.step || d.negatives.length !== batch.indices.length * negatives) {
+      throw new Error(`concurl: loss() of step ${batch.step} needs prepare() of that step first, to draw its negatives`);
+    }
+    return d.negatives;
   }
 }
-
-function sameIndices(a: Int32Array, b: Int32Array): boolean {
-  return a.length === b.length && a.every((x, i) => x === b[i]);
-}
-

@@ -10,7 +10,9 @@ import {
   type ObjectiveContext,
   type ObjectiveFactory,
   type ObjectiveState,
+  type Pending,
   type Readouts,
+  type StepInfo,
 } from '@clusterflow/core';
 import { clusterContrastiveLoss } from './cluster-contrastive.js';
 import { namedState, setNamedState } from './named-modules.js';
@@ -47,6 +49,8 @@ export type CcOptions = z.output<typeof ccOptions>;
  * the 2K cluster columns), `entropy` (-entropyWeight · (H(Y_a) + H(Y_b)), so it
  * is negative); total = instance + cluster + entropy.
  * Read-out `cluster`: argmax of the cluster head on un-augmented features.
+ * Per-epoch cluster sizes count the argmax of view 1's training forward (the
+ * head has no BatchNorm, so it equals the eval-mode one), handed to commit().
  */
 export class CcObjective implements Objective {
   readonly id = 'cc';
@@ -94,7 +98,8 @@ export class CcObjective implements Objective {
       const { contrast, entropy } = clusterContrastiveLoss(ya, yb, { temperature: clusterTemperature, entropyWeight });
       const entropyPart = tf.mul(entropy, -entropyWeight) as tfc.Scalar;
       const total = tf.addN([instance, contrast, entropyPart]) as tfc.Scalar;
-      return { total, parts: { instance, cluster: contrast, entropy: entropyPart } };
+      const assignments = tf.argMax(ya, 1);
+      return { total, parts: { instance, cluster: contrast, entropy: entropyPart }, pending: { assignments } };
     });
   }
 
@@ -102,14 +107,12 @@ export class CcObjective implements Objective {
     this.startCounting(epoch);
   }
 
-  /** Counts the hard assignments of the step's first view, for per-epoch cluster sizes. */
-  afterStep(batch: ObjectiveBatch): void {
-    const [ha] = twoViews(batch, this.ctx.featureDim, this.id);
-    if (batch.epoch !== this.countingEpoch || !this.epochCounts) this.startCounting(batch.epoch);
-    const labels = tf.tidy(() => tf.argMax(this.heads.clusterHead.apply(ha, false), 1));
-    const values = labels.dataSync();
-    labels.dispose();
-    countClusters(values, this.numClusters, this.epochCounts);
+  /** Counts the step's hard assignments of view 1, for per-epoch cluster sizes. */
+  async commit(step: StepInfo, pending: Pending): Promise<void> {
+    if (!pending.assignments) throw new Error("cc.commit needs the pending 'assignments' of its loss()");
+    const labels = await pending.assignments.data();
+    if (step.epoch !== this.countingEpoch || !this.epochCounts) this.startCounting(step.epoch);
+    countClusters(labels, this.numClusters, this.epochCounts);
     this.sizes = this.epochCounts;
   }
 

@@ -3,7 +3,9 @@ import { z } from 'zod';
 import { mlpHead, type Module } from '@clusterflow/backbones';
 import {
   ConfigError,
+  KMEANS,
   tf,
+  type KMeansService,
   type LossOutput,
   type Objective,
   type ObjectiveBatch,
@@ -12,7 +14,6 @@ import {
   type ObjectiveState,
   type Readouts,
 } from '@clusterflow/core';
-import { kmeans } from '@clusterflow/eval';
 import { l2Normalize } from '../ops/l2-normalize.js';
 import { namedState, setNamedState } from './named-modules.js';
 import { ntXent } from './ntxent.js';
@@ -43,12 +44,15 @@ export type SimclrOptions = z.output<typeof simclrOptions>;
 /**
  * SimCLR (Chen et al., ICML 2020) as a clustering method: NT-Xent on a
  * projection head Linear(f,h)-ReLU-Linear(h,projectionDim) over two views, and
- * k-means on the learned features for the clusters. Loss part: `instance`.
+ * k-means on the learned features for the clusters (the KMEANS service,
+ * @clusterflow/eval's). Loss part: `instance`; no state besides the head, so
+ * nothing to commit.
  */
 export class SimclrObjective implements Objective {
   readonly id = 'simclr';
   readonly numClusters: number;
   private readonly heads: { projectionHead: Module };
+  private readonly kmeans: KMeansService;
   /** One k-means seed per objective, drawn from the run's rng: predict is repeatable. */
   private readonly kmeansSeed: number;
   private sizes: Record<string, number[]> = {};
@@ -58,6 +62,8 @@ export class SimclrObjective implements Objective {
     private readonly ctx: ObjectiveContext,
   ) {
     requireTwoViews(ctx, this.id);
+    // Resolved now, so a run without k-means fails before it trains rather than at its first read-out.
+    this.kmeans = ctx.services.resolve(KMEANS);
     this.numClusters = options.numClusters ?? ctx.numClusters;
     if (!(Number.isInteger(this.numClusters) && this.numClusters >= 2)) {
       throw new ConfigError(`objective 'simclr' needs numClusters >= 2, got ${this.numClusters}`);
@@ -87,19 +93,20 @@ export class SimclrObjective implements Objective {
     });
   }
 
-  async predict(features: tfc.Tensor2D): Promise<Readouts> {
+  async predict(features: tfc.Tensor2D, options: { signal?: AbortSignal } = {}): Promise<Readouts> {
     const k = this.numClusters;
     const out: Readouts = {};
     const { readout } = this.options;
+    const km = { k, seed: this.kmeansSeed, signal: options.signal };
     if (readout !== 'head') {
-      out.kmeans = (await kmeans(features, { k, seed: this.kmeansSeed })).labels;
+      out.kmeans = (await this.kmeans(features, km)).labels;
     }
     if (readout !== 'backbone') {
       const z = mapRowBlocks(features, PREDICT_BLOCK, (x) =>
         l2Normalize(this.heads.projectionHead.apply(x, false) as tfc.Tensor2D),
       ) as tfc.Tensor2D;
       try {
-        out.kmeans_head = (await kmeans(z, { k, seed: this.kmeansSeed })).labels;
+        out.kmeans_head = (await this.kmeans(z, km)).labels;
       } finally {
         z.dispose();
       }

@@ -1,14 +1,12 @@
-import { argminRows, checkScores } from './argmin.js';
+import type { ConstraintTerms } from './assign.js';
 
 /**
  * SeCu-Size (spec §3.2a): a lower bound γ·N/K on every cluster's size, enforced
- * by dual variables ρ ≥ 0. `obj` is −½(S¹ + S²), row-major [rows, K] (what the
- * objective reads back from the device); ŷ_i = argmin_k (obj_ik − ρ_k). All rows
- * are decided with the duals from before this batch.
+ * by dual variables ρ ≥ 0: ŷ_i = argmin_k (obj_ik − ρ_k), every row with the
+ * duals from before this batch.
  */
-export function assignSize(obj: Float32Array, rows: number, k: number, duals: Float32Array): Int32Array {
-  checkScores(obj, rows, k, duals.length);
-  return argminRows(rows, k, (i, j) => obj[i * k + j] - duals[j]);
+export function sizeTerms(duals: Float32Array): ConstraintTerms {
+  return { values: duals.map((d) => -d), rows: 1 };
 }
 
 /**

@@ -4,7 +4,7 @@ import { secuFactory } from './factory.js';
 
 export * from './center-loss.js';
 export * from './representation-loss.js';
-export * from './argmin.js';
+export * from './assign.js';
 export * from './assign-size.js';
 export * from './assign-entropy.js';
 export * from './head-memory.js';

@@ -8,32 +8,37 @@ import {
   type ObjectiveContext,
   type ObjectiveState,
   type ParamGroup,
+  type Pending,
   type Readouts,
+  type StepInfo,
   checkState,
 } from '@clusterflow/core';
 import { mlpHead, type Module } from '@clusterflow/backbones';
-import { addCounts } from './argmin.js';
-import { assignEntropy, assignEntropyFirstEpoch } from './assign-entropy.js';
-import { assignSize, updateDuals } from './assign-size.js';
+import { assignLabels, type ConstraintTerms } from './assign.js';
+import { entropyTerms, entropyTermsFirstEpoch } from './assign-entropy.js';
+import { sizeTerms } from './assign-size.js';
 import { centerSimilarities, clusterCenterLoss } from './center-loss.js';
-import { createHeadMemory, type HeadMemory } from './head-memory.js';
+import { createHeadMemory, recordLabels, storedLabels, type HeadMemory } from './head-memory.js';
 import { l2Normalize } from '../ops/l2-normalize.js';
 import type { SecuConfig } from './options.js';
 import { representationLoss } from './representation-loss.js';
 
-/** Labels of one head for one batch: ŷ for the center loss, y_mem for the representation loss. */
-export interface HeadAssignment {
-  labels: Int32Array;
-  memoryLabels: Int32Array;
-}
-
 /**
  * SeCu (Qian, ICCV 2023): a projector g, H heads of centers C_h [dim, K_h], and
- * per-instance label memories. In loss(): z = normalize(g(features)) per view;
- * per head the assignment step runs on the host (reading −½(S¹+S²) back with
- * dataSync), then the center loss (gradient to C_h only) and the representation
- * loss against the epoch-start snapshot P_h (gradient to g and the backbone only).
- * loss = (Σ_h L_x,h + Σ_h L_c,h) / 2H (spec §3.5).
+ * per-instance label memories on the host.
+ *
+ * loss(): z = normalize(g(features)) per view; per head the assignment runs on
+ * the device, ŷ = argmin(−½(S¹+S²) + constraint terms), where the terms (duals,
+ * or the entropy deltas) come from the pre-batch host state; then the center
+ * loss with ŷ (gradient to C_h only) and the representation loss against the
+ * epoch-start snapshot P_h with y_mem = ŷ in epoch 0 and the stored labels after
+ * (gradient to g and the backbone only). loss = (Σ_h L_x,h + Σ_h L_c,h) / 2H
+ * (spec §3.5). Nothing is read back in loss(): each head's ŷ goes out as
+ * pending 'labels.<h>' (int32 [B]).
+ *
+ * commit(): one read of every head's ŷ, then per head the official order
+ * (pitfall 5): read y_mem, update duals/counts from their pre-batch values, write
+ * ŷ. A step that fails its finite check never commits, so the memories stay.
  *
  * State names: 'projection.<key>' (the projector's), 'centers.<h>', 'snapshot.<h>'
  * (tensors); 'labels.<h>', 'counts.<h>' (Int32Array) and 'duals.<h>' (Float32Array,
@@ -90,11 +95,7 @@ export class SecuObjective implements Objective {
     if (this.config.constraint === 'size') for (const m of this.memory) m.counts.fill(0);
   }
 
-  /**
-   * Total and parts ('representation', 'center'), each already divided by 2H. The
-   * parts are tf.keep'ed so that they outlive the gradient's tidy; the caller
-   * disposes total and parts.
-   */
+  /** Total and parts ('representation', 'center'), each already divided by 2H; pending 'labels.<h>'. */
   loss(batch: ObjectiveBatch): LossOutput {
     const { indices, views, epoch } = batch;
     if (views.length < 2) throw new ShapeError(`secu needs 2 views, got ${views.length}`);
@@ -106,61 +107,59 @@ export class SecuObjective implements Objective {
       }
     }
     const { ks, tw, tx, tau } = this.config;
+    // Read from the pre-batch host state, which only commit() changes.
+    const heads = this.memory.map((mem) => {
+      const stored = epoch === 0 ? undefined : storedLabels(mem, indices);
+      return { stored, terms: this.constraintTerms(mem, epoch, stored) };
+    });
     return tf.tidy(() => {
       // Each view through BN separately, as two forward passes in PyTorch.
       const z1 = l2Normalize(this.projection.apply(v1, true) as tfc.Tensor2D, 1);
       const z2 = l2Normalize(this.projection.apply(v2, true) as tfc.Tensor2D, 1);
-      const sims = ks.map((_, h) => [
-        centerSimilarities(z1, this.centers[h] as tfc.Tensor2D),
-        centerSimilarities(z2, this.centers[h] as tfc.Tensor2D),
-      ]);
-      // One read-back for all heads (a device sync per head would stall GPU backends H times).
-      const scores = tf.tidy(() => tf.concat(sims.map(([s1, s2]) => tf.mul(tf.add(s1, s2), -0.5)), 1));
-      const all = scores.dataSync() as Float32Array;
-      scores.dispose();
+      const pending: Pending = {};
       let lx: tfc.Scalar = tf.scalar(0);
       let lc: tfc.Scalar = tf.scalar(0);
-      const width = all.length / b; // ΣK
-      let offset = 0;
-      ks.forEach((k, h) => {
-        const obj = new Float32Array(b * k);
-        for (let i = 0; i < b; i++) obj.set(all.subarray(i * width + offset, i * width + offset + k), i * k);
-        offset += k;
-        const { labels, memoryLabels } = this.assignHead(h, obj, indices, epoch);
-        const [s1, s2] = sims[h];
-        lc = tf.add(lc, clusterCenterLoss(s1, s2, tf.tensor1d(labels, 'int32'), tw));
-        lx = tf.add(lx, representationLoss(z1, z2, this.snapshots[h], tf.tensor1d(memoryLabels, 'int32'), tx, tau));
+      ks.forEach((_, h) => {
+        const s1 = centerSimilarities(z1, this.centers[h] as tfc.Tensor2D);
+        const s2 = centerSimilarities(z2, this.centers[h] as tfc.Tensor2D);
+        const labels = assignLabels(tf.mul(tf.add(s1, s2), -0.5) as tfc.Tensor2D, heads[h].terms);
+        const stored = heads[h].stored;
+        const memoryLabels = stored ? tf.tensor1d(stored, 'int32') : labels;
+        lc = tf.add(lc, clusterCenterLoss(s1, s2, labels, tw));
+        lx = tf.add(lx, representationLoss(z1, z2, this.snapshots[h], memoryLabels, tx, tau));
+        pending[`labels.${h}`] = labels;
       });
       const scale = 1 / (2 * ks.length);
-      const representation = tf.keep(tf.mul(lx, scale) as tfc.Scalar);
-      const center = tf.keep(tf.mul(lc, scale) as tfc.Scalar);
-      return { total: tf.add(representation, center) as tfc.Scalar, parts: { representation, center } };
+      const representation = tf.mul(lx, scale) as tfc.Scalar;
+      const center = tf.mul(lc, scale) as tfc.Scalar;
+      return { total: tf.add(representation, center) as tfc.Scalar, parts: { representation, center }, pending };
     });
   }
 
-  /**
-   * The assignment step of head h on the host, in the official order (pitfall 5):
-   * read y_mem, assign with the pre-batch duals/counts, update them, write ŷ.
-   */
-  assignHead(h: number, scores: Float32Array, indices: Int32Array, epoch: number): HeadAssignment {
-    const mem = this.memory[h];
-    const rows = indices.length;
-    const stored = new Int32Array(rows);
-    for (let i = 0; i < rows; i++) stored[i] = mem.labels[indices[i]];
-    let labels: Int32Array;
-    if (mem.duals) {
-      labels = assignSize(scores, rows, mem.k, mem.duals);
-      updateDuals(mem.duals, labels, this.config.dualLr, this.config.lratio);
-      addCounts(mem.counts, labels);
-    } else if (epoch === 0) {
-      labels = assignEntropyFirstEpoch(scores, rows, mem.k, mem.counts, this.config.alpha);
-      addCounts(mem.counts, labels);
-    } else {
-      labels = assignEntropy(scores, rows, mem.k, mem.counts, stored, this.config.alpha);
-      addCounts(mem.counts, labels, stored);
+  /** Writes every head's labels of a finite step into its memory (one device read for all heads). */
+  async commit(step: StepInfo, pending: Pending): Promise<void> {
+    const b = step.indices.length;
+    const labels = this.memory.map((_, h) => {
+      const t = pending[`labels.${h}`];
+      if (!t || t.size !== b) throw new ShapeError(`secu.commit needs pending 'labels.${h}' of ${b} labels`);
+      return t;
+    });
+    const all = tf.stack(labels);
+    let values: Int32Array;
+    try {
+      values = (await all.data()) as Int32Array;
+    } finally {
+      all.dispose();
     }
-    for (let i = 0; i < rows; i++) mem.labels[indices[i]] = labels[i];
-    return { labels, memoryLabels: epoch === 0 ? labels : stored };
+    const dual = { dualLr: this.config.dualLr, lratio: this.config.lratio };
+    this.memory.forEach((mem, h) => recordLabels(mem, values.subarray(h * b, (h + 1) * b), step.indices, step.epoch, dual));
+  }
+
+  /** What the head's constraint adds to its scores, from the pre-batch duals or counts (spec §3.2). */
+  private constraintTerms(mem: HeadMemory, epoch: number, stored?: Int32Array): ConstraintTerms | undefined {
+    if (mem.duals) return sizeTerms(mem.duals);
+    if (epoch === 0) return entropyTermsFirstEpoch(mem.counts, this.config.alpha);
+    return entropyTerms(mem.counts, stored!, this.config.alpha);
   }
 
   /**
