@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { Observable } from 'rxjs';
 import { selectBackend } from '../backend/select.js';
 import { tf } from '../backend/tfjs.js';
@@ -5,6 +6,7 @@ import { configHash, parseRunConfig } from '../config/load.js';
 import { resolveRunConfig } from '../config/resolve.js';
 import type { RunConfig, RunConfigInput } from '../config/schema.js';
 import type { RunEnd } from '../hook.js';
+import type { Optimizer } from '../optim/optimizer.js';
 import { loadPlugins } from '../plugin.js';
 import type { Registry } from '../registry.js';
 import { containerServices, LOGGER, type Logger } from '../services.js';
@@ -91,7 +93,7 @@ export async function runTraining(input: RunConfigInput | RunConfig, opts: RunTr
   scope.register(LOGGER, { useValue: opts.logger ?? registry.services.resolve(LOGGER) });
   const run = await buildRun(cfg, registry, baseDir, scope);
   const services = containerServices(scope);
-  let optimizer;
+  let optimizer: Optimizer | undefined;
   try {
     optimizer = registry.build('optimizer', cfg.optimizer, {});
     const schedule = registry.build('schedule', cfg.schedule, {});
@@ -110,7 +112,7 @@ export async function runTraining(input: RunConfigInput | RunConfig, opts: RunTr
     let pos: RunPosition = { epoch: 0, step: 0, stepInEpoch: 0 };
     let resumedFrom: { path: string; epoch: number; step: number } | undefined;
     if (cfg.train.resume) {
-      const path = resolvePath(baseDir, cfg.train.resume);
+      const path = resolve(baseDir, cfg.train.resume);
       pos = await restoreRunState(path, src);
       resumedFrom = { path, epoch: pos.epoch, step: pos.step };
     }
@@ -244,8 +246,4 @@ export async function runTraining(input: RunConfigInput | RunConfig, opts: RunTr
 
 function mean(sums: Record<string, number>, n: number): Record<string, number> {
   return Object.fromEntries(Object.entries(sums).map(([k, v]) => [k, v / n]));
-}
-
-function resolvePath(baseDir: string, p: string): string {
-  return p.startsWith('/') ? p : `${baseDir.replace(/\/$/, '')}/${p}`;
 }
