@@ -1,6 +1,6 @@
 /**
  * The throughput models, written with raw tf ops so the work matches
- * /work/shared/bench/torch_steps.py exactly: same layers, same batch, loss
+ * ../shared/bench/torch_steps.py (beside the repository) exactly: same layers, same batch, loss
  * mean(out^2), plain SGD at lr 1e-3, and the same FLOP convention (3x the
  * forward's matmul/conv FLOPs; bias, ReLU, pooling, loss, update uncounted).
  */

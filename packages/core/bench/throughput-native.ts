@@ -6,7 +6,7 @@
  *   npx tsx --conditions=source packages/core/bench/throughput-native.ts [--steps 8]
  *     [--resnet-steps 3] [--resnet-batch 32] [--no-resnet] [--no-torch]
  *
- * Models: MLP and ConvNet (/work/shared/bench/torch_steps.py) and ResNet-18 with
+ * Models: MLP and ConvNet (../shared/bench/torch_steps.py) and ResNet-18 with
  * the CIFAR stem (torch_resnet18.py); see models.ts. ResNet-18 runs at batch 32,
  * torch too: its reference batch, 128, does not fit the wasm heap (models.ts,
  * RESNET_BENCH_BATCH). At ~107 GFLOP a step (batch 32) it takes seconds per step

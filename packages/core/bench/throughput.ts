@@ -5,7 +5,7 @@
  *   npx tsx --conditions=source packages/core/bench/throughput.ts [--json out.json] [--steps 8]
  *     [--resnet-steps 3] [--resnet-batch 32] [--no-torch]
  *
- * Models and FLOP convention: see models.ts, /work/shared/bench/torch_steps.py
+ * Models and FLOP convention: see models.ts, ../shared/bench/torch_steps.py
  * (MLP, ConvNet) and torch_resnet18.py (ResNet-18, CIFAR stem, at batch 32 on
  * both sides: its reference batch 128 does not fit the wasm heap, see
  * RESNET_BENCH_BATCH; seconds per step, so --resnet-steps after 1 warm-up).

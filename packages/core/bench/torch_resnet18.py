@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """ResNet-18 (CIFAR stem) training-step throughput, PyTorch CPU: the reference
 for the `resnet18` row of throughput.ts / throughput-native.ts. Same work as
-`resnet18()` in models.ts, and the conventions of /work/shared/bench/torch_steps.py
-(which has no ResNet):
+`resnet18()` in models.ts, and the conventions of torch_steps.py (which has no
+ResNet; it lives in ../shared/bench/, beside the repository's root):
 
   resnet18 : 3x32x32 input, conv3x3(64, stride 1, pad 1, no bias)-BN-ReLU (the
              CIFAR stem: no max-pool), BasicBlocks [2, 2, 2, 2] of 64/128/256/512
