@@ -11,10 +11,10 @@ const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const DAWN = {
   noLoader:
     "Warning: Couldn't load Vulkan: libvulkan.so.1: cannot open shared object file: No such file or directory\n" +
-    '    at operator() (/home/runner/work/node-webgpu/node-webgpu/third_party/dawn/src/dawn/native/vulkan/BackendVk.cpp:368)\n',
+    '    at operator() (.../dawn/src/dawn/native/vulkan/BackendVk.cpp:368)\n',
   noDriver:
     'Warning: vkCreateInstance: Found no drivers!\nWarning: vkCreateInstance failed with VK_ERROR_INCOMPATIBLE_DRIVER\n' +
-    '    at CheckVkSuccessImpl (/home/runner/work/node-webgpu/node-webgpu/third_party/dawn/src/dawn/native/vulkan/VulkanError.cpp:106)\n',
+    '    at CheckVkSuccessImpl (.../dawn/src/dawn/native/vulkan/VulkanError.cpp:106)\n',
   noDevice:
     'Error: Loader Message: setup_loader_term_phys_devs:  Failed to detect any valid GPUs in the current config\n' +
     'Warning: vkEnumeratePhysicalDevices\n    at GatherPhysicalDevices (.../dawn/native/vulkan/VulkanInfo.cpp:147)\n',
