@@ -15,7 +15,7 @@ function threadCount() {
 function load() {
   if (process.env.CLUSTERFLOW_NATIVE === '0') return { available: false, reason: 'disabled by CLUSTERFLOW_NATIVE=0' };
   if (!existsSync(file)) {
-    return { available: false, reason: 'addon not built (run `npm run build -w @clusterflow/native`; needs a C compiler and libopenblas-dev)' };
+    return { available: false, reason: 'addon not built (run `node build.js` in the @clusterflow/native folder, `npm run build -w @clusterflow/native` in the repository; needs a C compiler and libopenblas-dev)' };
   }
   try {
     const addon = createRequire(import.meta.url)(file);
