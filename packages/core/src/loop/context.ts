@@ -7,7 +7,20 @@ import type { RunParts } from './build.js';
 import { evaluate, type Evaluation } from './evaluate.js';
 import type { TrainEvent } from './events.js';
 
-/** The loop's side of the hook context: the fields only it may move. */
+/** What the loop hands to the context once, at the start of a run. */
+export interface RunContextInit {
+  config: RunConfig;
+  run: RunParts;
+  backend: BackendSelection;
+  services: Services;
+  signal: AbortSignal;
+  epochs: number;
+  registry: Registry;
+  emit: (e: TrainEvent) => void;
+  saveCheckpoint: (path: string) => Promise<string>;
+}
+
+/** The hook context as the loop keeps it: the loop moves epoch, step and losses; hooks write metrics. */
 export class RunContext implements HookContext {
   epoch = 0;
   step = 0;
@@ -22,17 +35,27 @@ export class RunContext implements HookContext {
   /** The first stop asked for by a hook. */
   stop?: { reason: string; by: string };
 
-  constructor(
-    readonly config: RunConfig,
-    readonly run: RunParts,
-    readonly backend: BackendSelection,
-    readonly services: Services,
-    readonly signal: AbortSignal,
-    readonly epochs: number,
-    private readonly registry: Registry,
-    readonly emit: (e: TrainEvent) => void,
-    readonly saveCheckpoint: (path: string) => Promise<string>,
-  ) {}
+  readonly config: RunConfig;
+  readonly run: RunParts;
+  readonly backend: BackendSelection;
+  readonly services: Services;
+  readonly signal: AbortSignal;
+  readonly epochs: number;
+  readonly emit: (e: TrainEvent) => void;
+  readonly saveCheckpoint: (path: string) => Promise<string>;
+  private readonly registry: Registry;
+
+  constructor(init: RunContextInit) {
+    this.config = init.config;
+    this.run = init.run;
+    this.backend = init.backend;
+    this.services = init.services;
+    this.signal = init.signal;
+    this.epochs = init.epochs;
+    this.emit = init.emit;
+    this.saveCheckpoint = init.saveCheckpoint;
+    this.registry = init.registry;
+  }
 
   requestStop(reason: string, by: string): void {
     this.stop ??= { reason, by };

@@ -125,9 +125,17 @@ export async function runTraining(input: RunConfigInput | RunConfig, opts: RunTr
       inEpoch && ctx.stepInEpoch < stepsPerEpoch
         ? { epoch: ctx.epoch, step: ctx.step, stepInEpoch: ctx.stepInEpoch, order, lossSums: sums }
         : { epoch: done, step: ctx.step, stepInEpoch: 0 };
-    const ctx = new RunContext(cfg, run, backend, services, signal, epochs, registry, emit, (path) =>
-      saveRunState(path, src, position(), signal),
-    );
+    const ctx = new RunContext({
+      config: cfg,
+      run,
+      backend,
+      services,
+      signal,
+      epochs,
+      registry,
+      emit,
+      saveCheckpoint: (path) => saveRunState(path, src, position(), signal),
+    });
     ctx.stepsPerEpoch = stepsPerEpoch;
     ctx.step = pos.step;
     ctx.epoch = pos.epoch;
@@ -161,10 +169,11 @@ export async function runTraining(input: RunConfigInput | RunConfig, opts: RunTr
         await run.objective.onEpochStart?.(epoch);
         order = run.rng.permutation(run.dataset.size);
       }
-      inEpoch = true;
+      inEpoch = true; // from here on, a checkpoint continues this epoch with `order`
       if (!midEpoch) await callHooks(hooks, 'onEpochStart', ctx);
       const epochStart = performance.now();
-      for (let s = midEpoch ? pos.stepInEpoch : 0; s < stepsPerEpoch; s++) {
+      const firstStep = ctx.stepInEpoch;
+      for (let s = firstStep; s < stepsPerEpoch; s++) {
         if (signal.aborted) return undefined;
         if (opts.stop?.aborted) {
           end = { kind: 'interrupted', reason: String(opts.stop.reason ?? 'stop requested') };
@@ -205,7 +214,7 @@ export async function runTraining(input: RunConfigInput | RunConfig, opts: RunTr
         clusterSizes: ctx.clusterSizes,
         loss: ctx.epochLoss,
         seconds: epochSeconds,
-        imagesPerSec: (stepsPerEpoch * batchSize) / epochSeconds,
+        imagesPerSec: ((stepsPerEpoch - firstStep) * batchSize) / epochSeconds,
       });
       inEpoch = false;
       if (ctx.stop) {
