@@ -58,7 +58,7 @@ describe('every objective with every backbone, through train()', function () {
               optimizer: { id: 'sgd', options: { lr: 0.01 } },
               train: { epochs: 1, batchSize: 16, maxStepsPerEpoch: backbone.id === 'resnet18-cifar' ? 1 : 2 },
             },
-            { registry: registry() },
+            { registry: registry(), logger: { info: () => {}, warn: () => {} } },
           ).pipe(toArray()),
         );
         expect(tf.memory().numTensors, 'tensors left behind').to.equal(before);

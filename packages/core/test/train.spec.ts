@@ -15,7 +15,7 @@ import {
 } from '@clusterflow/core';
 import { testConfig, testRegistry } from './support/components.js';
 import { expectSameCheckpoints } from './support/checkpoints.js';
-import { runAll, runError } from './support/run.js';
+import { runAll, runError, silentLogger } from './support/run.js';
 
 describe('train()', () => {
   before(async () => {
@@ -55,7 +55,7 @@ describe('train()', () => {
     const counts: number[] = [];
     const epochCounts: number[] = [];
     await new Promise<void>((resolve, reject) =>
-      train(testConfig({ train: { epochs: 3, batchSize: 16 } }), { registry: testRegistry() }).subscribe({
+      train(testConfig({ train: { epochs: 3, batchSize: 16 } }), { registry: testRegistry(), logger: silentLogger }).subscribe({
         next: (e) => {
           if (e.type === 'step') counts.push(tf.memory().numTensors);
           if (e.type === 'epoch-end') epochCounts.push(tf.memory().numTensors);
@@ -213,7 +213,7 @@ describe('train()', () => {
   });
 
   it('step events come while the run is in progress (first step before completion)', async () => {
-    const first = await firstValueFrom(train(testConfig(), { registry: testRegistry() }).pipe(filter((e) => e.type === 'step')));
+    const first = await firstValueFrom(train(testConfig(), { registry: testRegistry(), logger: silentLogger }).pipe(filter((e) => e.type === 'step')));
     expect(first.type).to.equal('step');
   });
 });
