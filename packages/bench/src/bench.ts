@@ -121,6 +121,8 @@ export async function runBench(name: string, runs: readonly PlannedRun[], opts: 
     const registry = defaultRegistry();
     const { result, summary } = await runOne(cfg, { registry, baseDir: run.baseDir, dir: run.dir, hooks, logger: display.logger, stop: opts.stop });
     if (resume && done) continueFrom(done, result);
+    // The config as written: where this machine kept the checkpoints is no part of it.
+    result.config = { ...run.config, train: { ...run.config.train, resume: undefined } };
     await writeRunArtifacts(dir, result, summary, { registry, baseDir: run.baseDir });
     display.end(result);
     const single: BenchResult = { ...bench, name: `${name} / ${run.dir}`, runs: [result], ok: +(result.status === 'ok'), failed: +(result.status === 'failed'), interrupted: +(result.status === 'interrupted') };
