@@ -57,20 +57,30 @@ export async function trainStep(run: RunParts, optimizer: Optimizer, groups: Gro
   const allVars = groups.flatMap((g) => g.variables);
   const updates = new StateUpdates();
   let out: LossOutput | undefined;
-  const { grads, values } = deferStateUpdates(updates, () =>
-    tf.tidy(() => {
-      const x = dataset.batch(s.indices);
-      const views = augmentation.views(x, rng);
-      const { value, grads } = tf.variableGrads(() => {
-        const features = views.map((v) => backbone.apply(v, true));
-        out = objective.loss({ ...info, views: features });
-        // Parts are reported and pending values committed after the gradient's tidy.
-        for (const t of [...Object.values(out.parts), ...Object.values(out.pending ?? {})]) tf.keep(t);
-        return out.total;
-      }, allVars);
-      return { grads, values: tf.stack([value, ...Object.values(out!.parts)]) };
-    }),
-  );
+  let computed: { grads: Record<string, tfc.Tensor>; values: tfc.Tensor };
+  try {
+    computed = deferStateUpdates(updates, () =>
+      tf.tidy(() => {
+        const x = dataset.batch(s.indices);
+        const views = augmentation.views(x, rng);
+        const { value, grads } = tf.variableGrads(() => {
+          const features = views.map((v) => backbone.apply(v, true));
+          out = objective.loss({ ...info, views: features });
+          // Parts are reported and pending values committed after the gradient's tidy.
+          for (const t of [...Object.values(out.parts), ...Object.values(out.pending ?? {})]) tf.keep(t);
+          return out.total;
+        }, allVars);
+        return { grads, values: tf.stack([value, ...Object.values(out!.parts)]) };
+      }),
+    );
+  } catch (err) {
+    // A loss that throws (a wrong shape) leaves nothing behind either.
+    updates.discard();
+    if (out) tf.dispose([...Object.values(out.parts), ...Object.values(out.pending ?? {})]);
+    freeAbandonedTape();
+    throw err;
+  }
+  const { grads, values } = computed;
   const pending = out!.pending ?? {};
   const names = ['total', ...Object.keys(out!.parts)];
   let committed = false;
@@ -102,6 +112,20 @@ export async function trainStep(run: RunParts, optimizer: Optimizer, groups: Gro
     if (!committed) updates.discard();
     tf.dispose([...Object.values(out!.parts), ...Object.values(pending), values, ...Object.values(grads)]);
   }
+}
+
+/**
+ * TF.js keeps the tensors its gradient tape saved for the backward pass until the
+ * gradient completes; when the function it differentiates throws, they stay kept
+ * and would leak (a worker that trains run after run would feel it). The tape is
+ * still on the engine then, at depth 0: free what it saved, as the engine itself
+ * does after a backward pass.
+ */
+function freeAbandonedTape(): void {
+  const { state } = tf.engine() as unknown as { state?: { gradientDepth: number; activeTape: { saved?: tfc.Tensor[] }[] | null } };
+  if (!state || state.gradientDepth !== 0 || !state.activeTape) return;
+  for (const node of state.activeTape) for (const t of node.saved ?? []) t.dispose();
+  state.activeTape = null;
 }
 
 /** The objective and part a loss name stands for; in a composition, 'b/entropy' is part 'entropy' of 'b'. */

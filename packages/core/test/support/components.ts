@@ -7,6 +7,9 @@ import { z } from 'zod';
 import type * as tfc from '@tensorflow/tfjs-core';
 import {
   Registry,
+  ShapeError,
+  assignState,
+  stateValue,
   tf,
   type AugmentationFactory,
   type BackboneFactory,
@@ -55,26 +58,34 @@ export const noiseAugmentation: AugmentationFactory<{ views: number; std: number
   },
 };
 
-export const linearBackbone: BackboneFactory<{ dim: number }> = {
+export const linearBackbone: BackboneFactory<{ dim: number; runningMean: boolean }> = {
   id: 'linear',
-  options: z.object({ dim: z.number().int().default(4) }).strict(),
-  create({ dim }, { inputShape, rng }) {
+  options: z.object({ dim: z.number().int().default(4), runningMean: z.boolean().default(false) }).strict(),
+  create({ dim, runningMean }, { inputShape, rng }) {
     const inDim = inputShape.reduce((a, b) => a * b, 1);
     // tf.variable keeps its initial tensor alive unless it is made inside a tidy.
     const w = tf.tidy(() => tf.variable(tf.randomNormal([inDim, dim], 0, 1 / Math.sqrt(inDim), 'float32', rng.tfSeed())));
     const b = tf.tidy(() => tf.variable(tf.zeros([dim])));
+    // Like BatchNorm's running statistics: state a training forward pass assigns.
+    const mean = tf.tidy(() => tf.variable(tf.zeros([dim]), false));
     return {
       id: 'linear',
       featureDim: dim,
       inputShape,
       variables: () => [w, b],
-      apply: (x) => tf.tidy(() => tf.add(tf.matMul(tf.reshape(x, [-1, inDim]), w), b)) as tfc.Tensor2D,
-      getState: () => ({ weight: w, bias: b }),
+      apply: (x, training) =>
+        tf.tidy(() => {
+          const y = tf.add(tf.matMul(tf.reshape(x, [-1, inDim]), w), b) as tfc.Tensor2D;
+          if (runningMean && training) assignState(mean, tf.add(tf.mul(stateValue(mean), 0.9), tf.mul(tf.mean(y, 0), 0.1)));
+          return y;
+        }),
+      getState: () => ({ weight: w, bias: b, ...(runningMean ? { running_mean: mean } : {}) }),
       setState: (s) => {
         w.assign(s.weight);
         b.assign(s.bias);
+        if (runningMean) mean.assign(s.running_mean);
       },
-      dispose: () => tf.dispose([w, b]),
+      dispose: () => tf.dispose([w, b, mean]),
     };
   },
 };
@@ -84,12 +95,12 @@ export const linearBackbone: BackboneFactory<{ dim: number }> = {
  * `nanAtStep` makes the loss NaN at that step, to test the loop's guard.
  * Host state: how often each prototype won, so checkpoints carry a typed array.
  */
-export const prototypeObjective: ObjectiveFactory<{ nanAtStep: number; temperature: number; freezeEpoch0: boolean }> = {
+export const prototypeObjective: ObjectiveFactory<{ nanAtStep: number; throwAtStep: number; temperature: number; freezeEpoch0: boolean }> = {
   id: 'prototypes',
   options: z
-    .object({ nanAtStep: z.number().int().default(-1), temperature: z.number().positive().default(1), freezeEpoch0: z.boolean().default(false) })
+    .object({ nanAtStep: z.number().int().default(-1), throwAtStep: z.number().int().default(-1), temperature: z.number().positive().default(1), freezeEpoch0: z.boolean().default(false) })
     .strict(),
-  create({ nanAtStep, temperature, freezeEpoch0 }, ctx) {
+  create({ nanAtStep, throwAtStep, temperature, freezeEpoch0 }, ctx) {
     const protos = tf.tidy(() => tf.variable(tf.randomNormal([ctx.numClusters, ctx.featureDim], 0, 1, 'float32', ctx.rng.tfSeed())));
     let wins = new Int32Array(ctx.numClusters);
     const dist = (z: tfc.Tensor2D) =>
@@ -101,6 +112,7 @@ export const prototypeObjective: ObjectiveFactory<{ nanAtStep: number; temperatu
       paramGroups: () => (freezeEpoch0 ? [{ name: 'prototypes', variables: [protos], followsBackbone: true }] : []),
       backboneLrScale: (epoch) => (freezeEpoch0 && epoch === 0 ? 0 : 1),
       loss: ({ views, step }) => {
+        if (step === throwAtStep) throw new ShapeError(`prototypes: a bad batch at step ${step}`);
         const [a, b] = views;
         const d = dist(a);
         const soft = tf.softmax(tf.div(tf.neg(d), temperature));
