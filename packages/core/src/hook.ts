@@ -81,6 +81,11 @@ export interface Hook {
   onStepEnd?(ctx: HookContext): void | Promise<void>;
   onEpochEnd?(ctx: HookContext): void | Promise<void>;
   onRunEnd?(ctx: HookContext): void | Promise<void>;
+  /**
+   * Every event the run emits, as it is emitted (an event log, a live view). Called
+   * synchronously and in order; it must not throw, and long work belongs elsewhere.
+   */
+  onEvent?(event: TrainEvent, ctx: HookContext): void;
   getState?(): unknown;
   setState?(state: unknown): void;
 }

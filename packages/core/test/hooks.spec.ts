@@ -50,6 +50,15 @@ describe('hooks', () => {
     ]);
   });
 
+  it('onEvent sees every event the run emits, in the order subscribers see them, warnings from other hooks included', async () => {
+    const seen: string[] = [];
+    const events = await runAll(testConfig({ train: { epochs: 2, batchSize: 48 } }), testRegistry(), undefined, {
+      hooks: [{ id: 'tap', onEvent: (e) => void seen.push(e.type) }],
+    });
+    expect(seen).to.deep.equal(events.map((e) => e.type));
+    expect(seen).to.include.members(['run-start', 'step', 'epoch-end', 'complete']);
+  });
+
   it('run in priority order, the built-ins around the user hooks: evaluation first, checkpoints last', async () => {
     const seen: string[] = [];
     const probe = (id: string, priority?: number): Hook => ({

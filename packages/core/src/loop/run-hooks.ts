@@ -38,7 +38,7 @@ export function buildHooks(cfg: RunConfig, registry: Registry, extra: readonly H
 }
 
 function isHook(spec: HookSpec): spec is Hook {
-  return !('options' in spec) && ['onRunStart', 'onEpochStart', 'onStepEnd', 'onEpochEnd', 'onRunEnd'].some((k) => k in spec);
+  return !('options' in spec) && ['onRunStart', 'onEpochStart', 'onStepEnd', 'onEpochEnd', 'onRunEnd', 'onEvent'].some((k) => k in spec);
 }
 
 export type HookStage = 'onRunStart' | 'onEpochStart' | 'onStepEnd' | 'onEpochEnd' | 'onRunEnd';

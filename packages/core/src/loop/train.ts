@@ -100,7 +100,10 @@ export async function runTraining(input: RunConfigInput | RunConfig, opts: RunTr
     const hooks = buildHooks(cfg, registry, opts.hooks ?? [], services, baseDir);
     const params = [...run.backbone.variables(), ...run.objective.variables()];
     const src: RunStateSource = { config: cfg, configHash: configHash(cfg), backend: backend.name, run, optimizer, params, hooks };
-    const emit = (e: TrainEvent) => opts.onEvent?.(e);
+    const emit = (e: TrainEvent) => {
+      for (const h of hooks) h.onEvent?.(e, ctx);
+      opts.onEvent?.(e);
+    };
 
     const { epochs, batchSize, dropLast, maxStepsPerEpoch } = cfg.train;
     const fullSteps = dropLast ? Math.floor(run.dataset.size / batchSize) : Math.ceil(run.dataset.size / batchSize);
