@@ -35,7 +35,7 @@ interface Entry {
  * once at load time with tf.image.resizeBilinear (half-pixel centres) and rounded
  * back to uint8, so batches stay as cheap as for any other image dataset.
  */
-export function loadImageFolder(root: string, options: Omit<ImageFolderOptions, 'path'> = { channels: 'auto' }): HostDataset {
+export async function loadImageFolder(root: string, options: Omit<ImageFolderOptions, 'path'> = { channels: 'auto' }): Promise<HostDataset> {
   const { entries, classNames } = listImages(root);
   if (entries.length === 0) throw new DataError(`'${root}' holds no ${IMAGE_EXTENSIONS.join('/')} images`);
   const images = entries.map((e) => decodeImage(readFileSync(e.file), e.file));
@@ -55,7 +55,7 @@ export function loadImageFolder(root: string, options: Omit<ImageFolderOptions, 
   }
   const sample = h * w * channels;
   const data = new Uint8Array(entries.length * sample);
-  images.forEach((im, i) => data.set(pixels(im, channels, h, w), i * sample));
+  for (const [i, im] of images.entries()) data.set(await pixels(im, channels, h, w), i * sample);
   const labelled = classNames.length > 0;
   return new HostDataset({
     id: 'image-folder',
@@ -71,14 +71,19 @@ export function loadImageFolder(root: string, options: Omit<ImageFolderOptions, 
   });
 }
 
-function pixels(im: DecodedImage, channels: 1 | 3, h: number, w: number): Uint8Array {
+/** The image's pixels at h x w; resized on the backend, read back asynchronously (WebGPU cannot read synchronously). */
+async function pixels(im: DecodedImage, channels: 1 | 3, h: number, w: number): Promise<Uint8Array> {
   const px = toChannels(im, channels);
   if (im.height === h && im.width === w) return px;
-  return tf.tidy(() => {
+  const r = tf.tidy(() => {
     const t = tf.tensor3d(Float32Array.from(px), [im.height, im.width, channels], 'float32');
-    const r = tf.image.resizeBilinear(t, [h, w], false, true).round().clipByValue(0, 255);
-    return Uint8Array.from(r.dataSync());
+    return tf.image.resizeBilinear(t, [h, w], false, true).round().clipByValue(0, 255);
   });
+  try {
+    return Uint8Array.from(await r.data());
+  } finally {
+    r.dispose();
+  }
 }
 
 function listImages(root: string): { entries: Entry[]; classNames: string[] } {

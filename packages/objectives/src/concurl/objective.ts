@@ -265,8 +265,9 @@ export class ConcurlObjective implements Objective {
     this.head.setState(sub('head.'));
     tf.tidy(() => {
       const p = state.prototypes as tfc.Tensor2D;
-      const offUnit = tf.max(tf.abs(tf.sub(tf.norm(p, 'euclidean', 0), 1))).dataSync()[0];
-      this.prototypes.assign(offUnit <= UNIT_TOLERANCE ? p : l2Normalize(p, 0));
+      // Decided on the device: a restore reads nothing back (WebGPU in Node cannot read synchronously).
+      const unit = tf.lessEqual(tf.max(tf.abs(tf.sub(tf.norm(p, 'euclidean', 0), 1))), UNIT_TOLERANCE);
+      this.prototypes.assign(tf.where(unit, p, l2Normalize(p, 0)));
     });
     this.bank.assign(state.bank as tfc.Tensor);
     this.projections.assign(state.projections as tfc.Tensor);
