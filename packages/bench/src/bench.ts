@@ -1,16 +1,13 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ConfigError, loadPlugins, resolveRunConfig, type ParsedRunConfig, type RunConfig } from '@clusterflow/core';
 import type { BenchPlan } from './bench-config.js';
 import { machineInfo } from './machine.js';
-import { benchMetricsSpec, renderSvg } from './plots.js';
-import { createDisplay } from './progress.js';
 import { defaultRegistry } from './registry.js';
-import { resultsMarkdown } from './report-md.js';
 import type { BenchResult, RunResult } from './results.js';
-import { runOne } from './run-one.js';
-import { writeRunArtifacts } from './run-artifacts.js';
+import { trainRun } from './train-run.js';
+import { writeBenchPlot, writeResults } from './write-results.js';
 
 export interface BenchOptions {
   out: string;
@@ -108,43 +105,22 @@ export async function runBench(name: string, runs: readonly PlannedRun[], opts: 
       continue;
     }
     const dir = join(out, run.dir);
-    await mkdir(dir, { recursive: true });
-    const checkpoints = join(dir, 'checkpoints');
-    // Every run can be interrupted and resumed; its final checkpoint is kept only when asked for.
-    const keepFinal = opts.checkpoint === true || run.config.train.checkpointDir !== undefined;
-    const last = join(checkpoints, 'last.ckpt');
-    const resume = opts.resume && done?.status === 'interrupted' && existsSync(last) ? last : run.config.train.resume;
-    const cfg: RunConfig = { ...run.config, train: { ...run.config.train, checkpointDir: checkpoints, resume } };
-    const display = createDisplay(label, { stream, logEvery: opts.logEvery ?? 20 });
-    const hooks = [...display.hooks, { id: 'checkpoint', options: { dir: checkpoints, every: cfg.train.checkpointEvery, atEnd: keepFinal } }];
-    // A fresh registry per run: plugins of one run cannot leak into the next.
-    const registry = defaultRegistry();
-    const { result, summary } = await runOne(cfg, { registry, baseDir: run.baseDir, dir: run.dir, hooks, logger: display.logger, stop: opts.stop });
-    if (resume && done) continueFrom(done, result);
-    // The config as written: where this machine kept the checkpoints is no part of it.
-    result.config = { ...run.config, train: { ...run.config.train, resume: undefined } };
-    await writeRunArtifacts(dir, result, summary, { registry, baseDir: run.baseDir });
-    display.end(result);
-    const single: BenchResult = { ...bench, name: `${name} / ${run.dir}`, runs: [result], ok: +(result.status === 'ok'), failed: +(result.status === 'failed'), interrupted: +(result.status === 'interrupted') };
-    await writeResults(dir, single);
+    const last = join(dir, 'checkpoints', 'last.ckpt');
+    const result = await trainRun(run, {
+      dir,
+      label,
+      stream,
+      logEvery: opts.logEvery ?? 20,
+      header: { name, date: bench.date, machine: bench.machine },
+      // Every run can be interrupted and resumed; its final checkpoint is kept only when asked for.
+      keepCheckpoint: opts.checkpoint === true || run.config.train.checkpointDir !== undefined,
+      resume: opts.resume && done?.status === 'interrupted' && existsSync(last) ? { checkpoint: last, before: done } : undefined,
+      stop: opts.stop,
+    });
     await record(result);
   }
-  if (bench.ok > 0) {
-    try {
-      await writeFile(join(out, 'metrics.svg'), await renderSvg(benchMetricsSpec(bench.runs)));
-    } catch (err) {
-      stream.write(`metrics.svg not written: ${(err as Error).message}\n`);
-    }
-  }
+  await writeBenchPlot(out, bench, stream);
   return bench;
-}
-
-/** A resumed run's record starts with what its interrupted part recorded. */
-function continueFrom(before: RunResult, after: RunResult): void {
-  after.perEpoch = [...before.perEpoch.filter((e) => !after.perEpoch.some((a) => a.epoch === e.epoch)), ...after.perEpoch];
-  after.stepLoss = [...before.stepLoss.filter((s) => !after.stepLoss.some((a) => a.step === s.step)), ...after.stepLoss];
-  after.warnings = [...before.warnings, ...after.warnings];
-  after.wallSeconds += before.wallSeconds;
 }
 
 /** The runs of an earlier bench in `out`, by folder, to continue it. */
@@ -153,9 +129,4 @@ async function readPrevious(out: string): Promise<Map<string, RunResult>> {
   if (!existsSync(path)) return new Map();
   const old = JSON.parse(await readFile(path, 'utf8')) as BenchResult;
   return new Map(old.runs.map((r) => [r.dir, r]));
-}
-
-async function writeResults(dir: string, bench: BenchResult): Promise<void> {
-  await writeFile(join(dir, 'results.json'), JSON.stringify(bench, null, 2) + '\n');
-  await writeFile(join(dir, 'results.md'), resultsMarkdown(bench));
 }

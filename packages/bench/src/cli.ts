@@ -4,9 +4,17 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { ConfigError, evaluateCheckpoint, loadPlugins, loadRunConfig, PluginError, UnknownComponentError, type BackendChoice } from '@clusterflow/core';
 import { loadBenchConfig } from './bench-config.js';
 import { checkRunNames, planRuns, runBench, type PlannedRun } from './bench.js';
+import type { Queue } from 'bullmq';
 import { formatComponents, listComponents } from './list-components.js';
+import { openQueue, parseQueueUrl, sayErrors, type QueueAddress } from './queue/connection.js';
+import { enqueueBench } from './queue/enqueue.js';
+import { gatherBenches, type QueuedBenchOut } from './queue/gather.js';
+import type { RunJobData, RunJobResult } from './queue/jobs.js';
+import { readManifests } from './queue/manifest.js';
+import { runWorker } from './queue/worker.js';
 import { defaultRegistry } from './registry.js';
 import type { BenchResult } from './results.js';
+import { hostOption, openLiveView, portOption } from './serve/cli.js';
 
 /** Where the CLI writes; tests pass their own. */
 export interface CliIo {
@@ -63,8 +71,14 @@ export function resumeTarget(path: string): { checkpoint: string; runDir?: strin
   throw new ConfigError(`--resume: ${path} holds no checkpoints/last.ckpt or last.ckpt`);
 }
 
+/** What actions leave behind: the exit code, and what to close on the way out (a live view's server). */
+export interface CliState {
+  code: number;
+  atExit?: (() => Promise<void>)[];
+}
+
 /** The `clusterflow` command line; actions set `state.code`, and parse errors become codes too. */
-export function buildProgram(io: CliIo, state: { code: number }, cli: CliContext = {}): Command {
+export function buildProgram(io: CliIo, state: CliState, cli: CliContext = {}): Command {
   const program = new Command('clusterflow')
     .description('Deep clustering benchmarks on TensorFlow.js: train, evaluate and compare clustering objectives')
     .showHelpAfterError('(add --help for usage)')
@@ -81,13 +95,27 @@ export function buildProgram(io: CliIo, state: { code: number }, cli: CliContext
     .option('--only <names>', 'only the runs with these names, comma-separated, e.g. cc,simclr', (t: string) => t.split(',').map((n) => n.trim()).filter(Boolean))
     .option('--resume', 'continue an earlier bench in the same --out folder: keep finished runs, resume interrupted ones from their checkpoints')
     .option('--log-every <n>', 'without a terminal: a progress line every n steps', parsePositiveInt, 20)
-    .action(async (configs: string[], o: { out?: string; backend?: string; seeds?: number[]; only?: string[]; resume?: boolean; logEvery: number }) => {
+    .option('--queue <url>', 'queue the runs on this Redis (redis://host:port) for `clusterflow worker`s, wait for them and write the same results')
+    .option('--detach', 'with --queue: return once the runs are queued; `clusterflow report` gathers them later')
+    .option('--serve', 'also serve a live view of the runs in the browser (see `clusterflow serve`), kept up after the bench until Ctrl-C')
+    .addOption(portOption())
+    .addOption(hostOption())
+    .action(async (configs: string[], o: { out?: string; backend?: string; seeds?: number[]; only?: string[]; resume?: boolean; logEvery: number; queue?: string; detach?: boolean; serve?: boolean; port: number; host: string }) => {
+      if (o.detach && !o.queue) throw new ConfigError('--detach: only with --queue');
+      if (o.resume && o.queue) throw new ConfigError('--resume: not with --queue (workers continue lost runs themselves; `clusterflow report` gathers a bench again)');
+      const address = o.queue ? parseQueueUrl(o.queue) : undefined;
       // Every config and every run is validated before anything trains: a typo in the
       // seventh run should not cost the first six.
       const plans = await Promise.all(configs.map((c) => loadBenchConfig(c)));
       if (o.only) checkRunNames(plans, o.only);
       const planned: PlannedRun[][] = [];
       for (const plan of plans) planned.push(await planRuns(plan, o));
+      if (address) {
+        const outs = plans.map((plan, i) => (o.out ? (plans.length > 1 ? resolve(o.out, plan.name) : resolve(o.out)) : defaultOut(configs[i])));
+        state.code = await benchOnQueue(address, plans.map((p, i) => ({ name: p.name, runs: planned[i], out: outs[i] })), o.detach === true, io, cli);
+        return;
+      }
+      const live = o.serve ? await openLiveView(o.out ? resolve(o.out) : configs.length === 1 ? defaultOut(configs[0]) : resolve('results'), o, io, state) : undefined;
       let code: number = EXIT.ok;
       for (const [i, plan] of plans.entries()) {
         const out = o.out ? (plans.length > 1 ? resolve(o.out, plan.name) : resolve(o.out)) : defaultOut(configs[i]);
@@ -98,6 +126,8 @@ export function buildProgram(io: CliIo, state: { code: number }, cli: CliContext
         code = Math.max(code, c);
       }
       state.code = code;
+      if (live) io.stdout.write(`live view still at ${live.url}; Ctrl-C to stop\n`);
+      await live?.serveUntil(cli.stop);
     });
 
   program
@@ -150,6 +180,52 @@ export function buildProgram(io: CliIo, state: { code: number }, cli: CliContext
     });
 
   program
+    .command('serve')
+    .description('a live view in the browser of the runs under a folder (bench and train output): curves, metrics, cluster sizes, samples; updated as runs train')
+    .argument('[folder]', 'runs folder', 'results')
+    .addOption(portOption())
+    .addOption(hostOption())
+    .action(async (folder: string, o: { port: number; host: string }) => {
+      if (!existsSync(folder)) throw new ConfigError(`serve: ${folder} does not exist (give a folder of runs, e.g. what bench --out wrote)`);
+      const live = await openLiveView(resolve(folder), o, io, state);
+      await live.serveUntil(cli.stop);
+      state.code = EXIT.ok;
+    });
+
+  program
+    .command('worker')
+    .description('take runs from a queue (`clusterflow bench --queue`) and train them, until Ctrl-C; start one or more on every machine')
+    .requiredOption('--queue <url>', 'the Redis of the queue, redis://host:port')
+    .option('--concurrency <n>', 'runs at a time, each in a process of its own', parsePositiveInt, 1)
+    .addOption(new Option('--backend <name>', "TF.js backend for every run this worker takes: auto or a registered backend's id; default: each run's config's"))
+    .option('--out <dir>', 'a folder the workers share (the same files on every machine): run folders and checkpoints, so that a lost run continues from its last checkpoint')
+    .option('--base-dir <dir>', "folder that the runs' relative paths (data, plugins) are resolved against (default: the bench config's folder where it was queued)")
+    .option('--log-every <n>', 'a progress line every n steps', parsePositiveInt, 20)
+    .option('--lock-seconds <n>', 'a run whose worker has been silent this long goes to another worker', parsePositiveInt, 30)
+    .action(async (o: { queue: string; concurrency: number; backend?: string; out?: string; baseDir?: string; logEvery: number; lockSeconds: number }) => {
+      const address = parseQueueUrl(o.queue);
+      await runWorker({ ...o, address, out: o.out && resolve(o.out), baseDir: o.baseDir && resolve(o.baseDir), stream: io.stdout, stop: cli.stop });
+      state.code = EXIT.ok;
+    });
+
+  program
+    .command('report')
+    .description('gather a bench queued with `clusterflow bench --queue --detach`: wait for its runs, then write its results and run folders')
+    .requiredOption('--queue <url>', 'the Redis of the queue, redis://host:port')
+    .requiredOption('--out <dir>', 'the folder the bench was queued with (it holds queue.json)')
+    .action(async (o: { queue: string; out: string }) => {
+      const address = parseQueueUrl(o.queue);
+      const benches = await readManifests(resolve(o.out));
+      if (benches.length === 0) throw new ConfigError(`--out: ${o.out} holds no queue.json (written by clusterflow bench --queue)`);
+      const queue = await openQueue<RunJobData, RunJobResult>(address);
+      try {
+        state.code = await gather(queue, address, benches, io, cli);
+      } finally {
+        await queue.close();
+      }
+    });
+
+  program
     .command('list')
     .description('list every registered component (objectives, backbones, datasets, augmentations, transforms, metrics, optimizers, schedules, hooks, backends) with origin and options')
     .option('--plugin <spec...>', 'also load these plugins (npm names or paths)')
@@ -165,9 +241,44 @@ export function buildProgram(io: CliIo, state: { code: number }, cli: CliContext
   return program;
 }
 
+/** `bench --queue`: queues every run, then (unless detached) waits for them and writes the results. */
+async function benchOnQueue(address: QueueAddress, benches: { name: string; runs: PlannedRun[]; out: string }[], detach: boolean, io: CliIo, cli: CliContext): Promise<number> {
+  const queue = await openQueue<RunJobData, RunJobResult>(address);
+  try {
+    const queued: QueuedBenchOut[] = [];
+    for (const b of benches) {
+      const bench = await enqueueBench(queue, b.name, b.runs, b.out);
+      io.stdout.write(`${b.name}: ${bench.runs.length} runs queued on ${address.display} as ${bench.id}\n`);
+      queued.push({ out: b.out, bench });
+    }
+    if (detach) {
+      io.stdout.write(`gather the results with: ${reportHint(address, queued)}\n`);
+      return EXIT.ok;
+    }
+    return await gather(queue, address, queued, io, cli);
+  } finally {
+    await queue.close();
+  }
+}
+
+/** Waits for queued benches and writes their results; returns the exit code. */
+async function gather(queue: Queue<RunJobData, RunJobResult>, address: QueueAddress, benches: QueuedBenchOut[], io: CliIo, cli: CliContext): Promise<number> {
+  sayErrors(queue, (text) => io.stderr.write(`${text}\n`));
+  const { results, pending } = await gatherBenches(queue, benches, { stream: io.stdout, stop: cli.stop });
+  for (const [i, r] of results.entries()) io.stdout.write(`${r.name}: ${r.ok} ok, ${r.failed} failed; results in ${benches[i].out}/results.md\n`);
+  if (pending > 0) {
+    io.stderr.write(`stopped waiting: ${pending} run(s) still in the queue, where the workers go on with them\ngather them with: ${reportHint(address, benches)}\n`);
+    return EXIT.interrupted;
+  }
+  return results.some((r) => r.failed > 0) ? EXIT.runFailed : EXIT.ok;
+}
+
+const reportHint = (address: QueueAddress, benches: QueuedBenchOut[]) =>
+  [...new Set(benches.map((b) => relative(process.cwd(), b.out) || '.'))].map((out) => `clusterflow report --queue ${address.display} --out ${out}`).join('; ');
+
 /** Runs the CLI on `argv` (without node and script) and returns the exit code. */
 export async function runCli(argv: string[], io: CliIo = { stdout: process.stdout, stderr: process.stderr }, cli: CliContext = {}): Promise<number> {
-  const state = { code: EXIT.ok as number };
+  const state: CliState = { code: EXIT.ok };
   const program = buildProgram(io, state, cli);
   try {
     await program.parseAsync(argv, { from: 'user' });
@@ -181,5 +292,7 @@ export async function runCli(argv: string[], io: CliIo = { stdout: process.stdou
     }
     io.stderr.write(`error: ${err instanceof Error ? `${err.name === 'Error' ? '' : err.name + ': '}${err.message}` : String(err)}\n`);
     return EXIT.runFailed;
+  } finally {
+    for (const close of state.atExit ?? []) await close();
   }
 }

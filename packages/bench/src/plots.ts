@@ -1,6 +1,6 @@
 import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
-import type { RunResult } from './results.js';
+import type { EpochRecord, RunResult } from './results.js';
 
 /** Renders a Vega-Lite spec to SVG in Node: the 'none' renderer needs neither a browser nor canvas. */
 export async function renderSvg(spec: TopLevelSpec): Promise<string> {
@@ -14,26 +14,48 @@ export async function renderSvg(spec: TopLevelSpec): Promise<string> {
 
 const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
 
+/** One value of one loss part at one logged step. */
+export interface StepLossRow {
+  step: number;
+  part: string;
+  value: number;
+}
+
 /** Total loss per logged step, and the mean of each loss part per epoch. */
-export function lossSpec(r: RunResult): TopLevelSpec {
-  const perEpoch = r.perEpoch.flatMap((e) => Object.entries(e.loss).map(([part, value]) => ({ epoch: e.epoch + 1, part, value })));
+export function lossSpec(r: Pick<RunResult, 'name' | 'seed' | 'stepLoss' | 'perEpoch'>): TopLevelSpec {
+  const steps = r.stepLoss.map((s) => ({ step: s.step, part: 'total', value: s.total }));
+  return lossPartsSpec(`${r.name} (seed ${r.seed}): loss`, steps, r.perEpoch);
+}
+
+/**
+ * Loss per logged step (every part given, one line each) beside the mean of each part
+ * per epoch. The step panel's data is named `steps`, so a live view can read it back.
+ */
+export function lossPartsSpec(title: string, steps: StepLossRow[], perEpoch: Pick<EpochRecord, 'epoch' | 'loss'>[]): TopLevelSpec {
+  const epochRows = perEpoch.flatMap((e) => Object.entries(e.loss).map(([part, value]) => ({ epoch: e.epoch + 1, part, value })));
+  const manyParts = new Set(steps.map((s) => s.part)).size > 1;
+  const stepCount = new Set(steps.map((s) => s.step)).size;
   return {
     $schema: SCHEMA,
-    title: `${r.name} (seed ${r.seed}): loss`,
+    title,
     hconcat: [
       {
-        title: 'total loss per step',
+        title: manyParts ? 'loss parts per step' : 'total loss per step',
         width: 360,
         height: 220,
-        data: { values: r.stepLoss },
-        mark: { type: 'line', point: r.stepLoss.length < 30 },
-        encoding: { x: { field: 'step', type: 'quantitative' }, y: { field: 'total', type: 'quantitative', title: 'loss', scale: { zero: false } } },
+        data: { name: 'steps', values: steps },
+        mark: { type: 'line', point: stepCount < 30 },
+        encoding: {
+          x: { field: 'step', type: 'quantitative' },
+          y: { field: 'value', type: 'quantitative', title: 'loss', scale: { zero: false } },
+          ...(manyParts ? { color: { field: 'part', type: 'nominal' as const } } : {}),
+        },
       },
       {
         title: 'loss parts, mean per epoch',
         width: 360,
         height: 220,
-        data: { values: perEpoch },
+        data: { values: epochRows },
         mark: { type: 'line', point: true },
         encoding: {
           x: { field: 'epoch', type: 'quantitative', axis: { tickMinStep: 1 } },
@@ -46,7 +68,7 @@ export function lossSpec(r: RunResult): TopLevelSpec {
 }
 
 /** Every metric of the main read-out at each evaluated epoch. */
-export function metricsSpec(r: RunResult): TopLevelSpec {
+export function metricsSpec(r: Pick<RunResult, 'name' | 'seed' | 'perEpoch' | 'mainReadout'>): TopLevelSpec {
   const values = r.perEpoch.flatMap((e) =>
     Object.entries(e.metrics)
       .filter(([k]) => !k.includes('/'))
@@ -108,6 +130,56 @@ export function benchMetricsSpec(runs: RunResult[]): TopLevelSpec {
         { mark: 'bar', encoding: { x: { field: 'run', type: 'nominal' }, y: { aggregate: 'mean', field: 'value', type: 'quantitative', scale: { domain: [0, 1] } }, color: { field: 'run', type: 'nominal', legend: null } } },
         { mark: { type: 'point', filled: true, color: 'black' }, encoding: { x: { field: 'run', type: 'nominal' }, y: { field: 'value', type: 'quantitative' } } },
       ],
+    },
+  };
+}
+
+/** Each cluster's size at the end of each epoch, stacked; a red mark over the epochs with a collapse warning. */
+export function clusterSizesSpec(
+  title: string,
+  sizes: { epoch: number; cluster: number; size: number }[],
+  warnings: { epoch: number; message: string }[],
+): TopLevelSpec {
+  const x = { field: 'epoch', type: 'ordinal' as const, title: 'epoch' };
+  const clusters = new Set(sizes.map((s) => s.cluster)).size;
+  return {
+    $schema: SCHEMA,
+    title,
+    width: { step: 28 },
+    height: 220,
+    layer: [
+      {
+        data: { values: sizes.map((s) => ({ ...s, epoch: s.epoch + 1 })) },
+        mark: 'bar',
+        encoding: {
+          x,
+          y: { field: 'size', type: 'quantitative', aggregate: 'sum', title: 'samples' },
+          // Past 20 clusters a legend says nothing; the tooltip names the cluster.
+          color: { field: 'cluster', type: 'nominal', ...(clusters > 20 ? { legend: null } : {}) },
+          tooltip: [{ field: 'epoch' }, { field: 'cluster' }, { field: 'size', type: 'quantitative', aggregate: 'sum', title: 'size' }],
+        },
+      },
+      {
+        data: { values: warnings.map((w) => ({ ...w, epoch: w.epoch + 1 })) },
+        mark: { type: 'text', text: '⚠', color: '#d62728', fontSize: 14, dy: -10 },
+        encoding: { x, y: { value: 0 }, tooltip: { field: 'message' } },
+      },
+    ],
+  };
+}
+
+/** Training throughput at each logged step. */
+export function throughputSpec(title: string, steps: { step: number; imagesPerSec: number }[]): TopLevelSpec {
+  return {
+    $schema: SCHEMA,
+    title,
+    width: 360,
+    height: 160,
+    data: { values: steps },
+    mark: { type: 'line', point: steps.length < 30 },
+    encoding: {
+      x: { field: 'step', type: 'quantitative' },
+      y: { field: 'imagesPerSec', type: 'quantitative', title: 'images/s' },
     },
   };
 }

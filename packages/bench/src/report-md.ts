@@ -18,6 +18,7 @@ export function resultsMarkdown(bench: BenchResult): string {
     '',
     `- date: ${bench.date}`,
     `- machine: ${m.cpu}, ${m.cores} cores; ${m.os}; node ${m.node}; tfjs ${m.tfjs}`,
+    ...workersLine(bench.runs),
     `- backend: ${backends}`,
     `- runs: ${bench.runs.length} (${bench.ok} ok, ${bench.failed} failed)`,
     '',
@@ -51,6 +52,13 @@ export function resultsMarkdown(bench: BenchResult): string {
     for (const r of warned) for (const w of r.warnings) out.push(`- ${cell(r.name)} (seed ${r.seed}): ${cell(w)}`);
   }
   return out.join('\n') + '\n';
+}
+
+/** A queued bench: the machines its runs trained on (the machine above is the one that gathered them). */
+function workersLine(runs: readonly RunResult[]): string[] {
+  const workers = new Map(runs.flatMap((r) => (r.worker ? [[r.worker.id, r.worker] as const] : [])));
+  if (workers.size === 0) return [];
+  return [`- workers: ${[...workers.values()].map((w) => `${w.id} (${w.machine.cpu}, ${w.machine.cores} cores)`).join('; ')}`];
 }
 
 function runRow(r: RunResult): string {

@@ -47,6 +47,26 @@ export interface RunResult {
   /** Files written into `dir`. */
   files: string[];
   config: RunConfig;
+  /** Queued benches: the worker that finished the run. */
+  worker?: WorkerInfo;
+  /** Queued benches: each time a worker continued the run from the checkpoint of one that was lost. */
+  takeovers?: Takeover[];
+}
+
+/** A queue worker: which machine trained a run (`clusterflow worker`). */
+export interface WorkerInfo {
+  /** `<host>/<pid>`: tells apart the workers on one machine. */
+  id: string;
+  host: string;
+  machine: MachineInfo;
+}
+
+/** A run continued by `worker` from `checkpoint` (in the run's checkpoints folder), at that epoch and step. */
+export interface Takeover {
+  worker: string;
+  checkpoint: string;
+  epoch: number;
+  step: number;
 }
 
 /** What the bench-level results.json holds. */

@@ -1,8 +1,8 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { confusionMatrix, matchClusters } from '@clusterflow/eval';
 import type { Registry, RunSummary } from '@clusterflow/core';
 import { assignmentsCsv } from './assignments.js';
+import { orderedConfusion } from './confusion.js';
 import { confusionSpec, lossSpec, metricsSpec, renderSvg } from './plots.js';
 import type { RunResult } from './results.js';
 import { isImageDataset, loadRunDataset, sampleGridPng } from './sample-grid.js';
@@ -37,10 +37,8 @@ export async function writeRunArtifacts(
   const labels = summary.labels;
   if (labels) {
     await attempt('confusion.svg', async () => {
-      const cm = confusionMatrix(labels, clusters);
-      const { mapping } = matchClusters(labels, clusters);
-      const order = [...cm.clusters].sort((a, b) => (mapping.get(a) ?? Infinity) - (mapping.get(b) ?? Infinity) || a - b);
-      return renderSvg(confusionSpec(`${result.name} (seed ${result.seed}): classes x clusters (${main})`, cm, order));
+      const cm = orderedConfusion(labels, clusters);
+      return renderSvg(confusionSpec(`${result.name} (seed ${result.seed}): classes x clusters (${main})`, cm, cm.order));
     });
   }
   await attempt('samples.png', async () => {

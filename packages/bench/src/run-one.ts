@@ -16,17 +16,15 @@ export interface RunOneOptions {
   logger?: Logger;
   /** Ctrl-C: ends the run at the next step boundary with a checkpoint to resume from. */
   stop?: AbortSignal;
-  onEvent?: (e: TrainEvent) => void;
+  /** Cancels the run within a step, writing nothing more (a queue worker that lost the run). */
+  signal?: AbortSignal;
+  /** Every event, after it is recorded into `result` (the record so far). */
+  onEvent?: (e: TrainEvent, result: RunResult) => void;
 }
 
-/**
- * Trains one run to its end and records what happened. Never throws for the run's
- * own failures (bad data, a plugin that crashes, a non-finite loss): those become
- * a `failed` result with the error message, so a bench goes on with its other runs.
- * A run stopped by `stop` is `interrupted`, with what it had done so far.
- */
-export async function runOne(cfg: RunConfig, opts: RunOneOptions): Promise<RunOutcome> {
-  const result: RunResult = {
+/** What a run records before it has done anything: also the record of a run that never started. */
+export function emptyResult(cfg: RunConfig, dir: string): RunResult {
+  return {
     name: cfg.name,
     seed: cfg.seed,
     status: 'ok',
@@ -43,10 +41,20 @@ export async function runOne(cfg: RunConfig, opts: RunOneOptions): Promise<RunOu
     perEpoch: [],
     stepLoss: [],
     warnings: [],
-    dir: opts.dir,
+    dir,
     files: [],
     config: cfg,
   };
+}
+
+/**
+ * Trains one run to its end and records what happened. Never throws for the run's
+ * own failures (bad data, a plugin that crashes, a non-finite loss): those become
+ * a `failed` result with the error message, so a bench goes on with its other runs.
+ * A run stopped by `stop` is `interrupted`, with what it had done so far.
+ */
+export async function runOne(cfg: RunConfig, opts: RunOneOptions): Promise<RunOutcome> {
+  const result = emptyResult(cfg, opts.dir);
   const started = performance.now();
   let lastCheckpoint: string | undefined;
   const record = (e: TrainEvent) => {
@@ -80,12 +88,20 @@ export async function runOne(cfg: RunConfig, opts: RunOneOptions): Promise<RunOu
         if (e.summary.end.kind !== 'interrupted') Object.assign(result, { metrics: e.summary.metrics, clusterSizes: e.summary.clusterSizes });
         break;
     }
-    opts.onEvent?.(e);
+    opts.onEvent?.(e, result);
   };
   let summary: RunSummary | undefined;
   try {
-    summary = await runTraining(cfg, { registry: opts.registry, baseDir: opts.baseDir, hooks: opts.hooks, logger: opts.logger, stop: opts.stop, onEvent: record });
-    if (!summary) throw new Error('training ended without a summary');
+    summary = await runTraining(cfg, {
+      registry: opts.registry,
+      baseDir: opts.baseDir,
+      hooks: opts.hooks,
+      logger: opts.logger,
+      stop: opts.stop,
+      signal: opts.signal,
+      onEvent: record,
+    });
+    if (!summary) throw new Error(opts.signal?.aborted ? `cancelled: ${String(opts.signal.reason ?? 'aborted')}` : 'training ended without a summary');
   } catch (err) {
     result.status = 'failed';
     result.error = errorText(err);

@@ -1,0 +1,106 @@
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Queue } from 'bullmq';
+import { machineInfo } from '../machine.js';
+import type { BenchResult, RunResult } from '../results.js';
+import { emptyResult } from '../run-one.js';
+import { writeBenchPlot, writeResults } from '../write-results.js';
+import type { RunJobData, RunJobResult, RunProgress } from './jobs.js';
+import type { QueuedBench } from './manifest.js';
+import { createQueueDisplay, type RunView } from './queue-display.js';
+import { unpackRunFiles } from './run-files.js';
+
+export interface GatherOptions {
+  stream: NodeJS.WriteStream;
+  /** Ctrl-C: stop waiting (the runs go on in the queue) and keep what has arrived. */
+  stop?: AbortSignal;
+  /** How often the queue is asked, in ms. */
+  pollMs?: number;
+}
+
+/** A queued bench and the folder its results go to. */
+export interface QueuedBenchOut {
+  out: string;
+  bench: QueuedBench;
+}
+
+/**
+ * Waits for the runs of queued benches and writes what a local bench writes: each
+ * run's folder as its job ends (from the files its worker sent back), and every
+ * bench's results.json and results.md after each run, in the bench's order, then
+ * metrics.svg. A job that failed in the queue (its training process died on every
+ * attempt, or it is gone from Redis) is recorded as a failed run. Each run is
+ * written once, when its job has ended: a job ends once, whichever workers ran it.
+ * Returns each bench's results and how many runs had not ended (stopped waiting).
+ */
+export async function gatherBenches(queue: Queue<RunJobData, RunJobResult>, benches: readonly QueuedBenchOut[], opts: GatherOptions): Promise<{ results: BenchResult[]; pending: number }> {
+  const display = createQueueDisplay(opts.stream);
+  const total = benches.reduce((n, b) => n + b.bench.runs.length, 0);
+  const ended = benches.map(() => new Map<string, RunResult>());
+  const views = new Map<string, RunView>();
+  const label = (b: number, dir: string) => `${benches.length > 1 ? `${benches[b].bench.name} ` : ''}${benches[b].bench.runs.findIndex((r) => r.dir === dir) + 1}/${benches[b].bench.runs.length} ${dir}`;
+  const machine = machineInfo();
+  const results = (b: number): BenchResult => {
+    const { bench } = benches[b];
+    const runs = bench.runs.flatMap((r) => ended[b].get(r.dir) ?? []);
+    const count = (s: RunResult['status']) => runs.filter((r) => r.status === s).length;
+    return { name: bench.name, date: bench.queued, machine, runs, ok: count('ok'), failed: count('failed'), interrupted: count('interrupted') };
+  };
+  try {
+    for (;;) {
+      for (const [b, { out, bench }] of benches.entries()) {
+        let changed = false;
+        for (const run of bench.runs) {
+          if (ended[b].has(run.dir)) continue;
+          const view = await look(queue, run, join(out, run.dir), { name: bench.name, date: bench.queued, machine });
+          views.set(`${b}/${run.dir}`, { ...view, label: label(b, run.dir) });
+          if (view.result) {
+            ended[b].set(run.dir, view.result);
+            changed = true;
+          }
+        }
+        if (changed) await writeResults(out, results(b));
+      }
+      display.update([...views.values()]);
+      const done = ended.reduce((n, m) => n + m.size, 0);
+      if (done === total || opts.stop?.aborted) {
+        for (const [b, { out }] of benches.entries()) {
+          await writeResults(out, results(b));
+          if (ended[b].size === benches[b].bench.runs.length) await writeBenchPlot(out, results(b), opts.stream);
+        }
+        return { results: benches.map((_, b) => results(b)), pending: total - done };
+      }
+      await sleep(opts.pollMs ?? 1000, undefined, { signal: opts.stop }).catch(() => {});
+    }
+  } finally {
+    display.close();
+  }
+}
+
+/** One run's job as it stands; a job that has ended has its run folder written and its record in `result`. */
+async function look(
+  queue: Queue<RunJobData, RunJobResult>,
+  run: QueuedBench['runs'][number],
+  dir: string,
+  header: Pick<BenchResult, 'name' | 'date' | 'machine'>,
+): Promise<Omit<RunView, 'label'>> {
+  const job = await queue.getJob(run.jobId);
+  const failed = async (error: string) => {
+    const result: RunResult = { ...emptyResult(run.config, run.dir), status: 'failed', error };
+    await mkdir(dir, { recursive: true });
+    await writeResults(dir, { ...header, name: `${header.name} / ${run.dir}`, runs: [result], ok: 0, failed: 1, interrupted: 0 });
+    return { state: 'failed' as const, result };
+  };
+  if (!job) return failed(`its job ${run.jobId} is gone from the queue (removed, or Redis restarted without persistence)`);
+  const state = await job.getState();
+  if (state === 'completed') {
+    const { result, files } = job.returnvalue;
+    await mkdir(dir, { recursive: true });
+    await unpackRunFiles(dir, files);
+    return { state: result.status === 'failed' ? 'failed' : 'done', result };
+  }
+  if (state === 'failed') return failed(`in the queue, after ${job.attemptsMade} attempt(s): ${job.failedReason}`);
+  const progress = typeof job.progress === 'object' ? (job.progress as unknown as RunProgress) : undefined;
+  return { state: state === 'active' ? 'running' : 'waiting', progress };
+}

@@ -1,0 +1,78 @@
+import { expect } from 'chai';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ConfigError } from '@clusterflow/core';
+import { packRunFolder, parseQueueUrl, readRunRecord, unpackRunFiles, writeRunRecord, type RunResult } from '@clusterflow/bench';
+import { tempDir } from './support.js';
+
+describe('queue parts', () => {
+  describe('parseQueueUrl', () => {
+    it('reads host, port, database and credentials; commands wait for a Redis that went away', () => {
+      expect(parseQueueUrl('redis://10.1.2.3:6380/2')).to.deep.equal({
+        connection: { host: '10.1.2.3', port: 6380, db: 2, maxRetriesPerRequest: null },
+        display: 'redis://10.1.2.3:6380/2',
+      });
+      const withPassword = parseQueueUrl('redis://bench:s%40cret@redis.lab');
+      expect(withPassword.connection).to.include({ host: 'redis.lab', port: 6379, username: 'bench', password: 's@cret' });
+      expect(withPassword.display).to.equal('redis://redis.lab:6379');
+      expect(parseQueueUrl('redis://[::1]:7000').connection).to.include({ host: '::1', port: 7000 });
+    });
+
+    it('refuses what is not a redis:// URL, naming it', () => {
+      expect(() => parseQueueUrl('localhost:6379')).to.throw(ConfigError, /only redis:\/\/ URLs.*localhost:6379/);
+      expect(() => parseQueueUrl('not a url')).to.throw(ConfigError, /expected redis:\/\/host:port \(got 'not a url'\)/);
+      expect(() => parseQueueUrl('redis://host:6379/queue')).to.throw(ConfigError, /must be a database number/);
+    });
+  });
+
+  describe('run files through the queue', () => {
+    it('packs the files of a run folder (not its checkpoints) and unpacks them byte for byte', async () => {
+      const dir = await tempDir();
+      await writeFile(join(dir, 'assignments.csv'), 'index,label,cluster\n0,1,2\n');
+      const png = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 255, 1, 2]);
+      await writeFile(join(dir, 'samples.png'), png);
+      await mkdir(join(dir, 'checkpoints'));
+      await writeFile(join(dir, 'checkpoints', 'last.ckpt'), 'weights');
+      const files = await packRunFolder(dir);
+      expect(files.map((f) => f.name)).to.deep.equal(['assignments.csv', 'samples.png']);
+      const to = await tempDir();
+      await unpackRunFiles(to, files);
+      expect(await readFile(join(to, 'assignments.csv'), 'utf8')).to.equal('index,label,cluster\n0,1,2\n');
+      expect(Buffer.compare(await readFile(join(to, 'samples.png')), png)).to.equal(0);
+    });
+
+    it('refuses a file name that would leave the run folder', async () => {
+      const to = await tempDir();
+      for (const name of ['../escape.txt', '..', '.hidden', 'a/b']) {
+        let err: Error | undefined;
+        await unpackRunFiles(to, [{ name, gzip: '' }]).catch((e: Error) => (err = e));
+        expect(err?.message, name).to.include(`refusing to write '${name}'`);
+      }
+    });
+  });
+
+  describe('the record a worker leaves beside its checkpoints', () => {
+    const result = { name: 'cc', stepLoss: [{ step: 0, epoch: 0, total: 1 }] } as unknown as RunResult;
+
+    it('names its checkpoint relative to the folder, so the shared folder may be mounted anywhere', async () => {
+      const dir = await tempDir();
+      await writeFile(join(dir, 'epoch-0002.ckpt'), 'x');
+      writeRunRecord(dir, { checkpoint: 'epoch-0002.ckpt', epoch: 2, step: 24, worker: 'a/1', result });
+      const moved = `${dir}-moved`;
+      await rm(moved, { recursive: true, force: true });
+      await mkdir(moved);
+      await writeFile(join(moved, 'epoch-0002.ckpt'), 'x');
+      await writeFile(join(moved, 'record.json'), await readFile(join(dir, 'record.json')));
+      const saved = await readRunRecord(moved);
+      expect(saved?.path).to.equal(join(moved, 'epoch-0002.ckpt'));
+      expect(saved?.record).to.deep.include({ epoch: 2, step: 24, worker: 'a/1', result });
+    });
+
+    it('is passed over when its checkpoint is gone, and absent when none was written: the run starts again', async () => {
+      const dir = await tempDir();
+      expect(await readRunRecord(dir)).to.equal(undefined);
+      writeRunRecord(dir, { checkpoint: 'epoch-0002.ckpt', epoch: 2, step: 24, worker: 'a/1', result });
+      expect(await readRunRecord(dir)).to.equal(undefined);
+    });
+  });
+});
