@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { registerWebgpuKernels } from '../kernels/webgpu-matmul.js';
 import type { BackendAttempt, BackendContext } from './backend.js';
 import { findVulkanLoader, probeAdapterInChild, VULKAN_LOADER, withRuntimeDir, type ProbedAdapter } from './webgpu-probe.js';
 
@@ -79,6 +80,8 @@ async function useAdapter(o: z.output<typeof webgpuOptions>, ctx: BackendContext
   const refused = refuse(o, ctx, adapter, info);
   if (refused) return refused;
   await import('@tensorflow/tfjs-backend-webgpu');
+  // Kernels of tfjs-backend-webgpu 4.22 that are wrong for our models, corrected.
+  registerWebgpuKernels();
   if (!(await activate('webgpu'))) return { ok: false, reason: 'the webgpu backend did not start' };
   const name = adapterName(info);
   return { ok: true, tfBackend: 'webgpu', note: isSoftware(adapter, info) ? `software adapter ${name}: correct but far slower than a GPU` : `adapter ${name}` };
