@@ -11,13 +11,49 @@ export type Sgemm = (
 ) => void;
 
 /**
- * NHWC patches for a conv with dilation 1: im2col(x, N,H,W,C, KH,KW, SH,SW, padTop,padLeft, OH,OW, col)
- * fills col [N*OH*OW, KH*KW*C] (zeros outside x); col2im(col, ..., x) overwrites x
- * with the adjoint (each element the sum of the patch entries taken from it).
+ * A conv (NHWC, dilation 1) and its gradients, as products of the patch matrix
+ * [N*OH*OW, KH*KW*C] (built a block of rows at a time, never whole):
+ * conv2d(x, w, y, ...), conv2dFilterGrad(x, dy, dw, ...) and
+ * conv2dInputGrad(dy, w, dx, ...), each followed by
+ * N,H,W,C, KH,KW, SH,SW, padTop,padLeft, OH,OW, CO; x and dx [N,H,W,C],
+ * y and dy [N,OH,OW,CO], w and dw [KH,KW,C,CO]. The third array is overwritten.
  */
-export type Patches = (
-  src: Float32Array, N: number, H: number, W: number, C: number, KH: number, KW: number,
-  SH: number, SW: number, padTop: number, padLeft: number, OH: number, OW: number, dst: Float32Array,
+export type ConvCall = (
+  a: Float32Array, b: Float32Array, out: Float32Array, N: number, H: number, W: number, C: number, KH: number, KW: number,
+  SH: number, SW: number, padTop: number, padLeft: number, OH: number, OW: number, CO: number,
+) => void;
+
+/**
+ * BatchNorm in training mode over the rows of x [rows, C] (an NHWC tensor's
+ * N*H*W rows): writes the batch mean and biased variance per channel and
+ * y = (x - mean) / sqrt(variance + eps) * gamma + beta.
+ */
+export type BatchNormForward = (
+  x: Float32Array, rows: number, C: number, gamma: Float32Array, beta: Float32Array, eps: number,
+  y: Float32Array, mean: Float32Array, variance: Float32Array,
+) => void;
+
+/**
+ * BatchNormForward's gradients: dx (through the batch statistics, plus what the
+ * gradients dmean and dvariance of the mean and variance outputs add), dgamma, dbeta.
+ */
+export type BatchNormBackward = (
+  dy: Float32Array, x: Float32Array, rows: number, C: number, gamma: Float32Array, mean: Float32Array,
+  variance: Float32Array, dmean: Float32Array, dvariance: Float32Array, eps: number,
+  dx: Float32Array, dgamma: Float32Array, dbeta: Float32Array,
+) => void;
+
+/** out[o, i] = scale * sum over k of x[o, k, i], x viewed as [outer, r, inner] (float64 accumulators). */
+export type SumMiddle = (x: Float32Array, outer: number, r: number, inner: number, scale: number, out: Float32Array) => void;
+
+/**
+ * MaxPool's gradient, NHWC: maxPoolGrad(x, dy, N,H,W,C, KH,KW, SH,SW, padTop,padLeft, OH,OW, dx)
+ * overwrites dx [N,H,W,C] with dy [N,OH,OW,C] routed to each KH x KW window's
+ * first maximum of x (row-major window order, as TF.js's cpu backend).
+ */
+export type MaxPoolGrad = (
+  x: Float32Array, dy: Float32Array, N: number, H: number, W: number, C: number, KH: number, KW: number,
+  SH: number, SW: number, padTop: number, padLeft: number, OH: number, OW: number, dx: Float32Array,
 ) => void;
 
 export interface NativeModule {
@@ -25,9 +61,14 @@ export interface NativeModule {
   available: boolean;
   reason?: string;
   sgemm?: Sgemm;
-  im2col?: Patches;
-  col2im?: Patches;
-  /** OpenBLAS worker threads (default 2, or CLUSTERFLOW_NATIVE_THREADS). */
+  conv2d?: ConvCall;
+  conv2dFilterGrad?: ConvCall;
+  conv2dInputGrad?: ConvCall;
+  batchNormForward?: BatchNormForward;
+  batchNormBackward?: BatchNormBackward;
+  sumMiddle?: SumMiddle;
+  maxPoolGrad?: MaxPoolGrad;
+  /** Threads of the addon's kernels, products included (default 2, or CLUSTERFLOW_NATIVE_THREADS). */
   setNumThreads?: (n: number) => void;
   getNumThreads?: () => number;
   /** OpenBLAS's build string (version, core, threading). */
@@ -37,8 +78,13 @@ export interface NativeModule {
 export declare const available: boolean;
 export declare const reason: string | undefined;
 export declare const sgemm: Sgemm | undefined;
-export declare const im2col: Patches | undefined;
-export declare const col2im: Patches | undefined;
+export declare const conv2d: ConvCall | undefined;
+export declare const conv2dFilterGrad: ConvCall | undefined;
+export declare const conv2dInputGrad: ConvCall | undefined;
+export declare const batchNormForward: BatchNormForward | undefined;
+export declare const batchNormBackward: BatchNormBackward | undefined;
+export declare const sumMiddle: SumMiddle | undefined;
+export declare const maxPoolGrad: MaxPoolGrad | undefined;
 export declare const setNumThreads: ((n: number) => void) | undefined;
 export declare const getNumThreads: (() => number) | undefined;
 export declare const config: string | undefined;

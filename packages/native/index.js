@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 
 const file = fileURLToPath(new URL('./build/clusterflow_native.node', import.meta.url));
 
-/** Threads for OpenBLAS: CLUSTERFLOW_NATIVE_THREADS, else 2 (the reference PyTorch figures use 2). */
+/** Threads for the addon's kernels, products included: CLUSTERFLOW_NATIVE_THREADS, else 2 (the reference PyTorch figures use 2). */
 function threadCount() {
   const n = Number(process.env.CLUSTERFLOW_NATIVE_THREADS ?? 2);
   return Number.isInteger(n) && n >= 1 ? n : 2;
@@ -23,8 +23,13 @@ function load() {
     return {
       available: true,
       sgemm: addon.sgemm,
-      im2col: addon.im2col,
-      col2im: addon.col2im,
+      batchNormForward: addon.batchNormForward,
+      batchNormBackward: addon.batchNormBackward,
+      sumMiddle: addon.sumMiddle,
+      maxPoolGrad: addon.maxPoolGrad,
+      conv2d: addon.conv2d,
+      conv2dFilterGrad: addon.conv2dFilterGrad,
+      conv2dInputGrad: addon.conv2dInputGrad,
       setNumThreads: addon.setNumThreads,
       getNumThreads: addon.getNumThreads,
       config: addon.getConfig(),
@@ -36,5 +41,8 @@ function load() {
 }
 
 const native = load();
-export const { available, reason, sgemm, im2col, col2im, setNumThreads, getNumThreads, config } = native;
+export const {
+  available, reason, sgemm, conv2d, conv2dFilterGrad, conv2dInputGrad, batchNormForward, batchNormBackward, sumMiddle, maxPoolGrad,
+  setNumThreads, getNumThreads, config,
+} = native;
 export default native;

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { Rng, ShapeError, selectBackend, tf } from '@clusterflow/core';
 import type * as tfc from '@tensorflow/tfjs-core';
 import { batchNorm, linear, mlpHead, sequential, softmaxHead, type Module } from '@clusterflow/backbones';
-import { disposeState, expectClose, fixture, toState, toTensor, type Fixed } from './helpers.js';
+import { disposeState, expectClose, fixture, maxRelError, toState, toTensor, type Fixed } from './helpers.js';
 
 interface BnCase {
   momentum: number;
@@ -171,4 +171,50 @@ describe('blocks', () => {
     m.dispose();
     expect(tf.memory().numTensors).to.equal(before);
   });
+});
+
+describe('batchNorm on wasm', function () {
+  this.timeout(60_000);
+
+  after(async () => {
+    await selectBackend('cpu');
+  });
+
+  /** Training steps of the fixture's module on one backend: outputs and state checked against PyTorch; the gradients returned. */
+  async function train(backend: 'cpu' | 'wasm', name: string): Promise<Float32Array[]> {
+    await selectBackend(backend);
+    const c = fixture<Record<string, BnCase>>('batch_norm.json')[name];
+    const bn = batchNorm(c.initial.weight.shape[0], { momentum: c.momentum, eps: c.eps });
+    load(bn, c.initial);
+    const before = tf.memory().numTensors;
+    const grads: Float32Array[] = [];
+    for (const [i, step] of c.steps.entries()) {
+      const input = toTensor(step.input);
+      const x = tf.variable(input, true, `bn-x-${backend}-${name}-${i}`);
+      const r = tf.tidy(() => tf.sin(tf.reshape(tf.range(0, x.size), x.shape)));
+      const params = [x, ...bn.variables().filter((v) => v.trainable)];
+      const { value, grads: g } = tf.variableGrads(() => {
+        const y = bn.apply(x, true);
+        expectClose(y, step.output, 1e-4, 1e-5, `${backend} step ${i} output`);
+        return tf.sum(tf.mul(y, r)) as tfc.Scalar;
+      }, params);
+      expectState(bn, step.state, `${backend} step ${i}`);
+      grads.push(...params.map((p) => g[p.name].dataSync() as Float32Array));
+      tf.dispose([value, r, x, input, ...Object.values(g)]);
+    }
+    expect(tf.memory().numTensors, `${backend} tensors left`).to.equal(before);
+    bn.dispose();
+    return grads;
+  }
+
+  for (const name of ['bn1d', 'bn2d']) {
+    it(`batchNorm (${name}) in training matches PyTorch on wasm too, with the cpu backend's gradients`, async () => {
+      const ref = await train('cpu', name);
+      const got = await train('wasm', name);
+      // Where @clusterflow/native is built, wasm runs the fused kernel; elsewhere the same tf ops as cpu.
+      const fused = tf.getKernel('ClusterflowBatchNormTrain', 'wasm') !== undefined;
+      console.log(`      wasm BatchNorm: ${fused ? 'fused native kernel' : 'tf ops (no native addon)'}`);
+      got.forEach((g, i) => expect(maxRelError(g, Array.from(ref[i])), `gradient ${i}`).to.be.below(1e-4));
+    });
+  }
 });

@@ -1,103 +1,197 @@
 /**
- * Training-step throughput on wasm with clusterflow's kernels, without and then
- * with the OpenBLAS kernels (@clusterflow/native), beside PyTorch on 2 threads,
- * in one invocation (compare ratios: absolute times on shared machines are noisy).
+ * Training-step throughput and memory on wasm with clusterflow's kernels and
+ * the @clusterflow/native ones (what `selectBackend('wasm')` sets up), beside
+ * PyTorch on 2 threads, in one invocation: for each model, the median ratio of
+ * throughputs over paired steps, and the peak memory of a step on both sides.
  *
- *   npx tsx --conditions=source packages/core/bench/throughput-native.ts [--steps 8]
- *     [--resnet-steps 3] [--resnet-batch 32] [--no-resnet] [--no-torch]
+ *   npx tsx --conditions=source packages/core/bench/throughput-native.ts [--steps 10]
+ *     [--resnet-steps 3] [--resnet-batch 128] [--no-resnet] [--no-torch]
+ *     [--without native|matmul|conv|batchNorm|reduce|maxPoolGrad|sharedIdentity,...]
  *
  * Models: MLP and ConvNet (../shared/bench/torch_steps.py) and ResNet-18 with
- * the CIFAR stem (torch_resnet18.py); see models.ts. ResNet-18 runs at batch 32,
- * torch too: its reference batch, 128, does not fit the wasm heap (models.ts,
- * RESNET_BENCH_BATCH). At ~107 GFLOP a step (batch 32) it takes seconds per step
- * here, so it runs --resnet-steps timed steps after 1 warm-up, torch likewise.
+ * the CIFAR stem at its reference batch, 128 (torch_resnet18.py); see models.ts.
+ * The two sides take turns, a few steps each (torch_stepper.py, kept running),
+ * so both see the same load: on a shared machine the load moves PyTorch's own
+ * step time by 2x within a minute. ratio = PyTorch ms / TF.js ms, the median
+ * over the turns (see measure()); --steps is the timed steps of each side for
+ * the MLP and the ConvNet.
  *
- * Registration is one-way in a process, so the plain wasm rows run first.
+ * --without leaves kernels out, one process per choice (registration is
+ * one-way), to measure what each is worth: `native` runs without the addon;
+ * `matmul`, `conv`, `batchNorm` (the fused training BatchNorm), `reduce` (Sum
+ * and Mean), `maxPoolGrad` leave one group of native kernels out;
+ * `sharedIdentity` puts back the stock Identity and Cast, which copy.
+ *
+ * Memory: ResNet-18 runs first on both sides, so each process's peak RSS
+ * before its first step and after its last bound what the steps needed
+ * ("RSS growth"). `tensors` is the peak of TF.js's live tensor buffers during
+ * the steps (shared data once), `heap` the wasm heap's size, its high-water mark.
  */
 import { parseArgs } from 'node:util';
 import { tf } from '../src/index.js';
 import { registerWasmKernels } from '../src/kernels/index.js';
-import { nativeStats, tryRegisterNativeKernels } from '../src/kernels/native-matmul.js';
-import { nativeConvStats } from '../src/kernels/native-conv.js';
-import { convnet, medianStepMs, mlp, resnet18, RESNET_BENCH_BATCH } from './models.js';
-import { checkFlops, runTorch, TORCH_RESNET18, TORCH_STEPS } from './torch-ref.js';
+import { tryRegisterNativeKernels, type NativeKernelChoice } from '../src/kernels/native-matmul.js';
+import { convnet, mlp, resnet18, RESNET_BENCH_BATCH, trainStep, type BenchModel } from './models.js';
+import { MiB, peakRssBytes, trackWasmTensorBytes, wasmHeapBytes, type TensorBytes } from './memory.js';
+import { TorchStepper } from './torch-ref.js';
 
 const { values: args } = parseArgs({
   options: {
-    steps: { type: 'string', default: '8' },
+    steps: { type: 'string', default: '10' },
     'resnet-steps': { type: 'string', default: '3' },
     'resnet-batch': { type: 'string', default: String(RESNET_BENCH_BATCH) },
     'no-resnet': { type: 'boolean', default: false },
     'no-torch': { type: 'boolean', default: false },
+    without: { type: 'string', default: '' },
   },
 });
 const steps = Number(args.steps);
+/** Steps per turn for the MLP and the ConvNet, the first untimed: --steps timed steps make steps / 2 turns. */
+const BLOCK = 3;
+const rounds = Math.max(1, Math.ceil(steps / (BLOCK - 1)));
 const resnetSteps = Number(args['resnet-steps']);
 const resnetBatch = Number(args['resnet-batch']);
 const withResnet = !args['no-resnet'];
+const WITHOUT = ['native', 'matmul', 'conv', 'batchNorm', 'reduce', 'maxPoolGrad', 'sharedIdentity'] as const;
+const without = new Set(args.without.split(',').filter(Boolean));
+for (const w of without) if (!(WITHOUT as readonly string[]).includes(w)) throw new Error(`--without: unknown ${w} (one of ${WITHOUT.join(', ')})`);
 
-function torch(): Map<string, number> {
-  const out = new Map<string, number>();
-  if (args['no-torch']) return out;
-  const res = new Map([
-    ...runTorch(TORCH_STEPS, Math.max(steps, 10), 2),
-    ...(withResnet ? runTorch(TORCH_RESNET18, resnetSteps, 1, ['--batch', String(resnetBatch)]) : []),
-  ]);
-  if (!flopsChecked) {
-    flopsChecked = true;
-    const models = [mlp(), convnet(), ...(withResnet ? [resnet18(resnetBatch)] : [])];
-    checkFlops(models, res);
-    models.forEach((m) => m.dispose());
+/** The wasm backend as selectBackend('wasm') sets it up, less what --without names; says what it installed. */
+async function setUp(): Promise<string> {
+  await import('@tensorflow/tfjs-backend-wasm');
+  await tf.setBackend('wasm');
+  await tf.ready();
+  const stock = ['Identity', 'Cast'].map((k) => tf.getKernel(k, 'wasm')!);
+  registerWasmKernels();
+  let installed = 'clusterflow wasm kernels, no native addon';
+  if (!without.has('native')) {
+    const choice: NativeKernelChoice = {};
+    for (const k of ['matmul', 'conv', 'batchNorm', 'reduce', 'maxPoolGrad'] as const) choice[k] = !without.has(k);
+    const r = await tryRegisterNativeKernels(choice);
+    installed = r.used ? r.reason : `native NOT used: ${r.reason}`;
   }
-  for (const [m, r] of res) out.set(m, r.ms_median);
-  return out;
+  // Last: registering the native kernels installs clusterflow's wasm kernels first, the shared Identity among them.
+  if (without.has('sharedIdentity')) {
+    for (const k of stock) {
+      tf.unregisterKernel(k.kernelName, 'wasm');
+      tf.registerKernel(k);
+    }
+  }
+  return installed;
 }
-let flopsChecked = false;
 
-const rows: { model: string; backend: string; ms: number; gflops: number; sgemmPerStep?: number }[] = [];
-async function run(backend: string): Promise<void> {
-  const plan = [
-    { make: mlp, n: steps, warmup: 2 },
-    { make: convnet, n: Math.max(3, Math.ceil(steps / 2)), warmup: 2 },
-    ...(withResnet ? [{ make: () => resnet18(resnetBatch), n: resnetSteps, warmup: 1 }] : []),
+interface Row {
+  model: string;
+  batch: number;
+  gflop: number;
+  /** Medians over the paired steps: TF.js ms, PyTorch ms, and PyTorch ms / TF.js ms. */
+  ms?: number;
+  torchMs?: number;
+  ratio?: number;
+  torchGflop?: number;
+  error?: string;
+  /** Peak of the live tensor buffers during the steps. */
+  tensorsMiB?: number;
+  /** The wasm heap's size after the steps, and each process's peak RSS growth over them (first model only). */
+  heapMiB?: number;
+  rssGrowthMiB?: number;
+  torchRssGrowthMiB?: number;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
+function round(x: number): number {
+  return Math.round(x * 100) / 100;
+}
+
+/** Set once the wasm module aborts (out of memory): it cannot run anything after that. */
+let aborted: string | undefined;
+
+/**
+ * `rounds` of `block` TF.js steps then `block` PyTorch steps, after `warmup`
+ * untimed steps on each side; with blocks of several steps, each block's first
+ * step is untimed too, so every timed step follows one of its own side, as in
+ * a training loop (PyTorch's OpenBLAS threads spin ~0.1 s after each product,
+ * so a step right after the other side's runs against them or with them cold).
+ * The ratio of a round is PyTorch's median over TF.js's; the row gives the
+ * median over rounds. `first` (each process's first model) also records RSS
+ * and heap.
+ */
+async function measure(name: string, make: () => BenchModel, rounds: number, block: number, warmup: number,
+  torch: TorchStepper | undefined, tensors: TensorBytes, first: boolean): Promise<Row> {
+  if (aborted) return { model: name, batch: 0, gflop: 0, error: `not run: the wasm module aborted in ${aborted}` };
+  const rssBefore = peakRssBytes();
+  let model: BenchModel | undefined;
+  try {
+    model = make();
+    const { batch } = model;
+    tensors.resetPeak();
+    for (let i = 0; i < warmup; i++) trainStep(model);
+    // Its first step builds the model and runs an untimed one: PyTorch's warm-up.
+    const torchFirst = await torch?.step(name, batch);
+    const ms: number[] = [], torchMs: number[] = [], ratios: number[] = [];
+    const untimed = block > 1 ? 1 : 0;
+    for (let r = 0; r < rounds; r++) {
+      const mine: number[] = [], theirs: number[] = [];
+      for (let i = 0; i < block; i++) {
+        const t0 = performance.now();
+        trainStep(model);
+        if (i >= untimed) mine.push(performance.now() - t0);
+      }
+      for (let i = 0; torch && i < block; i++) {
+        const t = (await torch.step(name, batch)).ms;
+        if (i >= untimed) theirs.push(t);
+      }
+      ms.push(...mine);
+      torchMs.push(...theirs);
+      if (torch) ratios.push(median(theirs) / median(mine));
+    }
+    const torchLast = torch && (await torch.step(name, batch));
+    console.log(`${name} (batch ${batch}): TF.js ${ms.map((t) => t.toFixed(1)).join(' ')} ms | PyTorch ${torchMs.join(' ')} ms`);
+    return {
+      model: name, batch, gflop: model.flopsPerStep / 1e9, ms: round(median(ms)),
+      ...(torch ? { torchMs: round(median(torchMs)), ratio: round(median(ratios)), torchGflop: torchFirst!.gflop_per_step } : {}),
+      tensorsMiB: round(tensors.peak() / MiB),
+      ...(first ? { heapMiB: round(wasmHeapBytes() / MiB), rssGrowthMiB: round((peakRssBytes() - rssBefore) / MiB) } : {}),
+      ...(first && torchFirst?.rss_before_mib !== undefined ? { torchRssGrowthMiB: round(torchLast!.rss_mib - torchFirst.rss_before_mib) } : {}),
+    };
+  } catch (e) {
+    const message = (e as Error).message.split('\n')[0];
+    if (message.startsWith('Aborted(')) {
+      aborted = name;
+      return { model: name, batch: model?.batch ?? 0, gflop: 0, error: `${message} (out of wasm memory)` };
+    }
+    return { model: name, batch: model?.batch ?? 0, gflop: 0, error: message };
+  } finally {
+    if (!aborted) model?.dispose();
+  }
+}
+
+const torch = args['no-torch'] ? undefined : await TorchStepper.start();
+const kernels = await setUp();
+console.log(`kernels: ${kernels}${without.size ? ` (without ${[...without].join(', ')})` : ''}`);
+const tensors = trackWasmTensorBytes();
+const rows: Row[] = [];
+// ResNet-18 first: each process's RSS before it is then the runtime and the model alone.
+// ResNet-18 steps take seconds, against ~0.1 s of spinning: blocks of one step.
+if (withResnet) rows.push(await measure('resnet18', () => resnet18(resnetBatch), resnetSteps, 1, 1, torch, tensors, true));
+rows.push(await measure('mlp', mlp, rounds, BLOCK, 2, torch, tensors, !withResnet));
+rows.push(await measure('cnn', convnet, rounds, BLOCK, 2, torch, tensors, false));
+torch?.close();
+
+const load = (await import('node:os')).loadavg().map((l) => l.toFixed(2)).join(' ');
+console.log(`\n${new Date().toISOString()}  load average ${load}`);
+console.log('model     batch  GFLOP/step  TF.js ms  GFLOP/s  PyTorch ms  ratio  | TF.js MiB: tensors    heap  RSS growth | PyTorch MiB: RSS growth');
+for (const r of rows) {
+  const flops = r.torchGflop !== undefined && Math.abs(r.torchGflop - r.gflop) > 1e-3 ? ` (PyTorch counts ${r.torchGflop}: DIFFERENT)` : '';
+  const cells = r.error ? [`fails: ${r.error}`] : [
+    r.gflop.toFixed(3).padStart(10), String(r.ms).padStart(8), (r.gflop / r.ms! * 1e3).toFixed(1).padStart(7),
+    String(r.torchMs ?? '-').padStart(10), String(r.ratio ?? '-').padStart(5),
+    ` | ${String(r.tensorsMiB).padStart(17)}  ${String(r.heapMiB ?? '').padStart(6)}  ${String(r.rssGrowthMiB ?? '').padStart(10)}`,
+    ` | ${String(r.torchRssGrowthMiB ?? '').padStart(23)}${flops}`,
   ];
-  for (const { make, n, warmup } of plan) {
-    const model = make();
-    const calls = nativeStats.calls + nativeConvStats.calls;
-    const ms = medianStepMs(model, n, warmup);
-    rows.push({
-      model: model.name, backend, ms: Math.round(ms * 10) / 10, gflops: Math.round(model.flopsPerStep / ms / 1e5) / 10,
-      sgemmPerStep: backend.includes('native') ? (nativeStats.calls + nativeConvStats.calls - calls) / (n + warmup) : undefined,
-    });
-    console.log(`${model.name} on ${backend}: ${ms.toFixed(1)} ms/step (median of ${n})`);
-    model.dispose();
-  }
+  console.log([r.model.padEnd(8), String(r.batch).padStart(5), ...cells].join('  '));
 }
-
-const ref = torch();
-const t0 = performance.now();
-// Not selectBackend('wasm'): it would install the native kernels before the baseline rows.
-await import('@tensorflow/tfjs-backend-wasm');
-await tf.setBackend('wasm');
-await tf.ready();
-registerWasmKernels();
-await run('wasm+kernels');
-const r = await tryRegisterNativeKernels({ matmul: true, conv: false });
-console.log(`native: ${r.used ? 'used' : 'NOT used'}: ${r.reason}`);
-if (r.used) {
-  await run('wasm+kernels+native-mm');
-  const r2 = await tryRegisterNativeKernels({ matmul: true, conv: true });
-  console.log(`native: ${r2.reason}`);
-  await run('wasm+kernels+native-mm+conv');
-}
-const tfjsSeconds = (performance.now() - t0) / 1000;
-const ref2 = torch(); // again after, so drift over the run shows
-console.log(`TF.js rows took ${tfjsSeconds.toFixed(0)} s`);
-console.log('model     backend                     ms/step  GFLOP/s  torch2t ms (before/after)  ratio to torch  sgemm/step');
-for (const row of rows) {
-  const t = [ref.get(row.model), ref2.get(row.model)].filter((x): x is number => x !== undefined);
-  const tm = t.length ? t.reduce((a, b) => a + b) / t.length : undefined;
-  console.log([row.model.padEnd(8), row.backend.padEnd(27), String(row.ms).padStart(7), String(row.gflops).padStart(8),
-    (t.join(' / ') || '-').padStart(26), (tm ? (tm / row.ms).toFixed(3) : '-').padStart(15), String(row.sgemmPerStep ?? '')].join('  '));
-}
-void tf;

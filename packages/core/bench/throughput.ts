@@ -3,12 +3,13 @@
  * (absolute times on shared machines are noisy; ratios taken together are not).
  *
  *   npx tsx --conditions=source packages/core/bench/throughput.ts [--json out.json] [--steps 8]
- *     [--resnet-steps 3] [--resnet-batch 32] [--no-torch]
+ *     [--resnet-steps 3] [--resnet-batch 128] [--no-torch]
  *
  * Models and FLOP convention: see models.ts, ../shared/bench/torch_steps.py
- * (MLP, ConvNet) and torch_resnet18.py (ResNet-18, CIFAR stem, at batch 32 on
- * both sides: its reference batch 128 does not fit the wasm heap, see
- * RESNET_BENCH_BATCH; seconds per step, so --resnet-steps after 1 warm-up).
+ * (MLP, ConvNet) and torch_resnet18.py (ResNet-18, CIFAR stem, at its
+ * reference batch 128 on both sides; seconds per step, so --resnet-steps after
+ * 1 warm-up). throughput-native.ts also prints memory, and what each native
+ * kernel is worth.
  * Backends: cpu (MLP only: the ConvNet step takes ~140 s there), wasm stock
  * (MLP, and the ConvNet to show it fails: stock wasm has no
  * Conv2DBackpropFilter), wasm as selectBackend('wasm') sets it up (clusterflow's
@@ -75,7 +76,7 @@ async function main(): Promise<void> {
   const plan: { backend: string; name: string; model: () => BenchModel; steps: number; warmup: number; skip?: string }[] = [
     { backend: 'cpu', name: 'mlp', model: mlp, steps: 2, warmup: 1 },
     { backend: 'cpu', name: 'cnn', model: convnet, steps: 0, warmup: 0, skip: 'skipped: ~140 s per step on the cpu backend (README: 136,638 ms)' },
-    { backend: 'cpu', name: 'resnet18', model: resnet, steps: 0, warmup: 0, skip: 'skipped: ~19x the ConvNet\'s FLOPs at batch 32, which already takes ~140 s per step on cpu' },
+    { backend: 'cpu', name: 'resnet18', model: resnet, steps: 0, warmup: 0, skip: 'skipped: ~74x the ConvNet\'s FLOPs at batch 128, which already takes ~140 s per step on cpu' },
     { backend: 'wasm-stock', name: 'mlp', model: mlp, steps: 3, warmup: 1 },
     { backend: 'wasm-stock', name: 'cnn', model: convnet, steps: 1, warmup: 0 },
     { backend: 'wasm-stock', name: 'resnet18', model: resnet, steps: 0, warmup: 0, skip: 'skipped: stock wasm has no Conv2DBackpropFilter (see the cnn row)' },

@@ -4,9 +4,12 @@
  * folder beside the repository's root, not part of the repository) and this
  * folder's torch_resnet18.py (ResNet-18, CIFAR stem). Both print one JSON line
  * per model: {"model", "ms_median", "gflops", "gflop_per_step", ...}.
+ * torch_stepper.py steps the same models one step at a time, on request
+ * (TorchStepper), with the process's peak memory.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
 /** The repository's root: this file is packages/core/bench/torch-ref.ts. */
@@ -14,17 +17,24 @@ const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 /** `../shared/bench/torch_steps.py`, beside the repository's root. */
 export const TORCH_STEPS = fileURLToPath(new URL('../../../../shared/bench/torch_steps.py', import.meta.url));
 export const TORCH_RESNET18 = fileURLToPath(new URL('./torch_resnet18.py', import.meta.url));
+export const TORCH_STEPPER = fileURLToPath(new URL('./torch_stepper.py', import.meta.url));
+/** PyTorch on 2 threads whose OpenMP workers sleep between steps rather than spin against TF.js's. */
+const TORCH_ENV = { ...process.env, OMP_WAIT_POLICY: 'PASSIVE' };
 
 export interface TorchResult { model: string; ms_median: number; gflops: number; gflop_per_step: number }
 
 /** Runs one reference script with --threads 2, the given steps and any further arguments; its results by model name. */
-export function runTorch(script: string, steps: number, warmup: number, extra: string[] = []): Map<string, TorchResult> {
+function requireScript(script: string): void {
   if (!existsSync(script)) {
     const where = script === TORCH_STEPS ? ` (it lives in ../shared/bench/, beside the repository's root ${REPO_ROOT})` : '';
     throw new Error(`PyTorch reference script not found: ${script}${where}; pass --no-torch to run without the PyTorch rows`);
   }
+}
+
+export function runTorch(script: string, steps: number, warmup: number, extra: string[] = []): Map<string, TorchResult> {
+  requireScript(script);
   const r = spawnSync('/usr/bin/python3', [script, '--threads', '2', '--steps', String(steps), '--warmup', String(warmup), ...extra], {
-    env: { ...process.env, OMP_WAIT_POLICY: 'PASSIVE' }, encoding: 'utf8',
+    env: TORCH_ENV, encoding: 'utf8',
   });
   if (r.status !== 0) throw new Error(`${script} failed: ${r.stderr || r.error?.message}`);
   const out = new Map<string, TorchResult>();
@@ -44,5 +54,52 @@ export function checkFlops(models: { name: string; flopsPerStep: number }[], tor
     const tf = m.flopsPerStep / 1e9;
     const same = Math.abs(tf - t.gflop_per_step) < 1e-3;
     console.log(`FLOPs per step, ${m.name}: TF.js ${tf.toFixed(4)} GFLOP, torch ${t.gflop_per_step} GFLOP${same ? '' : '  <-- DIFFER'}`);
+  }
+}
+
+/** One PyTorch step from torch_stepper.py. */
+export interface TorchStep {
+  model: string;
+  batch: number;
+  ms: number;
+  gflop_per_step: number;
+  /** The process's peak RSS so far, and (first step of a model only) before that model's first step, MiB. */
+  rss_mib: number;
+  rss_before_mib?: number;
+}
+
+/**
+ * torch_stepper.py kept running: one PyTorch step (2 threads) on each call, so
+ * a bench can alternate TF.js and PyTorch steps and both see the same load.
+ */
+export class TorchStepper {
+  private readonly lines: AsyncIterator<string>;
+
+  private constructor(private readonly proc: ReturnType<typeof spawn>) {
+    this.lines = createInterface({ input: proc.stdout! })[Symbol.asyncIterator]();
+  }
+
+  static async start(): Promise<TorchStepper> {
+    requireScript(TORCH_STEPS);
+    const proc = spawn('/usr/bin/python3', [TORCH_STEPPER, TORCH_STEPS, '--threads', '2'], { env: TORCH_ENV, stdio: ['pipe', 'pipe', 'inherit'] });
+    const stepper = new TorchStepper(proc);
+    await stepper.next(); // {"ready": ...}
+    return stepper;
+  }
+
+  /** One timed step of `model` at `batch` (the first call for a model also builds it and runs an untimed step). */
+  async step(model: string, batch: number): Promise<TorchStep> {
+    this.proc.stdin!.write(`${model} ${batch}\n`);
+    return (await this.next()) as TorchStep;
+  }
+
+  close(): void {
+    this.proc.stdin!.end();
+  }
+
+  private async next(): Promise<unknown> {
+    const { value, done } = await this.lines.next();
+    if (done) throw new Error(`${TORCH_STEPPER} exited (code ${this.proc.exitCode})`);
+    return JSON.parse(value) as unknown;
   }
 }

@@ -10,10 +10,9 @@ ResNet; it lives in ../shared/bench/, beside the repository's root):
              relu(bn(conv3x3(relu(bn(conv3x3(x))))) + shortcut(x)), the shortcut a
              1x1 conv (no bias) + BN where the stride or width changes; global
              average pool to 512, linear(512 -> 10).
-             Batch 128 (the reference batch size; the TF.js benches pass
-             --batch 32, what fits the wasm heap: see RESNET_BENCH_BATCH in
-             models.ts), loss = mean(out**2), plain SGD (lr 1e-3) over every
-             parameter (convs, BN gamma/beta, linear), fp32.
+             Batch 128 (the reference batch size), loss = mean(out**2), plain
+             SGD (lr 1e-3) over every parameter (convs, BN gamma/beta, linear),
+             fp32.
 
 BatchNorm is in training mode: it normalises with the batch's own mean and biased
 variance (gradient flowing through them), eps 1e-5. track_running_stats=False, so
@@ -23,7 +22,8 @@ FLOP convention (torch_steps.py's): forward = sum of 2*m*n*k over matmuls / conv
 (conv: 2*N*Hout*Wout*Cout*Cin*kh*kw); one training step = 3x forward. BN, bias
 adds, ReLU, residual adds, pooling, loss and the SGD update are not counted.
 
-Prints one JSON line per model, in torch_steps.py's format.
+Prints one JSON line per model, in torch_steps.py's format. torch_stepper.py
+steps the same model on request (throughput-native.ts).
 
 Usage: /usr/bin/python3 torch_resnet18.py [--threads 2] [--steps 3] [--warmup 1] [--batch 128]
 """

@@ -5,9 +5,14 @@ import { selectBackend, tf } from '@clusterflow/core';
 import { registerWasmKernels } from '../src/kernels/index.js';
 import { input, on, relErr } from './support/backend-compare.js';
 import { nativeConvStats } from '../src/kernels/native-conv.js';
+import { nativeBatchNormStats } from '../src/kernels/native-batch-norm.js';
+import { nativeReduceStats } from '../src/kernels/native-reduce.js';
+import { nativeMaxPoolGradStats } from '../src/kernels/native-max-pool-grad.js';
+import { batchNormTrain } from '../src/kernels/batch_norm_train.js';
 import { MIN_NATIVE_WORK, nativeKernelsRegistered, nativeStats, tryRegisterNativeKernels } from '../src/kernels/native-matmul.js';
 
-// The OpenBLAS BatchMatMul on wasm against the cpu backend's stock kernels and
+// The addon's kernels on wasm (BatchMatMul, Conv2D and its gradients, the fused
+// BatchNorm, Sum, Mean, MaxPoolGrad) against the cpu backend's stock kernels and
 // gradients, from the same fixed inputs. Skipped, with the reason, where the
 // optional @clusterflow/native addon is not built or cannot load.
 
@@ -23,7 +28,7 @@ async function sameOnBoth(f: () => Tensor | Tensor[], tol = 1e-4): Promise<numbe
 /** [m, n, k] of op(A)[m,k] @ op(B)[k,n]: square, thin, wide, a single row, odd sizes. */
 const SHAPES: [number, number, number][] = [[64, 64, 64], [33, 70, 45], [256, 500, 784], [1, 512, 256], [300, 7, 129]];
 
-describe('native BatchMatMul (OpenBLAS) on wasm', function () {
+describe('native kernels (@clusterflow/native) on wasm', function () {
   this.timeout(120_000);
 
   before(async function () {
@@ -130,6 +135,112 @@ describe('native BatchMatMul (OpenBLAS) on wasm', function () {
     });
   }
 
+  // 256 input channels: K = 2304 patch floats a row, so the addon builds the patches in blocks of 224 rows,
+  // several per thread, and both threads sum their own filter-gradient parts.
+  for (const c of [
+    { x: [5, 12, 12, 256], f: [3, 3, 256, 4], s: 1, pad: 1 },
+    { x: [4, 13, 11, 256], f: [3, 3, 256, 3], s: 2, pad: 'same' as const },
+  ]) {
+    it(`conv2d and both gradients in several blocks of patch rows: x ${c.x}, filter ${c.f}, stride ${c.s}, pad ${c.pad}`, async () => {
+      const before = nativeConvStats.calls;
+      await sameOnBoth(() => {
+        const x = input(c.x, 43) as Tensor4D, f = input(c.f, 44) as Tensor4D;
+        const y = tf.conv2d(x, f, c.s, c.pad);
+        const dy = input(y.shape, 45);
+        const [dx, df] = tf.grads((a: Tensor, b: Tensor) => tf.sum(tf.mul(tf.conv2d(a as Tensor4D, b as Tensor4D, c.s, c.pad), dy)))([x, f]);
+        return [y, dx, df];
+      });
+      expect(nativeConvStats.calls - before).to.equal(4);
+    });
+  }
+
+  // BatchNorm1d and 2d shapes, few rows, one channel, and values far from 0 (the variance must not cancel).
+  const BATCH_NORMS: { x: number[]; shift: number }[] = [
+    { x: [64, 24], shift: 0 }, { x: [4, 6, 5, 16], shift: 0 }, { x: [2, 3], shift: 0 },
+    { x: [300, 1], shift: 0 }, { x: [8, 9, 9, 40], shift: 1000 },
+  ];
+  for (const c of BATCH_NORMS) {
+    it(`fused BatchNorm (training) and its gradients: x ${c.x}${c.shift ? `, values near ${c.shift}` : ''}`, async () => {
+      const before = { ...nativeBatchNormStats };
+      const ch = c.x[c.x.length - 1];
+      await sameOnBoth(() => {
+        const x = tf.add(input(c.x, 60), c.shift), scale = tf.add(1, input([ch], 61)), offset = input([ch], 62);
+        const r = input(c.x, 63), rm = input([ch], 64), rv = input([ch], 65);
+        const { y, mean, variance } = batchNormTrain(x, scale, offset, 1e-5);
+        // A loss through y and through the statistics, so every gradient path is exercised.
+        const grads = tf.grads((a: Tensor, b: Tensor, o: Tensor) => {
+          const bn = batchNormTrain(a, b, o, 1e-5);
+          return tf.addN([tf.sum(tf.mul(bn.y, r)), tf.sum(tf.mul(bn.mean, rm)), tf.sum(tf.mul(bn.variance, rv))]);
+        })([x, scale, offset]);
+        return [y, mean, variance, ...grads];
+      }, c.shift ? 1e-3 : 1e-4);
+      expect(nativeBatchNormStats.forward - before.forward, 'forward kernels').to.equal(2);
+      expect(nativeBatchNormStats.backward - before.backward, 'backward kernels').to.equal(1);
+    });
+  }
+
+  it('fused BatchNorm leaves other dtypes and shapes to the composed ops', async () => {
+    const before = { ...nativeBatchNormStats };
+    await sameOnBoth(() => [
+      batchNormTrain(input([6, 4], 66), tf.ones([1, 4]), tf.zeros([4]), 1e-3).y,
+      batchNormTrain(input([5, 4], 67), tf.ones([4]), tf.zeros([4]), 1e-3).variance,
+    ]);
+    expect(nativeBatchNormStats.forward - before.forward).to.equal(1);
+  });
+
+  const REDUCTIONS: { x: number[]; axis: number[]; keepDims: boolean; native: boolean }[] = [
+    { x: [64, 30, 30, 16], axis: [0, 1, 2], keepDims: false, native: true }, // a conv bias gradient
+    { x: [32, 8, 8, 64], axis: [1, 2], keepDims: false, native: true }, // global average pooling
+    { x: [2, 100, 200, 12], axis: [1, 2], keepDims: true, native: true }, // fewer images than threads
+    { x: [4096, 40], axis: [0], keepDims: true, native: true },
+    { x: [40, 4096], axis: [1], keepDims: false, native: false }, // the last axis: wasm's own kernel
+    { x: [16, 64, 64], axis: [0, 2], keepDims: false, native: false }, // not contiguous
+    { x: [16, 4, 4], axis: [0, 1], keepDims: false, native: false }, // small
+  ];
+  for (const r of REDUCTIONS) {
+    it(`Sum and Mean over axes ${r.axis} of ${r.x}${r.keepDims ? ', keepDims' : ''}, and their gradients`, async () => {
+      const before = nativeReduceStats.calls;
+      await sameOnBoth(() => {
+        const x = input(r.x, 70);
+        const sum = tf.sum(x, r.axis, r.keepDims), mean = tf.mean(x, r.axis, r.keepDims);
+        const dsum = input(sum.shape, 71);
+        const g = tf.grad((a: Tensor) => tf.add(tf.sum(tf.mul(tf.sum(a, r.axis, r.keepDims), dsum)), tf.sum(tf.mean(a, r.axis, r.keepDims))))(x);
+        return [sum, mean, g];
+      });
+      expect(nativeReduceStats.calls - before).to.equal(r.native ? 4 : 0);
+    });
+  }
+
+  // Overlapping windows (stride under the window), 'same' padding, ties (relu zeros), one image.
+  const POOLS: { x: number[]; k: number | [number, number]; s: number; pad: 'valid' | 'same' }[] = [
+    { x: [16, 28, 28, 32], k: 2, s: 2, pad: 'valid' },
+    { x: [4, 13, 11, 24], k: 3, s: 2, pad: 'same' },
+    { x: [3, 9, 10, 40], k: [3, 2], s: 1, pad: 'same' },
+    { x: [1, 30, 30, 16], k: 3, s: 2, pad: 'valid' },
+  ];
+  for (const p of POOLS) {
+    it(`MaxPoolGrad x ${p.x}, window ${p.k}, stride ${p.s}, pad ${p.pad}, ties included`, async () => {
+      const before = nativeMaxPoolGradStats.calls;
+      await sameOnBoth(() => {
+        const x = tf.relu(input(p.x, 80)) as Tensor4D;
+        const dy = input(tf.maxPool(x, p.k, p.s, p.pad).shape, 81);
+        return tf.grad((a) => tf.sum(tf.mul(tf.maxPool(a as Tensor4D, p.k, p.s, p.pad), dy)))(x);
+      });
+      expect(nativeMaxPoolGradStats.calls - before).to.equal(1);
+    });
+  }
+
+  it('leaves integer sums to the wasm kernel', async () => {
+    const before = nativeReduceStats.calls;
+    await selectBackend('wasm');
+    const x = tf.ones([64, 32, 32], 'int32');
+    const s = tf.sum(x, [0, 1]);
+    expect(s.dtype).to.equal('int32');
+    expect(Array.from(s.dataSync()).slice(0, 2)).to.deep.equal([2048, 2048]);
+    tf.dispose([x, s]);
+    expect(nativeReduceStats.calls).to.equal(before);
+  });
+
   it('leaves dilated convs to the wasm kernels', async () => {
     const calls = await sameOnBoth(() =>
       tf.conv2d(input([2, 16, 16, 8], 50) as Tensor4D, input([3, 3, 8, 16], 51) as Tensor4D, 1, 'same', 'NHWC', 2));
@@ -141,16 +252,19 @@ describe('native BatchMatMul (OpenBLAS) on wasm', function () {
     const script = [
       "import { selectBackend, tf } from '@clusterflow/core';",
       "import { tryRegisterNativeKernels, nativeKernelNames } from './packages/core/src/kernels/native-matmul.ts';",
+      "import { batchNormTrain } from './packages/core/src/kernels/batch_norm_train.ts';",
       "await selectBackend('wasm');",
       'const r = await tryRegisterNativeKernels();',
       'const y = tf.matMul(tf.ones([64, 64]), tf.ones([64, 64]), false, true).dataSync()[0];',
-      'console.log(JSON.stringify({ ...r, names: nativeKernelNames(), y }));',
+      // The fused BatchNorm's kernel is not there: batchNormTrain composes tf ops.
+      'const bn = Array.from(batchNormTrain(tf.tensor2d([[1, 2], [3, 6]]), tf.ones([2]), tf.zeros([2]), 0).y.dataSync());',
+      'console.log(JSON.stringify({ ...r, names: nativeKernelNames(), y, bn }));',
     ].join('\n');
     const out = spawnSync(process.execPath, ['--conditions=source', '--import=tsx', '--input-type=module', '-e', script], {
       env: { ...process.env, CLUSTERFLOW_NATIVE: '0' }, encoding: 'utf8',
     });
     expect(out.status, out.stderr).to.equal(0);
-    const r = JSON.parse(out.stdout.trim().split('\n').pop()!) as { used: boolean; reason: string; names: string[]; y: number };
-    expect(r).to.deep.equal({ used: false, reason: 'disabled by CLUSTERFLOW_NATIVE=0', names: [], y: 64 });
+    const r = JSON.parse(out.stdout.trim().split('\n').pop()!) as { used: boolean; reason: string; names: string[]; y: number; bn: number[] };
+    expect(r).to.deep.equal({ used: false, reason: 'disabled by CLUSTERFLOW_NATIVE=0', names: [], y: 64, bn: [-1, -1, 1, 1] });
   });
 });

@@ -45,9 +45,51 @@ describe('wasm kernels', function () {
     registerWasmKernels();
     const names = ['Conv2DBackpropFilter', 'DepthwiseConv2dNativeBackpropFilter', 'DepthwiseConv2dNativeBackpropInput'];
     for (const k of names) expect(tf.getKernel(k, 'wasm'), k).to.not.equal(undefined);
-    const configs = [...names, 'BatchMatMul', 'Conv2DBackpropInput', 'MaxPoolGrad'].map((k) => tf.getKernel(k, 'wasm'));
+    const configs = [...names, 'BatchMatMul', 'Conv2DBackpropInput', 'MaxPoolGrad', 'Identity', 'Cast'].map((k) => tf.getKernel(k, 'wasm'));
     registerWasmKernels();
     configs.forEach((cfg, i) => expect(tf.getKernel(cfg!.kernelName, 'wasm')).to.equal(configs[i]));
+  });
+
+  it('Identity and same-dtype Cast share the data, as on cpu; other casts convert', async () => {
+    for (const backend of ['cpu', 'wasm'] as const) {
+      await selectBackend(backend);
+      if (backend === 'wasm') registerWasmKernels();
+      const buffers = tf.memory().numDataBuffers;
+      const x = input([3, 5], 1);
+      const id = tf.engine().runKernel('Identity', { x }) as Tensor;
+      const same = tf.cast(x, 'float32');
+      expect(id.dataId, `${backend} Identity`).to.equal(x.dataId);
+      expect(same.dataId, `${backend} Cast to float32`).to.equal(x.dataId);
+      expect(tf.memory().numDataBuffers - buffers).to.equal(1);
+      // The data lives while any tensor holds it.
+      x.dispose();
+      id.dispose();
+      expect(Array.from(same.dataSync())).to.deep.equal(Array.from(values(15, 1)));
+      same.dispose();
+      expect(tf.memory().numDataBuffers).to.equal(buffers);
+      const ints = tf.tensor([1.7, -2.2, 3], [3], 'float32');
+      const cast = tf.cast(ints, 'int32');
+      expect(cast.dataId).to.not.equal(ints.dataId);
+      expect(Array.from(cast.dataSync())).to.deep.equal([1, -2, 3]);
+      const strings = tf.tensor(['a', 'b']);
+      const sid = tf.engine().runKernel('Identity', { x: strings }) as Tensor;
+      expect(sid.dataSync()).to.deep.equal(['a', 'b']);
+      tf.dispose([ints, cast, strings, sid]);
+      expect(tf.memory().numDataBuffers).to.equal(buffers);
+    }
+  });
+
+  it('tensors saved for the backward pass share the forward\'s data, and gradients still match cpu', async () => {
+    await sameOnBoth(() => {
+      const x = input([8, 32], 2), w = input([32, 16], 3);
+      return tf.grads((a: Tensor, b: Tensor) => {
+        const buffers = tf.memory().numDataBuffers;
+        const y = tf.relu(tf.matMul(a, b));
+        // The tape saved clones of a, b and the product (relu's input); without sharing that is 3 more buffers.
+        expect(tf.memory().numDataBuffers - buffers, 'new buffers in the forward').to.equal(2);
+        return tf.sum(y);
+      })([x, w]);
+    });
   });
 
   for (const c of CONV_CASES) {

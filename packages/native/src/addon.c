@@ -1,5 +1,7 @@
 /*
- * @clusterflow/native: OpenBLAS's sgemm for Node, on caller-owned memory.
+ * @clusterflow/native: OpenBLAS's sgemm for Node, and the kernels around it
+ * (convolutions, BatchNorm, reductions, MaxPool's gradient: kernels.h), on
+ * caller-owned memory.
  *
  * The arrays passed in are usually views into TF.js's wasm heap, so the
  * product is computed where the tensors already live: no copy in, no copy
@@ -18,6 +20,9 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "kernels.h"
+#include "pool.h"
+
 /* Throws a JS TypeError/RangeError and returns NULL from the calling function. */
 #define THROW(kind, msg)                        \
   do {                                          \
@@ -27,7 +32,7 @@
 
 #define CHECK(call)                                             \
   do {                                                          \
-    if ((call) != napi_ok) THROW(type, "native sgemm: bad argument"); \
+    if ((call) != napi_ok) THROW(type, "native: bad argument"); \
   } while (0)
 
 /* Data pointer and element count of a Float32Array (byte_offset honoured by N-API). */
@@ -92,74 +97,149 @@ static napi_value sgemm(napi_env env, napi_callback_info info) {
   if (m == 0 || n == 0) return NULL;
 
   /* Runs synchronously on the JS thread: the wasm heap cannot grow (and move) meanwhile. */
-  cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
-              (blasint)m, (blasint)n, (blasint)k, (float)alpha, a, (blasint)lda, b, (blasint)ldb,
-              (float)beta, c, (blasint)ldc);
+  sgemm_parallel(ta, tb, m, n, k, (float)alpha, a, lda, b, ldb, (float)beta, c, ldc);
+  return NULL;
+}
+
+/* Reads argv[i] as a Float32Array of at least `need` elements into *out, or throws. */
+#define ARRAY(i, out, need, what)                                                   \
+  do {                                                                              \
+    size_t len_;                                                                    \
+    if (!f32(env, argv[i], &(out), &len_)) THROW(type, what " must be a Float32Array"); \
+    if ((uint64_t)len_ < (uint64_t)(need)) THROW(range, what " is too short for its shape"); \
+  } while (0)
+
+/* Reads exactly `want` arguments into argv. */
+static bool args_of(napi_env env, napi_callback_info info, size_t want, napi_value *argv) {
+  size_t argc = want;
+  return napi_get_cb_info(env, info, &argc, argv, NULL, NULL) == napi_ok && argc == want;
+}
+
+/*
+ * conv2d(x, w, y), conv2dFilterGrad(x, dy, dw), conv2dInputGrad(dy, w, dx), each
+ * followed by N,H,W,C, KH,KW, SH,SW, PT,PL, OH,OW, CO: conv.c's kernels.
+ */
+static napi_value conv_js(napi_env env, napi_callback_info info, int which) {
+  size_t argc = 16;
+  napi_value argv[16];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc != 16) THROW(type, "native conv2d: expected 16 arguments");
+  int64_t d[13];
+  for (int i = 0; i < 13; i++)
+    if (!dim(env, argv[3 + i], &d[i])) THROW(range, "native conv2d: sizes must be non-negative int32 integers");
+  const conv_geom g = {d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7], d[8], d[9], d[10], d[11]};
+  const int64_t co = d[12], xlen = g.n * g.h * g.w * g.c, ylen = g.n * g.oh * g.ow * co, wlen = g.kh * g.kw * g.c * co;
+  float *a, *b, *out;
+  size_t alen, blen, olen;
+  if (!f32(env, argv[0], &a, &alen) || !f32(env, argv[1], &b, &blen) || !f32(env, argv[2], &out, &olen))
+    THROW(type, "native conv2d: arrays must be Float32Arrays");
+  const int64_t need[3][3] = {{xlen, wlen, ylen}, {xlen, ylen, wlen}, {ylen, wlen, xlen}};
+  if ((uint64_t)alen < (uint64_t)need[which][0] || (uint64_t)blen < (uint64_t)need[which][1] ||
+      (uint64_t)olen < (uint64_t)need[which][2])
+    THROW(range, "native conv2d: an array is too short for its shape");
+  const bool ok = which == 0 ? conv_forward(&g, co, a, b, out)
+                  : which == 1 ? conv_filter_grad(&g, co, a, b, out)
+                               : conv_input_grad(&g, co, a, b, out);
+  if (!ok) THROW(range, "native conv2d: out of memory");
+  return NULL;
+}
+
+static napi_value conv2d_js(napi_env env, napi_callback_info info) { return conv_js(env, info, 0); }
+static napi_value conv2d_filter_grad_js(napi_env env, napi_callback_info info) { return conv_js(env, info, 1); }
+static napi_value conv2d_input_grad_js(napi_env env, napi_callback_info info) { return conv_js(env, info, 2); }
+
+/* batchNormForward(x, rows, C, gamma, beta, eps, y, mean, variance) */
+static napi_value batch_norm_forward_js(napi_env env, napi_callback_info info) {
+  napi_value argv[9];
+  if (!args_of(env, info, 9, argv)) THROW(type, "native batchNormForward: expected 9 arguments");
+  int64_t rows, c;
+  double eps;
+  if (!dim(env, argv[1], &rows) || !dim(env, argv[2], &c) || rows < 1)
+    THROW(range, "native batchNormForward: rows and C must be int32 integers, rows >= 1");
+  CHECK(napi_get_value_double(env, argv[5], &eps));
+  float *x, *gamma, *beta, *y, *mean, *var;
+  ARRAY(0, x, rows * c, "native batchNormForward: x");
+  ARRAY(3, gamma, c, "native batchNormForward: gamma");
+  ARRAY(4, beta, c, "native batchNormForward: beta");
+  ARRAY(6, y, rows * c, "native batchNormForward: y");
+  ARRAY(7, mean, c, "native batchNormForward: mean");
+  ARRAY(8, var, c, "native batchNormForward: variance");
+  if (!batch_norm_forward(x, rows, c, gamma, beta, (float)eps, y, mean, var))
+    THROW(range, "native batchNormForward: out of memory");
+  return NULL;
+}
+
+/* batchNormBackward(dy, x, rows, C, gamma, mean, variance, dmean, dvariance, eps, dx, dgamma, dbeta) */
+static napi_value batch_norm_backward_js(napi_env env, napi_callback_info info) {
+  napi_value argv[13];
+  if (!args_of(env, info, 13, argv)) THROW(type, "native batchNormBackward: expected 13 arguments");
+  int64_t rows, c;
+  double eps;
+  if (!dim(env, argv[2], &rows) || !dim(env, argv[3], &c) || rows < 1)
+    THROW(range, "native batchNormBackward: rows and C must be int32 integers, rows >= 1");
+  CHECK(napi_get_value_double(env, argv[9], &eps));
+  float *dy, *x, *gamma, *mean, *var, *dmean, *dvar, *dx, *dgamma, *dbeta;
+  ARRAY(0, dy, rows * c, "native batchNormBackward: dy");
+  ARRAY(1, x, rows * c, "native batchNormBackward: x");
+  ARRAY(4, gamma, c, "native batchNormBackward: gamma");
+  ARRAY(5, mean, c, "native batchNormBackward: mean");
+  ARRAY(6, var, c, "native batchNormBackward: variance");
+  ARRAY(7, dmean, c, "native batchNormBackward: dmean");
+  ARRAY(8, dvar, c, "native batchNormBackward: dvariance");
+  ARRAY(10, dx, rows * c, "native batchNormBackward: dx");
+  ARRAY(11, dgamma, c, "native batchNormBackward: dgamma");
+  ARRAY(12, dbeta, c, "native batchNormBackward: dbeta");
+  if (!batch_norm_backward(dy, x, rows, c, gamma, mean, var, dmean, dvar, (float)eps, dx, dgamma, dbeta))
+    THROW(range, "native batchNormBackward: out of memory");
+  return NULL;
+}
+
+/* maxPoolGrad(x, dy, N,H,W,C, KH,KW, SH,SW, PT,PL, OH,OW, dx): dy [N,OH,OW,C] routed to each window's first maximum. */
+static napi_value max_pool_grad_js(napi_env env, napi_callback_info info) {
+  napi_value argv[15];
+  if (!args_of(env, info, 15, argv)) THROW(type, "native maxPoolGrad: expected 15 arguments");
+  int64_t d[12];
+  for (int i = 0; i < 12; i++)
+    if (!dim(env, argv[2 + i], &d[i])) THROW(range, "native maxPoolGrad: sizes must be non-negative int32 integers");
+  const conv_geom g = {d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7], d[8], d[9], d[10], d[11]};
+  float *x, *dy, *dx;
+  ARRAY(0, x, g.n * g.h * g.w * g.c, "native maxPoolGrad: x");
+  ARRAY(1, dy, g.n * g.oh * g.ow * g.c, "native maxPoolGrad: dy");
+  ARRAY(14, dx, g.n * g.h * g.w * g.c, "native maxPoolGrad: dx");
+  max_pool_grad(&g, x, dy, dx);
+  return NULL;
+}
+
+/* sumMiddle(x, outer, r, inner, scale, out): out[o, i] = scale * sum_k x[o, k, i]. */
+static napi_value sum_middle_js(napi_env env, napi_callback_info info) {
+  napi_value argv[6];
+  if (!args_of(env, info, 6, argv)) THROW(type, "native sumMiddle: expected 6 arguments");
+  int64_t outer, r, inner;
+  double scale;
+  if (!dim(env, argv[1], &outer) || !dim(env, argv[2], &r) || !dim(env, argv[3], &inner))
+    THROW(range, "native sumMiddle: sizes must be non-negative int32 integers");
+  CHECK(napi_get_value_double(env, argv[4], &scale));
+  float *x, *out;
+  ARRAY(0, x, outer * r * inner, "native sumMiddle: x");
+  ARRAY(5, out, outer * inner, "native sumMiddle: out");
+  if (!sum_middle(x, outer, r, inner, (float)scale, out)) THROW(range, "native sumMiddle: out of memory");
   return NULL;
 }
 
 /*
- * im2col / col2im for NHWC convolutions (dilation 1), so a conv and both its
- * gradients become one sgemm each. Row r = (n*OH + oh)*OW + ow of the patch
- * matrix holds, for kh, kw, c in that order (the filter's [KH,KW,CI,CO] layout),
- * x[n, oh*SH - PT + kh, ow*SW - PL + kw, c], or 0 outside x.
- * im2col(x, N,H,W,C, KH,KW, SH,SW, PT,PL, OH,OW, col) fills col;
- * col2im(col, N,H,W,C, KH,KW, SH,SW, PT,PL, OH,OW, x) overwrites x with the
- * sum of every patch entry that came from each element (the adjoint).
+ * setNumThreads(n): threads for later calls. They are the addon's own pool's:
+ * OpenBLAS runs single-threaded inside each part of a split product (gemm.c),
+ * so there is one set of threads, which sleep between calls instead of
+ * spinning against each other.
  */
-static napi_value patches(napi_env env, napi_callback_info info, bool to_col) {
-  size_t argc = 14;
-  napi_value argv[14];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc != 14) THROW(type, "native im2col/col2im: expected 14 arguments");
-  int64_t d[12];
-  for (int i = 0; i < 12; i++)
-    if (!dim(env, argv[1 + i], &d[i])) THROW(range, "native im2col/col2im: sizes must be non-negative int32 integers");
-  const int64_t N = d[0], H = d[1], W = d[2], C = d[3], KH = d[4], KW = d[5], SH = d[6], SW = d[7],
-                PT = d[8], PL = d[9], OH = d[10], OW = d[11];
-  float *src, *dst;
-  size_t slen, dlen;
-  if (!f32(env, argv[0], &src, &slen) || !f32(env, argv[13], &dst, &dlen))
-    THROW(type, "native im2col/col2im: arrays must be Float32Arrays");
-  const uint64_t xlen = (uint64_t)N * H * W * C, clen = (uint64_t)N * OH * OW * KH * KW * C;
-  if ((to_col ? slen : dlen) < xlen || (to_col ? dlen : slen) < clen)
-    THROW(range, "native im2col/col2im: an array is too short for its shape");
-  float *x = to_col ? src : dst, *col = to_col ? dst : src;
-  if (!to_col) memset(x, 0, xlen * sizeof(float));
-  const size_t run = (size_t)C; /* NHWC: one (pixel, kh, kw) is C contiguous floats */
-  for (int64_t n = 0; n < N; n++)
-    for (int64_t oh = 0; oh < OH; oh++)
-      for (int64_t ow = 0; ow < OW; ow++) {
-        float *row = col + ((n * OH + oh) * OW + ow) * KH * KW * C;
-        for (int64_t kh = 0; kh < KH; kh++) {
-          const int64_t ih = oh * SH - PT + kh;
-          for (int64_t kw = 0; kw < KW; kw++, row += C) {
-            const int64_t iw = ow * SW - PL + kw;
-            const bool inside = ih >= 0 && ih < H && iw >= 0 && iw < W;
-            float *px = x + ((n * H + ih) * W + iw) * C;
-            if (to_col) {
-              if (inside) memcpy(row, px, run * sizeof(float));
-              else memset(row, 0, run * sizeof(float));
-            } else if (inside) {
-              for (int64_t c = 0; c < C; c++) px[c] += row[c];
-            }
-          }
-        }
-      }
-  return NULL;
-}
-
-static napi_value im2col(napi_env env, napi_callback_info info) { return patches(env, info, true); }
-static napi_value col2im(napi_env env, napi_callback_info info) { return patches(env, info, false); }
-
-/* setNumThreads(n): OpenBLAS's worker count for later calls. */
 static napi_value set_num_threads(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
   int64_t t;
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   if (argc != 1 || !dim(env, argv[0], &t) || t < 1) THROW(range, "setNumThreads: expected a positive integer");
-  openblas_set_num_threads((int)t);
+  openblas_set_num_threads(1);
+  pool_set_threads((int)t);
   return NULL;
 }
 
@@ -167,7 +247,7 @@ static napi_value set_num_threads(napi_env env, napi_callback_info info) {
 static napi_value get_num_threads(napi_env env, napi_callback_info info) {
   napi_value out;
   (void)info;
-  napi_create_int32(env, openblas_get_num_threads(), &out);
+  napi_create_int32(env, pool_threads(), &out);
   return out;
 }
 
@@ -181,8 +261,13 @@ static napi_value get_config(napi_env env, napi_callback_info info) {
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
     {"sgemm", NULL, sgemm, NULL, NULL, NULL, napi_enumerable, NULL},
-    {"im2col", NULL, im2col, NULL, NULL, NULL, napi_enumerable, NULL},
-    {"col2im", NULL, col2im, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"batchNormForward", NULL, batch_norm_forward_js, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"batchNormBackward", NULL, batch_norm_backward_js, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"sumMiddle", NULL, sum_middle_js, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"maxPoolGrad", NULL, max_pool_grad_js, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"conv2d", NULL, conv2d_js, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"conv2dFilterGrad", NULL, conv2d_filter_grad_js, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"conv2dInputGrad", NULL, conv2d_input_grad_js, NULL, NULL, NULL, napi_enumerable, NULL},
     {"setNumThreads", NULL, set_num_threads, NULL, NULL, NULL, napi_enumerable, NULL},
     {"getNumThreads", NULL, get_num_threads, NULL, NULL, NULL, napi_enumerable, NULL},
     {"getConfig", NULL, get_config, NULL, NULL, NULL, napi_enumerable, NULL},

@@ -1,9 +1,10 @@
 import { expect } from 'chai';
 import native from '../index.js';
 
-// The addon alone, on plain Float32Arrays: values against a naive product,
+// The addon alone, on plain Float32Arrays: values against naive loops,
 // in-place writes through a view with a byte offset, and the bounds checks that
-// keep it from writing past a tensor in the wasm heap.
+// keep it from writing past a tensor in the wasm heap. (Its kernels against
+// TF.js's cpu backend: packages/core/test/kernels-native.spec.ts.)
 
 function rand(n: number, seed: number): Float32Array {
   const a = new Float32Array(n);
@@ -64,6 +65,65 @@ describe('@clusterflow/native addon', function () {
     expect(() => native.sgemm!(false, false, 3, 3, 4, 1, a, 4, new Float32Array(11), 3, 0, c, 3)).to.throw(RangeError); // B short (4x3 needs 12)
     expect(() => native.sgemm!(false, false, 2.5, 3, 4, 1, a, 4, b, 3, 0, c, 3)).to.throw(RangeError);
     expect(() => native.sgemm!(false, false, 3, 3, 4, 1, new Float64Array(12) as unknown as Float32Array, 4, b, 3, 0, c, 3)).to.throw(TypeError);
+  });
+
+  it('batchNormForward and batchNormBackward match plain loops in float64', () => {
+    const [rows, c, eps] = [50, 7, 1e-5];
+    const x = rand(rows * c, 5).map((v, i) => v + (i % c)), dy = rand(rows * c, 6);
+    const gamma = rand(c, 7).map((v) => v + 1), beta = rand(c, 8), dmean = rand(c, 9), dvar = rand(c, 10);
+    const y = new Float32Array(rows * c), mean = new Float32Array(c), variance = new Float32Array(c);
+    native.batchNormForward!(x, rows, c, gamma, beta, eps, y, mean, variance);
+    const dx = new Float32Array(rows * c), dgamma = new Float32Array(c), dbeta = new Float32Array(c);
+    native.batchNormBackward!(dy, x, rows, c, gamma, mean, variance, dmean, dvar, eps, dx, dgamma, dbeta);
+    for (let k = 0; k < c; k++) {
+      const col = Array.from({ length: rows }, (_, r) => x[r * c + k]), g = Array.from({ length: rows }, (_, r) => dy[r * c + k]);
+      const m = col.reduce((a, b) => a + b) / rows, v = col.reduce((a, b) => a + (b - m) ** 2, 0) / rows, inv = 1 / Math.sqrt(v + eps);
+      expect(mean[k]).to.be.closeTo(m, 1e-5);
+      expect(variance[k]).to.be.closeTo(v, 1e-5);
+      const xhat = col.map((b) => (b - m) * inv);
+      const sdy = g.reduce((a, b) => a + b), sdyx = g.reduce((a, b, r) => a + b * xhat[r], 0);
+      expect(dbeta[k]).to.be.closeTo(sdy, 1e-4);
+      expect(dgamma[k]).to.be.closeTo(sdyx, 1e-4);
+      for (let r = 0; r < rows; r++) {
+        expect(y[r * c + k]).to.be.closeTo(xhat[r] * gamma[k] + beta[k], 1e-5);
+        const viaY = (gamma[k] * inv / rows) * (rows * g[r] - sdy - xhat[r] * sdyx);
+        const viaStats = dmean[k] / rows + (dvar[k] * 2 * (col[r] - m)) / rows;
+        expect(dx[r * c + k]).to.be.closeTo(viaY + viaStats, 1e-5);
+      }
+    }
+  });
+
+  it('sumMiddle sums over the middle of [outer, r, inner], scaled', () => {
+    const [outer, r, inner] = [3, 40, 5];
+    const x = rand(outer * r * inner, 11), out = new Float32Array(outer * inner);
+    native.sumMiddle!(x, outer, r, inner, 0.5, out);
+    for (let o = 0; o < outer; o++) for (let i = 0; i < inner; i++) {
+      let s = 0;
+      for (let k = 0; k < r; k++) s += x[(o * r + k) * inner + i];
+      expect(out[o * inner + i]).to.be.closeTo(s / 2, 1e-5);
+    }
+  });
+
+  it('the other kernels refuse arrays too short for their sizes, and bad sizes', () => {
+    const f = (n: number) => new Float32Array(n);
+    expect(() => native.batchNormForward!(f(11), 4, 3, f(3), f(3), 1e-5, f(12), f(3), f(3))).to.throw(RangeError);
+    expect(() => native.batchNormForward!(f(12), 4, 3, f(3), f(2), 1e-5, f(12), f(3), f(3))).to.throw(RangeError);
+    expect(() => native.batchNormForward!(f(12), 4, 3, f(3), f(3), 1e-5, f(11), f(3), f(3))).to.throw(RangeError);
+    expect(() => native.batchNormForward!(f(0), 0, 3, f(3), f(3), 1e-5, f(0), f(3), f(3))).to.throw(RangeError); // no rows
+    expect(() => native.batchNormBackward!(f(12), f(12), 4, 3, f(3), f(3), f(3), f(3), f(2), 1e-5, f(12), f(3), f(3))).to.throw(RangeError);
+    expect(() => native.batchNormBackward!(f(12), f(12), 4, 3, f(3), f(3), f(3), f(3), f(3), 1e-5, f(12), f(3), f(2))).to.throw(RangeError);
+    expect(() => native.sumMiddle!(f(23), 2, 3, 4, 1, f(8))).to.throw(RangeError);
+    expect(() => native.sumMiddle!(f(24), 2, 3, 4, 1, f(7))).to.throw(RangeError);
+    expect(() => native.sumMiddle!(f(24), 2, 3.5, 4, 1, f(8))).to.throw(RangeError);
+    // maxPoolGrad(x, dy, N,H,W,C, KH,KW, SH,SW, PT,PL, OH,OW, dx): 1 image of 4x4x2, 2x2 windows.
+    expect(() => native.maxPoolGrad!(f(32), f(8), 1, 4, 4, 2, 2, 2, 2, 2, 0, 0, 2, 2, f(31))).to.throw(RangeError);
+    expect(() => native.maxPoolGrad!(f(32), f(7), 1, 4, 4, 2, 2, 2, 2, 2, 0, 0, 2, 2, f(32))).to.throw(RangeError);
+    // conv2d(x, w, y, N,H,W,C, KH,KW, SH,SW, PT,PL, OH,OW, CO): 1 image of 4x4x2, 3x3 filter to 5 channels.
+    expect(() => native.conv2d!(f(31), f(90), f(80), 1, 4, 4, 2, 3, 3, 1, 1, 1, 1, 4, 4, 5)).to.throw(RangeError);
+    expect(() => native.conv2d!(f(32), f(89), f(80), 1, 4, 4, 2, 3, 3, 1, 1, 1, 1, 4, 4, 5)).to.throw(RangeError);
+    expect(() => native.conv2dFilterGrad!(f(32), f(80), f(89), 1, 4, 4, 2, 3, 3, 1, 1, 1, 1, 4, 4, 5)).to.throw(RangeError);
+    expect(() => native.conv2dInputGrad!(f(80), f(90), f(31), 1, 4, 4, 2, 3, 3, 1, 1, 1, 1, 4, 4, 5)).to.throw(RangeError);
+    expect(() => native.batchNormForward!(new Float64Array(12) as unknown as Float32Array, 4, 3, f(3), f(3), 1e-5, f(12), f(3), f(3))).to.throw(TypeError);
   });
 
   it('uses the requested thread count', () => {

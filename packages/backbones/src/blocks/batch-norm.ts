@@ -1,5 +1,5 @@
 import type * as tfc from '@tensorflow/tfjs-core';
-import { assignState, stateValue, tf } from '@clusterflow/core';
+import { assignState, batchNormTrain, stateValue, tf } from '@clusterflow/core';
 import { constant } from './init.js';
 import { leaf, type Module } from './module.js';
 
@@ -38,24 +38,19 @@ export function batchNorm(dim: number, opts: BatchNormOptions = {}): Module {
       if (x.shape[x.rank - 1] !== dim || x.rank < 2) {
         throw new Error(`batchNorm(${dim}) got input of shape [${x.shape}]`);
       }
-      const axes = x.shape.slice(0, -1).map((_, i) => i);
-      let mean: tfc.Tensor, variance: tfc.Tensor;
-      if (training) {
-        const n = x.size / dim;
-        if (n < 2) throw new Error(`batchNorm(${dim}) in training needs more than 1 value per channel, got input [${x.shape}]`);
-        const m = tf.moments(x, axes);
-        mean = m.mean;
-        variance = m.variance;
-        // The update is off the loss's path, so the gradient never flows into it.
-        const { running_mean: rm, running_var: rv } = vars;
-        assignState(rm, tf.add(tf.mul(stateValue(rm), 1 - momentum), tf.mul(mean, momentum)));
-        assignState(rv, tf.add(tf.mul(stateValue(rv), 1 - momentum), tf.mul(variance, (momentum * n) / (n - 1))));
-      } else {
-        mean = vars.running_mean;
-        variance = vars.running_var;
+      if (!training) {
+        const scale = tf.mul(vars.weight, tf.rsqrt(tf.add(vars.running_var, eps)));
+        return tf.add(tf.mul(tf.sub(x, vars.running_mean), scale), vars.bias);
       }
-      const scale = tf.mul(vars.weight, tf.rsqrt(tf.add(variance, eps)));
-      return tf.add(tf.mul(tf.sub(x, mean), scale), vars.bias);
+      const n = x.size / dim;
+      if (n < 2) throw new Error(`batchNorm(${dim}) in training needs more than 1 value per channel, got input [${x.shape}]`);
+      // One fused kernel each way where the backend has it (wasm with @clusterflow/native), tf ops elsewhere.
+      const { y, mean, variance } = batchNormTrain(x, vars.weight, vars.bias, eps);
+      // The update is off the loss's path, so the gradient never flows into it.
+      const { running_mean: rm, running_var: rv } = vars;
+      assignState(rm, tf.add(tf.mul(stateValue(rm), 1 - momentum), tf.mul(mean, momentum)));
+      assignState(rv, tf.add(tf.mul(stateValue(rv), 1 - momentum), tf.mul(variance, (momentum * n) / (n - 1))));
+      return y;
     }),
   );
 }

@@ -26,7 +26,7 @@ function nativeTensorflow(id: 'tensorflow-gpu' | 'tensorflow', pkg: string, auto
 
 export const wasmOptions = z
   .object({
-    /** Matrix products and convolutions through OpenBLAS when @clusterflow/native is built. */
+    /** Matrix products, convolutions, training BatchNorm and some reductions natively (OpenBLAS) when @clusterflow/native is built. */
     native: z.boolean().default(true),
   })
   .strict();

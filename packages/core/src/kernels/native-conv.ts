@@ -1,35 +1,34 @@
 /**
- * Conv2D and its two gradients on the wasm backend as im2col + OpenBLAS sgemm
- * (the optional @clusterflow/native addon). wasm runs these as single-threaded
- * XNNPACK convolutions (~10 GFLOP/s at the ConvNet's sizes); the patch copy is
- * memory-bound and the product runs at OpenBLAS speed on 2 threads.
+ * Conv2D and its two gradients on the wasm backend through the optional
+ * @clusterflow/native addon: patch-matrix products with OpenBLAS, in place in
+ * the wasm heap. wasm runs these as single-threaded XNNPACK convolutions (~10
+ * GFLOP/s at the ConvNet's sizes).
  *
  *   forward:     y[M,CO]      = patches(x)[M,K] @ w[K,CO]
  *   filter grad: dw[K,CO]     = patches(x)^T    @ dy[M,CO]
- *   input grad:  dx           = col2im(dy[M,CO] @ w^T)
+ *   input grad:  dx           = the adjoint of patches, applied to dy[M,CO] @ w^T
  * with M = N*OH*OW and K = KH*KW*CI: NHWC tensors and [KH,KW,CI,CO] filters are
- * already these matrices, so only the patch matrix is extra. It lives in a JS
- * scratch buffer outside the wasm heap (sgemm takes any Float32Array), so the
- * heap does not grow by it. Anything else (NCHW, dilation, other dtypes, tiny
- * convs, huge patch matrices) goes to the wrapped kernel.
+ * already these matrices. The addon builds the patches a block of rows at a
+ * time in each thread's own cache-sized buffer and multiplies it right away
+ * (conv.c), so the patch matrix never exists whole: building it whole first,
+ * then one 2-thread product, made the ConvNet's step 1.3-1.5x and ResNet-18's
+ * 1.1-1.15x slower (paired steps in one process, 2026-11-27). Anything else
+ * (NCHW, dilation, other dtypes, tiny convs) goes to the wrapped kernel.
  */
 import { tf } from '../backend/tfjs.js';
 import type { KernelFunc, TensorInfo, TypedArray } from '@tensorflow/tfjs-core';
 
-export type Patches = (
-  src: Float32Array, N: number, H: number, W: number, C: number, KH: number, KW: number,
-  SH: number, SW: number, padTop: number, padLeft: number, OH: number, OW: number, dst: Float32Array,
-) => void;
-type Sgemm = (
-  transA: boolean, transB: boolean, M: number, N: number, K: number, alpha: number, A: Float32Array, lda: number,
-  B: Float32Array, ldb: number, beta: number, C: Float32Array, ldc: number,
+/** The addon's conv2d / conv2dFilterGrad / conv2dInputGrad: (a, b, out, N,H,W,C, KH,KW, SH,SW, PT,PL, OH,OW, CO). */
+export type ConvCall = (
+  a: Float32Array, b: Float32Array, out: Float32Array, N: number, H: number, W: number, C: number, KH: number, KW: number,
+  SH: number, SW: number, padTop: number, padLeft: number, OH: number, OW: number, CO: number,
 ) => void;
 
 /** What the conv kernels need of the addon. */
 export interface NativeConvOps {
-  sgemm: Sgemm;
-  im2col: Patches;
-  col2im: Patches;
+  conv2d: ConvCall;
+  conv2dFilterGrad: ConvCall;
+  conv2dInputGrad: ConvCall;
 }
 
 interface WasmHeapBackend {
@@ -49,18 +48,9 @@ interface ConvAttrs {
 
 /** Below this many multiply-adds the wrapped kernel is as fast (and the patch copy is not worth it). */
 const MIN_CONV_WORK = 1 << 18;
-/** Patch matrices above this many floats (256 MiB) stay on the wrapped kernel rather than hold that much scratch. */
-const MAX_PATCH_FLOATS = 1 << 26;
 
 /** Stats for tests and benches: convs done natively. */
 export const nativeConvStats = { calls: 0 };
-
-/** One grow-only scratch buffer for patch matrices, reused across calls (ops run one at a time). */
-let scratch = new Float32Array(0);
-function patchBuffer(n: number): Float32Array {
-  if (scratch.length < n) scratch = new Float32Array(n);
-  return scratch.subarray(0, n);
-}
 
 type Geometry = ReturnType<typeof tf.backend_util.computeConv2DInfo>;
 
@@ -72,9 +62,14 @@ function geometry(xShape: number[], filterShape: number[], attrs: ConvAttrs, dty
     attrs.strides, attrs.dilations ?? 1, attrs.pad, attrs.dimRoundingMode, false, 'channelsLast',
   );
   if (info.dilationHeight !== 1 || info.dilationWidth !== 1) return undefined;
-  const m = info.batchSize * info.outHeight * info.outWidth, k = info.filterHeight * info.filterWidth * info.inChannels;
-  if (m * k * info.outChannels < MIN_CONV_WORK || m * k > MAX_PATCH_FLOATS || m * k === 0) return undefined;
-  return info;
+  const work = info.batchSize * info.outHeight * info.outWidth * info.filterHeight * info.filterWidth * info.inChannels * info.outChannels;
+  return work >= MIN_CONV_WORK ? info : undefined;
+}
+
+/** The geometry as the addon's arguments after the three arrays. */
+function dims(g: Geometry): [number, number, number, number, number, number, number, number, number, number, number, number, number] {
+  return [g.batchSize, g.inHeight, g.inWidth, g.inChannels, g.filterHeight, g.filterWidth, g.strideHeight, g.strideWidth,
+    g.padInfo.top, g.padInfo.left, g.outHeight, g.outWidth, g.outChannels];
 }
 
 function heapBackend(b: unknown): WasmHeapBackend | undefined {
@@ -82,14 +77,13 @@ function heapBackend(b: unknown): WasmHeapBackend | undefined {
   return typeof w.makeOutput === 'function' && typeof w.typedArrayFromHeap === 'function' ? (w as WasmHeapBackend) : undefined;
 }
 
-/** Fills (or, for a 1x1 stride-1 unpadded conv, skips) the patch matrix of x. */
-function patchesOf(ops: NativeConvOps, x: Float32Array, g: Geometry): Float32Array {
-  const { batchSize: n, inHeight: h, inWidth: w, inChannels: c, filterHeight: kh, filterWidth: kw } = g;
-  const { strideHeight: sh, strideWidth: sw, outHeight: oh, outWidth: ow, padInfo } = g;
-  if (kh === 1 && kw === 1 && sh === 1 && sw === 1 && oh === h && ow === w && padInfo.top === 0 && padInfo.left === 0) return x;
-  const col = patchBuffer(n * oh * ow * kh * kw * c);
-  ops.im2col(x, n, h, w, c, kh, kw, sh, sw, padInfo.top, padInfo.left, oh, ow, col);
-  return col;
+/** Allocates the output, then runs `call` on views of (a, b, out): views only after the allocation, which can grow (and detach) the heap. */
+function run(backend: WasmHeapBackend, call: ConvCall, a: TensorInfo, b: TensorInfo, outShape: number[], g: Geometry): TensorInfo {
+  const out = backend.makeOutput(outShape, 'float32');
+  const v = (t: TensorInfo) => backend.typedArrayFromHeap(t) as Float32Array;
+  call(v(a), v(b), v(out), ...dims(g));
+  nativeConvStats.calls++;
+  return out;
 }
 
 export function nativeConv2D(inner: KernelFunc, ops: NativeConvOps): KernelFunc {
@@ -97,15 +91,7 @@ export function nativeConv2D(inner: KernelFunc, ops: NativeConvOps): KernelFunc 
     const { x, filter } = args.inputs as { x: TensorInfo; filter: TensorInfo };
     const backend = heapBackend(args.backend);
     const g = backend && geometry(x.shape, filter.shape, args.attrs as unknown as ConvAttrs, [x.dtype, filter.dtype]);
-    if (!backend || !g) return inner(args);
-    const out = backend.makeOutput(g.outShape, 'float32');
-    // Views only after the allocation above: growing the heap detaches older views.
-    const col = patchesOf(ops, backend.typedArrayFromHeap(x) as Float32Array, g);
-    const m = g.batchSize * g.outHeight * g.outWidth, k = g.filterHeight * g.filterWidth * g.inChannels;
-    ops.sgemm(false, false, m, g.outChannels, k, 1, col, k, backend.typedArrayFromHeap(filter) as Float32Array,
-      g.outChannels, 0, backend.typedArrayFromHeap(out) as Float32Array, g.outChannels);
-    nativeConvStats.calls++;
-    return out;
+    return backend && g ? run(backend, ops.conv2d, x, filter, g.outShape, g) : inner(args);
   };
 }
 
@@ -115,14 +101,7 @@ export function nativeConv2DBackpropFilter(inner: KernelFunc, ops: NativeConvOps
     const attrs = args.attrs as unknown as ConvAttrs;
     const backend = heapBackend(args.backend);
     const g = backend && attrs.filterShape && geometry(x.shape, attrs.filterShape, attrs, [x.dtype, dy.dtype]);
-    if (!backend || !g) return inner(args);
-    const out = backend.makeOutput(attrs.filterShape!, 'float32');
-    const col = patchesOf(ops, backend.typedArrayFromHeap(x) as Float32Array, g);
-    const m = g.batchSize * g.outHeight * g.outWidth, k = g.filterHeight * g.filterWidth * g.inChannels;
-    ops.sgemm(true, false, k, g.outChannels, m, 1, col, k, backend.typedArrayFromHeap(dy) as Float32Array,
-      g.outChannels, 0, backend.typedArrayFromHeap(out) as Float32Array, g.outChannels);
-    nativeConvStats.calls++;
-    return out;
+    return backend && g ? run(backend, ops.conv2dFilterGrad, x, dy, attrs.filterShape!, g) : inner(args);
   };
 }
 
@@ -132,19 +111,6 @@ export function nativeConv2DBackpropInput(inner: KernelFunc, ops: NativeConvOps)
     const attrs = args.attrs as unknown as ConvAttrs;
     const backend = heapBackend(args.backend);
     const g = backend && attrs.inputShape && geometry(attrs.inputShape, filter.shape, attrs, [dy.dtype, filter.dtype]);
-    if (!backend || !g) return inner(args);
-    const out = backend.makeOutput(attrs.inputShape!, 'float32');
-    const dx = backend.typedArrayFromHeap(out) as Float32Array;
-    const { batchSize: n, inHeight: h, inWidth: w, inChannels: c, filterHeight: kh, filterWidth: kw } = g;
-    const { strideHeight: sh, strideWidth: sw, outHeight: oh, outWidth: ow, padInfo } = g;
-    const m = n * oh * ow, k = kh * kw * c;
-    const direct = kh === 1 && kw === 1 && sh === 1 && sw === 1 && oh === h && ow === w && padInfo.top === 0 && padInfo.left === 0;
-    // The patch gradient dy @ w^T; for a 1x1 conv it is dx itself.
-    const col = direct ? dx : patchBuffer(m * k);
-    ops.sgemm(false, true, m, k, g.outChannels, 1, backend.typedArrayFromHeap(dy) as Float32Array, g.outChannels,
-      backend.typedArrayFromHeap(filter) as Float32Array, g.outChannels, 0, col, k);
-    if (!direct) ops.col2im(col, n, h, w, c, kh, kw, sh, sw, padInfo.top, padInfo.left, oh, ow, dx);
-    nativeConvStats.calls++;
-    return out;
+    return backend && g ? run(backend, ops.conv2dInputGrad, dy, filter, attrs.inputShape!, g) : inner(args);
   };
 }

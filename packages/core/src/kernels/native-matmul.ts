@@ -1,9 +1,12 @@
 /**
  * BatchMatMul on the wasm backend through OpenBLAS (the optional
- * @clusterflow/native addon). Single-threaded wasm SIMD peaks near 9 GFLOP/s;
- * OpenBLAS on 2 threads reaches 40-50 GFLOP/s at MLP sizes. The addon works on
- * the tensors' memory in the wasm heap directly (views, no copies), and the
- * transpose flags become CBLAS flags, so no explicit transposes either.
+ * @clusterflow/native addon, which splits each product over its own 2 threads).
+ * Single-threaded wasm SIMD peaks near 9 GFLOP/s; the addon reaches 100-125
+ * GFLOP/s on the MLP's step. It works on the tensors' memory in the wasm heap
+ * directly (views, no copies), and the transpose flags become CBLAS flags, so
+ * no explicit transposes either. registerNativeKernels installs the addon's
+ * other kernels too (native-conv.ts, native-batch-norm.ts, native-reduce.ts,
+ * native-max-pool-grad.ts).
  *
  * It wraps whatever BatchMatMul is registered (normally batch_matmul.ts's
  * wrapper around the stock kernel) and hands it every case it does not take:
@@ -13,7 +16,11 @@
 import { tf } from '../backend/tfjs.js';
 import type { KernelConfig, KernelFunc, TensorInfo, TypedArray } from '@tensorflow/tfjs-core';
 import { registerWasmKernels } from './register.js';
-import { nativeConv2D, nativeConv2DBackpropFilter, nativeConv2DBackpropInput, type NativeConvOps, type Patches } from './native-conv.js';
+import { nativeConv2D, nativeConv2DBackpropFilter, nativeConv2DBackpropInput, type ConvCall } from './native-conv.js';
+import { BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD, batchNormTrainGradConfig } from './batch_norm_train.js';
+import { nativeBatchNormTrain, nativeBatchNormTrainGrad, type BatchNormBackward, type BatchNormForward } from './native-batch-norm.js';
+import { nativeMean, nativeSum, type SumMiddle } from './native-reduce.js';
+import { nativeMaxPoolGrad, type MaxPoolGrad } from './native-max-pool-grad.js';
 
 /** The addon's sgemm: C = alpha op(A) op(B) + beta C, row-major, in place. */
 export type Sgemm = (
@@ -27,8 +34,13 @@ export interface NativeBlas {
   available: boolean;
   reason?: string;
   sgemm?: Sgemm;
-  im2col?: Patches;
-  col2im?: Patches;
+  conv2d?: ConvCall;
+  conv2dFilterGrad?: ConvCall;
+  conv2dInputGrad?: ConvCall;
+  batchNormForward?: BatchNormForward;
+  batchNormBackward?: BatchNormBackward;
+  sumMiddle?: SumMiddle;
+  maxPoolGrad?: MaxPoolGrad;
   getNumThreads?: () => number;
   config?: string;
 }
@@ -46,7 +58,7 @@ interface MatMulAttrs {
 
 /**
  * Products with fewer multiply-adds than this stay on the wrapped kernel: below
- * it the N-API call and OpenBLAS's thread wake-up cost more than they save.
+ * it the N-API call and waking the addon's threads cost more than they save.
  */
 export const MIN_NATIVE_WORK = 1 << 15;
 
@@ -107,12 +119,18 @@ function batchOf(shape: number[]): number {
 export interface NativeKernelChoice {
   matmul?: boolean;
   conv?: boolean;
+  /** The fused training-mode BatchNorm (batch_norm_train.ts) and its gradient. */
+  batchNorm?: boolean;
+  /** Sum and Mean over leading or middle axes. */
+  reduce?: boolean;
+  maxPoolGrad?: boolean;
 }
 
 /**
- * Wraps the wasm backend's current BatchMatMul (and Conv2D and its gradients)
- * with the native ones. Idempotent per kernel. Needs '@tensorflow/tfjs-backend-wasm'
- * imported (so the kernels exist); returns whether any native kernel is installed.
+ * Wraps the wasm backend's current BatchMatMul, Conv2D and its gradients, Sum,
+ * Mean and MaxPoolGrad with the native ones, and adds the fused BatchNorm kernels.
+ * Idempotent per kernel. Needs '@tensorflow/tfjs-backend-wasm' imported (so the
+ * kernels exist); returns whether any native kernel is installed.
  */
 export function registerNativeKernels(native: NativeBlas, choice: NativeKernelChoice = {}): boolean {
   if (!native.available || typeof native.sgemm !== 'function') return false;
@@ -121,15 +139,32 @@ export function registerNativeKernels(native: NativeBlas, choice: NativeKernelCh
   const sgemm = native.sgemm;
   const wraps: [string, (inner: KernelFunc) => KernelFunc][] = [];
   if (choice.matmul !== false) wraps.push(['BatchMatMul', (inner) => nativeBatchMatMul(inner, sgemm)]);
-  if (choice.conv !== false && native.im2col && native.col2im) {
-    const ops: NativeConvOps = { sgemm, im2col: native.im2col, col2im: native.col2im };
+  if (choice.conv !== false && native.conv2d && native.conv2dFilterGrad && native.conv2dInputGrad) {
+    const ops = { conv2d: native.conv2d, conv2dFilterGrad: native.conv2dFilterGrad, conv2dInputGrad: native.conv2dInputGrad };
     wraps.push(
       ['Conv2D', (inner) => nativeConv2D(inner, ops)],
       ['Conv2DBackpropFilter', (inner) => nativeConv2DBackpropFilter(inner, ops)],
       ['Conv2DBackpropInput', (inner) => nativeConv2DBackpropInput(inner, ops)],
     );
   }
+  if (choice.reduce !== false && native.sumMiddle) {
+    const sumMiddle = native.sumMiddle;
+    wraps.push(['Sum', (inner) => nativeSum(inner, sumMiddle)], ['Mean', (inner) => nativeMean(inner, sumMiddle)]);
+  }
+  if (choice.maxPoolGrad !== false && native.maxPoolGrad) {
+    const op = native.maxPoolGrad;
+    wraps.push(['MaxPoolGrad', (inner) => nativeMaxPoolGrad(inner, op)]);
+  }
   let any = false;
+  if (choice.batchNorm !== false && native.batchNormForward && native.batchNormBackward) {
+    any = true;
+    if (!tf.getKernel(BATCH_NORM_TRAIN, BACKEND)) {
+      tf.registerKernel({ kernelName: BATCH_NORM_TRAIN, backendName: BACKEND, kernelFunc: nativeBatchNormTrain(native.batchNormForward), [NATIVE]: true } as Marked);
+      tf.registerKernel({ kernelName: BATCH_NORM_TRAIN_GRAD, backendName: BACKEND, kernelFunc: nativeBatchNormTrainGrad(native.batchNormBackward), [NATIVE]: true } as Marked);
+    }
+    // Global, like every TF.js gradient: it only runs for the fused kernel, which only backends with it run.
+    if (!tf.getGradient(BATCH_NORM_TRAIN)) tf.registerGradient(batchNormTrainGradConfig);
+  }
   for (const [name, wrap] of wraps) {
     const current = tf.getKernel(name, BACKEND) as Marked | undefined;
     if (!current) continue;
@@ -144,7 +179,7 @@ export function registerNativeKernels(native: NativeBlas, choice: NativeKernelCh
 
 /** The wasm kernels that go through the addon now. */
 export function nativeKernelNames(): string[] {
-  return ['BatchMatMul', 'Conv2D', 'Conv2DBackpropFilter', 'Conv2DBackpropInput']
+  return ['BatchMatMul', 'Conv2D', 'Conv2DBackpropFilter', 'Conv2DBackpropInput', 'Sum', 'Mean', 'MaxPoolGrad', BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD]
     .filter((n) => (tf.getKernel(n, BACKEND) as Marked | undefined)?.[NATIVE]);
 }
 
@@ -176,5 +211,5 @@ export async function tryRegisterNativeKernels(choice: NativeKernelChoice = {}):
   } catch (err) {
     return { used: false, reason: `registering native kernels failed: ${String((err as Error).message ?? err).split('\n')[0]}` };
   }
-  return { used: true, reason: `OpenBLAS sgemm for ${nativeKernelNames().join(', ')}; ${native.getNumThreads?.() ?? '?'} threads (${native.config ?? 'unknown build'})` };
+  return { used: true, reason: `@clusterflow/native for ${nativeKernelNames().join(', ')}; ${native.getNumThreads?.() ?? '?'} threads (${native.config ?? 'unknown build'})` };
 }

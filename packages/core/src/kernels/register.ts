@@ -1,6 +1,7 @@
 /**
  * Fills TF.js 4.22's wasm backend in for training: the conv gradient kernels it
- * lacks, and faster versions of two it has (see each module for why).
+ * lacks, faster versions of some it has, and an Identity and Cast that share
+ * data instead of copying it (see each module for why).
  */
 import { tf } from '../backend/tfjs.js';
 import type { KernelConfig, KernelFunc } from '@tensorflow/tfjs-core';
@@ -9,6 +10,7 @@ import { conv2dBackpropFilterKernel } from './conv2d_backprop_filter.js';
 import { fastConv2dBackpropInput } from './conv2d_backprop_input.js';
 import { fastMaxPoolGrad } from './max_pool_grad.js';
 import { depthwiseBackpropFilterKernel, depthwiseBackpropInputKernel } from './depthwise_backprop.js';
+import { sharedCast, sharedIdentity } from './share_data.js';
 
 const BACKEND = 'wasm';
 
@@ -23,11 +25,13 @@ const MISSING: [string, KernelFunc][] = [
   ['DepthwiseConv2dNativeBackpropInput', depthwiseBackpropInputKernel as unknown as KernelFunc],
 ];
 
-/** Kernels wasm has, wrapped: the wrapper calls the stock one where the stock one is fast. */
+/** Kernels wasm has, wrapped: the wrapper calls the stock one for whatever it does not handle itself. */
 const WRAPPED: [string, (stock: KernelFunc) => KernelFunc][] = [
   ['BatchMatMul', fastBatchMatMul],
   ['Conv2DBackpropInput', fastConv2dBackpropInput],
   ['MaxPoolGrad', fastMaxPoolGrad],
+  ['Identity', sharedIdentity],
+  ['Cast', sharedCast],
 ];
 
 /**

@@ -1,0 +1,109 @@
+/**
+ * What each of clusterflow's wasm kernels is worth, measured as the rules ask
+ * (a kernel that is not faster, or does not save memory, does not stay): in one
+ * process, training steps alternate between the kernel installed and the kernel
+ * it replaces, so both see the same machine load. Per kernel group and model:
+ * the median over pairs of (step time without) / (step time with), and the peak
+ * of live tensor memory each way.
+ *
+ *   npx tsx --conditions=source packages/core/bench/kernel-ablation.ts [--steps 8] [--resnet-batch 32]
+ *     [--only batchNorm,reduce,maxPoolGrad,sharedIdentity]
+ *
+ * Groups: batchNorm (the fused training BatchNorm against tf ops), reduce (Sum
+ * and Mean), maxPoolGrad (native against clusterflow's JS kernel),
+ * sharedIdentity (Identity and Cast sharing data against the stock copies).
+ * ResNet-18 runs at --resnet-batch: at 128 a step without the fused BatchNorm
+ * does not fit the wasm heap.
+ */
+import { parseArgs } from 'node:util';
+import type { KernelConfig } from '@tensorflow/tfjs-core';
+import { tf } from '../src/index.js';
+import { registerWasmKernels } from '../src/kernels/index.js';
+import { tryRegisterNativeKernels } from '../src/kernels/native-matmul.js';
+import { BATCH_NORM_TRAIN } from '../src/kernels/batch_norm_train.js';
+import { convnet, mlp, resnet18, trainStep, type BenchModel } from './models.js';
+import { MiB, trackWasmTensorBytes } from './memory.js';
+
+const { values: args } = parseArgs({
+  options: {
+    steps: { type: 'string', default: '8' },
+    'resnet-batch': { type: 'string', default: '32' },
+    only: { type: 'string', default: '' },
+  },
+});
+const steps = Number(args.steps);
+const resnetBatch = Number(args['resnet-batch']);
+
+await import('@tensorflow/tfjs-backend-wasm');
+await tf.setBackend('wasm');
+await tf.ready();
+const get = (names: string[]) => names.map((n) => tf.getKernel(n, 'wasm')!);
+const stockShare = get(['Identity', 'Cast']);
+registerWasmKernels();
+const [sum, mean, maxPoolGrad] = get(['Sum', 'Mean', 'MaxPoolGrad']);
+const r = await tryRegisterNativeKernels();
+if (!r.used) throw new Error(`the native kernels are needed: ${r.reason}`);
+const tensors = trackWasmTensorBytes();
+
+/** Puts these configs in place of whatever is registered under their names (nothing, if they already are). */
+function install(configs: KernelConfig[]): void {
+  for (const c of configs) {
+    const current = tf.getKernel(c.kernelName, 'wasm');
+    if (current === c) continue;
+    if (current) tf.unregisterKernel(c.kernelName, 'wasm');
+    tf.registerKernel(c);
+  }
+}
+
+/** A kernel group: how to switch it off and back on. */
+interface Group { name: string; models: (() => BenchModel)[]; off(): void; on(): void }
+function swap(name: string, off: KernelConfig[], models: (() => BenchModel)[]): Group {
+  const on = get(off.map((c) => c.kernelName));
+  return { name, models, off: () => install(off), on: () => install(on) };
+}
+const bn = tf.getKernel(BATCH_NORM_TRAIN, 'wasm')!;
+const resnet = () => resnet18(resnetBatch);
+const groups: Group[] = [
+  {
+    name: 'batchNorm', models: [resnet],
+    off: () => { if (tf.getKernel(BATCH_NORM_TRAIN, 'wasm')) tf.unregisterKernel(BATCH_NORM_TRAIN, 'wasm'); },
+    on: () => install([bn]),
+  },
+  swap('reduce', [sum, mean], [convnet, resnet, mlp]),
+  swap('maxPoolGrad', [maxPoolGrad], [convnet]),
+  swap('sharedIdentity', stockShare, [resnet, convnet, mlp]),
+].filter((g) => !args.only || args.only.split(',').includes(g.name));
+
+function timedStep(model: BenchModel): { ms: number; peak: number } {
+  tensors.resetPeak();
+  const t0 = performance.now();
+  trainStep(model);
+  return { ms: performance.now() - t0, peak: tensors.peak() };
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+const lines: string[] = [];
+for (const g of groups) {
+  for (const make of g.models) {
+    const model = make();
+    const withK: { ms: number; peak: number }[] = [], without: { ms: number; peak: number }[] = [];
+    g.off(); trainStep(model); g.on(); trainStep(model); // warm-up both ways
+    for (let i = 0; i < steps; i++) {
+      // Alternate which goes first, so neither always follows the other.
+      for (const use of i % 2 ? [true, false] : [false, true]) {
+        if (use) g.on(); else g.off();
+        (use ? withK : without).push(timedStep(model));
+      }
+    }
+    g.on();
+    const speedup = median(without.map((w, i) => w.ms / withK[i].ms));
+    const line = `${g.name.padEnd(15)} ${model.name.padEnd(8)} batch ${String(model.batch).padStart(3)}  ms with ${median(withK.map((x) => x.ms)).toFixed(1).padStart(7)}` +
+      `  without ${median(without.map((x) => x.ms)).toFixed(1).padStart(7)}  without/with ${speedup.toFixed(3)}` +
+      `  peak tensors MiB with ${(Math.max(...withK.map((x) => x.peak)) / MiB).toFixed(0).padStart(5)} without ${(Math.max(...without.map((x) => x.peak)) / MiB).toFixed(0).padStart(5)}`;
+    console.log(line);
+    lines.push(line);
+    model.dispose();
+  }
+}
+console.log(`\n${new Date().toISOString()}  load average ${(await import('node:os')).loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+lines.forEach((l) => console.log(l));

@@ -1,0 +1,46 @@
+/**
+ * MaxPoolGrad on wasm through the @clusterflow/native addon: the same routing
+ * as max_pool_grad.ts (each window's dy to its first maximum), in C and split
+ * over images on both cores. The JS kernel took ~28 ms of the ConvNet's step
+ * for its two pools ([128,28,28,32] and [128,14,14,64]); with this one the
+ * step is 1.21-1.26x faster (bench/kernel-ablation.ts, 2026-11-27).
+ */
+import { tf } from '../backend/tfjs.js';
+import type { KernelFunc, TensorInfo, TypedArray } from '@tensorflow/tfjs-core';
+
+export type MaxPoolGrad = (
+  x: Float32Array, dy: Float32Array, N: number, H: number, W: number, C: number, KH: number, KW: number,
+  SH: number, SW: number, padTop: number, padLeft: number, OH: number, OW: number, dx: Float32Array,
+) => void;
+
+interface WasmHeapBackend {
+  makeOutput(shape: number[], dtype: 'float32'): TensorInfo;
+  typedArrayFromHeap(t: TensorInfo): TypedArray;
+}
+
+interface MaxPoolGradAttrs {
+  filterSize: [number, number] | number;
+  strides: [number, number] | number;
+  pad: 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
+  dimRoundingMode?: 'floor' | 'round' | 'ceil';
+}
+
+/** Stats for tests and benches: pool gradients done natively. */
+export const nativeMaxPoolGradStats = { calls: 0 };
+
+export function nativeMaxPoolGrad(inner: KernelFunc, maxPoolGrad: MaxPoolGrad): KernelFunc {
+  return (args) => {
+    const { dy, input } = args.inputs as { dy: TensorInfo; input: TensorInfo };
+    const backend = args.backend as unknown as Partial<WasmHeapBackend>;
+    if (input.dtype !== 'float32' || dy.dtype !== 'float32' || typeof backend.makeOutput !== 'function') return inner(args);
+    const { filterSize, strides, pad, dimRoundingMode } = args.attrs as unknown as MaxPoolGradAttrs;
+    const g = tf.backend_util.computePool2DInfo(input.shape as [number, number, number, number], filterSize, strides, 1, pad, dimRoundingMode);
+    const out = (backend as WasmHeapBackend).makeOutput(input.shape, 'float32');
+    // Views only after the allocation above: growing the heap detaches older views.
+    const v = (t: TensorInfo) => (backend as WasmHeapBackend).typedArrayFromHeap(t) as Float32Array;
+    maxPoolGrad(v(input), v(dy), g.batchSize, g.inHeight, g.inWidth, g.inChannels, g.filterHeight, g.filterWidth,
+      g.strideHeight, g.strideWidth, g.padInfo.top, g.padInfo.left, g.outHeight, g.outWidth, v(out));
+    nativeMaxPoolGradStats.calls++;
+    return out;
+  };
+}

@@ -1,0 +1,48 @@
+/*
+ * The addon's float32 kernels on caller-owned memory (usually the wasm heap),
+ * multi-threaded through pool.h. Sizes are checked by the N-API bindings in
+ * addon.c before these run.
+ */
+#ifndef CLUSTERFLOW_KERNELS_H
+#define CLUSTERFLOW_KERNELS_H
+#include <stdbool.h>
+#include <stdint.h>
+
+/* NHWC conv or pool geometry, dilation 1: input N x H x W x C, window KH x KW, output OH x OW. */
+typedef struct {
+  int64_t n, h, w, c, kh, kw, sh, sw, pad_top, pad_left, oh, ow;
+} conv_geom;
+
+/* gemm.c: row-major C = alpha op(A) op(B) + beta C, split over the pool's threads (OpenBLAS single-threaded in each). */
+void sgemm_parallel(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alpha, const float *a, int64_t lda,
+                    const float *b, int64_t ldb, float beta, float *c, int64_t ldc);
+
+/*
+ * conv.c: a conv (dilation 1) and its two gradients, patch rows built a block
+ * at a time into per-thread buffers. y [N*OH*OW, CO], w [K, CO] with
+ * K = KH*KW*C, dx and x [N, H, W, C]. false when scratch memory ran out.
+ */
+bool conv_forward(const conv_geom *g, int64_t co, const float *x, const float *w, float *y);
+bool conv_filter_grad(const conv_geom *g, int64_t co, const float *x, const float *dy, float *dw);
+bool conv_input_grad(const conv_geom *g, int64_t co, const float *dy, const float *w, float *dx);
+
+/*
+ * batch_norm.c: BatchNorm in training mode over the rows of x [rows, C] (NHWC
+ * flattened): batch mean and biased variance per channel, y = (x - mean) /
+ * sqrt(var + eps) * gamma + beta. The backward pass gives dx (through the
+ * batch statistics, including what dmean and dvar, the gradients of the mean and
+ * variance outputs, add), dgamma and dbeta. false when scratch memory ran out.
+ */
+bool batch_norm_forward(const float *x, int64_t rows, int64_t c, const float *gamma, const float *beta, float eps,
+                        float *y, float *mean, float *var);
+bool batch_norm_backward(const float *dy, const float *x, int64_t rows, int64_t c, const float *gamma,
+                         const float *mean, const float *var, const float *dmean, const float *dvar, float eps,
+                         float *dx, float *dgamma, float *dbeta);
+
+/* max_pool_grad.c: MaxPool's gradient over windows KH x KW (dx overwritten). */
+void max_pool_grad(const conv_geom *g, const float *x, const float *dy, float *dx);
+
+/* reduce.c: out[o, i] = scale * sum over r of x[o, r, i], for x viewed as [outer, r, inner]; false when out of memory. */
+bool sum_middle(const float *x, int64_t outer, int64_t r, int64_t inner, float scale, float *out);
+
+#endif
