@@ -1,7 +1,7 @@
 import type * as tfc from '@tensorflow/tfjs-core';
 import { tf } from './backend/tfjs.js';
 import { stripPrefix } from './prefix.js';
-import type { LossOutput, Objective, ObjectiveBatch, ObjectiveState, ParamGroup, Pending, Readouts, StepInfo } from './objective.js';
+import type { LossOutput, Objective, ObjectiveBatch, ObjectiveState, ParamGroup, Pending, Readouts, StepInfo, StepPlan } from './objective.js';
 
 /** One term of a composition: an objective, its weight and the name its parts are reported under. */
 export interface WeightedPart {
@@ -48,8 +48,16 @@ export class WeightedObjective implements Objective {
     for (const p of this.parts) await p.objective.onEpochStart?.(epoch);
   }
 
-  async prepare(step: StepInfo): Promise<void> {
-    for (const p of this.parts) await p.objective.prepare?.(step);
+  /** Every part prepares; companions can serve one part only (they are one more sample per batch row). */
+  async prepare(step: StepInfo): Promise<StepPlan> {
+    const plan: StepPlan = {};
+    for (const p of this.parts) {
+      const own = await p.objective.prepare?.(step);
+      if (!own?.companions) continue;
+      if (plan.companions) throw new Error(`two parts of the composition ask for companion samples; only one may (part '${p.name}')`);
+      plan.companions = own.companions;
+    }
+    return plan;
   }
 
   loss(batch: ObjectiveBatch): LossOutput {
@@ -78,6 +86,23 @@ export class WeightedObjective implements Objective {
       for (const [k, v] of Object.entries(r)) out[this.parts.length === 1 ? k : `${p.name}/${k}`] = v;
     }
     return out;
+  }
+
+  diagnostics(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const p of this.parts) {
+      for (const [k, v] of Object.entries(p.objective.diagnostics?.() ?? {})) out[this.parts.length === 1 ? k : `${p.name}/${k}`] = v;
+    }
+    return out;
+  }
+
+  /** The first part's head that has one. */
+  clusterHead() {
+    for (const p of this.parts) {
+      const head = p.objective.clusterHead?.();
+      if (head) return head;
+    }
+    return undefined;
   }
 
   clusterSizes(): Record<string, number[]> {

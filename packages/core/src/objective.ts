@@ -2,6 +2,7 @@ import type * as tf from '@tensorflow/tfjs-core';
 import type { Factory } from './factory.js';
 import type { Rng } from './rng.js';
 import type { Services } from './services.js';
+import type { TensorMap } from './tensors.js';
 
 /** Host arrays are state too: per-instance labels, counts, dual variables. */
 export type StateValue = tf.Tensor | Int32Array | Float32Array;
@@ -20,8 +21,18 @@ export interface ObjectiveContext {
   numViews: number;
   /** This objective's own generator, forked from the run's in a fixed order. */
   rng: Rng;
-  /** k-means, k-NN, the logger... by token (see services.ts); a plugin needs no other package. */
+  /**
+   * k-means, k-NN, the logger, the run's RNG, the features of every sample
+   * (EMBED) and the dataset... by token (see services.ts); a plugin needs no
+   * other package.
+   */
   services: Services;
+  /**
+   * The weights of a cluster head trained by an earlier stage of the run (its
+   * `clusterHead()`), when this stage asks to start from it: a self-labelling
+   * stage starts from SCAN's best head.
+   */
+  initialHead?: TensorMap;
 }
 
 /** Which step this is, before any tensor of it exists. */
@@ -33,10 +44,22 @@ export interface StepInfo {
   step: number;
 }
 
+/** What `prepare` may ask the loop for, besides the batch. */
+export interface StepPlan {
+  /**
+   * One more sample per batch row (dataset indices, [B]): the loop augments them
+   * like the batch and hands their features to `loss` as `companions` (SCAN: a
+   * random one of each sample's nearest neighbours).
+   */
+  companions?: Int32Array;
+}
+
 /** One training batch as an objective sees it: backbone features, not images. */
 export interface ObjectiveBatch extends StepInfo {
   /** Backbone features of each view, each [B, featureDim]. */
   views: tf.Tensor2D[];
+  /** Features of each view of the companions `prepare` asked for, row i beside batch row i. */
+  companions?: tf.Tensor2D[];
 }
 
 /** Tensors an objective hands from `loss` to `commit`, by name. */
@@ -98,13 +121,17 @@ export interface Objective {
   /** Multiplier of the backbone's learning rate in an epoch (SeCu freezes the encoder in epoch 0). */
   backboneLrScale?(epoch: number): number;
   onEpochStart?(epoch: number): void | Promise<void>;
-  prepare?(step: StepInfo): Promise<void>;
+  prepare?(step: StepInfo): Promise<StepPlan | void>;
   loss(batch: ObjectiveBatch): LossOutput;
   commit?(step: StepInfo, pending: Pending): void | Promise<void>;
   /** Cluster ids for features [N, featureDim] of un-augmented samples; stop early when `signal` aborts. */
   predict(features: tf.Tensor2D, options?: { signal?: AbortSignal }): Promise<Readouts>;
   /** Cluster sizes per head for diagnostics (name -> sizes), when the objective tracks them. */
   clusterSizes?(): Record<string, number[]>;
+  /** Numbers it reports at the end of each epoch beside the metrics (SCAN: its neighbours' label agreement). */
+  diagnostics?(): Record<string, number>;
+  /** The cluster head a later stage may start from (its weights by the names that stage expects). */
+  clusterHead?(): TensorMap | undefined;
   getState(): ObjectiveState;
   setState(state: ObjectiveState): void;
   dispose(): void;

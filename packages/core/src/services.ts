@@ -1,6 +1,7 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import type { DependencyContainer } from 'tsyringe';
 import type { RunConfig } from './config/schema.js';
+import type { Dataset } from './dataset.js';
 import type { Registry } from './registry.js';
 import { UnknownComponentError } from './errors.js';
 import type { Rng } from './rng.js';
@@ -41,6 +42,14 @@ export const KNN = token<KnnService>('service.knn');
 export const LOGGER = token<Logger>('service.logger');
 /** The registry itself: components (metrics, transforms) built by name from inside another component. */
 export const REGISTRY = token<Registry>('service.registry');
+/**
+ * Run-scoped: backbone features (inference mode) of every sample of the run's
+ * dataset, un-augmented, [N, featureDim]; the caller disposes them. SCAN mines
+ * its neighbours from them.
+ */
+export const EMBED = token<(options?: { signal?: AbortSignal }) => Promise<tf.Tensor2D>>('service.embed');
+/** Run-scoped: the run's dataset (its labels, when it has them, for diagnostics only). */
+export const DATASET = token<Dataset>('service.dataset');
 /** Run-scoped: the run's seeded generator (fork it rather than drawing from it, so other draws stay put). */
 export const RNG = token<Rng>('service.rng');
 /** Run-scoped: the run's resolved config. */
@@ -52,6 +61,8 @@ const PROVIDERS: Record<string, string> = {
   'clusterflow.service.knn': "@clusterflow/eval's register()",
   'clusterflow.service.rng': 'the training loop (run-scoped)',
   'clusterflow.service.run-config': 'the training loop (run-scoped)',
+  'clusterflow.service.embed': 'the training loop (run-scoped)',
+  'clusterflow.service.dataset': 'the training loop (run-scoped)',
 };
 
 /** A logger that writes to the console: info to stdout, warnings to stderr. */

@@ -6,7 +6,7 @@ import { REGISTRY } from '../services.js';
 async function evaluateInto(ctx: HookContext, options: EvalOptions): Promise<void> {
   const evaluation = await evaluate(options, ctx.run, ctx.services.resolve(REGISTRY), ctx.signal);
   ctx.evaluation = { ...evaluation, epoch: ctx.epoch, step: ctx.step };
-  ctx.metrics = evaluation.metrics;
+  ctx.metrics = { ...ctx.metrics, ...evaluation.metrics };
   // The objective's own counts (per head) stay beside the read-outs' sizes.
   ctx.clusterSizes = { ...evaluation.clusterSizes, ...ctx.clusterSizes };
 }

@@ -9,7 +9,8 @@ import { ConfigError } from '../errors.js';
 import type { Objective } from '../objective.js';
 import type { Registry } from '../registry.js';
 import { Rng } from '../rng.js';
-import { containerServices, RNG, RUN_CONFIG, type Services } from '../services.js';
+import { containerServices, DATASET, EMBED, RNG, RUN_CONFIG, type Services } from '../services.js';
+import { embed } from './evaluate.js';
 
 /** The components of one run, built from a config and a registry. */
 export interface RunParts {
@@ -28,8 +29,9 @@ export interface RunParts {
  * Builds dataset, augmentation, backbone and objective, validating each one's options
  * with its own schema. The RNG is forked in a fixed order (backbone, then objective
  * parts), so a seed fixes initialisation whatever the data or augmentation consume.
- * Run-scoped services (RNG, config) go into `scope`, a child of the registry's
- * container (a new one when not given).
+ * Run-scoped services (RNG, config, the dataset and the features of every
+ * sample) go into `scope`, a child of the registry's container (a new one when
+ * not given).
  */
 export async function buildRun(
   cfg: RunConfig,
@@ -54,6 +56,10 @@ export async function buildRun(
   const backbone = registry.build('backbone', cfg.backbone, {
     inputShape: augmentation.outputShape(dataset.sampleShape),
     rng: initRngs.backbone,
+  });
+  scope.register(DATASET, { useValue: dataset });
+  scope.register(EMBED, {
+    useValue: (o: { signal?: AbortSignal } = {}) => embed({ dataset, augmentation, backbone }, cfg.eval.batchSize, o.signal),
   });
 
   const built: { name: string; objective: Objective; weight: number }[] = [];

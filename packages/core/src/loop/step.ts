@@ -52,7 +52,7 @@ export interface StepInput extends StepInfo {
 export async function trainStep(run: RunParts, optimizer: Optimizer, groups: Group[], s: StepInput): Promise<Record<string, number>> {
   const { dataset, augmentation, backbone, objective, rng } = run;
   const info: StepInfo = { indices: s.indices, epoch: s.epoch, step: s.step };
-  await objective.prepare?.(info);
+  const plan = (await objective.prepare?.(info)) ?? {};
 
   const allVars = groups.flatMap((g) => g.variables);
   const updates = new StateUpdates();
@@ -63,9 +63,12 @@ export async function trainStep(run: RunParts, optimizer: Optimizer, groups: Gro
       tf.tidy(() => {
         const x = dataset.batch(s.indices);
         const views = augmentation.views(x, rng);
+        // Companions (SCAN's neighbours) are augmented like the batch and go through the backbone in the same step.
+        const companionViews = plan.companions ? augmentation.views(dataset.batch(plan.companions), rng) : undefined;
         const { value, grads } = tf.variableGrads(() => {
           const features = views.map((v) => backbone.apply(v, true));
-          out = objective.loss({ ...info, views: features });
+          const companions = companionViews?.map((v) => backbone.apply(v, true));
+          out = objective.loss({ ...info, views: features, companions });
           // Parts are reported and pending values committed after the gradient's tidy.
           for (const t of [...Object.values(out.parts), ...Object.values(out.pending ?? {})]) tf.keep(t);
           return out.total;

@@ -209,6 +209,7 @@ export async function runTraining(input: RunConfigInput | RunConfig, opts: RunTr
       done = epoch + 1;
       const epochSeconds = (performance.now() - epochStart) / 1000;
       ctx.clusterSizes = run.objective.clusterSizes?.() ?? {};
+      ctx.metrics = { ...ctx.metrics, ...run.objective.diagnostics?.() };
       await callHooks(hooks, 'onEpochEnd', ctx);
       emit({
         type: 'epoch-end',
