@@ -1,16 +1,23 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { copyFile, open, readFile, rename, rm } from 'node:fs/promises';
-import { dirname, basename, join } from 'node:path';
+import { platform } from '#platform';
 import type * as tfc from '@tensorflow/tfjs-core';
 import { tf } from './backend/tfjs.js';
 import { CheckpointError } from './errors.js';
 import { throwIfAborted } from './loop/abort.js';
 import type { StateValue } from './objective.js';
+import type { CheckpointStore } from './platform/checkpoint-store.js';
+import { sha256 } from './sha256.js';
+
+export type { CheckpointStore };
+
+/** Where this host keeps checkpoints: files in Node, IndexedDB in a browser (keyed by address). */
+export const checkpointStore: CheckpointStore = platform.checkpoints;
 
 /** What a checkpoint records besides its arrays. */
 export interface CheckpointMeta {
-  /** Epochs completed when it was written; a resumed run starts at this epoch. */
+  /** Epochs (of stage `stage`) completed when it was written; a resumed run starts at this epoch. */
   epoch: number;
+  /** The stage of a multi-stage run it was written in (absent or 0: the first or only one). */
+  stage?: number;
   /** Steps completed inside epoch `epoch` when written mid-epoch (an interrupted run); 0 or absent at a boundary. */
   stepInEpoch?: number;
   /** Global steps completed. */
@@ -31,10 +38,10 @@ export interface Checkpoint {
 }
 
 /*
- * File layout: MAGIC | u32 header length | header JSON | array bytes | sha256 of all before.
- * The digest makes a truncated or corrupted file detectable before anything is restored.
+ * Layout: MAGIC | u32 header length (little-endian) | header JSON | array bytes | sha256 of all before.
+ * The digest makes a truncated or corrupted checkpoint detectable before anything is restored.
  */
-const MAGIC = Buffer.from('CLUSTERFLOW-CKPT\x01\n', 'latin1');
+const MAGIC = new TextEncoder().encode('CLUSTERFLOW-CKPT\x01\n');
 const DIGEST = 32;
 
 interface Entry {
@@ -47,104 +54,93 @@ interface Entry {
 }
 
 /**
- * Writes to a temporary file in the same folder, syncs it, then renames: a crash
- * never leaves half a checkpoint. An aborted `signal` stops the write before the
- * rename (AbortError) and removes the temporary file.
+ * Writes a checkpoint to `path` in the host's store, whole or not at all (files:
+ * a temporary file, synced, then renamed). An aborted `signal` stops the write
+ * before it lands (AbortError) and leaves nothing behind.
  */
 export async function writeCheckpoint(path: string, ckpt: Checkpoint, opts: { signal?: AbortSignal } = {}): Promise<void> {
+  await checkpointStore.write(path, await encodeCheckpoint(ckpt, opts.signal), opts.signal);
+}
+
+/** A checkpoint's bytes, checksum included: what `writeCheckpoint` stores and a page offers as a download. */
+export async function encodeCheckpoint(ckpt: Checkpoint, signal?: AbortSignal): Promise<Uint8Array> {
   const entries: Entry[] = [];
-  const chunks: Buffer[] = [];
+  const chunks: Uint8Array[] = [];
   let offset = 0;
   for (const [name, value] of Object.entries(ckpt.state)) {
-    throwIfAborted(opts.signal);
+    throwIfAborted(signal);
     const { kind, dtype, shape, data } = await toArray(name, value);
-    const buf = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-    entries.push({ name, kind, dtype, shape, offset, length: buf.length });
-    chunks.push(buf);
-    offset += buf.length;
+    const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    entries.push({ name, kind, dtype, shape, offset, length: bytes.length });
+    chunks.push(bytes);
+    offset += bytes.length;
   }
-  const header = Buffer.from(JSON.stringify({ meta: ckpt.meta, entries }), 'utf8');
-  const len = Buffer.alloc(4);
-  len.writeUInt32LE(header.length);
-  const body = Buffer.concat([MAGIC, len, header, ...chunks]);
-  const digest = createHash('sha256').update(body).digest();
-
-  const tmp = tempPath(path);
-  const fh = await open(tmp, 'w');
-  try {
-    await fh.writeFile(Buffer.concat([body, digest]), { signal: opts.signal });
-    await fh.sync();
-    throwIfAborted(opts.signal);
-  } catch (err) {
-    await fh.close();
-    await rm(tmp, { force: true });
-    throw err;
+  const header = new TextEncoder().encode(JSON.stringify({ meta: ckpt.meta, entries }));
+  const bodyLength = MAGIC.length + 4 + header.length + offset;
+  const file = new Uint8Array(bodyLength + DIGEST);
+  file.set(MAGIC, 0);
+  new DataView(file.buffer).setUint32(MAGIC.length, header.length, true);
+  file.set(header, MAGIC.length + 4);
+  let at = MAGIC.length + 4 + header.length;
+  for (const c of chunks) {
+    file.set(c, at);
+    at += c.length;
   }
-  await fh.close();
-  await rename(tmp, path);
+  file.set(await sha256(file.subarray(0, bodyLength)), bodyLength);
+  return file;
 }
 
-/** Copies a written checkpoint (e.g. to last.ckpt) the same way: to a temporary file, synced, then renamed. */
+/** Copies a stored checkpoint (e.g. to last.ckpt) the same way as `writeCheckpoint` stores one. */
 export async function copyCheckpoint(from: string, to: string): Promise<void> {
-  const tmp = tempPath(to);
-  try {
-    await copyFile(from, tmp);
-    const fh = await open(tmp, 'r+');
-    await fh.sync();
-    await fh.close();
-  } catch (err) {
-    await rm(tmp, { force: true });
-    throw err;
-  }
-  await rename(tmp, to);
+  await checkpointStore.copy(from, to);
 }
 
-function tempPath(path: string): string {
-  return join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
-}
-
-/** Reads and verifies a checkpoint; a truncated, corrupt or foreign file is refused with the reason. */
+/** Reads and verifies a checkpoint; a truncated, corrupt or foreign one is refused with the reason. */
 export async function readCheckpoint(path: string): Promise<Checkpoint> {
-  let file: Buffer;
+  let file: Uint8Array;
   try {
-    file = await readFile(path);
+    file = await checkpointStore.read(path);
   } catch (err) {
     throw new CheckpointError(`cannot read checkpoint ${path}: ${(err as Error).message}`, { cause: err });
   }
-  if (file.length < MAGIC.length + 4 || !file.subarray(0, MAGIC.length).equals(MAGIC)) {
-    throw new CheckpointError(`${path} is not a clusterflow checkpoint (bad magic bytes)`);
+  return decodeCheckpoint(file, path);
+}
+
+/** A checkpoint from its bytes (`name` says where they came from, in errors). */
+export async function decodeCheckpoint(file: Uint8Array, name: string): Promise<Checkpoint> {
+  if (file.length < MAGIC.length + 4 || !MAGIC.every((b, i) => file[i] === b)) {
+    throw new CheckpointError(`${name} is not a clusterflow checkpoint (bad magic bytes)`);
   }
-  const headerLen = file.readUInt32LE(MAGIC.length);
+  const view = new DataView(file.buffer, file.byteOffset, file.byteLength);
+  const headerLen = view.getUint32(MAGIC.length, true);
   const headerEnd = MAGIC.length + 4 + headerLen;
   if (headerEnd > file.length) {
-    throw new CheckpointError(`checkpoint ${path} is truncated: header needs ${headerEnd} bytes, file has ${file.length}`);
+    throw new CheckpointError(`checkpoint ${name} is truncated: header needs ${headerEnd} bytes, file has ${file.length}`);
   }
   let header: { meta: CheckpointMeta; entries: Entry[] };
   try {
-    header = JSON.parse(file.subarray(MAGIC.length + 4, headerEnd).toString('utf8'));
+    header = JSON.parse(new TextDecoder().decode(file.subarray(MAGIC.length + 4, headerEnd)));
   } catch {
-    throw new CheckpointError(`checkpoint ${path} is corrupt: its header is not valid JSON`);
+    throw new CheckpointError(`checkpoint ${name} is corrupt: its header is not valid JSON`);
   }
   const dataBytes = header.entries.reduce((s, e) => s + e.length, 0);
   const expected = headerEnd + dataBytes + DIGEST;
   if (file.length !== expected) {
-    throw new CheckpointError(`checkpoint ${path} is truncated or padded: expected ${expected} bytes, found ${file.length}`);
+    throw new CheckpointError(`checkpoint ${name} is truncated or padded: expected ${expected} bytes, found ${file.length}`);
   }
-  const body = file.subarray(0, expected - DIGEST);
-  const digest = createHash('sha256').update(body).digest();
-  if (!digest.equals(file.subarray(expected - DIGEST))) {
-    throw new CheckpointError(`checkpoint ${path} is corrupt: its checksum does not match its contents`);
+  const digest = await sha256(file.subarray(0, expected - DIGEST));
+  const stored = file.subarray(expected - DIGEST);
+  if (!digest.every((b, i) => stored[i] === b)) {
+    throw new CheckpointError(`checkpoint ${name} is corrupt: its checksum does not match its contents`);
   }
   const state: Record<string, StateValue> = {};
   for (const e of header.entries) {
-    const bytes = file.subarray(headerEnd + e.offset, headerEnd + e.offset + e.length);
-    const copy = new Uint8Array(bytes).buffer; // aligned copy
+    const copy = file.slice(headerEnd + e.offset, headerEnd + e.offset + e.length).buffer; // aligned copy
     const data = e.dtype === 'int32' ? new Int32Array(copy) : new Float32Array(copy);
     state[e.name] = e.kind === 'host' ? data : tf.tensor(data, e.shape, e.dtype);
   }
   return { meta: header.meta, state };
 }
-
 /** Disposes the tensors of a checkpoint read with `readCheckpoint`. */
 export function disposeCheckpoint(ckpt: Checkpoint): void {
   for (const v of Object.values(ckpt.state)) if (!ArrayBuffer.isView(v)) (v as tfc.Tensor).dispose();

@@ -32,3 +32,6 @@ export class CheckpointError extends ClusterflowError {}
 
 /** A tensor of the wrong shape handed across a seam. */
 export class ShapeError extends ClusterflowError {}
+
+/** Something only Node provides (a native package, the file system), asked for in a browser. */
+export class NodeOnlyError extends ClusterflowError {}

@@ -1,5 +1,4 @@
-import { isAbsolute, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { platform } from '#platform';
 import { PluginError } from './errors.js';
 import type { Registrar, Registry } from './registry.js';
 
@@ -23,9 +22,9 @@ export function definePlugin(plugin: Plugin): Plugin {
  * A plugin already loaded into this registry (the same file or package) is skipped,
  * so a second run on the same registry may name it again.
  */
-export async function loadPlugins(specs: readonly string[], registry: Registry, baseDir = process.cwd()): Promise<void> {
+export async function loadPlugins(specs: readonly string[], registry: Registry, baseDir = platform.defaultBaseDir()): Promise<void> {
   for (const spec of specs) {
-    const url = spec.startsWith('.') || isAbsolute(spec) ? pathToFileURL(resolve(baseDir, spec)).href : spec;
+    const url = platform.pluginSpecifier(spec, baseDir);
     if (registry.loadedPlugins.has(url)) continue;
     let mod: Record<string, unknown>;
     try {

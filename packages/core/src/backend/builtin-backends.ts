@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { platform } from '#platform';
+import { whyNotLoaded } from '../optional-package.js';
 import { registerWasmKernels, tryRegisterNativeKernels } from '../kernels/index.js';
 import type { BackendAttempt, BackendFactory } from './backend.js';
 import { tf } from './tfjs.js';
@@ -15,9 +17,9 @@ function nativeTensorflow(id: 'tensorflow-gpu' | 'tensorflow', pkg: string, auto
     autoOrder,
     async create() {
       try {
-        await import(pkg);
+        await platform.importNodeOnly(pkg);
       } catch (err) {
-        return { ok: false, reason: `${pkg} ${notInstalled(err) ? 'is not installed' : `failed to load: ${firstLine(err)}`}` };
+        return { ok: false, reason: whyNotLoaded(pkg, err) };
       }
       return (await activate('tensorflow')) ? { ok: true, tfBackend: 'tensorflow' } : { ok: false, reason: `${pkg} loaded but its backend did not start` };
     },
@@ -78,11 +80,6 @@ export async function activate(tfName: string): Promise<boolean> {
   const ok = await tf.setBackend(tfName);
   await tf.ready();
   return ok && tf.getBackend() === tfName;
-}
-
-export function notInstalled(err: unknown): boolean {
-  const code = (err as { code?: string }).code;
-  return code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND';
 }
 
 export function firstLine(err: unknown): string {

@@ -13,18 +13,13 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
+import type { AdapterInfo } from './adapter-info.js';
 
 /** The soname Dawn loads on Linux. */
 export const VULKAN_LOADER = 'libvulkan.so.1';
 
-/** What a probe found out about an adapter (GPUAdapterInfo's fields, flattened). */
-export interface ProbedAdapter {
-  vendor?: string;
-  architecture?: string;
-  device?: string;
-  description?: string;
-  isFallbackAdapter?: boolean;
-}
+/** What a probe found out about an adapter. */
+export type ProbedAdapter = AdapterInfo;
 
 export type ProbeResult =
   | { ok: true; adapter: ProbedAdapter }

@@ -1,7 +1,8 @@
 import { z } from 'zod';
+import { platform } from '#platform';
 import { registerWebgpuKernels } from '../kernels/webgpu-matmul.js';
+import type { AdapterInfo } from './adapter-info.js';
 import type { BackendAttempt, BackendContext } from './backend.js';
-import { findVulkanLoader, probeAdapterInChild, VULKAN_LOADER, withRuntimeDir, type ProbedAdapter } from './webgpu-probe.js';
 
 export const webgpuOptions = z
   .object({
@@ -9,14 +10,6 @@ export const webgpuOptions = z
     allowSoftware: z.boolean().default(true),
   })
   .strict();
-
-interface AdapterInfo {
-  vendor?: string;
-  architecture?: string;
-  device?: string;
-  description?: string;
-  isFallbackAdapter?: boolean;
-}
 
 interface Adapter {
   isFallbackAdapter?: boolean;
@@ -27,48 +20,13 @@ interface Adapter {
 type Activate = (tfName: string) => Promise<boolean>;
 
 /**
- * WebGPU in Node comes from the `webgpu` package (Dawn). Its globals and
- * `navigator.gpu` must exist before `@tensorflow/tfjs-backend-webgpu` is imported,
- * which registers the backend only if `navigator.gpu` is there then.
- *
- * Dawn prints its warnings to stderr from native code (no Vulkan loader, no
- * driver, an adapter it cannot use), so it is not started in this process until
- * it is known to give an adapter this call will use: first the Vulkan loader is
- * looked for (Linux), then a child process asks Dawn for an adapter, its stderr
- * folded into the reason (see webgpu-probe.ts).
+ * Starts TF.js's webgpu backend on the host's WebGPU: the browser's own
+ * `navigator.gpu`, or in Node Dawn's (the platform provides it, see
+ * platform/node/dawn.ts). A software adapter is refused when `auto` asks, or when
+ * the options say so.
  */
 export async function startWebgpu(o: z.output<typeof webgpuOptions>, ctx: BackendContext, activate: Activate): Promise<BackendAttempt> {
-  const g = globalThis as { navigator?: { gpu?: unknown } };
-  // A browser, a caller that set WebGPU up itself, or an earlier call of ours.
-  if (g.navigator?.gpu) return withRuntimeDir(() => useAdapter(o, ctx, activate));
-
-  let moduleUrl: string;
-  try {
-    moduleUrl = import.meta.resolve('webgpu');
-  } catch (err) {
-    return { ok: false, reason: loadFailure(err) };
-  }
-  // Dawn's only backend on Linux is Vulkan, and without the loader it only says so on stderr.
-  if (process.platform === 'linux' && !findVulkanLoader()) return { ok: false, reason: `no Vulkan loader (${VULKAN_LOADER})` };
-
-  return withRuntimeDir(async () => {
-    const probe = await probeAdapterInChild(moduleUrl);
-    if (!probe.ok) return { ok: false, reason: probe.reason };
-    const refused = refuse(o, ctx, probe.adapter, probe.adapter);
-    if (refused) return refused;
-
-    let webgpu: { create: (flags: string[]) => unknown; globals: object };
-    try {
-      webgpu = (await import('webgpu')) as unknown as typeof webgpu;
-    } catch (err) {
-      return { ok: false, reason: loadFailure(err) };
-    }
-    Object.assign(globalThis, webgpu.globals);
-    const gpu = webgpu.create([]);
-    if (!g.navigator) Object.defineProperty(globalThis, 'navigator', { value: {}, configurable: true, writable: true });
-    Object.defineProperty(g.navigator, 'gpu', { value: gpu, configurable: true });
-    return useAdapter(o, ctx, activate);
-  });
+  return platform.withWebgpu((adapter) => refuse(o, ctx, adapter, adapter)?.reason, () => useAdapter(o, ctx, activate));
 }
 
 /** With `navigator.gpu` in place: take its adapter (unless refused) and start TF.js's webgpu backend on it. */
@@ -88,7 +46,7 @@ async function useAdapter(o: z.output<typeof webgpuOptions>, ctx: BackendContext
 }
 
 /** `auto` never takes a software adapter, nor does a config that says allowSoftware: false. */
-function refuse(o: z.output<typeof webgpuOptions>, ctx: BackendContext, adapter: Adapter | ProbedAdapter, info: AdapterInfo): BackendAttempt | undefined {
+function refuse(o: z.output<typeof webgpuOptions>, ctx: BackendContext, adapter: Adapter | AdapterInfo, info: AdapterInfo): { ok: false; reason: string } | undefined {
   if (isSoftware(adapter, info) && (ctx.auto || !o.allowSoftware)) {
     return { ok: false, reason: `only a software adapter (${adapterName(info)}), slower than the CPU backends` };
   }
@@ -97,12 +55,6 @@ function refuse(o: z.output<typeof webgpuOptions>, ctx: BackendContext, adapter:
 
 function adapterName(info: AdapterInfo): string {
   return [info.vendor, info.architecture || info.device || info.description].filter(Boolean).join(' / ') || 'unknown adapter';
-}
-
-function loadFailure(err: unknown): string {
-  const code = (err as { code?: string }).code;
-  const missing = code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND';
-  return `the 'webgpu' package ${missing ? 'is not installed' : `failed to load: ${String((err as Error).message).split('\n')[0]}`}`;
 }
 
 /** SwiftShader, llvmpipe and lavapipe emulate a GPU on the CPU. */

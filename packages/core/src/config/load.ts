@@ -1,7 +1,7 @@
-import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { platform } from '#platform';
 import { parse as parseYaml } from 'yaml';
 import { ConfigError } from '../errors.js';
+import { sha256Hex } from '../sha256.js';
 import { runConfig, type ParsedRunConfig, type RunConfig } from './schema.js';
 import { validate } from './validate.js';
 
@@ -12,7 +12,7 @@ export function parseRunConfig(input: unknown, source = 'config'): ParsedRunConf
   return validate(runConfig, input, source);
 }
 
-/** Reads a JSON or YAML run config from a file. */
+/** Reads a JSON or YAML run config from a file (in a browser: an address). */
 export async function loadRunConfig(path: string): Promise<ParsedRunConfig> {
   return parseRunConfig(await readConfigFile(path), `config ${path}`);
 }
@@ -21,7 +21,7 @@ export async function loadRunConfig(path: string): Promise<ParsedRunConfig> {
 export async function readConfigFile(path: string): Promise<unknown> {
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    text = await platform.readText(path);
   } catch (err) {
     throw new ConfigError(`cannot read config ${path}: ${(err as Error).message}`);
   }
@@ -38,13 +38,10 @@ export async function readConfigFile(path: string): Promise<unknown> {
  * by the run that wrote it. Epoch count, checkpointing, logging, evaluation and
  * hooks may change.
  */
-export function configHash(cfg: RunConfig): string {
+export async function configHash(cfg: RunConfig): Promise<string> {
   const { train, eval: _eval, name: _name, backend: _backend, hooks: _hooks, ...rest } = cfg;
   const { epochs: _e, checkpointEvery: _c, checkpointDir: _d, resume: _r, logEvery: _l, ...trainRest } = train;
-  return createHash('sha256')
-    .update(stableStringify({ ...rest, train: trainRest }))
-    .digest('hex')
-    .slice(0, 16);
+  return (await sha256Hex(stableStringify({ ...rest, train: trainRest }))).slice(0, 16);
 }
 
 function stableStringify(v: unknown): string {

@@ -13,7 +13,9 @@
  * non-float32, tiny products (call overhead), broadcasts over several batch dims.
  * Bias/activation variants are a different kernel (_FusedMatMul) and stay stock.
  */
+import { platform } from '#platform';
 import { tf } from '../backend/tfjs.js';
+import { whyNotLoaded } from '../optional-package.js';
 import type { KernelConfig, KernelFunc, TensorInfo, TypedArray } from '@tensorflow/tfjs-core';
 import { registerWasmKernels } from './register.js';
 import { nativeConv2D, nativeConv2DBackpropFilter, nativeConv2DBackpropInput, type ConvCall } from './native-conv.js';
@@ -196,14 +198,12 @@ export function nativeKernelsRegistered(): boolean {
 export async function tryRegisterNativeKernels(choice: NativeKernelChoice = {}): Promise<{ used: boolean; reason: string }> {
   let native: NativeBlas;
   try {
-    // A variable specifier: core has no dependency (and no type reference) on the optional package.
-    const spec = '@clusterflow/native';
-    const mod = (await import(spec)) as { default?: NativeBlas } & NativeBlas;
+    // Through the platform: core has no dependency (and no type reference) on the optional
+    // package, and a browser bundle never tries to include it.
+    const mod = (await platform.importNodeOnly('@clusterflow/native')) as { default?: NativeBlas } & NativeBlas;
     native = mod.default ?? mod;
   } catch (err) {
-    const code = (err as { code?: string }).code;
-    const missing = code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND';
-    return { used: false, reason: missing ? '@clusterflow/native is not installed' : `@clusterflow/native failed to load: ${String((err as Error).message ?? err).split('\n')[0]}` };
+    return { used: false, reason: whyNotLoaded('@clusterflow/native', err) };
   }
   if (!native.available) return { used: false, reason: native.reason ?? '@clusterflow/native is unavailable' };
   try {
