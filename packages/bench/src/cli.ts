@@ -1,7 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { basename, dirname, extname, join, relative, resolve } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { ConfigError, evaluateCheckpoint, loadPlugins, loadRunConfig, PluginError, UnknownComponentError, type BackendChoice } from '@clusterflow/core';
+import { ConfigError, describeObjectives, evaluateCheckpoint, loadPlugins, loadRunConfig, PluginError, UnknownComponentError, type BackendChoice } from '@clusterflow/core';
 import { loadBenchConfig } from './bench-config.js';
 import { checkRunNames, planRuns, runBench, type PlannedRun } from './bench.js';
 import type { Queue } from 'bullmq';
@@ -168,7 +168,7 @@ export function buildProgram(io: CliIo, state: CliState, cli: CliContext = {}): 
         const lines = [
           `checkpoint: ${resolve(checkpoint)}`,
           `epoch: ${res.epoch} (step ${res.step})`,
-          `config: ${res.config.name} (${res.config.objective.map((p) => p.id).join(' + ')} on ${res.config.backbone.id}, dataset ${res.config.data.id}, seed ${res.config.seed})`,
+          `config: ${res.config.name} (${describeObjectives(res.config)} on ${res.config.backbone.id}, dataset ${res.config.data.id}, seed ${res.config.seed})`,
           `backend: ${res.backend}`,
           `read-out: ${res.mainReadout}; cluster sizes: ${res.clusterSizes[res.mainReadout]?.join(' ')}`,
           'metrics:',

@@ -1,4 +1,4 @@
-import type { CheckpointEvent, EpochEndEvent, RunStartEvent, RunSummary, StepEvent, TrainEvent, WarningEvent } from '@clusterflow/core';
+import type { CheckpointEvent, EpochEndEvent, RunStartEvent, RunSummary, StageEndEvent, StageStartEvent, StepEvent, TrainEvent, WarningEvent } from '@clusterflow/core';
 import type { OrderedConfusion } from './confusion.js';
 import type { RunStatus } from './results.js';
 
@@ -15,6 +15,8 @@ export type LogLine = LoggedEvent & { t: number };
 
 export type LoggedEvent =
   | (RunStartEvent & { writer: Writer })
+  | StageStartEvent
+  | StageEndEvent
   | StepEvent
   | EpochEndEvent
   | CheckpointEvent

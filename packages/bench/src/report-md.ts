@@ -34,13 +34,24 @@ export function resultsMarkdown(bench: BenchResult): string {
     const first = runs[0];
     const of = (f: (r: RunResult) => number | undefined) => ok.map(f).filter((v): v is number => v !== undefined && Number.isFinite(v));
     out.push(
-      `| ${cell(name)} | ${first.objectives.join(' + ')} | ${first.backbone} | ${first.dataset} | ${[...new Set(runs.map((r) => r.backend))].join(', ')} | ${ok.length}/${runs.length} | ` +
+      `| ${cell(name)} | ${cell(first.objectives.join(' -> '))} | ${first.backbone} | ${first.dataset} | ${[...new Set(runs.map((r) => r.backend))].join(', ')} | ${ok.length}/${runs.length} | ` +
         METRICS.map((k) => formatMeanStd(of((r) => r.metrics[k]))).join(' | ') +
         ` | ${formatMeanStd(of((r) => r.imagesPerSec), 0)} | ${formatMeanStd(of((r) => r.wallSeconds), 1)} |`,
     );
   }
   out.push('', '## Runs', '', '| run | seed | status | epochs | ACC | NMI | ARI | cluster sizes | images/s | wall s |', '|---|---|---|---|---|---|---|---|---|---|');
   for (const r of bench.runs) out.push(runRow(r));
+  const staged = bench.runs.filter((r) => r.stages);
+  if (staged.length) {
+    // Each stage's own final metrics: what every stage of a pipeline adds.
+    out.push('', '## Stages', '', '| run | seed | stage | epochs | ACC | NMI | ARI |', '|---|---|---|---|---|---|---|');
+    const num = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? '-' : v.toFixed(3));
+    for (const r of staged) {
+      for (const st of r.stages!) {
+        out.push(`| ${cell(r.name)} | ${r.seed} | ${cell(st.name)} | ${st.epochsDone}/${st.epochs} | ${METRICS.map((k) => num(st.metrics[k])).join(' | ')} |`);
+      }
+    }
+  }
   const failed = bench.runs.filter((r) => r.status === 'failed');
   if (failed.length) {
     out.push('', '## Failures', '');

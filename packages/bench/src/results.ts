@@ -4,7 +4,10 @@ export type RunStatus = 'ok' | 'failed' | 'interrupted';
 
 /** One epoch of a run, as reported in results.json. */
 export interface EpochRecord {
+  /** Counted over the whole run (a multi-stage run's epochs go on across its stages). */
   epoch: number;
+  /** The stage it belongs to, in a multi-stage run. */
+  stage?: string;
   /** Mean of each loss part over the epoch. */
   loss: Record<string, number>;
   /** Empty when the epoch was not evaluated (see eval.every). */
@@ -23,8 +26,10 @@ export interface RunResult {
   error?: string;
   /** Interrupted runs: the checkpoint that continues it. */
   resumeFrom?: string;
-  /** Objective ids, in the order of the config (several for a composition). */
+  /** What each stage trains ('cc', 'cc + secu'); one entry for a one-stage run. */
   objectives: string[];
+  /** A multi-stage run's stages: epochs and the metrics each ended with. */
+  stages?: { name: string; epochs: number; epochsDone: number; metrics: Record<string, number> }[];
   backbone: string;
   dataset: string;
   /** The backend in use, or the one asked for when the run failed before choosing. */

@@ -1,4 +1,4 @@
-import { runTraining, type HookSpec, type Logger, type Registry, type RunConfig, type RunSummary, type TrainEvent } from '@clusterflow/core';
+import { describeObjectives, runTraining, stagesOf, type HookSpec, type Logger, type Registry, type RunConfig, type RunSummary, type TrainEvent } from '@clusterflow/core';
 import type { RunResult } from './results.js';
 
 export interface RunOutcome {
@@ -28,7 +28,7 @@ export function emptyResult(cfg: RunConfig, dir: string): RunResult {
     name: cfg.name,
     seed: cfg.seed,
     status: 'ok',
-    objectives: cfg.objective.map((o) => o.id),
+    objectives: stagesOf(cfg).map((s) => describeObjectives({ objective: s.objective })),
     backbone: cfg.backbone.id,
     dataset: cfg.data.id,
     backend: typeof cfg.backend === 'string' ? cfg.backend : cfg.backend.id,
@@ -66,7 +66,7 @@ export async function runOne(cfg: RunConfig, opts: RunOneOptions): Promise<RunOu
         result.stepLoss.push({ step: e.step, epoch: e.epoch, total: e.loss.total });
         break;
       case 'epoch-end':
-        result.perEpoch.push({ epoch: e.epoch, loss: e.loss, metrics: e.metrics, seconds: e.seconds, imagesPerSec: e.imagesPerSec });
+        result.perEpoch.push({ epoch: e.epoch, ...(e.stage && e.stage !== 'main' ? { stage: e.stage } : {}), loss: e.loss, metrics: e.metrics, seconds: e.seconds, imagesPerSec: e.imagesPerSec });
         result.epochsDone = e.epoch + 1;
         if (Object.keys(e.metrics).length > 0) result.metrics = e.metrics;
         break;
@@ -77,6 +77,7 @@ export async function runOne(cfg: RunConfig, opts: RunOneOptions): Promise<RunOu
         lastCheckpoint = e.path;
         break;
       case 'complete':
+        if (e.summary.stages.length > 1) result.stages = e.summary.stages;
         Object.assign(result, {
           backend: e.summary.backend,
           epochsDone: e.summary.epochsDone,

@@ -22,7 +22,7 @@ const evaluation: LogLine = { t: 9, type: 'evaluation', epoch: 0, step: 3, reado
 const complete = (kind: 'completed' | 'interrupted'): LogLine => ({
   t: 10,
   type: 'complete',
-  summary: { name: 'cc', backend: 'cpu', epochs: 2, epochsDone: 1, steps: 3, end: kind === 'completed' ? { kind } : { kind, reason: 'Ctrl-C' }, wallSeconds: 1, imagesPerSec: 100, metrics: { acc: 0.5 }, clusterSizes: {}, mainReadout: 'cluster' },
+  summary: { name: 'cc', backend: 'cpu', epochs: 2, epochsDone: 1, steps: 3, stages: [], end: kind === 'completed' ? { kind } : { kind, reason: 'Ctrl-C' }, wallSeconds: 1, imagesPerSec: 100, metrics: { acc: 0.5 }, clusterSizes: {}, mainReadout: 'cluster' },
 });
 const jsonl = (lines: LogLine[]) => lines.map((l) => JSON.stringify(l) + '\n').join('');
 
@@ -59,7 +59,7 @@ describe('live view: the event log hook', () => {
       { type: 'step', epoch: 0, step: 0, stepInEpoch: 0, stepsPerEpoch: 1, loss: { total: 1 }, lr: 0.1, imagesPerSec: 10 },
       {
         type: 'complete',
-        summary: { name: 'cc', backend: 'cpu', epochs: 1, epochsDone: 1, steps: 1, end: { kind: 'completed' }, wallSeconds: 1, imagesPerSec: 10, metrics: {}, clusterSizes: {}, readouts: { cluster: new Int32Array([0, 1]) }, labels: new Int32Array([1, 0]) },
+        summary: { name: 'cc', backend: 'cpu', epochs: 1, epochsDone: 1, steps: 1, stages: [], end: { kind: 'completed' }, wallSeconds: 1, imagesPerSec: 10, metrics: {}, clusterSizes: {}, readouts: { cluster: new Int32Array([0, 1]) }, labels: new Int32Array([1, 0]) },
       },
     ];
     const write = (fresh: boolean) => {

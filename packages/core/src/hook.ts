@@ -30,9 +30,14 @@ export interface HookContext {
   /** Aborted when the run is cancelled: long work (evaluation, k-means, writes) should stop. */
   readonly signal: AbortSignal;
 
-  /** The epoch in progress (0-based), or the last one at run end. */
+  /** The stage in progress: its position and name ('main' for a one-stage run), and how many stages the run has. */
+  readonly stage: { index: number; name: string; count: number };
+  /** The epoch of the stage in progress (0-based), or the last one at run end. */
   readonly epoch: number;
+  /** The stage's epochs. */
   readonly epochs: number;
+  /** The epoch counted over the whole run, across stages (what events carry; = epoch in a one-stage run). */
+  readonly runEpoch: number;
   /** Global steps completed. */
   readonly step: number;
   /** Steps completed in the current epoch. */

@@ -36,6 +36,7 @@ export * from './optim/schedules.js';
 export * from './config/schema.js';
 export * from './config/load.js';
 export * from './config/resolve.js';
+export * from './config/stages.js';
 // The loop and its hooks.
 export * from './loop/events.js';
 export * from './loop/collapse.js';
@@ -43,8 +44,8 @@ export * from './loop/abort.js';
 export { train, runTraining, type TrainOptions, type RunTrainingOptions, type TrainingRun } from './loop/train.js';
 export { evaluate, embed, type Evaluation, type EvalOptions } from './loop/evaluate.js';
 export { evaluateCheckpoint } from './loop/evaluate-checkpoint.js';
-export { buildRun, countParameters, type RunParts } from './loop/build.js';
+export { buildRun, buildObjective, enterStage, countParameters, type RunParts } from './loop/build.js';
 export { paramGroups, trainStep, type Group, type StepInput } from './loop/step.js';
-export { saveRunState, restoreRunState, restoreModel, type RunPosition, type RunStateSource } from './loop/run-state.js';
+export { saveRunState, restoreRunState, restoreModel, checkpointStage, type RunPosition, type RunStateSource } from './loop/run-state.js';
 export type { HookSpec } from './loop/run-hooks.js';
 export * from './hooks/index.js';

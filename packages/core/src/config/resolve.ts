@@ -3,6 +3,7 @@ import type { ComponentRef } from '../factory.js';
 import type { Registry } from '../registry.js';
 import type { Kind } from '../tokens.js';
 import type { ParsedRunConfig, RunConfig } from './schema.js';
+import { stagesOf } from './stages.js';
 
 /**
  * The config a run uses: the dataset's default augmentation and backbone filled
@@ -31,9 +32,12 @@ export function resolveRunConfig(cfg: ParsedRunConfig, registry: Registry): RunC
   check('dataset', resolved.data);
   check('augmentation', resolved.augmentation);
   check('backbone', resolved.backbone);
-  for (const part of resolved.objective) check('objective', part);
-  check('optimizer', resolved.optimizer);
-  check('schedule', resolved.schedule);
+  for (const stage of stagesOf(resolved)) {
+    for (const part of stage.objective) check('objective', part);
+    check('augmentation', stage.augmentation);
+    check('optimizer', stage.optimizer);
+    check('schedule', stage.schedule);
+  }
   for (const hook of resolved.hooks) check('hook', hook);
   for (const id of resolved.eval.metrics) check('metric', { id });
   const backend = typeof resolved.backend === 'string' ? { id: resolved.backend } : resolved.backend;

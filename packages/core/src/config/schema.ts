@@ -35,6 +35,36 @@ export const trainSection = z
   })
   .strict();
 
+/** What a stage may set of the run's `train:` section (the rest is the run's). */
+export const stageTrainSection = z
+  .object({
+    epochs: z.number().int().positive(),
+    batchSize: z.number().int().positive(),
+    dropLast: z.boolean(),
+    maxStepsPerEpoch: z.number().int().min(0),
+  })
+  .partial()
+  .strict();
+
+/**
+ * One stage of a multi-stage run: its own objective(s), and optionally its own
+ * augmentation, optimizer, schedule and training length (default: the run's). It
+ * starts from the previous stage's backbone, and from the cluster head that stage
+ * ended with when `head: previous` (self-labelling after SCAN).
+ */
+export const stageConfig = z
+  .object({
+    /** Names the stage in events, checkpoint files and results. */
+    name: z.string().regex(/^[\w.-]+$/, 'letters, digits, ".", "_" and "-"'),
+    objective: z.array(objectivePart).min(1),
+    augmentation: componentRef.optional(),
+    optimizer: componentRef.optional(),
+    schedule: componentRef.optional(),
+    train: stageTrainSection.default({}),
+    head: z.enum(['new', 'previous']).default('new'),
+  })
+  .strict();
+
 export const evalSection = z
   .object({
     /** Evaluate every this many epochs, and always after the last one; 0 evaluates only at the end. */
@@ -64,7 +94,10 @@ export const runConfig = z
     augmentation: componentRef.optional(),
     /** Default: the dataset's own. */
     backbone: componentRef.optional(),
-    objective: z.array(objectivePart).min(1),
+    /** The objective(s) of a one-stage run: a weighted sum over one backbone. */
+    objective: z.array(objectivePart).min(1).optional(),
+    /** Or the stages of a multi-stage run, one after another over one backbone (the run's fields are their defaults). */
+    stages: z.array(stageConfig).min(1).optional(),
     /** Number of clusters; defaults to the dataset's number of classes. */
     numClusters: z.number().int().positive().optional(),
     optimizer: componentRef.default({ id: 'adam', options: { lr: 3e-4 } }),
@@ -74,7 +107,15 @@ export const runConfig = z
     train: trainSection.default(trainSection.parse({})),
     eval: evalSection.default(evalSection.parse({})),
   })
-  .strict();
+  .strict()
+  .refine((c) => (c.objective === undefined) !== (c.stages === undefined), {
+    message: 'a run names its objective, or its stages (each with its objective), not both and not neither',
+    path: ['objective'],
+  })
+  .refine((c) => new Set((c.stages ?? []).map((s) => s.name)).size === (c.stages ?? []).length, {
+    message: 'stage names must be unique',
+    path: ['stages'],
+  });
 
 /** A run config as written by a user (defaults optional). */
 export type RunConfigInput = z.input<typeof runConfig>;
@@ -83,3 +124,5 @@ export type ParsedRunConfig = z.output<typeof runConfig>;
 export type ComponentRefConfig = z.output<typeof componentRef>;
 /** A run config as a run uses it: the dataset's defaults filled in too (see `resolveRunConfig`). */
 export type RunConfig = ParsedRunConfig & { augmentation: ComponentRefConfig; backbone: ComponentRefConfig };
+export type StageConfig = z.output<typeof stageConfig>;
+export type ObjectivePartConfig = z.output<typeof objectivePart>;

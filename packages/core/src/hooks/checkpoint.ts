@@ -1,5 +1,4 @@
-import { mkdir } from 'node:fs/promises';
-import { isAbsolute, join, resolve } from 'node:path';
+import { platform } from '#platform';
 import { z } from 'zod';
 import { copyCheckpoint } from '../checkpoint.js';
 import { HOOK_PRIORITY, type HookContext, type HookFactory } from '../hook.js';
@@ -18,7 +17,8 @@ const options = z
 /**
  * Checkpoints as a hook (the config's `train.checkpointDir` / `checkpointEvery`):
  * `epoch-NNNN.ckpt` every `every` epochs and after the last, each copied to
- * `last.ckpt`; at the end of a run stopped early or interrupted, the state at that
+ * `last.ckpt` (in a multi-stage run, `<stage>-epoch-NNNN.ckpt` at the end of every
+ * stage); at the end of a run stopped early or interrupted, the state at that
  * point goes to `last.ckpt` (also with `atEnd: false`), from which `train.resume` continues exactly (inside
  * the epoch, for an interrupted run). Files are written atomically.
  */
@@ -28,15 +28,15 @@ export const checkpointHook: HookFactory<z.output<typeof options>> = {
   options,
   create(o, { baseDir }) {
     if (!o.dir) return { id: 'checkpoint', priority: HOOK_PRIORITY.checkpoint };
-    const dir = isAbsolute(o.dir) ? o.dir : resolve(baseDir, o.dir);
+    const dir = platform.resolvePath(baseDir, o.dir);
     let savedAtStep = -1;
     const save = async (ctx: HookContext, file: string) => {
-      await mkdir(dir, { recursive: true });
-      const path = await ctx.saveCheckpoint(join(dir, file));
+      // The store makes the folder (files) or needs none (IndexedDB keys).
+      const path = await ctx.saveCheckpoint(platform.joinPath(dir, file));
       // The bytes are already on disk: copy them rather than read every tensor back again.
-      if (file !== 'last.ckpt') await copyCheckpoint(path, join(dir, 'last.ckpt'));
+      if (file !== 'last.ckpt') await copyCheckpoint(path, platform.joinPath(dir, 'last.ckpt'));
       savedAtStep = ctx.step;
-      ctx.emit({ type: 'checkpoint', path, epoch: ctx.stepInEpoch === ctx.stepsPerEpoch ? ctx.epoch + 1 : ctx.epoch, step: ctx.step });
+      ctx.emit({ type: 'checkpoint', path, epoch: ctx.stepInEpoch === ctx.stepsPerEpoch ? ctx.runEpoch + 1 : ctx.runEpoch, step: ctx.step });
     };
     return {
       id: 'checkpoint',
@@ -44,7 +44,9 @@ export const checkpointHook: HookFactory<z.output<typeof options>> = {
       async onEpochEnd(ctx) {
         const last = ctx.epoch === ctx.epochs - 1;
         if ((last && o.atEnd) || (o.every > 0 && (ctx.epoch + 1) % o.every === 0)) {
-          await save(ctx, `epoch-${String(ctx.epoch + 1).padStart(4, '0')}.ckpt`);
+          // A multi-stage run numbers epochs within each stage: its files carry the stage's name.
+          const stage = ctx.stage.count > 1 ? `${ctx.stage.name}-` : '';
+          await save(ctx, `${stage}epoch-${String(ctx.epoch + 1).padStart(4, '0')}.ckpt`);
         }
       },
       async onRunEnd(ctx) {

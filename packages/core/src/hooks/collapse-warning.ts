@@ -23,8 +23,8 @@ export const collapseWarningHook: HookFactory<z.output<typeof options>> = {
         const w = collapseWarning(sizes, o.maxShareRatio);
         if (!w) continue;
         const message = `${name}: ${w}`;
-        ctx.emit({ type: 'warning', epoch: ctx.epoch, message });
-        services.resolve(LOGGER).warn(`warning (epoch ${ctx.epoch + 1}): ${message}`);
+        ctx.emit({ type: 'warning', epoch: ctx.runEpoch, message });
+        services.resolve(LOGGER).warn(`warning (epoch ${ctx.runEpoch + 1}): ${message}`);
       }
     },
   }),

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { countParameters } from '../loop/build.js';
-import { HOOK_PRIORITY, type HookFactory } from '../hook.js';
+import { HOOK_PRIORITY, type HookContext, type HookFactory } from '../hook.js';
 import { LOGGER } from '../services.js';
 
 const options = z
@@ -18,6 +18,11 @@ export function metricText(m: Record<string, number>): string {
     .filter(([k]) => !k.includes('/'))
     .map(([k, v]) => `${k}=${fmt(v)}`)
     .join(' ');
+}
+
+/** 'scan: ' in a multi-stage run, nothing in a one-stage one. */
+function stageOf(ctx: HookContext): string {
+  return ctx.stage.count > 1 ? `${ctx.stage.name}: ` : '';
 }
 
 /**
@@ -49,19 +54,21 @@ export const progressHook: HookFactory<z.output<typeof options>> = {
       },
       onStepEnd(ctx) {
         images += ctx.config.train.batchSize;
+        // Steps of the stage in progress (the whole run for a one-stage run).
         const total = ctx.epochs * ctx.stepsPerEpoch;
-        if (ctx.step % o.logEvery !== 0 && ctx.step !== total) return;
+        const done = ctx.epoch * ctx.stepsPerEpoch + ctx.stepInEpoch;
+        if (ctx.step % o.logEvery !== 0 && done !== total) return;
         const elapsed = (performance.now() - started) / 1000;
-        const eta = (elapsed / (ctx.step - firstStep)) * (total - ctx.step);
+        const eta = (elapsed / (ctx.step - firstStep)) * (total - done);
         log(
-          `epoch ${ctx.epoch + 1}/${ctx.epochs} step ${ctx.step}/${total} loss ${fmt(ctx.loss.total)} ` +
+          `${stageOf(ctx)}epoch ${ctx.epoch + 1}/${ctx.epochs} step ${done}/${total} loss ${fmt(ctx.loss.total)} ` +
             `${(images / elapsed).toFixed(0)} img/s ETA ${eta.toFixed(0)} s`,
         );
       },
       onEpochEnd(ctx) {
         const metrics = metricText(ctx.metrics);
         const seconds = ((performance.now() - (epochStarted || started)) / 1000).toFixed(1);
-        log(`epoch ${ctx.epoch + 1}/${ctx.epochs} done in ${seconds} s, loss ${fmt(ctx.epochLoss.total)}${metrics ? `, ${metrics}` : ''}`);
+        log(`${stageOf(ctx)}epoch ${ctx.epoch + 1}/${ctx.epochs} done in ${seconds} s, loss ${fmt(ctx.epochLoss.total)}${metrics ? `, ${metrics}` : ''}`);
       },
     };
   },

@@ -4,41 +4,49 @@ import type { Augmentation } from '../augmentation.js';
 import type { Backbone } from '../backbone.js';
 import { WeightedObjective } from '../compose.js';
 import type { RunConfig } from '../config/schema.js';
+import { stagesOf, type Stage } from '../config/stages.js';
 import type { Dataset } from '../dataset.js';
 import { ConfigError } from '../errors.js';
 import type { Objective } from '../objective.js';
 import type { Registry } from '../registry.js';
 import { Rng } from '../rng.js';
 import { containerServices, DATASET, EMBED, RNG, RUN_CONFIG, type Services } from '../services.js';
+import type { TensorMap } from '../tensors.js';
 import { embed } from './evaluate.js';
 
-/** The components of one run, built from a config and a registry. */
+/** The components of one run, built from a config and a registry; augmentation and objective are the current stage's. */
 export interface RunParts {
   dataset: Dataset;
   augmentation: Augmentation;
   backbone: Backbone;
   objective: Objective;
+  /** The stage these augmentation and objective belong to (a one-stage run's is 'main'). */
+  stage: Stage;
   numClusters: number;
   /** Drives shuffling and augmentation; its state is checkpointed. */
   rng: Rng;
-  /** The run's services: the registry's, plus the RNG and the config. */
+  /** Where the objectives of later stages draw their initialisation from, in stage order. */
+  objectiveRng: Rng;
+  /** The run's services: the registry's, plus the RNG, the config, the dataset and EMBED. */
   services: Services;
 }
 
 /**
- * Builds dataset, augmentation, backbone and objective, validating each one's options
- * with its own schema. The RNG is forked in a fixed order (backbone, then objective
- * parts), so a seed fixes initialisation whatever the data or augmentation consume.
- * Run-scoped services (RNG, config, the dataset and the features of every
- * sample) go into `scope`, a child of the registry's container (a new one when
- * not given).
+ * Builds dataset, augmentation, backbone and objective (of stage `stageIndex`),
+ * validating each one's options with its own schema. The RNG is forked in a fixed
+ * order (backbone, then objective parts), so a seed fixes initialisation whatever
+ * the data or augmentation consume. Run-scoped services (RNG, config, the dataset
+ * and the features of every sample) go into `scope`, a child of the registry's
+ * container (a new one when not given).
  */
 export async function buildRun(
   cfg: RunConfig,
   registry: Registry,
   baseDir: string,
   scope: DependencyContainer = registry.container.createChildContainer(),
+  stageIndex = 0,
 ): Promise<RunParts> {
+  const stage = stagesOf(cfg)[stageIndex];
   const rng = new Rng(cfg.seed);
   const initRngs = { backbone: rng.fork(), objective: rng.fork() };
   scope.register(RNG, { useValue: rng });
@@ -46,7 +54,7 @@ export async function buildRun(
   const services = containerServices(scope);
 
   const dataset = await registry.build('dataset', cfg.data, { baseDir });
-  const augmentation = registry.build('augmentation', cfg.augmentation, { sampleShape: dataset.sampleShape, registry });
+  const augmentation = registry.build('augmentation', stage.augmentation, { sampleShape: dataset.sampleShape, registry });
 
   const numClusters = cfg.numClusters ?? dataset.numClasses;
   if (!numClusters) {
@@ -59,29 +67,71 @@ export async function buildRun(
   });
   scope.register(DATASET, { useValue: dataset });
   scope.register(EMBED, {
-    useValue: (o: { signal?: AbortSignal } = {}) => embed({ dataset, augmentation, backbone }, cfg.eval.batchSize, o.signal),
+    useValue: (o: { signal?: AbortSignal } = {}) => embed(run, cfg.eval.batchSize, o.signal),
   });
+  const run: RunParts = { dataset, augmentation, backbone, objective: undefined as unknown as Objective, stage, numClusters, rng, objectiveRng: initRngs.objective, services };
+  try {
+    run.objective = buildObjective(run, registry);
+  } catch (err) {
+    backbone.dispose();
+    throw err;
+  }
+  return run;
+}
 
+/**
+ * The objective of `run.stage`, over `run.augmentation`'s views: one part, or a
+ * weighted sum. `initialHead` is the cluster head the previous stage ended with.
+ */
+export function buildObjective(run: Omit<RunParts, 'objective'>, registry: Registry, initialHead?: TensorMap): Objective {
   const built: { name: string; objective: Objective; weight: number }[] = [];
   try {
-    for (const part of cfg.objective) {
+    for (const part of run.stage.objective) {
       const objective = registry.build('objective', part, {
-        featureDim: backbone.featureDim,
-        numSamples: dataset.size,
-        numClusters,
-        numViews: augmentation.numViews,
-        rng: initRngs.objective.fork(),
-        services,
+        featureDim: run.backbone.featureDim,
+        numSamples: run.dataset.size,
+        numClusters: run.numClusters,
+        numViews: run.augmentation.numViews,
+        rng: run.objectiveRng.fork(),
+        services: run.services,
+        initialHead,
       });
       built.push({ name: part.name ?? part.id, objective, weight: part.weight });
     }
   } catch (err) {
     for (const b of built) b.objective.dispose();
-    backbone.dispose();
     throw err;
   }
-  const objective = built.length === 1 && built[0].weight === 1 ? built[0].objective : new WeightedObjective(built);
-  return { dataset, augmentation, backbone, objective, numClusters, rng, services };
+  return built.length === 1 && built[0].weight === 1 ? built[0].objective : new WeightedObjective(built);
+}
+
+/**
+ * Moves a run on to `stage`: its augmentation, and its objective, started from
+ * the previous stage's cluster head when the stage asks for it. The backbone
+ * stays; the previous objective is disposed.
+ */
+export function enterStage(run: RunParts, stage: Stage, registry: Registry): void {
+  const augmentation = registry.build('augmentation', stage.augmentation, { sampleShape: run.dataset.sampleShape, registry });
+  const shape = augmentation.outputShape(run.dataset.sampleShape);
+  if (shape.join() !== run.backbone.inputShape.join()) {
+    throw new ConfigError(`stage '${stage.name}': its augmentation gives samples [${shape}], the backbone takes [${run.backbone.inputShape}]`);
+  }
+  // Copies: the previous objective's variables go with it.
+  const head = stage.head === 'previous' ? copyHead(run.objective.clusterHead?.()) : undefined;
+  if (stage.head === 'previous' && !head) {
+    throw new ConfigError(`stage '${stage.name}' starts from the previous stage's cluster head, but objective '${run.objective.id}' of stage '${run.stage.name}' has none`);
+  }
+  try {
+    const objective = buildObjective({ ...run, stage, augmentation }, registry, head);
+    run.objective.dispose();
+    Object.assign(run, { stage, augmentation, objective });
+  } finally {
+    if (head) for (const t of Object.values(head)) t.dispose();
+  }
+}
+
+function copyHead(head: TensorMap | undefined): TensorMap | undefined {
+  return head && Object.fromEntries(Object.entries(head).map(([k, t]) => [k, (t as tfc.Tensor).clone()]));
 }
 
 export function countParameters(vars: readonly tfc.Variable[]): number {

@@ -14,7 +14,6 @@ export interface RunContextInit {
   backend: BackendSelection;
   services: Services;
   signal: AbortSignal;
-  epochs: number;
   registry: Registry;
   emit: (e: TrainEvent) => void;
   saveCheckpoint: (path: string) => Promise<string>;
@@ -22,7 +21,11 @@ export interface RunContextInit {
 
 /** The hook context as the loop keeps it: the loop moves epoch, step and losses; hooks write metrics. */
 export class RunContext implements HookContext {
+  stage = { index: 0, name: 'main', count: 1 };
   epoch = 0;
+  epochs = 0;
+  /** Epochs of the stages before this one. */
+  epochsBefore = 0;
   step = 0;
   stepInEpoch = 0;
   stepsPerEpoch = 0;
@@ -40,7 +43,6 @@ export class RunContext implements HookContext {
   readonly backend: BackendSelection;
   readonly services: Services;
   readonly signal: AbortSignal;
-  readonly epochs: number;
   readonly emit: (e: TrainEvent) => void;
   readonly saveCheckpoint: (path: string) => Promise<string>;
   private readonly registry: Registry;
@@ -51,10 +53,13 @@ export class RunContext implements HookContext {
     this.backend = init.backend;
     this.services = init.services;
     this.signal = init.signal;
-    this.epochs = init.epochs;
     this.emit = init.emit;
     this.saveCheckpoint = init.saveCheckpoint;
     this.registry = init.registry;
+  }
+
+  get runEpoch(): number {
+    return this.epochsBefore + this.epoch;
   }
 
   requestStop(reason: string, by: string): void {

@@ -1,3 +1,4 @@
+import { platform } from '#platform';
 import { selectBackend, type BackendChoice } from '../backend/select.js';
 import { disposeCheckpoint, readCheckpoint } from '../checkpoint.js';
 import { parseRunConfig } from '../config/load.js';
@@ -18,7 +19,7 @@ export async function evaluateCheckpoint(
   path: string,
   opts: { registry: Registry; baseDir?: string; backend?: BackendChoice; signal?: AbortSignal },
 ): Promise<Evaluation & { config: RunConfig; epoch: number; step: number; backend: string }> {
-  const { registry, baseDir = process.cwd() } = opts;
+  const { registry, baseDir = platform.defaultBaseDir() } = opts;
   const ckpt = await readCheckpoint(path);
   try {
     if (!ckpt.meta.config) throw new CheckpointError(`checkpoint ${path} carries no config to rebuild its run from`);
@@ -26,7 +27,8 @@ export async function evaluateCheckpoint(
     await loadPlugins(parsed.plugins, registry, baseDir);
     const cfg = resolveRunConfig(parsed, registry);
     const selected = await selectBackend(opts.backend ?? cfg.backend, registry);
-    const run = await buildRun(cfg, registry, baseDir);
+    // The objective of the stage the checkpoint was written in.
+    const run = await buildRun(cfg, registry, baseDir, undefined, (ckpt.meta.stage as number | undefined) ?? 0);
     try {
       restoreModel(ckpt.state, run);
       const result = await evaluate(cfg.eval, run, registry, opts.signal);

@@ -2,7 +2,7 @@ import type { RunConfig } from '../config/schema.js';
 import type { RunEnd } from '../hook.js';
 
 /** Events of a training run. They carry plain numbers and arrays, never tensors, so subscribers cannot leak. */
-export type TrainEvent = RunStartEvent | StepEvent | EpochEndEvent | CheckpointEvent | WarningEvent | CompleteEvent;
+export type TrainEvent = RunStartEvent | StageStartEvent | StepEvent | EpochEndEvent | StageEndEvent | CheckpointEvent | WarningEvent | CompleteEvent;
 
 export interface RunStartEvent {
   type: 'run-start';
@@ -18,8 +18,29 @@ export interface RunStartEvent {
   resumedFrom?: { path: string; epoch: number; step: number };
 }
 
+/** A stage of a multi-stage run begins (one-stage runs emit no stage events). */
+export interface StageStartEvent {
+  type: 'stage-start';
+  /** Its position among the stages, from 0, and its name. */
+  stage: number;
+  name: string;
+  epochs: number;
+  /** The objective(s) it trains, e.g. 'scan'. */
+  objective: string;
+}
+
+/** A stage of a multi-stage run ends, with the metrics of its last evaluation. */
+export interface StageEndEvent {
+  type: 'stage-end';
+  stage: number;
+  name: string;
+  epochsDone: number;
+  metrics: Record<string, number>;
+}
+
 export interface StepEvent {
   type: 'step';
+  /** The epoch, from 0, counted over the whole run. */
   epoch: number;
   /** Global step, from 0. */
   step: number;
@@ -34,7 +55,10 @@ export interface StepEvent {
 
 export interface EpochEndEvent {
   type: 'epoch-end';
+  /** The epoch, from 0, counted over the whole run (a multi-stage run's epochs go on across its stages). */
   epoch: number;
+  /** The stage's name ('main' for a one-stage run). */
+  stage?: string;
   /** Metrics of the main read-out (`acc`, `nmi`, ...) and of the others (`readout/acc`); empty when not evaluated. */
   metrics: Record<string, number>;
   /** Cluster sizes per read-out (and per head, for objectives that track them). */
@@ -67,6 +91,8 @@ export interface RunSummary {
   steps: number;
   /** Completed, stopped by a hook (early stopping) or interrupted (the caller's stop signal). */
   end: RunEnd;
+  /** Each stage's epochs and the metrics of its last evaluation (a one-stage run has one, 'main'). */
+  stages: { name: string; epochs: number; epochsDone: number; metrics: Record<string, number> }[];
   wallSeconds: number;
   /** Training images per second over the whole run (views count once: images, not crops). */
   imagesPerSec: number;

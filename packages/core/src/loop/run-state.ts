@@ -11,7 +11,9 @@ import type { RunParts } from './build.js';
 
 /** Where a run stands: what a checkpoint must hold to continue it exactly. */
 export interface RunPosition {
-  /** Epochs completed. */
+  /** The stage in progress (0 for a one-stage run). */
+  stage: number;
+  /** Epochs of that stage completed. */
   epoch: number;
   /** Global steps completed. */
   step: number;
@@ -52,6 +54,7 @@ export async function saveRunState(path: string, src: RunStateSource, pos: RunPo
   for (const h of src.hooks) if (h.getState) hookStates[h.id] = h.getState();
   // The resolved config travels with the weights, so `clusterflow eval` can rebuild the run.
   const meta: CheckpointMeta = {
+    stage: pos.stage,
     epoch: pos.epoch,
     step: pos.step,
     stepInEpoch: pos.stepInEpoch,
@@ -67,6 +70,13 @@ export async function saveRunState(path: string, src: RunStateSource, pos: RunPo
   };
   await writeCheckpoint(path, { meta, state }, { signal });
   return path;
+}
+
+/** Which stage a checkpoint stops in (0 for a one-stage run), to build that stage before restoring it. */
+export async function checkpointStage(path: string): Promise<number> {
+  const ckpt = await readCheckpoint(path);
+  disposeCheckpoint(ckpt);
+  return (ckpt.meta.stage as number | undefined) ?? 0;
 }
 
 /**
@@ -93,6 +103,7 @@ export async function restoreRunState(path: string, src: RunStateSource): Promis
       throw new CheckpointError(`checkpoint ${path} stops inside epoch ${ckpt.meta.epoch + 1} but holds no sample order to continue it`);
     }
     return {
+      stage: (ckpt.meta.stage as number | undefined) ?? 0,
       epoch: ckpt.meta.epoch,
       step: ckpt.meta.step,
       stepInEpoch,

@@ -1,21 +1,22 @@
-import { resolve } from 'node:path';
+import { platform } from '#platform';
 import { Observable } from 'rxjs';
 import { selectBackend } from '../backend/select.js';
 import { tf } from '../backend/tfjs.js';
 import { configHash, parseRunConfig } from '../config/load.js';
 import { resolveRunConfig } from '../config/resolve.js';
 import type { RunConfig, RunConfigInput } from '../config/schema.js';
-import type { RunEnd } from '../hook.js';
+import { describeObjectives, stagesOf, type Stage } from '../config/stages.js';
+import type { Hook, RunEnd } from '../hook.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import { loadPlugins } from '../plugin.js';
 import type { Registry } from '../registry.js';
 import { containerServices, LOGGER, type Logger } from '../services.js';
 import { isAbortError } from './abort.js';
-import { buildRun, countParameters } from './build.js';
+import { buildRun, countParameters, enterStage, type RunParts } from './build.js';
 import { RunContext } from './context.js';
 import type { RunSummary, TrainEvent } from './events.js';
 import { buildHooks, callHooks, type HookSpec } from './run-hooks.js';
-import { restoreRunState, saveRunState, type RunPosition, type RunStateSource } from './run-state.js';
+import { checkpointStage, restoreRunState, saveRunState, type RunPosition, type RunStateSource } from './run-state.js';
 import { paramGroups, trainStep } from './step.js';
 
 export interface TrainOptions {
@@ -79,184 +80,259 @@ export function train(config: RunConfigInput | RunConfig, options: TrainOptions)
 /**
  * Trains a run to its end and resolves with its summary, or with undefined when
  * `signal` cancelled it; either way only after every tensor is freed. Rejects
- * with the run's error (after the same cleanup).
+ * with the run's error (after the same cleanup). A multi-stage run trains its
+ * stages one after another over one backbone.
  */
 export async function runTraining(input: RunConfigInput | RunConfig, opts: RunTrainingOptions): Promise<RunSummary | undefined> {
-  const { registry, baseDir = process.cwd() } = opts;
-  const signal = opts.signal ?? new AbortController().signal;
+  const { registry, baseDir = platform.defaultBaseDir() } = opts;
   const parsed = parseRunConfig(input);
   await loadPlugins(parsed.plugins, registry, baseDir);
   const cfg = resolveRunConfig(parsed, registry);
   const backend = await selectBackend(cfg.backend, registry);
-  // Run-scoped services (RNG, config, logger) live in a child of the registry's container.
+  const resumePath = cfg.train.resume ? platform.resolvePath(baseDir, cfg.train.resume) : undefined;
+  // A checkpoint written in a later stage is restored into that stage's objective.
+  const firstStage = resumePath ? await checkpointStage(resumePath) : 0;
+  // Run-scoped services (RNG, config, logger...) live in a child of the registry's container.
   const scope = registry.container.createChildContainer();
   scope.register(LOGGER, { useValue: opts.logger ?? registry.services.resolve(LOGGER) });
-  const run = await buildRun(cfg, registry, baseDir, scope);
-  const services = containerServices(scope);
-  let optimizer: Optimizer | undefined;
+  const run = await buildRun(cfg, registry, baseDir, scope, firstStage);
+  const training = new Training(cfg, run, { ...opts, baseDir, resumePath, firstStage, backend, configHash: await configHash(cfg), services: containerServices(scope) });
   try {
-    optimizer = registry.build('optimizer', cfg.optimizer, {});
-    const schedule = registry.build('schedule', cfg.schedule, {});
-    const hooks = buildHooks(cfg, registry, opts.hooks ?? [], services, baseDir);
-    const params = [...run.backbone.variables(), ...run.objective.variables()];
-    const src: RunStateSource = { config: cfg, configHash: configHash(cfg), backend: backend.name, run, optimizer, params, hooks };
-    const emit = (e: TrainEvent) => {
-      for (const h of hooks) h.onEvent?.(e, ctx);
-      opts.onEvent?.(e);
-    };
+    return await training.train();
+  } catch (err) {
+    if (opts.signal?.aborted && isAbortError(err)) return undefined;
+    throw err;
+  } finally {
+    training.dispose();
+    run.objective.dispose();
+    run.backbone.dispose();
+  }
+}
 
-    const { epochs, batchSize, dropLast, maxStepsPerEpoch } = cfg.train;
-    const fullSteps = dropLast ? Math.floor(run.dataset.size / batchSize) : Math.ceil(run.dataset.size / batchSize);
-    if (fullSteps === 0) {
-      throw new Error(`dataset '${cfg.data.id}' has ${run.dataset.size} samples, fewer than one batch of ${batchSize} (set train.dropLast: false or a smaller batchSize)`);
-    }
-    const stepsPerEpoch = maxStepsPerEpoch ? Math.min(maxStepsPerEpoch, fullSteps) : fullSteps;
+interface TrainingSetup extends RunTrainingOptions {
+  baseDir: string;
+  resumePath?: string;
+  firstStage: number;
+  backend: Awaited<ReturnType<typeof selectBackend>>;
+  /** The config's hash, which its checkpoints carry (computed once: Web Crypto is asynchronous). */
+  configHash: string;
+  services: ReturnType<typeof containerServices>;
+}
 
-    let pos: RunPosition = { epoch: 0, step: 0, stepInEpoch: 0 };
-    let resumedFrom: { path: string; epoch: number; step: number } | undefined;
-    if (cfg.train.resume) {
-      const path = resolve(baseDir, cfg.train.resume);
-      pos = await restoreRunState(path, src);
-      resumedFrom = { path, epoch: pos.epoch, step: pos.step };
-    }
-    // The epoch in progress, its sample order and loss sums: what a checkpoint needs to continue inside it.
-    let inEpoch = false;
-    let done = pos.epoch;
-    let order: Int32Array = pos.order ?? new Int32Array(0);
-    let sums: Record<string, number> = {};
-    const position = (): RunPosition =>
-      inEpoch && ctx.stepInEpoch < stepsPerEpoch
-        ? { epoch: ctx.epoch, step: ctx.step, stepInEpoch: ctx.stepInEpoch, order, lossSums: sums }
-        : { epoch: done, step: ctx.step, stepInEpoch: 0 };
-    const ctx = new RunContext({
+/** The stage in progress, as a checkpoint must record it to continue inside it. */
+interface StageState {
+  /** From the first epoch start to the end of the epoch in progress. */
+  inEpoch: boolean;
+  /** Epochs of the stage completed. */
+  done: number;
+  order: Int32Array;
+  sums: Record<string, number>;
+}
+
+/** One run's training: its stages one after another, each epoch by epoch, the hooks around. */
+class Training {
+  private readonly stages: Stage[];
+  private readonly hooks: Hook[];
+  private readonly ctx: RunContext;
+  private readonly signal: AbortSignal;
+  private optimizer?: Optimizer;
+  private src?: RunStateSource;
+  private state: StageState = { inEpoch: false, done: 0, order: new Int32Array(0), sums: {} };
+  private trainedImages = 0;
+  private trainSeconds = 0;
+
+  constructor(
+    private readonly cfg: RunConfig,
+    private readonly run: RunParts,
+    private readonly setup: TrainingSetup,
+  ) {
+    this.stages = stagesOf(cfg);
+    this.signal = setup.signal ?? new AbortController().signal;
+    this.hooks = buildHooks(cfg, setup.registry, setup.hooks ?? [], setup.services, setup.baseDir);
+    this.ctx = new RunContext({
       config: cfg,
       run,
-      backend,
-      services,
-      signal,
-      epochs,
-      registry,
-      emit,
-      saveCheckpoint: (path) => saveRunState(path, src, position(), signal),
+      backend: setup.backend,
+      services: setup.services,
+      signal: this.signal,
+      registry: setup.registry,
+      emit: (e) => this.emit(e),
+      saveCheckpoint: (path) => saveRunState(path, this.src!, this.position(), this.signal),
     });
-    ctx.stepsPerEpoch = stepsPerEpoch;
-    ctx.step = pos.step;
-    ctx.epoch = pos.epoch;
+    this.ctx.stage = { index: setup.firstStage, name: this.stages[setup.firstStage].name, count: this.stages.length };
+  }
 
-    emit({
-      type: 'run-start',
-      config: cfg,
-      backend: backend.name,
-      backendSummary: backend.summary,
-      tfjsVersion: tf.version_core,
-      numSamples: run.dataset.size,
-      numClusters: run.numClusters,
-      numParameters: countParameters(params),
-      resumedFrom,
-    });
-    await callHooks(hooks, 'onRunStart', ctx);
-
-    const groups = paramGroups(run);
+  /** Trains every stage (from the one a resumed checkpoint stopped in) and returns the summary; undefined when cancelled. */
+  async train(): Promise<RunSummary | undefined> {
+    const { cfg, run, ctx, setup } = this;
     const started = performance.now();
-    let trainedImages = 0;
-    let trainSeconds = 0;
+    const summaries: RunSummary['stages'] = [];
     let end: RunEnd = { kind: 'completed' };
-    training: for (let epoch = pos.epoch; epoch < epochs; epoch++) {
-      const midEpoch = epoch === pos.epoch && pos.order !== undefined;
-      ctx.epoch = epoch;
-      ctx.metrics = {};
-      sums = midEpoch ? { ...(pos.lossSums ?? {}) } : {};
-      // A run resumed inside an epoch continues it: its start (permutation, snapshots) already happened.
-      ctx.stepInEpoch = midEpoch ? pos.stepInEpoch : 0;
-      if (!midEpoch) {
-        await run.objective.onEpochStart?.(epoch);
-        order = run.rng.permutation(run.dataset.size);
+    let resumedFrom: { path: string; epoch: number; step: number } | undefined;
+    for (let s = setup.firstStage; s < this.stages.length && end.kind === 'completed'; s++) {
+      const stage = this.stages[s];
+      if (s > setup.firstStage) enterStage(run, stage, setup.registry);
+      let pos: RunPosition = { stage: s, epoch: 0, step: ctx.step, stepInEpoch: 0 };
+      this.beginStage(stage);
+      if (s === setup.firstStage && setup.resumePath) {
+        pos = await restoreRunState(setup.resumePath, this.src!);
+        resumedFrom = { path: setup.resumePath, epoch: pos.epoch, step: pos.step };
       }
-      inEpoch = true; // from here on, a checkpoint continues this epoch with `order`
-      if (!midEpoch) await callHooks(hooks, 'onEpochStart', ctx);
-      const epochStart = performance.now();
-      const firstStep = ctx.stepInEpoch;
-      for (let s = firstStep; s < stepsPerEpoch; s++) {
-        if (signal.aborted) return undefined;
-        if (opts.stop?.aborted) {
-          end = { kind: 'interrupted', reason: String(opts.stop.reason ?? 'stop requested') };
-          break training;
-        }
-        const indices = order.slice(s * batchSize, Math.min((s + 1) * batchSize, run.dataset.size));
-        const lr = schedule.lr(optimizer.lr, epoch + s / stepsPerEpoch, epochs);
-        const t0 = performance.now();
-        const loss = await trainStep(run, optimizer, groups, { indices, epoch, step: ctx.step, lr });
-        const seconds = (performance.now() - t0) / 1000;
-        trainedImages += indices.length;
-        trainSeconds += seconds;
-        for (const [k, v] of Object.entries(loss)) sums[k] = (sums[k] ?? 0) + v;
-        ctx.loss = loss;
-        ctx.stepInEpoch = s + 1;
-        ctx.epochLoss = mean(sums, s + 1);
-        if (ctx.step % cfg.train.logEvery === 0 || s === stepsPerEpoch - 1) {
-          emit({ type: 'step', epoch, step: ctx.step, stepInEpoch: s, stepsPerEpoch, loss, lr, imagesPerSec: indices.length / seconds });
-        }
-        ctx.step++;
-        await callHooks(hooks, 'onStepEnd', ctx);
-        if (ctx.stop) {
-          end = { kind: 'stopped', ...ctx.stop };
-          break training;
-        }
-        // Let cancellation and other I/O in between steps.
-        await new Promise((r) => setImmediate(r));
+      if (s === setup.firstStage) {
+        ctx.step = pos.step;
+        this.emit({
+          type: 'run-start',
+          config: cfg,
+          backend: setup.backend.name,
+          backendSummary: setup.backend.summary,
+          tfjsVersion: tf.version_core,
+          numSamples: run.dataset.size,
+          numClusters: run.numClusters,
+          numParameters: countParameters(this.src!.params),
+          resumedFrom,
+        });
+        await callHooks(this.hooks, 'onRunStart', ctx);
       }
-      if (signal.aborted) return undefined;
-      done = epoch + 1;
-      const epochSeconds = (performance.now() - epochStart) / 1000;
-      ctx.clusterSizes = run.objective.clusterSizes?.() ?? {};
-      ctx.metrics = { ...ctx.metrics, ...run.objective.diagnostics?.() };
-      await callHooks(hooks, 'onEpochEnd', ctx);
-      emit({
-        type: 'epoch-end',
-        epoch,
-        metrics: ctx.metrics,
-        clusterSizes: ctx.clusterSizes,
-        loss: ctx.epochLoss,
-        seconds: epochSeconds,
-        imagesPerSec: ((stepsPerEpoch - firstStep) * batchSize) / epochSeconds,
-      });
-      inEpoch = false;
-      if (ctx.stop) {
-        end = { kind: 'stopped', ...ctx.stop };
-        break;
-      }
+      const multi = this.stages.length > 1;
+      if (multi) this.emit({ type: 'stage-start', stage: s, name: stage.name, epochs: stage.train.epochs, objective: describeObjectives({ objective: stage.objective }) });
+      const outcome = await this.trainStage(stage, pos);
+      if (outcome === 'cancelled') return undefined;
+      end = outcome;
+      const metrics = ctx.evaluation?.step === ctx.step ? ctx.evaluation.metrics : {};
+      summaries.push({ name: stage.name, epochs: stage.train.epochs, epochsDone: this.state.done, metrics });
+      if (multi) this.emit({ type: 'stage-end', stage: s, name: stage.name, epochsDone: this.state.done, metrics });
     }
-    if (signal.aborted) return undefined;
+    if (this.signal.aborted) return undefined;
     ctx.end = end;
-    await callHooks(hooks, 'onRunEnd', ctx);
+    await callHooks(this.hooks, 'onRunEnd', ctx);
     const last = ctx.evaluation;
+    const epochsOf = (stages: Stage[]) => stages.reduce((n, st) => n + st.train.epochs, 0);
     const summary: RunSummary = {
       name: cfg.name,
-      backend: backend.name,
-      epochs,
-      epochsDone: done,
+      backend: setup.backend.name,
+      epochs: epochsOf(this.stages),
+      // The stages a resumed run did not train here were complete.
+      epochsDone: epochsOf(this.stages.slice(0, setup.firstStage)) + summaries.reduce((n, st) => n + st.epochsDone, 0),
       steps: ctx.step,
       end,
+      stages: summaries,
       wallSeconds: (performance.now() - started) / 1000,
-      imagesPerSec: trainSeconds > 0 ? trainedImages / trainSeconds : 0,
+      imagesPerSec: this.trainSeconds > 0 ? this.trainedImages / this.trainSeconds : 0,
       metrics: last?.metrics ?? {},
       clusterSizes: last?.clusterSizes ?? {},
       readouts: last?.readouts ?? {},
       mainReadout: last?.mainReadout,
       labels: run.dataset.labels,
     };
-    emit({ type: 'complete', summary });
+    this.emit({ type: 'complete', summary });
     return summary;
-  } catch (err) {
-    if (signal.aborted && isAbortError(err)) return undefined;
-    throw err;
-  } finally {
-    optimizer?.dispose();
-    run.objective.dispose();
-    run.backbone.dispose();
   }
-}
 
-function mean(sums: Record<string, number>, n: number): Record<string, number> {
-  return Object.fromEntries(Object.entries(sums).map(([k, v]) => [k, v / n]));
+  dispose(): void {
+    this.optimizer?.dispose();
+  }
+
+  /** The stage's own optimizer (fresh slots) and the state a checkpoint of it holds. */
+  private beginStage(stage: Stage): void {
+    const { run, setup, ctx } = this;
+    this.optimizer?.dispose();
+    this.optimizer = undefined;
+    this.optimizer = setup.registry.build('optimizer', stage.optimizer, {});
+    const params = [...run.backbone.variables(), ...run.objective.variables()];
+    this.src = { config: this.cfg, configHash: setup.configHash, backend: setup.backend.name, run, optimizer: this.optimizer, params, hooks: this.hooks };
+    this.state = { inEpoch: false, done: 0, order: new Int32Array(0), sums: {} };
+    ctx.stage = { index: stage.index, name: stage.name, count: this.stages.length };
+    ctx.epochs = stage.train.epochs;
+    ctx.epochsBefore = this.stages.slice(0, stage.index).reduce((n, st) => n + st.train.epochs, 0);
+  }
+
+  /** Where the run stands, for a checkpoint: inside an epoch (with its order and loss sums) or between two. */
+  private position(): RunPosition {
+    const { ctx, state } = this;
+    const stage = ctx.stage.index;
+    return state.inEpoch && ctx.stepInEpoch < ctx.stepsPerEpoch
+      ? { stage, epoch: ctx.epoch, step: ctx.step, stepInEpoch: ctx.stepInEpoch, order: state.order, lossSums: state.sums }
+      : { stage, epoch: state.done, step: ctx.step, stepInEpoch: 0 };
+  }
+
+  private emit(e: TrainEvent): void {
+    for (const h of this.hooks) h.onEvent?.(e, this.ctx);
+    this.setup.onEvent?.(e);
+  }
+
+  /** The epochs of one stage from `pos`; how the stage ended, or 'cancelled'. */
+  private async trainStage(stage: Stage, pos: RunPosition): Promise<RunEnd | 'cancelled'> {
+    const { run, ctx, hooks, signal, setup } = this;
+    const { epochs, batchSize, dropLast, maxStepsPerEpoch } = stage.train;
+    const fullSteps = dropLast ? Math.floor(run.dataset.size / batchSize) : Math.ceil(run.dataset.size / batchSize);
+    if (fullSteps === 0) {
+      throw new Error(`dataset '${this.cfg.data.id}' has ${run.dataset.size} samples, fewer than one batch of ${batchSize} (set train.dropLast: false or a smaller batchSize)`);
+    }
+    ctx.stepsPerEpoch = maxStepsPerEpoch ? Math.min(maxStepsPerEpoch, fullSteps) : fullSteps;
+    const schedule = setup.registry.build('schedule', stage.schedule, {});
+    const groups = paramGroups(run);
+    const optimizer = this.optimizer!;
+    this.state.done = pos.epoch;
+    for (let epoch = pos.epoch; epoch < epochs; epoch++) {
+      // A run resumed inside an epoch continues it: its start (permutation, snapshots) already happened.
+      const midEpoch = epoch === pos.epoch && pos.order !== undefined;
+      ctx.epoch = epoch;
+      ctx.metrics = {};
+      ctx.stepInEpoch = midEpoch ? pos.stepInEpoch : 0;
+      this.state.sums = midEpoch ? { ...(pos.lossSums ?? {}) } : {};
+      if (midEpoch) {
+        this.state.order = pos.order!;
+      } else {
+        await run.objective.onEpochStart?.(epoch);
+        this.state.order = run.rng.permutation(run.dataset.size);
+      }
+      this.state.inEpoch = true; // from here on, a checkpoint continues this epoch with its order
+      if (!midEpoch) await callHooks(hooks, 'onEpochStart', ctx);
+      const epochStart = performance.now();
+      const firstStep = ctx.stepInEpoch;
+      for (let s = firstStep; s < ctx.stepsPerEpoch; s++) {
+        if (signal.aborted) return 'cancelled';
+        if (setup.stop?.aborted) return { kind: 'interrupted', reason: String(setup.stop.reason ?? 'stop requested') };
+        const indices = this.state.order.slice(s * batchSize, Math.min((s + 1) * batchSize, run.dataset.size));
+        const lr = schedule.lr(optimizer.lr, epoch + s / ctx.stepsPerEpoch, epochs);
+        const t0 = performance.now();
+        const loss = await trainStep(run, optimizer, groups, { indices, epoch, step: ctx.step, lr });
+        const seconds = (performance.now() - t0) / 1000;
+        this.trainedImages += indices.length;
+        this.trainSeconds += seconds;
+        const sums = this.state.sums;
+        for (const [k, v] of Object.entries(loss)) sums[k] = (sums[k] ?? 0) + v;
+        ctx.loss = loss;
+        ctx.stepInEpoch = s + 1;
+        ctx.epochLoss = Object.fromEntries(Object.entries(sums).map(([k, v]) => [k, v / (s + 1)]));
+        if (ctx.step % this.cfg.train.logEvery === 0 || s === ctx.stepsPerEpoch - 1) {
+          this.emit({ type: 'step', epoch: ctx.runEpoch, step: ctx.step, stepInEpoch: s, stepsPerEpoch: ctx.stepsPerEpoch, loss, lr, imagesPerSec: indices.length / seconds });
+        }
+        ctx.step++;
+        await callHooks(hooks, 'onStepEnd', ctx);
+        if (ctx.stop) return { kind: 'stopped', ...ctx.stop };
+        // Let cancellation and other I/O in between steps.
+        await platform.yieldToEventLoop();
+      }
+      if (signal.aborted) return 'cancelled';
+      this.state.done = epoch + 1;
+      const epochSeconds = (performance.now() - epochStart) / 1000;
+      ctx.clusterSizes = run.objective.clusterSizes?.() ?? {};
+      ctx.metrics = { ...ctx.metrics, ...run.objective.diagnostics?.() };
+      await callHooks(hooks, 'onEpochEnd', ctx);
+      this.emit({
+        type: 'epoch-end',
+        epoch: ctx.runEpoch,
+        stage: stage.name,
+        metrics: ctx.metrics,
+        clusterSizes: ctx.clusterSizes,
+        loss: ctx.epochLoss,
+        seconds: epochSeconds,
+        imagesPerSec: ((ctx.stepsPerEpoch - firstStep) * batchSize) / epochSeconds,
+      });
+      this.state.inEpoch = false;
+      if (ctx.stop) return { kind: 'stopped', ...ctx.stop };
+    }
+    return { kind: 'completed' };
+  }
 }

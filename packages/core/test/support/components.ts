@@ -101,7 +101,10 @@ export const prototypeObjective: ObjectiveFactory<{ nanAtStep: number; throwAtSt
     .object({ nanAtStep: z.number().int().default(-1), throwAtStep: z.number().int().default(-1), temperature: z.number().positive().default(1), freezeEpoch0: z.boolean().default(false) })
     .strict(),
   create({ nanAtStep, throwAtStep, temperature, freezeEpoch0 }, ctx) {
-    const protos = tf.tidy(() => tf.variable(tf.randomNormal([ctx.numClusters, ctx.featureDim], 0, 1, 'float32', ctx.rng.tfSeed())));
+    // A later stage may start from an earlier one's prototypes (its cluster head).
+    const protos = tf.tidy(() =>
+      tf.variable(ctx.initialHead?.prototypes ?? tf.randomNormal([ctx.numClusters, ctx.featureDim], 0, 1, 'float32', ctx.rng.tfSeed())),
+    );
     let wins = new Int32Array(ctx.numClusters);
     const dist = (z: tfc.Tensor2D) =>
       tf.add(tf.sub(tf.sum(tf.square(z), 1, true), tf.mul(2, tf.matMul(z, protos, false, true))), tf.transpose(tf.sum(tf.square(protos), 1, true)));
@@ -132,6 +135,7 @@ export const prototypeObjective: ObjectiveFactory<{ nanAtStep: number; throwAtSt
         return { argmin: out };
       },
       clusterSizes: () => ({ wins: Array.from(wins) }),
+      clusterHead: () => ({ prototypes: protos }),
       getState: (): ObjectiveState => ({ prototypes: protos, wins }),
       setState: (s) => {
         protos.assign(s.prototypes as tfc.Tensor);
