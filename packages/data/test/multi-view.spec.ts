@@ -81,6 +81,39 @@ describe('multi-view and identity augmentations', () => {
     }
     expect(presetTransforms(1).map((r) => r.id)).to.deep.equal(['random-resized-crop', 'flip', 'color-jitter']);
     expect(presetTransforms(3).map((r) => r.id)).to.deep.equal(['random-resized-crop', 'flip', 'color-jitter', 'grayscale']);
+    for (const channels of [1, 3]) {
+      expect(presetTransforms(channels, 'weak')).to.deep.equal([]);
+      expect(presetTransforms(channels, 'strong').map((r) => r.id)).to.deep.equal(['flip', 'rand-augment', 'cutout']);
+      for (const ref of presetTransforms(channels, 'strong')) expect(() => registry.options('transform', ref), ref.id).to.not.throw();
+    }
+  });
+
+  it('pipelines: one per view, in view order (weak view 0 untouched, strong view 1 changed)', () => {
+    for (const x of [gray, color]) {
+      const aug = multiView({ pipelines: ['weak', 'strong'] }, ctx(x.shape.slice(1)));
+      expect(aug.numViews).to.equal(2);
+      const n = tf.memory().numTensors;
+      const [weak, strong] = aug.views(x, new Rng(4));
+      expect(weak).to.not.equal(x);
+      expect(Array.from(weak.dataSync())).to.deep.equal(Array.from(x.dataSync()));
+      expect(strong.shape).to.deep.equal(x.shape);
+      expect(Array.from(strong.dataSync())).to.not.deep.equal(Array.from(x.dataSync()));
+      dispose([weak, strong]);
+      expect(tf.memory().numTensors).to.equal(n);
+    }
+    // The same pipeline for every view by name, and a list per view.
+    expect(multiView({ views: 3, transforms: 'strong' }, ctx([28, 28, 1])).numViews).to.equal(3);
+    const listed = multiView({ pipelines: [[{ id: 'flip' }], 'default', 'strong'] }, ctx([28, 28, 1]));
+    expect(listed.numViews).to.equal(3);
+  });
+
+  it('pipelines must agree on the output shape, and on the number of views', () => {
+    const crop = (size: number) => [{ id: 'random-resized-crop', options: { size: [size, size] } }];
+    expect(() => multiView({ pipelines: [crop(16), crop(20)] }, ctx([28, 28, 1]))).to.throw(ConfigError, /different shapes/);
+    expect(multiView({ pipelines: [crop(16), crop(16)] }, ctx([28, 28, 1])).outputShape([28, 28, 1])).to.deep.equal([16, 16, 1]);
+    expect(() => multiViewAugmentation.options.parse({ views: 3, pipelines: ['weak', 'strong'] })).to.throw(/contradicts/);
+    expect(() => multiViewAugmentation.options.parse({ transforms: 'strong', pipelines: ['weak', 'strong'] })).to.throw(/not both/);
+    expect(() => multiViewAugmentation.options.parse({ transforms: 'medium' })).to.throw();
   });
 
   it('rejects vectors, wrong batch shapes and unknown options', () => {
@@ -98,6 +131,10 @@ describe('multi-view and identity augmentations', () => {
     expect(() => check([{ id: 'color-jitter', options: { p: 2 } }])).to.throw(ConfigError, /p/);
     expect(() => check([{ id: 'random-resized-crop', options: { size: [16, 16] } }, { id: 'flip' }])).to.not.throw();
     expect(() => check(undefined)).to.not.throw(); // the preset
+    expect(() => check('strong')).to.not.throw();
+    const checkPipelines = (pipelines: unknown) => multiViewAugmentation.check!(multiViewAugmentation.options.parse({ pipelines }), registry);
+    expect(() => checkPipelines(['weak', [{ id: 'flip' }, { id: 'rotate' }]])).to.throw(UnknownComponentError, /rotate/);
+    expect(() => checkPipelines([[{ id: 'cutout', options: { size: 2 } }], 'strong'])).to.throw(ConfigError, /size/);
   });
 
   it('a plugin-registered transform runs in a pipeline and sees the shape the previous transform outputs', () => {
@@ -147,7 +184,7 @@ describe('multi-view and identity augmentations', () => {
       ['cifar10', 'cifar100', 'fashion-mnist', 'idx', 'image-folder', 'vectors'],
     );
     expect(r.list('augmentation').map((e) => e.factory.id).sort()).to.deep.equal(['identity', 'multi-view']);
-    expect(r.list('transform').length).to.equal(9);
+    expect(r.list('transform').length).to.equal(11);
     expect(() => register(r.registrar('again'))).to.throw(/already registered/);
   });
 });

@@ -41,6 +41,9 @@ describe('image transforms', () => {
     [{ id: 'affine', options: { degrees: 20 } }, 'gray'],
     [{ id: 'gaussian-noise', options: { p: 1 } }, 'gray'],
     [{ id: 'random-erasing', options: { p: 1 } }, 'gray'],
+    [{ id: 'rand-augment' }, 'gray'],
+    [{ id: 'rand-augment', options: { n: 2 } }, 'color'],
+    [{ id: 'cutout' }, 'gray'],
   ];
   for (const [spec, kind] of cases) {
     it(`${spec.id}: keeps shape and [0, 1], changes the input, repeats from the same rng state`, () => {
@@ -60,7 +63,7 @@ describe('image transforms', () => {
   }
 
   it('with p = 0 the probabilistic transforms leave the batch unchanged', () => {
-    for (const id of ['flip', 'color-jitter', 'grayscale', 'gaussian-blur', 'affine', 'gaussian-noise', 'random-erasing'] as const) {
+    for (const id of ['flip', 'color-jitter', 'grayscale', 'gaussian-blur', 'affine', 'gaussian-noise', 'random-erasing', 'cutout'] as const) {
       const r = run({ id, options: { p: 0 } }, color, 5);
       expect(maxAbs(r.v, color.dataSync()), id).to.be.below(1e-6);
     }
@@ -177,6 +180,58 @@ describe('image transforms', () => {
         expect(n, `sample ${b}`).to.be.above(0);
         expect(n, `sample ${b} is a rectangle`).to.equal((bt - t + 1) * (r - l + 1));
       }
+    });
+  });
+
+  it('rand-augment: identity alone changes nothing; one operation reaches every sample, each with its own magnitude', () => {
+    tf.tidy(() => {
+      const same = make({ id: 'rand-augment', options: { ops: ['identity'] } }, [24, 28, 3]).apply(color, new Rng(1));
+      expect(maxAbs(same.dataSync(), color.dataSync())).to.equal(0);
+      // One round of solarize: each pixel is x or 1 - x, and samples differ in where they flip.
+      const y = make({ id: 'rand-augment', options: { ops: ['solarize'], n: 1 } }, [28, 28, 1]).apply(gray, new Rng(2));
+      const [yv, xv] = [y.dataSync(), gray.dataSync()];
+      for (let i = 0; i < xv.length; i++) expect(Math.min(Math.abs(yv[i] - xv[i]), Math.abs(yv[i] - (1 - xv[i])))).to.be.below(1e-6);
+      const flipped = Array.from({ length: 6 }, (_, b) => {
+        let n = 0;
+        for (let i = b * 784; i < (b + 1) * 784; i++) if (Math.abs(yv[i] - xv[i]) > 1e-6) n++;
+        return n;
+      });
+      expect(new Set(flipped).size, `pixels solarized per sample: ${flipped}`).to.be.above(1);
+      // A translation by a whole fraction of the width shifts every sample (bilinear, zero fill).
+      const t = make({ id: 'rand-augment', options: { ops: ['translate-x'], n: 1 } }, [28, 28, 1]).apply(gray, new Rng(3));
+      expect(maxAbs(t.dataSync(), gray.dataSync())).to.be.above(0.1);
+    });
+  });
+
+  it('rand-augment refuses colour on gray images and sharpness on images under 3x3', () => {
+    expect(() => make({ id: 'rand-augment', options: { ops: ['color'] } }, [28, 28, 1])).to.throw(ConfigError, /3-channel/);
+    expect(() => make({ id: 'rand-augment' }, [28, 28, 1])).to.not.throw(); // the default list leaves colour out
+    expect(() => make({ id: 'rand-augment', options: { ops: ['sharpness'] } }, [2, 8, 1])).to.throw(ConfigError, /3x3/);
+    expect(() => registry.options('transform', { id: 'rand-augment', options: { ops: ['equalize'] } })).to.throw(ConfigError);
+  });
+
+  it("cutout blanks one clipped square per sample, its side at most the asked-for fraction of the image", () => {
+    tf.tidy(() => {
+      const x = tf.add(tf.mul(gray, 0.5), 0.25) as tfc.Tensor4D; // no pixel is 0.9 before
+      const y = make({ id: 'cutout', options: { size: 0.5, fill: 0.9 } }, [28, 28, 1]).apply(x, new Rng(5));
+      const [yv, xv] = [y.dataSync(), x.dataSync()];
+      let holes = 0;
+      for (let b = 0; b < 6; b++) {
+        let [t, l, bt, r, n] = [99, 99, -1, -1, 0];
+        for (let i = 0; i < 28; i++)
+          for (let j = 0; j < 28; j++) {
+            const k = b * 784 + i * 28 + j;
+            if (yv[k] !== xv[k]) {
+              expect(yv[k]).to.be.closeTo(0.9, 1e-6);
+              [t, l, bt, r, n] = [Math.min(t, i), Math.min(l, j), Math.max(bt, i), Math.max(r, j), n + 1];
+            }
+          }
+        if (n === 0) continue; // a side-1 hole is empty, as in SCAN's Cutout
+        holes++;
+        expect(n, `sample ${b} is a rectangle`).to.equal((bt - t + 1) * (r - l + 1));
+        expect(Math.max(bt - t + 1, r - l + 1), `sample ${b}`).to.be.at.most(14);
+      }
+      expect(holes).to.be.above(3);
     });
   });
 
