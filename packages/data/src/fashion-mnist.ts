@@ -5,14 +5,11 @@ import { z } from 'zod';
 import type { DatasetFactory } from '@clusterflow/core';
 import { IMAGE_VIEWS, MLP_BACKBONE } from './defaults.js';
 import { DataError } from './errors.js';
-import { HostDataset } from './host-dataset.js';
+import { fashionMnistFiles, fashionMnistFromParts, fashionMnistLimit, fashionMnistParts, type FashionMnistSplit } from './fashion-mnist-split.js';
+import type { HostDataset } from './host-dataset.js';
 import { loadIdx } from './idx.js';
 
-export type FashionMnistSplit = 'train' | 'test' | 'all';
-
-export const FASHION_MNIST_CLASSES = [
-  'T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot',
-] as const;
+export * from './fashion-mnist-split.js';
 
 /** Where Debian's dataset-fashion-mnist package puts the files. */
 export const SYSTEM_FASHION_MNIST_DIR = '/usr/share/datasets/fashion-mnist';
@@ -28,6 +25,7 @@ export const fashionMnistOptions = z
   .object({
     path: z.string().optional().describe('folder holding the idx files (gz or raw); default: system copy, else bundled test split'),
     split: z.enum(['train', 'test', 'all']).default('test').describe("'test' (10k, bundled), 'train' (60k) or 'all' (70k)"),
+    limit: fashionMnistLimit,
   })
   .strict();
 
@@ -38,13 +36,12 @@ interface SplitFiles {
   labels: string;
 }
 
-const PREFIX = { train: 'train', test: 't10k' } as const;
-
 /** The idx files of one split in `dir` (gzip or raw names), or undefined when absent. */
 function splitFiles(dir: string, split: 'train' | 'test'): SplitFiles | undefined {
   const find = (base: string) => [`${base}.gz`, base].map((n) => join(dir, n)).find((p) => existsSync(p));
-  const images = find(`${PREFIX[split]}-images-idx3-ubyte`);
-  const labels = find(`${PREFIX[split]}-labels-idx1-ubyte`);
+  const names = fashionMnistFiles(split);
+  const images = find(names.images);
+  const labels = find(names.labels);
   return images && labels ? { images, labels } : undefined;
 }
 
@@ -57,13 +54,13 @@ export function resolveFashionMnist(
   split: FashionMnistSplit,
   opts: { path?: string; searchDirs?: readonly string[] } = {},
 ): SplitFiles[] {
-  const parts: ('train' | 'test')[] = split === 'all' ? ['train', 'test'] : [split];
+  const parts = fashionMnistParts(split);
   const dirs = opts.path !== undefined ? [opts.path] : (opts.searchDirs ?? [SYSTEM_FASHION_MNIST_DIR, BUNDLED_FASHION_MNIST_DIR]);
   for (const dir of dirs) {
     const found = parts.map((p) => splitFiles(dir, p));
     if (found.every((f) => f !== undefined)) return found as SplitFiles[];
   }
-  const needed = parts.map((p) => `${PREFIX[p]}-images-idx3-ubyte.gz and ${PREFIX[p]}-labels-idx1-ubyte.gz`).join(', ');
+  const needed = parts.map((p) => `${fashionMnistFiles(p).images}.gz and ${fashionMnistFiles(p).labels}.gz`).join(', ');
   const onlyBundled = opts.path === undefined && split !== 'test';
   throw new DataError(
     `fashion-mnist split '${split}' not found: looked for ${needed} in ${dirs.join(', ')}.` +
@@ -73,35 +70,11 @@ export function resolveFashionMnist(
   );
 }
 
-/** Fashion-MNIST as [28, 28, 1] images with its 10 class labels. */
-export function loadFashionMnist(split: FashionMnistSplit = 'test', opts: { path?: string; searchDirs?: readonly string[] } = {}): HostDataset {
+/** Fashion-MNIST as [28, 28, 1] images with its 10 class labels (the first `limit` of them, when given). */
+export function loadFashionMnist(split: FashionMnistSplit = 'test', opts: { path?: string; searchDirs?: readonly string[]; limit?: number } = {}): HostDataset {
   const found = resolveFashionMnist(split, opts);
   const parts = found.map((f) => loadIdx(f, 'fashion-mnist'));
-  const ds = parts.length === 1 ? parts[0] : concat(parts);
-  const files = found.flatMap((f) => [f.images, f.labels]);
-  return new HostDataset({
-    id: 'fashion-mnist',
-    data: ds.data,
-    sampleShape: ds.sampleShape,
-    labels: ds.labels,
-    numClasses: 10,
-    classNames: FASHION_MNIST_CLASSES,
-    description: `fashion-mnist ${split} split: ${ds.size} images 28x28x1 from ${files.join(', ')}`,
-  });
-}
-
-function concat(parts: HostDataset[]): { data: Uint8Array; labels: Int32Array; sampleShape: readonly number[]; size: number } {
-  const size = parts.reduce((a, p) => a + p.size, 0);
-  const sample = parts[0].data.length / parts[0].size;
-  const data = new Uint8Array(size * sample);
-  const labels = new Int32Array(size);
-  let o = 0;
-  for (const p of parts) {
-    data.set(p.data as Uint8Array, o * sample);
-    labels.set(p.labels!, o);
-    o += p.size;
-  }
-  return { data, labels, sampleShape: parts[0].sampleShape, size };
+  return fashionMnistFromParts(parts, split, found.flatMap((f) => [f.images, f.labels]), opts.limit);
 }
 
 export const fashionMnistDataset: DatasetFactory<FashionMnistOptions> = {
@@ -110,6 +83,6 @@ export const fashionMnistDataset: DatasetFactory<FashionMnistOptions> = {
   options: fashionMnistOptions,
   defaults: { augmentation: IMAGE_VIEWS, backbone: MLP_BACKBONE },
   async create(o, ctx) {
-    return loadFashionMnist(o.split, { path: o.path === undefined ? undefined : resolve(ctx.baseDir, o.path) });
+    return loadFashionMnist(o.split, { path: o.path === undefined ? undefined : resolve(ctx.baseDir, o.path), limit: o.limit });
   },
 };

@@ -1,8 +1,8 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { extname, join, resolve } from 'node:path';
 import { z } from 'zod';
-import { tf, type DatasetFactory } from '@clusterflow/core';
-import { decodeImage, IMAGE_EXTENSIONS, isGray, toChannels, type DecodedImage } from './decode-image.js';
+import type { DatasetFactory } from '@clusterflow/core';
+import { decodeImage, IMAGE_EXTENSIONS, isGray, resizePixels } from './decode-image.js';
 import { CONVNET_BACKBONE, IMAGE_VIEWS } from './defaults.js';
 import { DataError } from './errors.js';
 import { HostDataset } from './host-dataset.js';
@@ -55,7 +55,7 @@ export async function loadImageFolder(root: string, options: Omit<ImageFolderOpt
   }
   const sample = h * w * channels;
   const data = new Uint8Array(entries.length * sample);
-  for (const [i, im] of images.entries()) data.set(await pixels(im, channels, h, w), i * sample);
+  for (const [i, im] of images.entries()) data.set(await resizePixels(im, channels, h, w), i * sample);
   const labelled = classNames.length > 0;
   return new HostDataset({
     id: 'image-folder',
@@ -69,21 +69,6 @@ export async function loadImageFolder(root: string, options: Omit<ImageFolderOpt
       (labelled ? ` (${classNames.length} classes from sub-folders)` : ' (unlabelled)') +
       (options.resize ? `, resized to ${h}x${w}` : ''),
   });
-}
-
-/** The image's pixels at h x w; resized on the backend, read back asynchronously (WebGPU cannot read synchronously). */
-async function pixels(im: DecodedImage, channels: 1 | 3, h: number, w: number): Promise<Uint8Array> {
-  const px = toChannels(im, channels);
-  if (im.height === h && im.width === w) return px;
-  const r = tf.tidy(() => {
-    const t = tf.tensor3d(Float32Array.from(px), [im.height, im.width, channels], 'float32');
-    return tf.image.resizeBilinear(t, [h, w], false, true).round().clipByValue(0, 255);
-  });
-  try {
-    return Uint8Array.from(await r.data());
-  } finally {
-    r.dispose();
-  }
 }
 
 function listImages(root: string): { entries: Entry[]; classNames: string[] } {

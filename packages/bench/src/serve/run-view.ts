@@ -7,6 +7,7 @@ import type { LogLine } from '../events-file.js';
 import { clusterSizesSpec, confusionSpec, lossPartsSpec, metricsSpec, throughputSpec, type StepLossRow } from '../plots.js';
 import type { EpochRecord, RunResult } from '../results.js';
 import { findLast } from './find-last.js';
+import { MAX_STEPS, thin } from '../thin.js';
 import type { RunFolder, RunInfo, RunsFolder } from './runs-folder.js';
 
 /** What the page shows for one run: its row, its charts as vega-lite specs, its warnings and pictures. */
@@ -27,15 +28,6 @@ export interface RunView {
   samples?: { version: number };
 }
 
-/** Steps drawn at most: a long run's curves stay quick to send and redraw every second. */
-export const MAX_STEPS = 2000;
-
-/** At most `max` items, evenly spaced, the first and last always among them. */
-export function thin<T>(items: T[], max: number): T[] {
-  if (items.length <= max) return items;
-  const stride = (items.length - 1) / (max - 1);
-  return Array.from({ length: max }, (_, i) => items[Math.round(i * stride)]);
-}
 
 /**
  * Builds the page's view of a run from its events (every logged step, epoch,
