@@ -27,8 +27,9 @@ import { register as registerObjectives } from '@clusterflow/objectives';
 // weights, not BatchNorm's running statistics, not the optimizer's slots, not an
 // objective's memories, banks, duals, counters or samplers. Each objective under
 // test is composed with `nan-at`, whose loss turns NaN at a chosen step, so the
-// objective computes its pending values as usual and only the loop's finite check
-// stands between them and its state. Real components, real data (64 Fashion-MNIST
+// objective computes its pending values as usual (and draws what it prepares:
+// scan's companions) and only the loop's finite check stands between them and
+// its state. Real components, real data (64 Fashion-MNIST
 // images), core's trainStep.
 
 const fixtures = join(dirname(fileURLToPath(import.meta.url)), '..', 'packages', 'data', 'test', 'fixtures');
@@ -87,6 +88,12 @@ const cases: Case[] = [
     epoch: 0,
   },
   { name: 'cc', objective: { id: 'cc', options: { projectionDim: 16 } }, epoch: 0 },
+  ...([0, 1] as const).map((epoch) => ({ name: `scan, epoch ${epoch}`, objective: { id: 'scan', options: { numHeads: 2, k: 5 } }, epoch })),
+  {
+    name: 'self-label (EMA teacher, cap, fallback)',
+    objective: { id: 'self-label', options: { teacherDecay: 0.9, maxShare: 1, minShare: 0.5 } },
+    epoch: 0,
+  },
 ];
 
 /** Every state value of the run as host bytes, by name: backbone, objective, optimizer, cluster sizes. */

@@ -1,0 +1,11 @@
+// SCAN's clustering step: nearest-neighbour consistency (official code: wvangansbeke/Unsupervised-Classification).
+import type { ObjectiveFactory } from '@clusterflow/core';
+import { scanFactory } from './factory.js';
+
+export { scanHeadLosses, type ScanHeadLosses } from './scan-loss.js';
+export { drawCompanions, mineNeighbours, neighbourPurity } from './neighbours.js';
+export { scanOptions, type ScanOptions } from './options.js';
+export { ScanObjective } from './objective.js';
+export { scanFactory };
+
+export const scanObjectives: ObjectiveFactory[] = [scanFactory];
