@@ -30,11 +30,18 @@ const FLAGS = [
   '--disable-sync',
 ];
 
-/** A headless Chromium with a fresh profile (removed on close). */
-export async function launchChromium(executablePath: string): Promise<{ context: BrowserContext; close(): Promise<void> }> {
+/**
+ * Gives pages WebGPU: through SwiftShader, the software Vulkan driver Debian's
+ * chromium ships with its own Vulkan loader, where there is no GPU (--disable-gpu
+ * does not take it away). Pages need a secure context: https, localhost or 127.0.0.1.
+ */
+export const WEBGPU_FLAGS = ['--enable-unsafe-webgpu'];
+
+/** A headless Chromium with a fresh profile (removed on close); `args` adds flags (WEBGPU_FLAGS). */
+export async function launchChromium(executablePath: string, args: readonly string[] = []): Promise<{ context: BrowserContext; close(): Promise<void> }> {
   const profile = await mkdtemp(join(tmpdir(), 'cf-chromium-'));
   // A persistent context is how playwright takes a user-data-dir of our choosing.
-  const context = await chromium.launchPersistentContext(profile, { executablePath, headless: true, args: FLAGS, viewport: { width: 1400, height: 900 } });
+  const context = await chromium.launchPersistentContext(profile, { executablePath, headless: true, args: [...FLAGS, ...args], viewport: { width: 1400, height: 900 } });
   return {
     context,
     async close() {
