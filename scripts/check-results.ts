@@ -6,7 +6,8 @@
  *
  * Every results.json under the folder (a bench's or one run's) lists runs; each run's
  * assignments.csv.gz (index,label,cluster) lies in the run's `dir` beside it, or beside
- * the file itself. ACC, NMI and ARI come from @clusterflow/eval, which is tested against
+ * the file itself; a multi-stage run's stages are checked against the
+ * assignments-<stage>.csv.gz beside it (the last stage's are assignments.csv.gz). ACC, NMI and ARI come from @clusterflow/eval, which is tested against
  * scikit-learn; scripts/check_results.py does the same with scikit-learn itself.
  */
 import { existsSync } from 'node:fs';
@@ -36,6 +37,27 @@ interface StatedRun {
   status: string;
   dir?: string;
   metrics: Record<string, number>;
+  stages?: { name: string; metrics: Record<string, number> }[];
+}
+
+/** What one results.json says of a run (and of each of its stages), and the assignments that back it. */
+interface Claim {
+  run: string;
+  metrics: Record<string, number>;
+  assignments: string[];
+}
+
+function claims(file: string, run: StatedRun): Claim[] {
+  const id = `${run.name}-seed${run.seed}`;
+  const runDir = join(dirname(file), run.dir ?? id);
+  const out: Claim[] = [{ run: id, metrics: run.metrics, assignments: [join(runDir, 'assignments.csv.gz'), join(dirname(file), 'assignments.csv.gz')] }];
+  const stages = run.stages ?? [];
+  for (const stage of stages.slice(0, -1)) {
+    if (Object.keys(stage.metrics).length === 0) continue;
+    const name = `assignments-${stage.name.replace(/[^\w.-]+/g, '_')}.csv.gz`;
+    out.push({ run: `${id} stage ${stage.name}`, metrics: stage.metrics, assignments: [join(runDir, name), join(dirname(file), name)] });
+  }
+  return out;
 }
 
 async function* resultFiles(dir: string): AsyncGenerator<string> {
@@ -66,18 +88,15 @@ export async function checkResults(root: string): Promise<Check[]> {
   const checks: Check[] = [];
   for await (const file of resultFiles(root)) {
     const { runs } = JSON.parse(await readFile(file, 'utf8')) as { runs?: StatedRun[] };
-    for (const run of runs ?? []) {
-      if (run.status !== 'ok') continue;
-      const id = `${run.name}-seed${run.seed}`;
-      const candidates = [join(dirname(file), run.dir ?? id, 'assignments.csv.gz'), join(dirname(file), 'assignments.csv.gz')];
-      const csv = candidates.find((p) => existsSync(p));
-      if (!csv) throw new Error(`${relative(root, file)}: run ${id} has no assignments.csv.gz (looked in ${candidates.map((p) => relative(root, p)).join(', ')})`);
+    for (const claim of (runs ?? []).filter((r) => r.status === 'ok').flatMap((r) => claims(file, r))) {
+      const csv = claim.assignments.find((p) => existsSync(p));
+      if (!csv) throw new Error(`${relative(root, file)}: run ${claim.run} has no assignments (looked for ${claim.assignments.map((p) => relative(root, p)).join(', ')})`);
       const { labels, clusters } = await readAssignments(csv);
       for (const [metric, f] of Object.entries(METRICS)) {
-        const stated = run.metrics[metric];
+        const stated = claim.metrics[metric];
         if (stated === undefined) continue;
         const recomputed = f(labels, clusters);
-        checks.push({ file: relative(root, file), run: id, metric, stated, recomputed, ok: Math.abs(stated - recomputed) <= TOLERANCE });
+        checks.push({ file: relative(root, file), run: claim.run, metric, stated, recomputed, ok: Math.abs(stated - recomputed) <= TOLERANCE });
       }
     }
   }

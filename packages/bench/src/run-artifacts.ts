@@ -9,14 +9,16 @@ import { isImageDataset, loadRunDataset, sampleGridPng } from './sample-grid.js'
 
 /**
  * Writes a finished run's files into `dir`: assignments.csv, loss.svg, metrics.svg,
- * confusion.svg (with labels) and samples.png (image datasets). A file that cannot
+ * confusion.svg (with labels) and samples.png (image datasets); a multi-stage run also
+ * writes assignments-<stage>.csv for each stage it trained and evaluated at its end,
+ * so that every stage's metrics can be recomputed too. A file that cannot
  * be made is noted in the run's warnings: the training result stays valid.
  */
 export async function writeRunArtifacts(
   dir: string,
   result: RunResult,
   summary: RunSummary | undefined,
-  ctx: { registry: Registry; baseDir: string },
+  ctx: { registry: Registry; baseDir: string; stageClusters?: Record<string, Int32Array> },
 ): Promise<void> {
   const attempt = async (file: string, make: () => Promise<string | Buffer | undefined>) => {
     try {
@@ -34,6 +36,9 @@ export async function writeRunArtifacts(
   if (!summary || !main) return;
   const clusters = summary.readouts[main];
   await attempt('assignments.csv', async () => assignmentsCsv(clusters, summary.labels));
+  if (summary.stages.length > 1) {
+    for (const [stage, assigned] of Object.entries(ctx.stageClusters ?? {})) await attempt(stageAssignmentsFile(stage), async () => assignmentsCsv(assigned, summary.labels));
+  }
   const labels = summary.labels;
   if (labels) {
     await attempt('confusion.svg', async () => {
@@ -47,4 +52,9 @@ export async function writeRunArtifacts(
     const k = result.clusterSizes[main]?.length ?? Math.max(...clusters) + 1;
     return sampleGridPng(ds, clusters, k);
   });
+}
+
+/** The file of a stage's assignments in its run's folder. */
+export function stageAssignmentsFile(stage: string): string {
+  return `assignments-${stage.replace(/[^\w.-]+/g, '_')}.csv`;
 }

@@ -2,6 +2,8 @@ import { describeObjectives, runTraining, stagesOf, type HookSpec, type Logger, 
 import type { RunResult } from './results.js';
 
 export interface RunOutcome {
+  /** A multi-stage run's assignments at the end of each stage (main read-out), by stage name. */
+  stageClusters?: Record<string, Int32Array>;
   result: RunResult;
   /** Read-outs and labels of a finished run; absent when it failed. */
   summary?: RunSummary;
@@ -57,6 +59,7 @@ export async function runOne(cfg: RunConfig, opts: RunOneOptions): Promise<RunOu
   const result = emptyResult(cfg, opts.dir);
   const started = performance.now();
   let lastCheckpoint: string | undefined;
+  const stageClusters: Record<string, Int32Array> = {};
   const record = (e: TrainEvent) => {
     switch (e.type) {
       case 'run-start':
@@ -75,6 +78,9 @@ export async function runOne(cfg: RunConfig, opts: RunOneOptions): Promise<RunOu
         break;
       case 'checkpoint':
         lastCheckpoint = e.path;
+        break;
+      case 'stage-end':
+        if (e.clusters) stageClusters[e.name] = e.clusters;
         break;
       case 'complete':
         if (e.summary.stages.length > 1) result.stages = e.summary.stages;
@@ -114,7 +120,7 @@ export async function runOne(cfg: RunConfig, opts: RunOneOptions): Promise<RunOu
     result.resumeFrom = lastCheckpoint;
     return { result };
   }
-  return { result, summary };
+  return { result, summary, stageClusters };
 }
 
 /** The error's message, with its cause when that says more (plugin errors wrap the original). */

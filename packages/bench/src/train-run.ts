@@ -51,7 +51,7 @@ export async function trainRun(run: PlannedRun, opts: TrainRunOptions): Promise<
   const log = new EventLog(opts.dir, { fresh: cfg.train.resume === undefined, warn: display.logger.warn });
   // A fresh registry per run: plugins of one run cannot leak into the next.
   const registry = defaultRegistry();
-  const { result, summary } = await runOne(cfg, {
+  const { result, summary, stageClusters } = await runOne(cfg, {
     registry,
     baseDir: run.baseDir,
     dir: run.dir,
@@ -67,7 +67,7 @@ export async function trainRun(run: PlannedRun, opts: TrainRunOptions): Promise<
   if (opts.worker) result.worker = opts.worker;
   // The config as written: where this machine kept the checkpoints is no part of it.
   result.config = { ...run.config, train: { ...run.config.train, resume: undefined } };
-  await writeRunArtifacts(opts.dir, result, summary, { registry, baseDir: run.baseDir });
+  await writeRunArtifacts(opts.dir, result, summary, { registry, baseDir: run.baseDir, stageClusters });
   display.end(result);
   const status = (s: RunResult['status']) => +(result.status === s);
   await writeResults(opts.dir, { ...opts.header, name: `${opts.header.name} / ${run.dir}`, runs: [result], ok: status('ok'), failed: status('failed'), interrupted: status('interrupted') });

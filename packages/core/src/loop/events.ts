@@ -36,6 +36,8 @@ export interface StageEndEvent {
   name: string;
   epochsDone: number;
   metrics: Record<string, number>;
+  /** Every sample's cluster id from the main read-out of the stage's last evaluation (absent when its end was not evaluated). */
+  clusters?: Int32Array;
 }
 
 export interface StepEvent {

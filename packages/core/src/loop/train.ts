@@ -198,9 +198,10 @@ class Training {
       const outcome = await this.trainStage(stage, pos);
       if (outcome === 'cancelled') return undefined;
       end = outcome;
-      const metrics = ctx.evaluation?.step === ctx.step ? ctx.evaluation.metrics : {};
+      const evaluated = ctx.evaluation?.step === ctx.step ? ctx.evaluation : undefined;
+      const metrics = evaluated?.metrics ?? {};
       summaries.push({ name: stage.name, epochs: stage.train.epochs, epochsDone: this.state.done, metrics });
-      if (multi) this.emit({ type: 'stage-end', stage: s, name: stage.name, epochsDone: this.state.done, metrics });
+      if (multi) this.emit({ type: 'stage-end', stage: s, name: stage.name, epochsDone: this.state.done, metrics, clusters: evaluated?.readouts[evaluated.mainReadout] });
     }
     if (this.signal.aborted) return undefined;
     ctx.end = end;
