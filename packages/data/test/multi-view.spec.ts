@@ -107,6 +107,27 @@ describe('multi-view and identity augmentations', () => {
     expect(listed.numViews).to.equal(3);
   });
 
+  it('every preset gives finite views in [0, 1], whatever each sample draws (a NaN once hid in strong: one op ran with another op\'s magnitudes)', () => {
+    const all = loadIdx({ images: fixture('fmnist64-images-idx3-ubyte.gz') });
+    const x = all.batch(Int32Array.from({ length: all.size }, (_, i) => i)) as tfc.Tensor4D;
+    try {
+      for (const [images, name] of [[x, 'gray'], [color, 'colour']] as const) {
+        for (const preset of ['default', 'weak', 'strong'] as const) {
+          const aug = multiView({ views: 1, transforms: preset }, ctx(images.shape.slice(1)));
+          for (let seed = 0; seed < 8; seed++) {
+            const [view] = aug.views(images, new Rng(seed));
+            const v = Array.from(view.dataSync());
+            view.dispose();
+            const bad = v.findIndex((p) => !(p >= 0 && p <= 1));
+            expect(bad, `${name} ${preset}, seed ${seed}: pixel ${bad} is ${v[bad]}`).to.equal(-1);
+          }
+        }
+      }
+    } finally {
+      x.dispose();
+    }
+  });
+
   it('pipelines must agree on the output shape, and on the number of views', () => {
     const crop = (size: number) => [{ id: 'random-resized-crop', options: { size: [size, size] } }];
     expect(() => multiView({ pipelines: [crop(16), crop(20)] }, ctx([28, 28, 1]))).to.throw(ConfigError, /different shapes/);

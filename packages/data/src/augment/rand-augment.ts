@@ -146,7 +146,11 @@ export const randAugment: TransformFactory<RandAugmentOptions> = {
           if (picks.some((op) => GEOMETRIC.has(op))) y = warp(y, picks.map((op, b) => geometricRow(op, v[b], H, W)), 0);
           for (const op of new Set(picks)) {
             if (GEOMETRIC.has(op) || op === 'identity') continue;
-            y = select(picks.map((p) => p === op), pixelOp(op, y, v), y);
+            // The op runs on the whole batch: the samples that drew another op get a
+            // magnitude of this op's own range, since another op's (solarize's 200 as
+            // posterize's bits) can make NaN, which the blend below would keep.
+            const own = picks.map((p, b) => (p === op ? v[b] : RANGES[op][0]));
+            y = select(picks.map((p) => p === op), pixelOp(op, y, own), y);
           }
         }
         return y;
