@@ -3,7 +3,8 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConfigError } from '@clusterflow/core';
 import { packRunFolder, parseQueueUrl, readRunRecord, unpackRunFiles, writeRunRecord, type RunResult } from '@clusterflow/bench';
-import { tempDir } from './support.js';
+import { createQueueDisplay } from '../src/queue/queue-display.js';
+import { capture, tempDir } from './support.js';
 
 describe('queue parts', () => {
   describe('parseQueueUrl', () => {
@@ -73,6 +74,22 @@ describe('queue parts', () => {
       expect(await readRunRecord(dir)).to.equal(undefined);
       writeRunRecord(dir, { checkpoint: 'epoch-0002.ckpt', epoch: 2, step: 24, worker: 'a/1', result });
       expect(await readRunRecord(dir)).to.equal(undefined);
+    });
+  });
+  describe('the display of a queued bench', () => {
+    const result = { name: 'cc', seed: 0, status: 'ok', backend: 'cpu', epochs: 10, epochsDone: 10, wallSeconds: 3, imagesPerSec: 100, metrics: { acc: 0.5 } } as unknown as RunResult;
+    const running = (worker: string, resumedAt?: number) => ({ label: '1/1 cc-seed0', state: 'running' as const, progress: { worker, backend: 'cpu', epoch: 3, epochs: 10, step: 30, resumedAt } });
+
+    it('tells a takeover once, whether a poll saw the new worker running or only the run done', () => {
+      const takenOver = { ...result, worker: { id: 'h/2' }, takeovers: [{ worker: 'h/2', checkpoint: 'epoch-0003.ckpt', epoch: 3, step: 30 }] } as unknown as RunResult;
+      const done = { label: '1/1 cc-seed0', state: 'done' as const, result: takenOver };
+      for (const polls of [[running('h/1'), running('h/2', 3), done], [running('h/1'), done]]) {
+        const out = capture();
+        const display = createQueueDisplay(out);
+        for (const v of polls) display.update([v]);
+        const told = out.text().split('\n').filter((l) => l.includes('continues it from epoch 3'));
+        expect(told, out.text()).to.deep.equal(['[1/1 cc-seed0] h/2 (cpu) continues it from epoch 3']);
+      }
     });
   });
 });

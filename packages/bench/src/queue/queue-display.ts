@@ -82,7 +82,10 @@ function viewLines(before: RunView | undefined, v: RunView, epochs: boolean): st
   if (v.state === 'done' || v.state === 'failed') {
     if (before?.state === v.state) return [];
     const r = v.result!;
-    return [`${endText(r)}${r.worker ? ` (${r.worker.id})` : ''}`];
+    // A takeover the polls did not see running (a loaded machine, a short rest of the run) is still told.
+    const last = r.takeovers?.at(-1);
+    const unseen = last && before?.progress?.worker !== last.worker ? [`${last.worker}${r.backend ? ` (${r.backend})` : ''} continues it from epoch ${last.epoch}`] : [];
+    return [...unseen, `${endText(r)}${r.worker ? ` (${r.worker.id})` : ''}`];
   }
   if (v.state !== 'running' || !p) return [];
   const lines: string[] = [];
