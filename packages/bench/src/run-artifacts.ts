@@ -10,7 +10,7 @@ import { isImageDataset, loadRunDataset, sampleGridPng } from './sample-grid.js'
 /**
  * Writes a finished run's files into `dir`: assignments.csv, loss.svg, metrics.svg,
  * confusion.svg (with labels) and samples.png (image datasets); a multi-stage run also
- * writes assignments-<stage>.csv for each stage it trained and evaluated at its end,
+ * writes assignments-<stage>.csv for each earlier stage it trained and evaluated at its end,
  * so that every stage's metrics can be recomputed too. A file that cannot
  * be made is noted in the run's warnings: the training result stays valid.
  */
@@ -37,7 +37,11 @@ export async function writeRunArtifacts(
   const clusters = summary.readouts[main];
   await attempt('assignments.csv', async () => assignmentsCsv(clusters, summary.labels));
   if (summary.stages.length > 1) {
-    for (const [stage, assigned] of Object.entries(ctx.stageClusters ?? {})) await attempt(stageAssignmentsFile(stage), async () => assignmentsCsv(assigned, summary.labels));
+    // The last stage's are assignments.csv.
+    const last = summary.stages.at(-1)!.name;
+    for (const [stage, assigned] of Object.entries(ctx.stageClusters ?? {})) {
+      if (stage !== last) await attempt(stageAssignmentsFile(stage), async () => assignmentsCsv(assigned, summary.labels));
+    }
   }
   const labels = summary.labels;
   if (labels) {

@@ -49,6 +49,7 @@ describe('clusterflow bench: a multi-stage run', () => {
     const runDir = join(out, results.runs[0].dir);
     const files = await readdir(runDir);
     expect(files).to.include.members(['assignments.csv', 'assignments-contrast.csv']);
+    expect(files, 'the last stage\'s are assignments.csv').to.not.include('assignments-refine.csv');
     // Committed results are gzipped: do as a commit would.
     for (const f of files.filter((n) => n.startsWith('assignments'))) await writeFile(join(runDir, `${f}.gz`), gzipSync(await readFile(join(runDir, f))));
     const checks = await checkResults(out);
