@@ -5,9 +5,11 @@ import { EXIT, runCli } from './cli.js';
 // The first Ctrl-C stops the run in progress at its next step, with a checkpoint and
 // partial results; a second one exits at once.
 const stop = new AbortController();
+// Commands that train stop at a step boundary; the others (serve, report, list) just stop.
+const trains = ['bench', 'train', 'worker'].includes(process.argv[2] ?? '');
 process.on('SIGINT', () => {
   if (stop.signal.aborted) process.exit(EXIT.interrupted);
-  process.stderr.write('\nstopping at the next step boundary (Ctrl-C again to quit at once)\n');
+  process.stderr.write(trains ? '\nstopping at the next step boundary (Ctrl-C again to quit at once)\n' : '\nstopping (Ctrl-C again to quit at once)\n');
   stop.abort('interrupted (Ctrl-C)');
 });
 
