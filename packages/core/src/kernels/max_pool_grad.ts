@@ -6,15 +6,10 @@
  * window order, as tfjs-core's cpu backend does.
  */
 import { tf } from '../backend/tfjs.js';
-import type { KernelFunc, TensorInfo, TypedArray } from '@tensorflow/tfjs-core';
+import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
+import type { WasmHeapBackend } from './wasm-heap.js';
 
-/** The slice of BackendWasm this kernel uses. */
-interface WasmHeapBackend {
-  makeOutput(shape: number[], dtype: 'float32'): TensorInfo;
-  typedArrayFromHeap(t: TensorInfo): TypedArray;
-}
-
-interface MaxPoolGradAttrs {
+export interface MaxPoolGradAttrs {
   filterSize: [number, number] | number;
   strides: [number, number] | number;
   pad: 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;

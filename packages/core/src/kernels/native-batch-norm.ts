@@ -10,7 +10,8 @@
  * what makes the step fit the 4 GiB heap (bench/kernel-ablation.ts and
  * throughput-native.ts --without batchNorm, 2026-11-27).
  */
-import type { KernelFunc, TensorInfo, TypedArray } from '@tensorflow/tfjs-core';
+import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
+import type { WasmHeapBackend } from './wasm-heap.js';
 
 export type BatchNormForward = (
   x: Float32Array, rows: number, C: number, gamma: Float32Array, beta: Float32Array, eps: number,
@@ -21,11 +22,6 @@ export type BatchNormBackward = (
   variance: Float32Array, dmean: Float32Array, dvariance: Float32Array, eps: number,
   dx: Float32Array, dgamma: Float32Array, dbeta: Float32Array,
 ) => void;
-
-interface WasmHeapBackend {
-  makeOutput(shape: number[], dtype: 'float32'): TensorInfo;
-  typedArrayFromHeap(t: TensorInfo): TypedArray;
-}
 
 /** Stats for tests and benches: BatchNorm kernels run natively. */
 export const nativeBatchNormStats = { forward: 0, backward: 0 };

@@ -16,7 +16,8 @@
  * (NCHW, dilation, other dtypes, tiny convs) goes to the wrapped kernel.
  */
 import { tf } from '../backend/tfjs.js';
-import type { KernelFunc, TensorInfo, TypedArray } from '@tensorflow/tfjs-core';
+import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
+import type { WasmHeapBackend } from './wasm-heap.js';
 
 /** The addon's conv2d / conv2dFilterGrad / conv2dInputGrad: (a, b, out, N,H,W,C, KH,KW, SH,SW, PT,PL, OH,OW, CO). */
 export type ConvCall = (
@@ -29,11 +30,6 @@ export interface NativeConvOps {
   conv2d: ConvCall;
   conv2dFilterGrad: ConvCall;
   conv2dInputGrad: ConvCall;
-}
-
-interface WasmHeapBackend {
-  makeOutput(shape: number[], dtype: 'float32'): TensorInfo;
-  typedArrayFromHeap(t: TensorInfo): TypedArray;
 }
 
 interface ConvAttrs {

@@ -6,24 +6,14 @@
  * step is 1.21-1.26x faster (bench/kernel-ablation.ts, 2026-11-27).
  */
 import { tf } from '../backend/tfjs.js';
-import type { KernelFunc, TensorInfo, TypedArray } from '@tensorflow/tfjs-core';
+import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
+import type { MaxPoolGradAttrs } from './max_pool_grad.js';
+import type { WasmHeapBackend } from './wasm-heap.js';
 
 export type MaxPoolGrad = (
   x: Float32Array, dy: Float32Array, N: number, H: number, W: number, C: number, KH: number, KW: number,
   SH: number, SW: number, padTop: number, padLeft: number, OH: number, OW: number, dx: Float32Array,
 ) => void;
-
-interface WasmHeapBackend {
-  makeOutput(shape: number[], dtype: 'float32'): TensorInfo;
-  typedArrayFromHeap(t: TensorInfo): TypedArray;
-}
-
-interface MaxPoolGradAttrs {
-  filterSize: [number, number] | number;
-  strides: [number, number] | number;
-  pad: 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
-  dimRoundingMode?: 'floor' | 'round' | 'ceil';
-}
 
 /** Stats for tests and benches: pool gradients done natively. */
 export const nativeMaxPoolGradStats = { calls: 0 };
