@@ -79,6 +79,22 @@ def grads_of(model, dump, step, dtype):
     return (inst.item(), contrast.item(), ne.item()), g, rs
 
 
+def compare_grads(d, s, g32, g64, lines, worst_ts, worst_32):
+    """Appends a line per gradient of step s (ours and torch float32 against float64) and returns the worst errors."""
+    for ours, gts in d.state(f'grad{s}').items():
+        k, _ = torch_key(ours)
+        gts = to_torch_layout(ours, gts)
+        if g64.get(k) is None or np.linalg.norm(g64[k]) < 1e-10:
+            # No true gradient: a bias right before BatchNorm (the normalisation removes it) or an unused parameter.
+            lines.append(f'    {k:32s} |g| {0 if g64.get(k) is None else np.linalg.norm(g64[k]):.1e} (0 up to rounding)  '
+                         f'clusterflow |g| {np.linalg.norm(gts):.1e}')
+            continue
+        e_ts, e_32 = rel(gts, g64[k]), rel(g32[k], g64[k])
+        worst_ts, worst_32 = max(worst_ts, e_ts), max(worst_32, e_32)
+        lines.append(f'    {k:32s} |g| {np.linalg.norm(g64[k]):.3e}  rel.err clusterflow {e_ts:.1e}  torch32 {e_32:.1e}')
+    return worst_ts, worst_32
+
+
 def teacher_forced(d):
     steps = sorted({int(k.split('/')[0][4:]) for k in d.m['tensors'] if k.startswith('grad')})
     m64 = build(d, torch.float64)
@@ -92,17 +108,7 @@ def teacher_forced(d):
         print(f'step {s}: instance ts {ts["instance"]:.7f} torch64 {i64:.7f} | cluster ts {ts["cluster"]:.7f} '
               f'torch64 {c64:.7f} | entropy part ts {ts["entropy"]:.7f} official ne-2logK {n64 - k2:.7f}')
         lines = []
-        for ours, gts in d.state(f'grad{s}').items():
-            k, _ = torch_key(ours)
-            gts = to_torch_layout(ours, gts)
-            if np.linalg.norm(g64[k]) < 1e-10:
-                # A bias right before BatchNorm: the normalisation removes it, its true gradient is 0.
-                lines.append(f'    {k:32s} |g| {np.linalg.norm(g64[k]):.1e} (bias before BN: 0 up to rounding)  '
-                             f'clusterflow |g| {np.linalg.norm(gts):.1e}  torch32 |g| {np.linalg.norm(g32[k]):.1e}')
-                continue
-            e_ts, e_32 = rel(gts, g64[k]), rel(g32[k], g64[k])
-            worst_ts, worst_32 = max(worst_ts, e_ts), max(worst_32, e_32)
-            lines.append(f'    {k:32s} |g| {np.linalg.norm(g64[k]):.3e}  rel.err clusterflow {e_ts:.1e}  torch32 {e_32:.1e}')
+        worst_ts, worst_32 = compare_grads(d, s, g32, g64, lines, worst_ts, worst_32)
         print('\n'.join(lines))
         after = f'after{s + 1}'
         if any(k.startswith(after + '/') for k in d.m['tensors']):
@@ -227,16 +233,7 @@ def secu_teacher_forced(d):
         print(f'step {s} (epoch {epoch}): representation ts {ts["representation"]:.7f} torch64 {lx64:.7f} | '
               f'center ts {ts["center"]:.7f} torch64 {lc64:.7f}')
         lines = []
-        for ours, gts in d.state(f'grad{s}').items():
-            k, _ = torch_key(ours)
-            gts = to_torch_layout(ours, gts)
-            if g64.get(k) is None or np.linalg.norm(g64[k]) < 1e-10:
-                lines.append(f'    {k:32s} |g| {0 if g64.get(k) is None else np.linalg.norm(g64[k]):.1e} (0 up to rounding)  '
-                             f'clusterflow |g| {np.linalg.norm(gts):.1e}')
-                continue
-            e_ts, e_32 = rel(gts, g64[k]), rel(g32[k], g64[k])
-            worst_ts, worst_32 = max(worst_ts, e_ts), max(worst_32, e_32)
-            lines.append(f'    {k:32s} |g| {np.linalg.norm(g64[k]):.3e}  rel.err clusterflow {e_ts:.1e}  torch32 {e_32:.1e}')
+        worst_ts, worst_32 = compare_grads(d, s, g32, g64, lines, worst_ts, worst_32)
         print('\n'.join(lines))
         after = f'after{s + 1}'
         if any(k.startswith(after + '/') for k in d.m['tensors']):
