@@ -76,6 +76,24 @@ describe('learning-rate schedules', () => {
     expect(s.lr(0.2, 110, 110)).to.be.closeTo(0.002, 1e-12);
   });
 
+  it("follows SeCu's adjust_learning_rate step by step: lr 0 in epoch 0, warm-up over epochs 1-10, cosine after", () => {
+    // SeCu main.py with n iterations an epoch, cur = epoch*n + it, W = 11n, T = E*n.
+    const n = 7;
+    const E = 20;
+    const official = (lr: number, cur: number) => {
+      const epoch = Math.floor(cur / n);
+      if (epoch === 0) return 0;
+      if (epoch <= 10) return (lr * Math.max(1, cur - n)) / (11 * n - n);
+      return lr * 0.5 * (1 + Math.cos((Math.PI * (cur - 11 * n)) / (E * n - 11 * n)));
+    };
+    const s = schedule('warmup-cosine', { frozenEpochs: 1, warmupEpochs: 11, startFactor: 0 });
+    for (let cur = 0; cur < E * n; cur++) {
+      // max(1, ...) lifts the first warm-up step of SeCu's formula off zero: 1/(10n) of lr.
+      const tol = cur === n ? (0.2 / (10 * n)) * 1.0001 : 1e-12;
+      expect(s.lr(0.2, cur / n, E), `step ${cur}`).to.be.closeTo(official(0.2, cur), tol);
+    }
+  });
+
   it('constant stays put', () => {
     expect(schedule('constant').lr(0.3, 7.5, 10)).to.equal(0.3);
   });

@@ -3,7 +3,13 @@ import type { ScheduleFactory } from './schedule.js';
 
 export const warmupCosineOptions = z
   .object({
-    /** Epochs of linear warm-up from `startFactor`·lr to lr. */
+    /**
+     * Epochs at lr 0 before the warm-up starts. SeCu's recipe freezes the encoder for
+     * its first epoch (`adjust_learning_rate`: lr 0 in epoch 0, warm-up over epochs
+     * 1-10), so that its centers first cluster the random network's features.
+     */
+    frozenEpochs: z.number().min(0).default(0),
+    /** Epoch at which the linear warm-up from `startFactor`·lr (starting after `frozenEpochs`) reaches lr. */
     warmupEpochs: z.number().min(0).default(0),
     startFactor: z.number().min(0).max(1).default(0),
     /** Final learning rate as a fraction of the base one. */
@@ -17,9 +23,10 @@ export type WarmupCosineOptions = z.output<typeof warmupCosineOptions>;
  * SeCu: linear warm-up, then cosine decay to minFactor·lr.
  */
 export function warmupCosine(o: WarmupCosineOptions, baseLr: number, epochFloat: number, totalEpochs: number): number {
-  const { warmupEpochs, startFactor, minFactor } = o;
+  const { frozenEpochs, warmupEpochs, startFactor, minFactor } = o;
+  if (epochFloat < frozenEpochs) return 0;
   if (epochFloat < warmupEpochs) {
-    return baseLr * (startFactor + (1 - startFactor) * (epochFloat / warmupEpochs));
+    return baseLr * (startFactor + (1 - startFactor) * ((epochFloat - frozenEpochs) / (warmupEpochs - frozenEpochs)));
   }
   const span = Math.max(totalEpochs - warmupEpochs, 1e-12);
   const progress = Math.min((epochFloat - warmupEpochs) / span, 1);
