@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Prepares the GPU measurement (packages/core/bench/gpu.ts) to run in one call on
+# Prepares the GPU measurement (tools/gpu/gpu.ts) to run in one call on
 # a GPU machine, which has no Node.js, no node_modules, no Vulkan loader and no
 # ../shared. Run from anywhere in the repository, after `npm run build`:
 #
@@ -20,7 +20,7 @@ shared="$root/../shared"
 fmnist="$shared/data/fashion-mnist"
 [ -f "$fmnist/train-images-idx3-ubyte.gz" ] || { echo "pack.sh: no Fashion-MNIST training split in $fmnist" >&2; exit 1; }
 
-bash "$shared/gpu/pack.sh" packages/core/bench/gpu.ts
+bash "$shared/gpu/pack.sh" tools/gpu/gpu.ts
 out=.gpu
 dawn="$out/node_modules/webgpu/dist/linux-x64/dawn.node"
 if [ -f "$dawn" ]; then
@@ -30,7 +30,7 @@ fi
 mkdir -p "$out/data" "$out/torch"
 [ -s "$out/data/train-images-idx3-ubyte.xz" ] || zcat "$fmnist/train-images-idx3-ubyte.gz" | xz -T0 -9e > "$out/data/train-images-idx3-ubyte.xz"
 cp "$fmnist/train-labels-idx1-ubyte.gz" "$out/data/"
-cp "$shared/bench/torch_steps.py" packages/core/bench/torch_gpu.py packages/core/bench/torch_resnet18.py "$out/torch/"
+cp "$shared/bench/torch_steps.py" tools/gpu/torch_gpu.py tools/speed/torch_resnet18.py "$out/torch/"
 cp scripts/gpu/measure.sh "$out/measure.sh"
 chmod +x "$out/measure.sh"
 tree_mib=$(git ls-files -z | xargs -0 du -cb 2>/dev/null | tail -1 | cut -f1)

@@ -17,8 +17,8 @@ and the dual variables after the step with the official assignment and dual upda
 the recorded state before a step includes SeCu's snapshots, duals and label memory.
 
 Usage (Debian's interpreter has PyTorch), from the repository root:
-  node --conditions=source --import=tsx packages/objectives/scripts/twin/dump-run.ts --out /tmp/twin-cc
-  /usr/bin/python3 packages/objectives/scripts/twin/twin.py /tmp/twin-cc
+  node --conditions=source --import=tsx tools/twin/dump-run.ts --out /tmp/twin-cc
+  /usr/bin/python3 tools/twin/twin.py /tmp/twin-cc
 """
 import math
 import sys

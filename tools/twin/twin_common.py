@@ -19,7 +19,7 @@ import torch.nn.functional as F
 from scipy.optimize import linear_sum_assignment
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-REPO = os.path.normpath(os.path.join(HERE, '..', '..', '..', '..'))
+REPO = os.path.normpath(os.path.join(HERE, '..', '..'))
 BUNDLED = os.path.join(REPO, 'packages', 'data', 'assets', 'fashion-mnist')
 SHARED = os.path.normpath(os.path.join(REPO, '..', 'shared', 'data', 'fashion-mnist'))
 

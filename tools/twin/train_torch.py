@@ -17,7 +17,7 @@ dropped, a new shuffle each epoch, evaluation = argmax of the cluster head on
 un-augmented images with eval-mode BatchNorm.
 
 Usage, from the repository root:
-  /usr/bin/python3 packages/objectives/scripts/twin/train_torch.py --split test --epochs 10 --seed 0 --aug tv --out /tmp/x.jsonl
+  /usr/bin/python3 tools/twin/train_torch.py --split test --epochs 10 --seed 0 --aug tv --out /tmp/x.jsonl
 """
 import argparse
 import json

@@ -9,7 +9,7 @@
 // optimizer wrapped only to record what passes through them.
 //
 // Usage, from the repository root (then twin.py, beside this file, on the same folder):
-//   node --conditions=source --import=tsx packages/objectives/scripts/twin/dump-run.ts \
+//   node --conditions=source --import=tsx tools/twin/dump-run.ts \
 //     --out /tmp/twin-cc [--objective cc] [--options '{}'] [--split test] [--seed 0] [--steps 100] \
 //     [--grad-steps 0,1,10,50,99] [--state-steps 1,10,50,100] [--optimizer '{"id":"adam","options":{"lr":0.0003}}']
 //   --secu '{"constraint":"size"}' stands for --objective secu --options '{"constraint":"size"}'.
@@ -70,7 +70,7 @@ const stateSteps = list(a['state-steps']!);
 const objectiveId = a.secu !== undefined ? 'secu' : a.objective!;
 const objectiveOptions = JSON.parse(a.secu ?? a.options!);
 // The repository's root is four folders up; the shared data folder lies beside it.
-const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..');
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const sharedData = resolve(repoRoot, '..', 'shared', 'data', 'fashion-mnist');
 const dataPath = a.path ? resolve(a.path) : a.split !== 'test' && existsSync(sharedData) ? sharedData : undefined;
 
@@ -160,7 +160,7 @@ optimizer.step = (gs: GroupStep[]) => {
 // then a new permutation; the last partial batch is dropped.
 const stepsPerEpoch = Math.floor(run.dataset.size / batchSize);
 const epochs = Math.ceil(steps / stepsPerEpoch);
-let order = new Int32Array(0);
+let order: Int32Array = new Int32Array(0);
 const indices = new Int32Array(steps * batchSize);
 const t0 = performance.now();
 for (step = 0; step < steps; step++) {

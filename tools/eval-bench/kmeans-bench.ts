@@ -3,7 +3,7 @@
  * n_init = 10, the same float32 data for both (written to a temp file that
  * /usr/bin/python3 reads), on the cpu and wasm backends.
  *
- *   npx tsx --conditions=source packages/eval/bench/kmeans-bench.ts [N] [D] [K] [nInit] [backends]
+ *   npx tsx --conditions=source tools/eval-bench/kmeans-bench.ts [N] [D] [K] [nInit] [backends]
  *
  * backends: comma-separated, default 'wasm,cpu'.
  */
@@ -12,8 +12,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Rng, selectBackend, tf } from '@clusterflow/core';
-import { kmeans } from '../src/kmeans.js';
-import { miniBatchKmeans } from '../src/minibatch-kmeans.js';
+import { kmeans, miniBatchKmeans } from '@clusterflow/eval';
 
 const [n, d, k, nInit] = [70_000, 128, 10, 10].map((v, i) => Number(process.argv[2 + i] ?? v));
 const backends = (process.argv[6] ?? 'wasm,cpu').split(',') as ('wasm' | 'cpu')[];

@@ -4,7 +4,7 @@
  * PyTorch on 2 threads, in one invocation: for each model, the median ratio of
  * throughputs over paired steps, and the peak memory of a step on both sides.
  *
- *   npx tsx --conditions=source packages/core/bench/throughput-native.ts [--steps 10]
+ *   npx tsx --conditions=source tools/speed/throughput-native.ts [--steps 10]
  *     [--resnet-steps 3] [--resnet-batch 128] [--no-resnet] [--no-torch]
  *     [--without native|matmul|conv|batchNorm|reduce|maxPoolGrad|sharedIdentity,...]
  *
@@ -28,9 +28,8 @@
  * the steps (shared data once), `heap` the wasm heap's size, its high-water mark.
  */
 import { parseArgs } from 'node:util';
-import { tf } from '../src/index.js';
-import { registerWasmKernels } from '../src/kernels/index.js';
-import { tryRegisterNativeKernels, type NativeKernelChoice } from '../src/kernels/native-matmul.js';
+import { tf, registerWasmKernels } from '@clusterflow/core';
+import { tryRegisterNativeKernels, type NativeKernelChoice } from '../../packages/core/src/kernels/native-matmul.js';
 import { convnet, mlp, resnet18, RESNET_BENCH_BATCH, trainStep, type BenchModel } from './models.js';
 import { MiB, peakRssBytes, trackWasmTensorBytes, wasmHeapBytes, type TensorBytes } from './memory.js';
 import { TorchStepper } from './torch-ref.js';

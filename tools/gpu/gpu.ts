@@ -25,7 +25,7 @@ import { register as data } from '@clusterflow/data';
 import { register as backbones } from '@clusterflow/backbones';
 import { register as evaluation } from '@clusterflow/eval';
 import { register as objectives } from '@clusterflow/objectives';
-import { convnet, mlp, resnet18, type BenchModel } from './models.js';
+import { convnet, mlp, resnet18, type BenchModel } from '../speed/models.js';
 
 const { values: args } = parseArgs({
   options: {

@@ -12,10 +12,10 @@ import { existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
-/** The repository's root: this file is packages/core/bench/torch-ref.ts. */
-const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+/** The repository's root: this file is tools/speed/torch-ref.ts. */
+const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 /** `../shared/bench/torch_steps.py`, beside the repository's root. */
-export const TORCH_STEPS = fileURLToPath(new URL('../../../../shared/bench/torch_steps.py', import.meta.url));
+export const TORCH_STEPS = fileURLToPath(new URL('../../../shared/bench/torch_steps.py', import.meta.url));
 export const TORCH_RESNET18 = fileURLToPath(new URL('./torch_resnet18.py', import.meta.url));
 export const TORCH_STEPPER = fileURLToPath(new URL('./torch_stepper.py', import.meta.url));
 /** PyTorch on 2 threads whose OpenMP workers sleep between steps rather than spin against TF.js's. */

@@ -4,8 +4,7 @@
  * mean(out^2), plain SGD at lr 1e-3, and the same FLOP convention (3x the
  * forward's matmul/conv FLOPs; bias, ReLU, pooling, loss, update uncounted).
  */
-import { tf } from '../src/backend/tfjs.js';
-import { batchNormTrain } from '../src/kernels/batch_norm_train.js';
+import { tf, batchNormTrain } from '@clusterflow/core';
 import type { Tensor, Tensor2D, Tensor4D, Variable } from '@tensorflow/tfjs-core';
 
 /** One benchmark model: its variables, its input and its forward pass. */
@@ -89,7 +88,7 @@ const RESNET_OUT = 10;
 export const RESNET_BENCH_BATCH = 128;
 
 /**
- * ResNet-18 with the CIFAR stem, packages/core/bench/torch_resnet18.py's model
+ * ResNet-18 with the CIFAR stem, tools/speed/torch_resnet18.py's model
  * in NHWC: conv3x3(64, stride 1, pad 1, no bias)-BN-ReLU with no max-pool,
  * BasicBlocks [2, 2, 2, 2] of 64/128/256/512 channels (first-block strides
  * 1/2/2/2), relu(bn(conv3x3(relu(bn(conv3x3(x))))) + shortcut(x)) with a 1x1 conv

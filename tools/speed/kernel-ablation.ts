@@ -6,7 +6,7 @@
  * the median over pairs of (step time without) / (step time with), and the peak
  * of live tensor memory each way.
  *
- *   npx tsx --conditions=source packages/core/bench/kernel-ablation.ts [--steps 8] [--resnet-batch 32]
+ *   npx tsx --conditions=source tools/speed/kernel-ablation.ts [--steps 8] [--resnet-batch 32]
  *     [--only batchNorm,reduce,maxPoolGrad,sharedIdentity]
  *
  * Groups: batchNorm (the fused training BatchNorm against tf ops), reduce (Sum
@@ -17,10 +17,9 @@
  */
 import { parseArgs } from 'node:util';
 import type { KernelConfig } from '@tensorflow/tfjs-core';
-import { tf } from '../src/index.js';
-import { registerWasmKernels } from '../src/kernels/index.js';
-import { tryRegisterNativeKernels } from '../src/kernels/native-matmul.js';
-import { BATCH_NORM_TRAIN } from '../src/kernels/batch_norm_train.js';
+import { tf, registerWasmKernels } from '@clusterflow/core';
+import { tryRegisterNativeKernels } from '../../packages/core/src/kernels/native-matmul.js';
+import { BATCH_NORM_TRAIN } from '../../packages/core/src/kernels/batch_norm_train.js';
 import { convnet, mlp, resnet18, trainStep, type BenchModel } from './models.js';
 import { MiB, trackWasmTensorBytes } from './memory.js';
 

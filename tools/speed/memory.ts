@@ -5,7 +5,7 @@
  * mark: what must fit in 4 GiB), and the process's peak resident memory.
  * PyTorch's side is torch_resnet18.py's peak RSS.
  */
-import { tf } from '../src/backend/tfjs.js';
+import { tf } from '@clusterflow/core';
 
 /** The slice of BackendWasm read here: its tensor table and its heap. */
 interface WasmInternals {

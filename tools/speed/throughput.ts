@@ -2,7 +2,7 @@
  * Training-step throughput of TF.js backends beside PyTorch, in one invocation
  * (absolute times on shared machines are noisy; ratios taken together are not).
  *
- *   npx tsx --conditions=source packages/core/bench/throughput.ts [--json out.json] [--steps 8]
+ *   npx tsx --conditions=source tools/speed/throughput.ts [--json out.json] [--steps 8]
  *     [--resnet-steps 3] [--resnet-batch 128] [--no-torch]
  *
  * Models and FLOP convention: see models.ts, ../shared/bench/torch_steps.py
@@ -18,8 +18,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { selectBackend, tf } from '../src/index.js';
-import { registerWasmKernels } from '../src/kernels/index.js';
+import { selectBackend, tf, registerWasmKernels } from '@clusterflow/core';
 import { convnet, medianStepMs, mlp, resnet18, RESNET_BENCH_BATCH, type BenchModel } from './models.js';
 import { checkFlops, runTorch, TORCH_RESNET18, TORCH_STEPS, type TorchResult } from './torch-ref.js';
 
