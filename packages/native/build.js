@@ -12,6 +12,9 @@ const here = dirname(fileURLToPath(import.meta.url));
 const srcDir = join(here, 'src');
 const sources = readdirSync(srcDir).filter((f) => /\.[ch]$/.test(f)).map((f) => join(srcDir, f));
 const out = join(here, 'build', 'clusterflow_native.node');
+// The probe (probe/openblas-probe.c) tells the loader which core OpenBLAS picks on its own (core-choice.js).
+const probeSource = join(here, 'probe', 'openblas-probe.c');
+const probeOut = join(here, 'build', 'openblas-probe');
 const force = process.argv.includes('--force');
 
 function skip(why) {
@@ -24,7 +27,8 @@ function has(cmd) {
 }
 
 // Up to date: the build is a few seconds, but `npm run build` runs often.
-if (!force && existsSync(out) && sources.every((f) => statSync(out).mtimeMs >= statSync(f).mtimeMs)) {
+const built = (file, from) => existsSync(file) && from.every((f) => statSync(file).mtimeMs >= statSync(f).mtimeMs);
+if (!force && built(out, sources) && built(probeOut, [probeSource])) {
   console.log('@clusterflow/native: up to date');
   process.exit(0);
 }
@@ -68,3 +72,15 @@ try {
 // Rename last, so a failed build never leaves a half-written addon for the loader.
 renameSync(tmp, out);
 console.log(`@clusterflow/native: built ${out}`);
+
+// Without the probe the addon still works, on the core OpenBLAS picks itself (the loader says so).
+try {
+  execFileSync(compiler, [...(compiler === 'g++' ? ['-x', 'c'] : []), '-O2', `-I${blasInclude}`, probeSource,
+    ...(process.platform === 'darwin' ? ['-L/opt/homebrew/opt/openblas/lib'] : []), '-o', `${probeOut}.tmp`, '-lopenblas'],
+  { stdio: ['ignore', 'inherit', 'pipe'] });
+  renameSync(`${probeOut}.tmp`, probeOut);
+  console.log(`@clusterflow/native: built ${probeOut}`);
+} catch (err) {
+  const msg = String(err.stderr ?? err.message).trim().split('\n').find((l) => /error/i.test(l)) ?? 'compiler failed';
+  console.log(`@clusterflow/native: probe not built (${msg.trim()}); OpenBLAS will run on the core it picks itself`);
+}

@@ -56,6 +56,18 @@ export type MaxPoolGrad = (
   SH: number, SW: number, padTop: number, padLeft: number, OH: number, OW: number, dx: Float32Array,
 ) => void;
 
+/** The core (kernel set) OpenBLAS runs on, and why that one (core-choice.js). */
+export interface OpenblasCore {
+  /** openblas_get_corename(), e.g. "SkylakeX". */
+  core: string;
+  /** "set by OPENBLAS_CORETYPE", "OpenBLAS's own choice", or "chosen: ..." when the loader set the core. */
+  reason: string;
+  /** The core the loader put in OPENBLAS_CORETYPE for the addon's load; absent when it set none. */
+  chosen?: string;
+  /** For logs and results.json: "OpenBLAS 0.3.21, core SkylakeX (chosen: OpenBLAS did not recognise this CPU and picked Prescott)". */
+  summary: string;
+}
+
 export interface NativeModule {
   /** Whether the addon loaded; when false, `reason` says why and the functions are absent. */
   available: boolean;
@@ -73,6 +85,7 @@ export interface NativeModule {
   getNumThreads?: () => number;
   /** OpenBLAS's build string (version, core, threading). */
   config?: string;
+  openblas?: OpenblasCore;
 }
 
 export declare const available: boolean;
@@ -88,5 +101,8 @@ export declare const maxPoolGrad: MaxPoolGrad | undefined;
 export declare const setNumThreads: ((n: number) => void) | undefined;
 export declare const getNumThreads: (() => number) | undefined;
 export declare const config: string | undefined;
+export declare const openblas: OpenblasCore | undefined;
+export { bestCoreFor, decideCore, describeCore, probeOpenblas } from './core-choice.js';
+export type { CoreDecision, OpenblasProbe } from './core-choice.js';
 declare const native: NativeModule;
 export default native;

@@ -3,8 +3,34 @@
 import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { decideCore, describeCore, probeOpenblas } from './core-choice.js';
 
 const file = fileURLToPath(new URL('./build/clusterflow_native.node', import.meta.url));
+/** CLUSTERFLOW_OPENBLAS_PROBE replaces the probe (the specs play a CPU OpenBLAS does not know with it). */
+const probeFile = process.env.CLUSTERFLOW_OPENBLAS_PROBE || fileURLToPath(new URL('./build/openblas-probe', import.meta.url));
+
+/** OpenBLAS's core for this CPU (core-choice.js); the user's OPENBLAS_CORETYPE always wins. */
+function chooseCore() {
+  const userCore = process.env.OPENBLAS_CORETYPE;
+  if (userCore || !['x64', 'ia32'].includes(process.arch)) return decideCore({ userCore });
+  if (!existsSync(probeFile)) return decideCore({ probeError: `${probeFile} not built (node build.js)` });
+  const { probe, error } = probeOpenblas(probeFile);
+  return decideCore({ probe, probeError: error });
+}
+
+/**
+ * Requires the addon with `core` in OPENBLAS_CORETYPE (OpenBLAS reads it in its
+ * constructor, at this dlopen), then takes the variable away again: child
+ * processes (workers, PyTorch) decide for themselves.
+ */
+function requireWithCore(core) {
+  if (core) process.env.OPENBLAS_CORETYPE = core;
+  try {
+    return createRequire(import.meta.url)(file);
+  } finally {
+    if (core) delete process.env.OPENBLAS_CORETYPE;
+  }
+}
 
 /** Threads for the addon's kernels, products included: CLUSTERFLOW_NATIVE_THREADS, else 2 (the reference PyTorch figures use 2). */
 function threadCount() {
@@ -18,8 +44,11 @@ function load() {
     return { available: false, reason: 'addon not built (run `node build.js` in the @clusterflow/native folder, `npm run build -w @clusterflow/native` in the repository; needs a C compiler and libopenblas-dev)' };
   }
   try {
-    const addon = createRequire(import.meta.url)(file);
+    const decision = chooseCore();
+    const addon = requireWithCore(decision.set);
     addon.setNumThreads(threadCount());
+    const config = addon.getConfig(), core = addon.getCorename?.() ?? 'unknown';
+    const wanted = decision.set ?? process.env.OPENBLAS_CORETYPE;
     return {
       available: true,
       sgemm: addon.sgemm,
@@ -32,7 +61,8 @@ function load() {
       conv2dInputGrad: addon.conv2dInputGrad,
       setNumThreads: addon.setNumThreads,
       getNumThreads: addon.getNumThreads,
-      config: addon.getConfig(),
+      config,
+      openblas: { core, reason: decision.reason, chosen: decision.set, summary: describeCore(config, core, decision, wanted) },
     };
   } catch (err) {
     // Typically libopenblas.so.0 missing at run time on a machine other than the build's.
@@ -43,6 +73,7 @@ function load() {
 const native = load();
 export const {
   available, reason, sgemm, conv2d, conv2dFilterGrad, conv2dInputGrad, batchNormForward, batchNormBackward, sumMiddle, maxPoolGrad,
-  setNumThreads, getNumThreads, config,
+  setNumThreads, getNumThreads, config, openblas,
 } = native;
+export { bestCoreFor, decideCore, describeCore, probeOpenblas } from './core-choice.js';
 export default native;

@@ -258,6 +258,14 @@ static napi_value get_config(napi_env env, napi_callback_info info) {
   return out;
 }
 
+/* getCorename(): the kernel set OpenBLAS runs on ("SkylakeX", "Prescott"...), which a DYNAMIC_ARCH build picks at load. */
+static napi_value get_corename(napi_env env, napi_callback_info info) {
+  napi_value out;
+  (void)info;
+  napi_create_string_utf8(env, openblas_get_corename(), NAPI_AUTO_LENGTH, &out);
+  return out;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
     {"sgemm", NULL, sgemm, NULL, NULL, NULL, napi_enumerable, NULL},
@@ -271,6 +279,7 @@ static napi_value init(napi_env env, napi_value exports) {
     {"setNumThreads", NULL, set_num_threads, NULL, NULL, NULL, napi_enumerable, NULL},
     {"getNumThreads", NULL, get_num_threads, NULL, NULL, NULL, napi_enumerable, NULL},
     {"getConfig", NULL, get_config, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"getCorename", NULL, get_corename, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   return exports;
