@@ -26,7 +26,7 @@ export function vectorDataset(
   }
   const n = flat.length / dim;
   for (let i = 0; i < flat.length; i++) {
-    if (!Number.isFinite(flat[i])) throw new DataError(`vectors: value ${flat[i]} at row ${Math.floor(i / dim)} is not finite`);
+    if (!Number.isFinite(flat[i])) throw new DataError(`vectors: value ${flat[i]} at row ${Math.floor(i / dim)}, column ${i % dim} is not finite`);
   }
   let lab: Int32Array | undefined;
   if (labels) {
