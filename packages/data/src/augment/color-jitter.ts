@@ -1,6 +1,6 @@
 import type * as tfc from '@tensorflow/tfjs-core';
 import { z } from 'zod';
-import { ConfigError, tf, type TransformFactory } from '@clusterflow/core';
+import { ConfigError, tf, type Rng, type TransformFactory } from '@clusterflow/core';
 import { clip01, coins, luma, perSample, uniform } from './ops.js';
 
 export const colorJitterOptions = z
@@ -10,12 +10,16 @@ export const colorJitterOptions = z
     saturation: z.number().min(0).default(0.4).describe('factor drawn from [max(0, 1-s), 1+s]'),
     hue: z.number().min(0).max(0.5).default(0.1).describe('hue shift drawn from [-h, h] (fraction of the colour circle)'),
     p: z.number().min(0).max(1).default(0.8).describe('probability that a sample is jittered at all'),
+    order: z
+      .enum(['per-image', 'per-batch'])
+      .default('per-image')
+      .describe("'per-image': each sample draws its own order of the four adjustments (torchvision ColorJitter); 'per-batch': one order for the whole batch, as runs before issue 29 drew it"),
   })
   .strict();
 
 export type ColorJitterOptions = z.infer<typeof colorJitterOptions>;
 
-/** torchvision adjust_brightness: x * f. `f` is [B, 1, 1, 1]. */
+/** torchvision adjust_brightness: x * f (a blend with black), clamped. `f` is [B, 1, 1, 1]. */
 export function adjustBrightness(x: tfc.Tensor4D, f: tfc.Tensor): tfc.Tensor4D {
   return clip01(tf.mul(x, f));
 }
@@ -38,6 +42,11 @@ const YIQ = [
   [0.211, -0.523, 0.312],
 ];
 const YIQ_INV = invert3(YIQ);
+const IDENTITY3 = [
+  [1, 0, 0],
+  [0, 1, 0],
+  [0, 0, 1],
+];
 
 /**
  * Hue shift as a rotation of the chroma (I, Q) plane in YIQ space: one batched
@@ -55,7 +64,8 @@ export function adjustHue(x: tfc.Tensor4D, hues: ArrayLike<number>): tfc.Tensor4
       [0, c, -s],
       [0, s, c],
     ];
-    const m = mul3(YIQ_INV, mul3(rot, YIQ));
+    // A zero shift is exactly the identity (samples not shifted in this step stay bit-equal).
+    const m = t === 0 ? IDENTITY3 : mul3(YIQ_INV, mul3(rot, YIQ));
     // Pixels are rows, so each pixel is multiplied by M transposed.
     for (let i = 0; i < 3; i++) for (let j = 0; j < 3; j++) mats[b * 9 + i * 3 + j] = m[j][i];
   }
@@ -63,14 +73,54 @@ export function adjustHue(x: tfc.Tensor4D, hues: ArrayLike<number>): tfc.Tensor4
   return clip01(tf.reshape(tf.matMul(flat, tf.tensor3d(mats, [B, 3, 3])), [B, H, W, 3]) as tfc.Tensor4D);
 }
 
+/** One sample's jitter: factors [brightness, contrast, saturation, hue] and the order of the ops (0..3 as torchvision's fn_idx). */
+export interface JitterParams {
+  factors: [number, number, number, number];
+  order: ArrayLike<number>;
+}
+
+/** The factor that leaves an image alone, per op. */
+const IDENTITY_FACTOR = [1, 1, 1, 0] as const;
+
+/**
+ * ColorJitter.forward per sample, batched: sample b runs the ops in `params[b].order`
+ * with its own factors, skipping ops not in `enabled` (torchvision's None). Step s
+ * applies every enabled op k to the whole batch, with sample b's factor where its
+ * s-th op is k and the identity factor elsewhere (exactly the identity, clamping
+ * included), so each sample sees only its own ops in its own order: at most
+ * |enabled|^2 batched ops, and steps no sample needs are skipped.
+ */
+export function jitterImages(x: tfc.Tensor4D, params: readonly JitterParams[], enabled: readonly boolean[]): tfc.Tensor4D {
+  const B = x.shape[0];
+  if (params.length !== B) throw new Error(`jitterImages: ${params.length} parameter sets for a batch of ${B}`);
+  const orders = params.map((p) => Array.from(p.order).filter((k) => enabled[k]));
+  const steps = Math.max(0, ...orders.map((o) => o.length));
+  return tf.tidy(() => {
+    let y = x;
+    for (let s = 0; s < steps; s++) {
+      for (let k = 0; k < 4; k++) {
+        const mine = orders.map((o) => o[s] === k);
+        if (!mine.some(Boolean)) continue;
+        const f = params.map((p, b) => (mine[b] ? p.factors[k] : IDENTITY_FACTOR[k]));
+        if (k === 0) y = adjustBrightness(y, perSample(f));
+        else if (k === 1) y = adjustContrast(y, perSample(f));
+        else if (k === 2) y = adjustSaturation(y, perSample(f));
+        else y = adjustHue(y, f);
+      }
+    }
+    return y === x ? tf.clone(x) : y;
+  });
+}
+
 /**
  * Colour jitter per sample (torchvision ColorJitter wrapped in RandomApply(p)).
- * Samples left alone get identity factors. The order of the four adjustments is
- * drawn once per batch (torchvision draws it per image).
+ * Each sample draws whether it is jittered, then (as ColorJitter.get_params) its
+ * order of the four adjustments and its factors; samples left alone keep identity
+ * factors. `order: 'per-batch'` keeps the earlier draws: one order for the batch.
  */
 export const colorJitter: TransformFactory<ColorJitterOptions> = {
   id: 'color-jitter',
-  description: 'Brightness, contrast, saturation and hue jitter per sample, applied with probability p',
+  description: 'Brightness, contrast, saturation and hue jitter per sample (own factors and order), applied with probability p',
   options: colorJitterOptions,
   create(o, { sampleShape }) {
     const c = sampleShape[2];
@@ -78,28 +128,48 @@ export const colorJitter: TransformFactory<ColorJitterOptions> = {
     if (c === 1 && (o.saturation > 0 || o.hue > 0)) {
       throw new ConfigError(`transform 'color-jitter' on 1-channel images: set saturation and hue to 0 (got ${o.saturation}, ${o.hue})`);
     }
+    const enabled = [o.brightness > 0, o.contrast > 0, o.saturation > 0, o.hue > 0];
+    const range = (v: number) => [Math.max(0, 1 - v), 1 + v] as const;
     return {
       id: 'color-jitter',
       outputShape: (s) => [...s],
       apply(x, rng) {
         const B = x.shape[0];
-        const on = coins(rng, B, o.p);
-        const range = (v: number) => [Math.max(0, 1 - v), 1 + v] as const;
-        const draw = (lo: number, hi: number, id: number) => on.map((a) => (a ? uniform(rng, lo, hi) : id));
-        const fb = draw(...range(o.brightness), 1);
-        const fc = draw(...range(o.contrast), 1);
-        const fs = draw(...range(o.saturation), 1);
-        const fh = draw(-o.hue, o.hue, 0);
-        const steps: ((y: tfc.Tensor4D) => tfc.Tensor4D)[] = [];
-        if (o.brightness > 0) steps.push((y) => adjustBrightness(y, perSample(fb)));
-        if (o.contrast > 0) steps.push((y) => adjustContrast(y, perSample(fc)));
-        if (o.saturation > 0) steps.push((y) => adjustSaturation(y, perSample(fs)));
-        if (o.hue > 0) steps.push((y) => adjustHue(y, fh));
-        let y = x;
-        for (const k of rng.permutation(4)) if (k < steps.length) y = steps[k](y);
-        return y;
+        if (o.order === 'per-batch') return perBatch(x, rng);
+        const params: JitterParams[] = [];
+        for (let b = 0; b < B; b++) {
+          const on = rng.float() < o.p;
+          const order = rng.permutation(4);
+          const factors: JitterParams['factors'] = [
+            uniform(rng, ...range(o.brightness)),
+            uniform(rng, ...range(o.contrast)),
+            uniform(rng, ...range(o.saturation)),
+            uniform(rng, -o.hue, o.hue),
+          ];
+          params.push({ factors: on ? factors : [...IDENTITY_FACTOR], order: on ? order : [] });
+        }
+        return jitterImages(x, params, enabled);
       },
     };
+
+    /** The draws and order of runs before issue 29: one permutation for the whole batch. */
+    function perBatch(x: tfc.Tensor4D, rng: Rng): tfc.Tensor4D {
+      const B = x.shape[0];
+      const on = coins(rng, B, o.p);
+      const draw = (lo: number, hi: number, id: number) => on.map((a) => (a ? uniform(rng, lo, hi) : id));
+      const fb = draw(...range(o.brightness), 1);
+      const fc = draw(...range(o.contrast), 1);
+      const fs = draw(...range(o.saturation), 1);
+      const fh = draw(-o.hue, o.hue, 0);
+      const steps: ((y: tfc.Tensor4D) => tfc.Tensor4D)[] = [];
+      if (o.brightness > 0) steps.push((y) => adjustBrightness(y, perSample(fb)));
+      if (o.contrast > 0) steps.push((y) => adjustContrast(y, perSample(fc)));
+      if (o.saturation > 0) steps.push((y) => adjustSaturation(y, perSample(fs)));
+      if (o.hue > 0) steps.push((y) => adjustHue(y, fh));
+      let y = x;
+      for (const k of rng.permutation(4)) if (k < steps.length) y = steps[k](y);
+      return y;
+    }
   },
 };
 
