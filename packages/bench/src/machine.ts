@@ -1,8 +1,12 @@
 import { cpus, release, type as osType } from 'node:os';
-import { tf } from '@clusterflow/core';
+import { nativeBlasSummary, tf } from '@clusterflow/core';
 import type { MachineInfo } from './results.js';
 
-/** The machine a bench ran on, for the header of results.md. */
+// Loaded once, at import: which OpenBLAS core the wasm backend's products run
+// on moves a step's time 3-4x, so results.json says which (and why that one).
+const blas = await nativeBlasSummary();
+
+/** The machine a bench ran on, for the header of results.md and results.json. */
 export function machineInfo(): MachineInfo {
   const list = cpus();
   return {
@@ -11,5 +15,6 @@ export function machineInfo(): MachineInfo {
     cores: list.length,
     node: process.version,
     tfjs: tf.version_core,
+    blas,
   };
 }

@@ -17,7 +17,7 @@ export function resultsMarkdown(bench: BenchResult): string {
     `# clusterflow bench: ${bench.name}`,
     '',
     `- date: ${bench.date}`,
-    `- machine: ${m.cpu}, ${m.cores} cores; ${m.os}; node ${m.node}; tfjs ${m.tfjs}`,
+    `- machine: ${m.cpu}, ${m.cores} cores; ${m.os}; node ${m.node}; tfjs ${m.tfjs}${m.blas ? `; ${m.blas}` : ''}`,
     ...workersLine(bench.runs),
     `- backend: ${backends}`,
     `- runs: ${bench.runs.length} (${bench.ok} ok, ${bench.failed} failed)`,

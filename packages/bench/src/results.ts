@@ -91,4 +91,6 @@ export interface MachineInfo {
   cores: number;
   node: string;
   tfjs: string;
+  /** The native BLAS the wasm backend's kernels use: "OpenBLAS 0.3.21, core SkylakeX (why that core)", or "none: <why>". */
+  blas?: string;
 }

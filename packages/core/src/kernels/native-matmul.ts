@@ -45,6 +45,8 @@ export interface NativeBlas {
   maxPoolGrad?: MaxPoolGrad;
   getNumThreads?: () => number;
   config?: string;
+  /** The OpenBLAS core and why that one, e.g. "OpenBLAS 0.3.21, core SkylakeX (chosen: ...)" (summary). */
+  openblas?: { core: string; reason: string; chosen?: string; summary: string };
 }
 
 /** The slice of BackendWasm used: allocate an output, view a tensor's heap memory. */
@@ -196,20 +198,35 @@ export function nativeKernelsRegistered(): boolean {
  * outcome (no addon, no OpenBLAS, CLUSTERFLOW_NATIVE=0), for logs.
  */
 export async function tryRegisterNativeKernels(choice: NativeKernelChoice = {}): Promise<{ used: boolean; reason: string }> {
-  let native: NativeBlas;
-  try {
-    // Through the platform: core has no dependency (and no type reference) on the optional
-    // package, and a browser bundle never tries to include it.
-    const mod = (await platform.importNodeOnly('@clusterflow/native')) as { default?: NativeBlas } & NativeBlas;
-    native = mod.default ?? mod;
-  } catch (err) {
-    return { used: false, reason: whyNotLoaded('@clusterflow/native', err) };
-  }
+  const native = await loadNativeAddon();
   if (!native.available) return { used: false, reason: native.reason ?? '@clusterflow/native is unavailable' };
   try {
     if (!registerNativeKernels(native, choice)) return { used: false, reason: 'the wasm backend has no BatchMatMul kernel to wrap (is @tensorflow/tfjs-backend-wasm imported?)' };
   } catch (err) {
     return { used: false, reason: `registering native kernels failed: ${String((err as Error).message ?? err).split('\n')[0]}` };
   }
-  return { used: true, reason: `@clusterflow/native for ${nativeKernelNames().join(', ')}; ${native.getNumThreads?.() ?? '?'} threads (${native.config ?? 'unknown build'})` };
+  const blas = native.openblas?.summary ?? native.config ?? 'unknown build';
+  return { used: true, reason: `@clusterflow/native for ${nativeKernelNames().join(', ')}; ${native.getNumThreads?.() ?? '?'} threads; ${blas}` };
+}
+
+/** @clusterflow/native as loaded (once per process), or why it is not there. Never throws. */
+export async function loadNativeAddon(): Promise<NativeBlas> {
+  try {
+    // Through the platform: core has no dependency (and no type reference) on the optional
+    // package, and a browser bundle never tries to include it.
+    const mod = (await platform.importNodeOnly('@clusterflow/native')) as { default?: NativeBlas } & NativeBlas;
+    return mod.default ?? mod;
+  } catch (err) {
+    return { available: false, reason: whyNotLoaded('@clusterflow/native', err) };
+  }
+}
+
+/**
+ * What results.json records of the native BLAS: "OpenBLAS 0.3.21, core
+ * SkylakeX (chosen: ...)", or "none: <why>" where the addon is not there.
+ */
+export async function nativeBlasSummary(): Promise<string> {
+  const native = await loadNativeAddon();
+  if (!native.available) return `none: ${native.reason ?? 'unavailable'}`;
+  return native.openblas?.summary ?? native.config ?? 'unknown build';
 }

@@ -1,0 +1,18 @@
+import { expect } from 'chai';
+import native from '@clusterflow/native';
+import { machineInfo } from '../src/machine.js';
+
+// What results.json records about the machine: the OpenBLAS core the wasm
+// backend's products run on, and why that one, beside the CPU.
+describe('machineInfo', () => {
+  it("records the native BLAS's core and why, or why there is none", () => {
+    const m = machineInfo();
+    if (native.available) {
+      expect(m.blas).to.equal(native.openblas!.summary);
+      expect(m.blas).to.match(/^OpenBLAS [0-9.]+, core \w+ \((set by OPENBLAS_CORETYPE|OpenBLAS's own choice|chosen: .+)\)$/);
+    } else {
+      expect(m.blas).to.equal(`none: ${native.reason}`);
+    }
+    expect(m.cpu).to.be.a('string').and.not.equal('');
+  });
+});
