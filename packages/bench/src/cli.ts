@@ -14,7 +14,7 @@ import { readManifests } from './queue/manifest.js';
 import { runWorker } from './queue/worker.js';
 import { defaultRegistry } from './registry.js';
 import type { BenchResult } from './results.js';
-import { hostOption, openLiveView, portOption } from './serve/cli.js';
+import { allowHostOption, hostOption, openLiveView, portOption, tokenOption } from './serve/cli.js';
 
 /** Where the CLI writes; tests pass their own. */
 export interface CliIo {
@@ -100,7 +100,9 @@ export function buildProgram(io: CliIo, state: CliState, cli: CliContext = {}): 
     .option('--serve', 'also serve a live view of the runs in the browser (see `clusterflow serve`), kept up after the bench until Ctrl-C')
     .addOption(portOption())
     .addOption(hostOption())
-    .action(async (configs: string[], o: { out?: string; backend?: string; seeds?: number[]; only?: string[]; resume?: boolean; logEvery: number; queue?: string; detach?: boolean; serve?: boolean; port: number; host: string }) => {
+    .addOption(tokenOption())
+    .addOption(allowHostOption())
+    .action(async (configs: string[], o: { out?: string; backend?: string; seeds?: number[]; only?: string[]; resume?: boolean; logEvery: number; queue?: string; detach?: boolean; serve?: boolean; port: number; host: string; token?: string; allowHost?: string[] }) => {
       if (o.detach && !o.queue) throw new ConfigError('--detach: only with --queue');
       if (o.resume && o.queue) throw new ConfigError('--resume: not with --queue (workers continue lost runs themselves; `clusterflow report` gathers a bench again)');
       const address = o.queue ? parseQueueUrl(o.queue) : undefined;
@@ -185,7 +187,9 @@ export function buildProgram(io: CliIo, state: CliState, cli: CliContext = {}): 
     .argument('[folder]', 'runs folder', 'results')
     .addOption(portOption())
     .addOption(hostOption())
-    .action(async (folder: string, o: { port: number; host: string }) => {
+    .addOption(tokenOption())
+    .addOption(allowHostOption())
+    .action(async (folder: string, o: { port: number; host: string; token?: string; allowHost?: string[] }) => {
       if (!existsSync(folder)) throw new ConfigError(`serve: ${folder} does not exist (give a folder of runs, e.g. what bench --out wrote)`);
       const live = await openLiveView(resolve(folder), o, io, state);
       await live.serveUntil(cli.stop);

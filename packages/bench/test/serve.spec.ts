@@ -297,14 +297,17 @@ describe('live view: reading a runs folder as it changes', () => {
     const path = join(dir, 'r-seed0', 'events.jsonl');
     await mkdir(join(dir, 'r-seed0'));
     await writeFile(path, jsonl([start(), step(0)]));
-    expect((await runs.runs())[0].lines).to.have.length(2);
+    expect((await runs.runs())[0].log.lines).to.equal(2);
     await appendFile(path, jsonl([step(1)]) + '{"type":"st'); // the last line half written
-    expect((await runs.runs())[0].lines).to.deep.equal([start(), step(0), step(1)]);
+    let log = (await runs.runs())[0].log;
+    expect([log.lines, log.start, log.steps()]).to.deep.equal([3, start(), [step(0), step(1)]]);
     // A new run in the folder: a new file, longer than what was read of the old one.
     await rm(path);
     const again = [start(ALIVE, 1795791815607), step(5), step(6), step(7), step(8)];
     await writeFile(path, jsonl(again));
-    expect((await runs.runs())[0].lines).to.deep.equal(again);
+    log = (await runs.runs())[0].log;
+    expect([log.lines, log.start, log.steps()]).to.deep.equal([5, again[0], again.slice(1)]);
+    runs.close();
   });
 });
 

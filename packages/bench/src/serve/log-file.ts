@@ -1,4 +1,4 @@
-import { open } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
 
 /**
  * How many bytes from its start tell one log from the next written in the same
@@ -8,20 +8,10 @@ import { open } from 'node:fs/promises';
  */
 const HEAD_BYTES = 48;
 
-/** The bytes [start, end) of a file. */
-export async function readBytes(path: string, start: number, end: number): Promise<Buffer> {
-  const buf = Buffer.alloc(Math.max(0, end - start));
-  if (buf.length === 0) return buf;
-  const fh = await open(path, 'r');
-  try {
-    const { bytesRead } = await fh.read(buf, 0, buf.length, start);
-    return buf.subarray(0, bytesRead);
-  } finally {
-    await fh.close();
-  }
-}
-
-/** The start of a log of `size` bytes, which identifies it; undefined while it is too short to say. */
-export async function logHead(path: string, size: number): Promise<string | undefined> {
-  return size >= HEAD_BYTES ? (await readBytes(path, 0, HEAD_BYTES)).toString('latin1') : undefined;
+/** The start of an open log of `size` bytes, which identifies it; undefined while it is too short to say. */
+export async function logHead(fh: FileHandle, size: number): Promise<string | undefined> {
+  if (size < HEAD_BYTES) return undefined;
+  const buf = Buffer.alloc(HEAD_BYTES);
+  const { bytesRead } = await fh.read(buf, 0, HEAD_BYTES, 0);
+  return bytesRead === HEAD_BYTES ? buf.toString('latin1') : undefined;
 }

@@ -1,4 +1,5 @@
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import type { TopLevelSpec } from 'vega-lite';
 import { parseAssignmentsCsv } from '../assignments.js';
@@ -6,7 +7,7 @@ import { orderedConfusion, type OrderedConfusion } from '../confusion.js';
 import type { LogLine } from '../events-file.js';
 import { clusterSizesSpec, confusionSpec, lossPartsSpec, metricsSpec, throughputSpec, type StepLossRow } from '../plots.js';
 import type { EpochRecord, RunResult } from '../results.js';
-import { findLast } from './find-last.js';
+import { LogDigest } from './log-digest.js';
 import { MAX_STEPS, thin } from '../thin.js';
 import type { RunFolder, RunInfo, RunsFolder } from './runs-folder.js';
 
@@ -35,19 +36,13 @@ export interface RunView {
  * run from before the event log is drawn from its results.json and assignments.
  */
 export async function runView(folder: RunFolder, info: RunInfo, runs: RunsFolder): Promise<RunView> {
-  const lines = folder.lines.length > 0 ? folder.lines : folder.result ? linesFromResult(folder.result) : [];
+  const log = folder.log.lines > 0 ? folder.log : folder.result ? LogDigest.of(linesFromResult(folder.result)) : new LogDigest();
   const title = `${info.name} (seed ${info.seed})`;
 
   // A resumed run logs its steps again from the checkpoint on: the later value wins.
-  const steps = new Map<number, Extract<LogLine, { type: 'step' }>>();
-  const epochs = new Map<number, Extract<LogLine, { type: 'epoch-end' }>>();
-  const warnings: RunView['warnings'] = [];
-  for (const l of lines) {
-    if (l.type === 'step') steps.set(l.step, l);
-    else if (l.type === 'epoch-end') epochs.set(l.epoch, l);
-    else if (l.type === 'warning') warnings.push({ epoch: l.epoch, message: l.message });
-  }
-  const stepList = thin([...steps.values()].sort((a, b) => a.step - b.step), MAX_STEPS);
+  const epochs = log.epochs;
+  const warnings: RunView['warnings'] = log.warnings.map((w) => ({ epoch: w.epoch, message: w.message }));
+  const stepList = thin(log.steps(), MAX_STEPS);
   const perEpoch: EpochRecord[] = [...epochs.values()]
     .sort((a, b) => a.epoch - b.epoch)
     .map((e) => ({ epoch: e.epoch, loss: e.loss, metrics: e.metrics, seconds: e.seconds, imagesPerSec: e.imagesPerSec }));
@@ -70,7 +65,7 @@ export async function runView(folder: RunFolder, info: RunInfo, runs: RunsFolder
     const marked = warnings.filter((w) => w.message.startsWith(`${readout}: `));
     charts.sizes[readout] = clusterSizesSpec(`${title}: cluster sizes (${readout})`, sizes, marked);
   }
-  const evaluation = findLast(lines, 'evaluation', (l) => l.confusion !== undefined);
+  const evaluation = log.confusion;
   const confusion = evaluation?.confusion ?? (await confusionFromAssignments(folder, runs));
   if (confusion) {
     const when = evaluation ? `, epoch ${evaluation.epoch + 1}` : '';
@@ -80,13 +75,24 @@ export async function runView(folder: RunFolder, info: RunInfo, runs: RunsFolder
   return { info, charts, warnings, ...(samples ? { samples: { version: Math.round((await stat(samples)).mtimeMs) } } : {}) };
 }
 
+/** An assignments file larger than this (packed or not) is no run's: not drawn. */
+const MAX_ASSIGNMENTS_BYTES = 256 << 20;
+
 /** The final confusion matrix from assignments.csv (or .csv.gz, as committed results keep it). */
 async function confusionFromAssignments(folder: RunFolder, runs: RunsFolder): Promise<OrderedConfusion | undefined> {
   for (const name of ['assignments.csv', 'assignments.csv.gz']) {
-    const path = await runs.file(folder, name);
-    if (!path) continue;
-    const raw = await readFile(path);
-    const a = parseAssignmentsCsv((name.endsWith('.gz') ? gunzipSync(raw) : raw).toString('utf8'));
+    const file = await runs.confinement.open(join(folder.dir, name));
+    if (!file) continue;
+    let raw: Buffer;
+    try {
+      if (file.size > MAX_ASSIGNMENTS_BYTES) return undefined;
+      raw = await file.fh.readFile();
+    } finally {
+      await file.fh.close();
+    }
+    // Bounded unpacking: a small .gz can expand to gigabytes.
+    const text = (name.endsWith('.gz') ? gunzipSync(raw, { maxOutputLength: MAX_ASSIGNMENTS_BYTES }) : raw).toString('utf8');
+    const a = parseAssignmentsCsv(text);
     if (a.label.some((l) => l < 0)) return undefined; // no labels: nothing to confuse
     return orderedConfusion(a.label, a.cluster);
   }

@@ -1,11 +1,13 @@
-import type { Dirent } from 'node:fs';
-import { readdir, readFile, realpath, stat } from 'node:fs/promises';
+import { existsSync, type Dirent } from 'node:fs';
+import { readdir, stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { basename, isAbsolute, join, relative, sep } from 'node:path';
-import { EVENTS_FILE, parseLogLines, type LogLine } from '../events-file.js';
+import { EVENTS_FILE, type LogLine } from '../events-file.js';
 import type { BenchResult, RunResult } from '../results.js';
-import { findLast } from './find-last.js';
-import { logHead, readBytes } from './log-file.js';
+import { Confinement } from './confined.js';
+import { CHUNK_BYTES, LineSplitter } from './line-splitter.js';
+import { LogDigest } from './log-digest.js';
+import { logHead } from './log-file.js';
 
 /** How a run stands, as the live view shows it. */
 export type LiveStatus = 'running' | 'done' | 'failed' | 'interrupted';
@@ -40,12 +42,13 @@ export interface RunInfo {
   config: unknown;
 }
 
-/** Everything known about one run folder: its events and its results.json record. */
+/** Everything known about one run folder: what its events say, and its results.json record. */
 export interface RunFolder {
   id: string;
   /** Absolute path. */
   dir: string;
-  lines: LogLine[];
+  /** Its events.jsonl, as far as read. */
+  log: LogDigest;
   result?: RunResult;
   updated: number;
 }
@@ -54,23 +57,75 @@ export interface RunFolder {
 const SKIP = new Set(['checkpoints', 'node_modules']);
 /** runs/<group>/<bench>/<run> is as deep as a bench's output goes. */
 const MAX_DEPTH = 4;
+/** A results.json larger than this is no bench's: not read. */
+const MAX_RESULTS_BYTES = 64 << 20;
+/** How long one scan may spend reading logs; a longer log is read on by the scans after it. */
+const READ_BUDGET_MS = 60;
+
+/** A log as far as it has been read. */
+interface LogState {
+  head?: string;
+  size: number;
+  mtime: number;
+  splitter: LineSplitter;
+  digest: LogDigest;
+}
 
 /**
  * The runs under a folder: every folder with an events.jsonl, and every run a
  * results.json lists (benches from before the event log, or copied from elsewhere).
- * Parsed files are cached by size and modification time, and a growing log is read
- * from where the last read stopped, so polling a long run stays cheap.
+ * One scan serves every client: a scan in progress is shared, and a recent one
+ * reused (`maxAgeMs`). Each log is read on from where the last read stopped, on
+ * bytes, into a digest of bounded size, and for at most READ_BUDGET_MS per scan:
+ * a huge log is read over several scans, while the server keeps answering.
+ * Nothing is read whose real path (links resolved) lies outside the folder.
  */
 export class RunsFolder {
-  private readonly logs = new Map<string, { head?: string; size: number; mtime: number; bytes: number; lines: LogLine[] }>();
-  private readonly results = new Map<string, { mtime: number; bench?: BenchResult }>();
-  private realRoot: string | undefined;
+  readonly confinement: Confinement;
+  private readonly logs = new Map<string, LogState>();
+  private readonly results = new Map<string, { mtime: number; size: number; bench?: BenchResult }>();
+  private snapshot: RunFolder[] = [];
+  private scannedAt = -Infinity;
+  private scanning: Promise<RunFolder[]> | undefined;
+  private behind = false;
+  private closed = false;
 
-  constructor(readonly root: string) {}
+  constructor(readonly root: string) {
+    this.confinement = new Confinement(root);
+  }
 
-  /** Every run, sorted by id. */
-  async runs(): Promise<RunFolder[]> {
+  /** Every run, sorted by id, from a scan at most `maxAgeMs` old. */
+  async runs(maxAgeMs = 0): Promise<RunFolder[]> {
+    if (this.scanning) return this.scanning;
+    if (performance.now() - this.scannedAt <= maxAgeMs) return this.snapshot;
+    this.scanning = this.scan().finally(() => (this.scanning = undefined));
+    return this.scanning;
+  }
+
+  /** The run with this id, or undefined: ids come from the folder, never from joining a request's path. */
+  async run(id: string, maxAgeMs = 0): Promise<RunFolder | undefined> {
+    return (await this.runs(maxAgeMs)).find((r) => r.id === id);
+  }
+
+  /** Stops reading on in the background. */
+  close(): void {
+    this.closed = true;
+  }
+
+  /**
+   * The real path of `name` in a run's folder when it is a file that really lies
+   * inside the runs folder (after resolving links); undefined otherwise.
+   */
+  async file(run: RunFolder, name: string): Promise<string | undefined> {
+    const f = await this.confinement.open(join(run.dir, name));
+    if (!f) return undefined;
+    await f.fh.close();
+    return f.real;
+  }
+
+  private async scan(): Promise<RunFolder[]> {
     const found = new Map<string, RunFolder>();
+    const realRoot = await this.confinement.rootReal();
     const visit = async (dir: string, depth: number): Promise<void> => {
       let entries: Dirent[];
       try {
@@ -78,6 +133,7 @@ export class RunsFolder {
       } catch {
         return; // gone meanwhile, or unreadable: not a run
       }
+      // Dirents are not followed: a link (to a file or a folder) is neither a file nor a folder here.
       const names = new Set(entries.filter((e) => e.isFile()).map((e) => e.name));
       if (names.has(EVENTS_FILE)) this.folder(found, dir);
       if (names.has('results.json')) {
@@ -85,108 +141,127 @@ export class RunsFolder {
         for (const r of (bench?.runs ?? []).filter((r) => typeof r?.dir === 'string')) {
           // A run's own results.json lists that run alone, under its own folder's name.
           const runDir = bench!.runs.length === 1 && r.dir === basename(dir) ? dir : join(dir, r.dir);
-          if (!this.inside(runDir)) continue;
+          if (!(await this.inside(runDir))) continue;
           const f = this.folder(found, runDir);
           if (runDir === dir || !f.result) f.result = r;
           f.updated = Math.max(f.updated, mtime);
         }
       }
       if (depth >= MAX_DEPTH) return;
-      // Symbolic links are not followed: nothing outside the runs folder is read.
       for (const e of entries) if (e.isDirectory() && !e.name.startsWith('.') && !SKIP.has(e.name)) await visit(join(dir, e.name), depth + 1);
     };
-    await visit(this.root, 0);
+    if (realRoot !== undefined) await visit(this.root, 0);
+    const deadline = performance.now() + READ_BUDGET_MS;
+    this.behind = false;
+    const seen = new Set<string>();
     for (const f of found.values()) {
-      const log = await this.readLog(join(f.dir, EVENTS_FILE));
-      f.lines = log.lines;
-      f.updated = Math.max(log.mtime, f.updated);
+      const path = join(f.dir, EVENTS_FILE);
+      seen.add(path);
+      const log = await this.readLog(path, deadline);
+      f.log = log?.digest ?? new LogDigest();
+      f.updated = Math.max(log?.mtime ?? 0, f.updated);
     }
-    return [...found.values()].sort((a, b) => a.id.localeCompare(b.id));
-  }
-
-  /** The run with this id, or undefined: ids come from the folder, never from joining a request's path. */
-  async run(id: string): Promise<RunFolder | undefined> {
-    return (await this.runs()).find((r) => r.id === id);
-  }
-
-  /**
-   * The absolute path of `name` in a run's folder when it is a file that really lies
-   * inside the runs folder (after resolving links); undefined otherwise.
-   */
-  async file(run: RunFolder, name: string): Promise<string | undefined> {
-    try {
-      const real = await realpath(join(run.dir, name));
-      this.realRoot ??= await realpath(this.root);
-      if (!real.startsWith(this.realRoot + sep) || !(await stat(real)).isFile()) return undefined;
-      return real;
-    } catch {
-      return undefined;
-    }
+    // Forget the logs of runs gone from the folder.
+    for (const path of this.logs.keys()) if (!seen.has(path)) this.logs.delete(path);
+    this.snapshot = [...found.values()].sort((a, b) => a.id.localeCompare(b.id));
+    this.scannedAt = performance.now();
+    // A log not read to its end: read on soon, between requests.
+    if (this.behind && !this.closed) setTimeout(() => void this.runs().catch(() => {}), 10).unref();
+    return this.snapshot;
   }
 
   private folder(found: Map<string, RunFolder>, dir: string): RunFolder {
     const id = relative(this.root, dir).split(sep).join('/') || '.';
     let f = found.get(id);
-    if (!f) found.set(id, (f = { id, dir, lines: [], updated: 0 }));
+    if (!f) found.set(id, (f = { id, dir, log: new LogDigest(), updated: 0 }));
     return f;
   }
 
-  /** A results.json naming a run folder `../x` must not lead out of the runs folder. */
-  private inside(dir: string): boolean {
+  /** A results.json naming a run folder `../x`, or a link to a folder outside, must not lead out of the runs folder. */
+  private async inside(dir: string): Promise<boolean> {
     const rel = relative(this.root, dir);
-    return !rel.startsWith('..') && !isAbsolute(rel);
+    if (rel.startsWith('..') || isAbsolute(rel)) return false;
+    // Not there yet (a bench lists a run before it has files): nothing to read, nothing to leak.
+    if (!existsSync(dir)) return true;
+    return (await this.confinement.resolve(dir)) !== undefined;
   }
 
   private async readResults(path: string): Promise<{ bench?: BenchResult; mtime: number }> {
+    const file = await this.confinement.open(path);
+    if (!file) return { mtime: 0 };
     try {
-      const mtime = (await stat(path)).mtimeMs;
+      const { mtime, size } = file;
       const cached = this.results.get(path);
-      if (cached?.mtime === mtime) return cached;
+      if (cached?.mtime === mtime && cached.size === size) return cached;
       let bench: BenchResult | undefined;
       try {
-        const parsed = JSON.parse(await readFile(path, 'utf8')) as BenchResult;
+        if (size > MAX_RESULTS_BYTES) throw new Error('too large');
+        const parsed = JSON.parse((await file.fh.readFile()).toString('utf8')) as BenchResult;
         bench = Array.isArray(parsed?.runs) ? parsed : undefined;
       } catch {
         bench = undefined; // half written (results.json is rewritten after every run): next poll
       }
-      this.results.set(path, { mtime, bench });
+      this.results.set(path, { mtime, size, bench });
       return { bench, mtime };
     } catch {
       return { mtime: 0 };
+    } finally {
+      await file.fh.close();
     }
   }
 
-  private async readLog(path: string): Promise<{ lines: LogLine[]; mtime: number }> {
-    let size: number;
-    let mtime: number;
-    let head: string | undefined;
+  /** Reads on in a log from where the last read stopped, until `deadline` (at least one chunk). */
+  private async readLog(path: string, deadline: number): Promise<{ digest: LogDigest; mtime: number } | undefined> {
+    let cached = this.logs.get(path);
+    // Unchanged since the last read (the common case, and the cheap one: no open).
     try {
-      ({ size, mtimeMs: mtime } = await stat(path));
-      head = await logHead(path, size);
+      const st = await stat(path);
+      if (cached && st.size === cached.size && st.mtimeMs === cached.mtime && cached.splitter.position >= cached.size) return { digest: cached.digest, mtime: cached.mtime };
     } catch {
       this.logs.delete(path);
-      return { lines: [], mtime: 0 };
+      return undefined;
     }
-    // The file read last time, unless a new run replaced it.
-    const cached = this.logs.get(path);
-    const same = cached && cached.head === head && size >= cached.bytes ? cached : undefined;
-    if (same && same.size === size && same.mtime === mtime) return same;
-    // Appended to since the last read: read on from there; another file: read it all.
-    const from = same ?? { bytes: 0, lines: [] };
-    const { lines, bytes } = parseLogLines((await readBytes(path, from.bytes, size)).toString('utf8'));
-    const next = { head, size, mtime, bytes: from.bytes + bytes, lines: [...from.lines, ...lines] };
-    this.logs.set(path, next);
-    return next;
+    const file = await this.confinement.open(path);
+    if (!file) {
+      this.logs.delete(path);
+      return undefined;
+    }
+    try {
+      const { size, mtime } = file;
+      const head = await logHead(file.fh, size);
+      // The file read last time, unless a new run replaced it: it starts differently, or is shorter.
+      if (!cached || (cached.head !== undefined && head !== cached.head) || size < cached.splitter.position) {
+        cached = { head, size, mtime, splitter: new LineSplitter(), digest: new LogDigest() };
+        this.logs.set(path, cached);
+      }
+      Object.assign(cached, { head, size, mtime });
+      const { splitter, digest } = cached;
+      const sink = { line: (bytes: Buffer) => digest.addBytes(bytes), skipped: () => void digest.skipped++ };
+      const buf = Buffer.alloc(Math.min(CHUNK_BYTES, Math.max(1, size - splitter.position)));
+      do {
+        const { bytesRead } = await file.fh.read(buf, 0, Math.min(buf.length, size - splitter.position), splitter.position);
+        if (bytesRead === 0) break;
+        splitter.push(buf.subarray(0, bytesRead), sink);
+      } while (splitter.position < size && performance.now() < deadline);
+      if (splitter.position < size) this.behind = true;
+      return { digest, mtime };
+    } catch {
+      return cached && { digest: cached.digest, mtime: cached.mtime };
+    } finally {
+      await file.fh.close();
+    }
   }
 }
 
 /** Whether the process that wrote a log is still alive (only knowable on its own machine). */
-function writerAlive(lines: LogLine[]): boolean {
-  const start = findLast(lines, 'run-start');
-  if (!start) return false;
-  if (start.writer.host !== hostname()) return true;
+function writerAlive(log: LogDigest): boolean {
+  const writer = log.start?.writer;
+  if (!writer) return false;
+  if (writer.host !== hostname()) return true;
+  // The pid comes from a file: only a real process id is asked about (0 and -1 name groups).
+  if (!Number.isSafeInteger(writer.pid) || writer.pid <= 0) return false;
   try {
-    process.kill(start.writer.pid, 0);
+    process.kill(writer.pid, 0);
     return true;
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'EPERM';
@@ -199,38 +274,29 @@ function writerAlive(lines: LogLine[]): boolean {
  * training ended, and a log that just stops belongs to a process that died
  * (interrupted). A run without a log has its results.json's status.
  */
-export function liveStatus(lines: LogLine[], result?: RunResult, alive = writerAlive(lines)): { status: LiveStatus; error?: string } {
+export function liveStatus(log: LogDigest | readonly LogLine[], result?: RunResult, alive?: boolean): { status: LiveStatus; error?: string } {
+  const d = log instanceof LogDigest ? log : LogDigest.of(log);
   const fromResult = (r: RunResult) => ({ status: r.status === 'ok' ? ('done' as const) : r.status, error: r.error });
-  if (lines.length === 0) return result ? fromResult(result) : { status: 'interrupted' };
-  const part = lastPart(lines);
-  const end = findLast(part, 'run-end');
-  if (end) return { status: end.status === 'ok' ? 'done' : end.status, error: end.error };
-  if (alive) return { status: 'running' };
-  const complete = findLast(part, 'complete');
-  if (complete) return { status: complete.summary.end.kind === 'interrupted' ? 'interrupted' : 'done' };
+  if (d.lines === 0) return result ? fromResult(result) : { status: 'interrupted' };
+  if (d.end) return { status: d.end.status === 'ok' ? 'done' : d.end.status, error: d.end.error };
+  if (alive ?? writerAlive(d)) return { status: 'running' };
+  if (d.complete) return { status: d.complete.summary.end.kind === 'interrupted' ? 'interrupted' : 'done' };
   return { status: 'interrupted' };
-}
-
-/** The lines of the latest start of a run (a resumed run's log holds several). */
-function lastPart(lines: LogLine[]): LogLine[] {
-  const start = findLast(lines, 'run-start');
-  return start ? lines.slice(lines.lastIndexOf(start)) : lines;
 }
 
 /** What the table shows for a run: its log for what is in progress, its results.json for what is final. */
 export function runInfo(f: RunFolder, root: string, alive?: boolean): RunInfo {
-  const { status, error } = liveStatus(f.lines, f.result, alive);
-  const start = findLast(f.lines, 'run-start');
+  const log = f.log;
+  const { status, error } = liveStatus(log, f.result, alive);
+  const start = log.start;
   // Once over, the config as written (results.json's; the log's names this machine's checkpoint folder).
   const config = (status !== 'running' ? f.result?.config : undefined) ?? start?.config ?? f.result?.config;
-  const lastStep = findLast(f.lines, 'step');
-  const epochEnds = f.lines.filter((l) => l.type === 'epoch-end');
-  const evaluated = findLast(f.lines, 'epoch-end', (e) => Object.keys(e.metrics).length > 0);
-  const summary = findLast(lastPart(f.lines), 'complete')?.summary;
+  const lastStep = log.lastStep;
+  const summary = log.complete?.summary;
   // Once over, results.json holds the final numbers; the log holds what came before.
   const final = status !== 'running' && f.result ? f.result : undefined;
   const r = f.result;
-  const elapsed = start ? (f.lines.at(-1)!.t - start.t) / 1000 : 0;
+  const elapsed = start && log.lastT !== undefined ? (log.lastT - start.t) / 1000 : 0;
   const benchDir = relative(root, f.dir === root ? root : join(f.dir, '..')).split(sep).join('/');
   return {
     id: f.id,
@@ -245,14 +311,14 @@ export function runInfo(f: RunFolder, root: string, alive?: boolean): RunInfo {
     dataset: config?.data?.id ?? r?.dataset ?? '',
     backend: start?.backend ?? r?.backend ?? '',
     epochs: config?.train?.epochs ?? r?.epochs ?? 0,
-    epochsDone: final?.epochsDone ?? summary?.epochsDone ?? epochEnds.length,
-    step: summary?.steps ?? (lastStep ? lastStep.step : (r?.stepLoss.at(-1)?.step ?? -1)) + 1,
+    epochsDone: final?.epochsDone ?? summary?.epochsDone ?? log.epochEnds,
+    step: summary?.steps ?? (lastStep ? lastStep.step : (r?.stepLoss?.at(-1)?.step ?? -1)) + 1,
     ...(lastStep && config?.train ? { steps: lastStep.stepsPerEpoch * config.train.epochs } : {}),
-    metrics: final?.metrics ?? summary?.metrics ?? evaluated?.metrics ?? {},
-    mainReadout: final?.mainReadout ?? summary?.mainReadout ?? findLast(f.lines, 'evaluation')?.readout,
+    metrics: final?.metrics ?? summary?.metrics ?? log.evaluated?.metrics ?? {},
+    mainReadout: final?.mainReadout ?? summary?.mainReadout ?? log.evaluation?.readout,
     imagesPerSec: final?.imagesPerSec ?? summary?.imagesPerSec ?? lastStep?.imagesPerSec ?? 0,
     wallSeconds: final?.wallSeconds ?? summary?.wallSeconds ?? elapsed,
-    warnings: final?.warnings.length ?? f.lines.filter((l) => l.type === 'warning').length,
+    warnings: final?.warnings?.length ?? log.warningCount,
     updated: f.updated,
     config: config ?? null,
   };
