@@ -161,8 +161,11 @@ export function buildProgram(io: CliIo, state: CliState, cli: CliContext = {}): 
     .addOption(backendOption())
     .option('--base-dir <dir>', 'folder that relative paths of the stored config are resolved against', '.')
     .option('--json', 'print the result as JSON')
-    .action(async (checkpoint: string, o: { backend?: BackendChoice; baseDir: string; json?: boolean }) => {
-      const res = await evaluateCheckpoint(resolve(checkpoint), { registry: defaultRegistry(), baseDir: resolve(o.baseDir), backend: o.backend });
+    .option('--plugin <spec...>', "load these plugins (npm names or paths) for the checkpoint's components: a checkpoint never loads the plugins it names")
+    .action(async (checkpoint: string, o: { backend?: BackendChoice; baseDir: string; json?: boolean; plugin?: string[] }) => {
+      const registry = defaultRegistry();
+      await loadPlugins(o.plugin ?? [], registry, process.cwd());
+      const res = await evaluateCheckpoint(resolve(checkpoint), { registry, baseDir: resolve(o.baseDir), backend: o.backend });
       if (o.json) {
         const { readouts: _r, ...rest } = res;
         io.stdout.write(JSON.stringify(rest, null, 2) + '\n');

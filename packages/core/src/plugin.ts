@@ -1,5 +1,5 @@
 import { platform } from '#platform';
-import { PluginError } from './errors.js';
+import { PluginError, UnknownComponentError } from './errors.js';
 import type { Registrar, Registry } from './registry.js';
 
 /**
@@ -54,4 +54,19 @@ function pluginOf(mod: Record<string, unknown>): Partial<Plugin> & Pick<Plugin, 
   const def = mod.default as Partial<Plugin> | undefined;
   if (def && typeof def.register === 'function') return def as Plugin;
   return undefined;
+}
+
+/**
+ * The error for a config read from a file the user did not write (a checkpoint),
+ * which needs a component that no loaded plugin registers. Such a config's
+ * `plugins` are named to the user, never imported: importing them would run the
+ * code of whoever wrote the file.
+ */
+export function unloadedPluginError(source: string, plugins: readonly string[], err: UnknownComponentError): PluginError {
+  const missing = /^unknown (\S+ '[^']*')/.exec(err.message)?.[1] ?? 'a component';
+  const names = plugins.map((p) => `--plugin ${p}`).join(' ');
+  const hint = plugins.length > 0
+    ? `its config names the plugins ${plugins.map((p) => `'${p}'`).join(', ')}; if you trust them, load them yourself: ${names}`
+    : 'its config names no plugin; load the one that registers it with --plugin <package or file>';
+  return new PluginError(`${source} needs ${missing}, which no loaded plugin registers (${err.message}). A checkpoint never loads code by itself: ${hint}`, { cause: err });
 }

@@ -4,8 +4,8 @@ import { disposeCheckpoint, readCheckpoint } from '../checkpoint.js';
 import { parseRunConfig } from '../config/load.js';
 import { resolveRunConfig } from '../config/resolve.js';
 import type { RunConfig } from '../config/schema.js';
-import { CheckpointError } from '../errors.js';
-import { loadPlugins } from '../plugin.js';
+import { CheckpointError, UnknownComponentError } from '../errors.js';
+import { unloadedPluginError } from '../plugin.js';
 import type { Registry } from '../registry.js';
 import { buildRun } from './build.js';
 import { evaluate, type Evaluation } from './evaluate.js';
@@ -14,6 +14,8 @@ import { restoreModel } from './run-state.js';
 /**
  * Evaluates a checkpoint: rebuilds the run from the config stored in it, restores
  * backbone and objective state, and computes read-outs and metrics on the run's data.
+ * It imports nothing: every component must already be in `registry` (built-ins, and
+ * plugins the user loaded); one that is not is an error naming it and its plugin.
  */
 export async function evaluateCheckpoint(
   path: string,
@@ -24,8 +26,15 @@ export async function evaluateCheckpoint(
   try {
     if (!ckpt.meta.config) throw new CheckpointError(`checkpoint ${path} carries no config to rebuild its run from`);
     const parsed = parseRunConfig(ckpt.meta.config, `config stored in ${path}`);
-    await loadPlugins(parsed.plugins, registry, baseDir);
-    const cfg = resolveRunConfig(parsed, registry);
+    // The plugins it names are not imported: a checkpoint may come from anyone. The
+    // caller loads the ones the user names (`eval --plugin`) into `registry`.
+    let cfg: RunConfig;
+    try {
+      cfg = resolveRunConfig(parsed, registry);
+    } catch (err) {
+      if (err instanceof UnknownComponentError) throw unloadedPluginError(`checkpoint ${path}`, parsed.plugins, err);
+      throw err;
+    }
     const selected = await selectBackend(opts.backend ?? cfg.backend, registry);
     // The objective of the stage the checkpoint was written in.
     const run = await buildRun(cfg, registry, baseDir, undefined, (ckpt.meta.stage as number | undefined) ?? 0);
