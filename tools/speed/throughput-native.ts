@@ -4,7 +4,7 @@
  * PyTorch on 2 threads, in one invocation: for each model, the median ratio of
  * throughputs over paired steps, and the peak memory of a step on both sides.
  *
- *   npx tsx --conditions=source tools/speed/throughput-native.ts [--steps 10]
+ *   npx tsx --conditions=source tools/speed/throughput-native.ts [--steps 10] [--json out.json]
  *     [--resnet-steps 3] [--resnet-batch 128] [--no-resnet] [--no-torch]
  *     [--without native|matmul|conv|batchNorm|reduce|maxPoolGrad|sharedIdentity,...]
  *
@@ -22,14 +22,22 @@
  * and Mean), `maxPoolGrad` leave one group of native kernels out;
  * `sharedIdentity` puts back the stock Identity and Cast, which copy.
  *
+ * Both sides get OpenBLAS's best kernels for this CPU: where the user has not
+ * set OPENBLAS_CORETYPE, PyTorch's process gets the core the addon's loader
+ * chose (@clusterflow/native's core-choice.js; none where OpenBLAS's own pick is
+ * right). The header says the CPU, the load and each side's BLAS core;
+ * --json writes all of it and the rows to a file.
+ *
  * Memory: ResNet-18 runs first on both sides, so each process's peak RSS
  * before its first step and after its last bound what the steps needed
  * ("RSS growth"). `tensors` is the peak of TF.js's live tensor buffers during
  * the steps (shared data once), `heap` the wasm heap's size, its high-water mark.
  */
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { tf, registerWasmKernels } from '@clusterflow/core';
-import { tryRegisterNativeKernels, type NativeKernelChoice } from '../../packages/core/src/kernels/native-matmul.js';
+import { loadNativeAddon, tryRegisterNativeKernels, type NativeKernelChoice } from '../../packages/core/src/kernels/native-matmul.js';
 import { convnet, mlp, resnet18, RESNET_BENCH_BATCH, trainStep, type BenchModel } from './models.js';
 import { MiB, peakRssBytes, trackWasmTensorBytes, wasmHeapBytes, type TensorBytes } from './memory.js';
 import { TorchStepper } from './torch-ref.js';
@@ -42,6 +50,7 @@ const { values: args } = parseArgs({
     'no-resnet': { type: 'boolean', default: false },
     'no-torch': { type: 'boolean', default: false },
     without: { type: 'string', default: '' },
+    json: { type: 'string' },
   },
 });
 const steps = Number(args.steps);
@@ -169,9 +178,42 @@ async function measure(name: string, make: () => BenchModel, rounds: number, blo
   }
 }
 
-const torch = args['no-torch'] ? undefined : await TorchStepper.start();
+/** "AMD EPYC (AuthenticAMD family 26 model 2)": the model name, and on Linux the family and model OpenBLAS decides by. */
+function cpuName(): string {
+  const name = cpus()[0]?.model.trim() ?? 'unknown CPU';
+  try {
+    const info = readFileSync('/proc/cpuinfo', 'utf8');
+    const field = (k: string) => new RegExp(`^${k}\\s*:\\s*(.*)$`, 'm').exec(info)?.[1].trim();
+    return `${name} (${field('vendor_id')} family ${field('cpu family')} model ${field('model')}), ${cpus().length} cores`;
+  } catch {
+    return `${name}, ${cpus().length} cores`;
+  }
+}
+
+const loadAvg = () => loadavg().map((l) => l.toFixed(2)).join(' ');
+const startedAt = new Date().toISOString(), loadBefore = loadAvg();
+// The addon first: its loader decides the core, and PyTorch's process gets the same decision.
+const addon = await loadNativeAddon();
+const userCore = process.env.OPENBLAS_CORETYPE;
+const torchEnv: Record<string, string> = !userCore && addon.openblas?.chosen ? { OPENBLAS_CORETYPE: addon.openblas.chosen } : {};
+const torchCoreRule = userCore ? `the user's OPENBLAS_CORETYPE=${userCore}`
+  : torchEnv.OPENBLAS_CORETYPE ? `OPENBLAS_CORETYPE=${torchEnv.OPENBLAS_CORETYPE}, as the addon's loader chose`
+  : addon.available ? "nothing set: OpenBLAS's own pick, as for the addon" : `nothing set (the addon is not there: ${addon.reason})`;
+const torch = args['no-torch'] ? undefined : await TorchStepper.start(torchEnv);
 const kernels = await setUp();
-console.log(`kernels: ${kernels}${without.size ? ` (without ${[...without].join(', ')})` : ''}`);
+const header = {
+  date: startedAt,
+  cpu: cpuName(),
+  tfjsBlas: addon.available ? addon.openblas?.summary ?? addon.config ?? 'unknown' : `none: ${addon.reason}`,
+  torch: torch?.ready,
+  torchBlas: torch?.blas,
+  torchCoreRule,
+  kernels: `${kernels}${without.size ? ` (without ${[...without].join(', ')})` : ''}`,
+};
+console.log(`CPU: ${header.cpu}; load average ${loadBefore}`);
+console.log(`TF.js BLAS: ${header.tfjsBlas}`);
+if (torch) console.log(`PyTorch (${torch.ready}) BLAS: ${torch.blas} [${torchCoreRule}]`);
+console.log(`kernels: ${header.kernels}`);
 const tensors = trackWasmTensorBytes();
 const rows: Row[] = [];
 // ResNet-18 first: each process's RSS before it is then the runtime and the model alone.
@@ -181,8 +223,8 @@ rows.push(await measure('mlp', mlp, rounds, BLOCK, 2, torch, tensors, !withResne
 rows.push(await measure('cnn', convnet, rounds, BLOCK, 2, torch, tensors, false));
 torch?.close();
 
-const load = (await import('node:os')).loadavg().map((l) => l.toFixed(2)).join(' ');
-console.log(`\n${new Date().toISOString()}  load average ${load}`);
+const loadAfter = loadAvg();
+console.log(`\n${new Date().toISOString()}  load average ${loadBefore} before, ${loadAfter} after`);
 console.log('model     batch  GFLOP/step  TF.js ms  GFLOP/s  PyTorch ms  ratio  | TF.js MiB: tensors    heap  RSS growth | PyTorch MiB: RSS growth');
 for (const r of rows) {
   const flops = r.torchGflop !== undefined && Math.abs(r.torchGflop - r.gflop) > 1e-3 ? ` (PyTorch counts ${r.torchGflop}: DIFFERENT)` : '';
@@ -193,4 +235,12 @@ for (const r of rows) {
     ` | ${String(r.torchRssGrowthMiB ?? '').padStart(23)}${flops}`,
   ];
   console.log([r.model.padEnd(8), String(r.batch).padStart(5), ...cells].join('  '));
+}
+
+if (args.json) {
+  // Written whole, then renamed: a reader never sees half a file.
+  const json = { ...header, loadBefore, loadAfter, end: new Date().toISOString(), rows };
+  writeFileSync(`${args.json}.tmp`, JSON.stringify(json, null, 2) + '\n');
+  renameSync(`${args.json}.tmp`, args.json);
+  console.log(`wrote ${args.json}`);
 }

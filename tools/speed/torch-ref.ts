@@ -75,15 +75,22 @@ export interface TorchStep {
 export class TorchStepper {
   private readonly lines: AsyncIterator<string>;
 
+  /** torch's version and threads, and its BLAS: "OpenBLAS 0.3.21, core SkylakeX; convolutions: oneDNN v2.6.3". */
+  ready = '';
+  blas = '';
+
   private constructor(private readonly proc: ReturnType<typeof spawn>) {
     this.lines = createInterface({ input: proc.stdout! })[Symbol.asyncIterator]();
   }
 
-  static async start(): Promise<TorchStepper> {
+  /** `env` goes over the process's own (the bench sets OPENBLAS_CORETYPE there: the same core rule as the addon's). */
+  static async start(env: Record<string, string> = {}): Promise<TorchStepper> {
     requireScript(TORCH_STEPS);
-    const proc = spawn('/usr/bin/python3', [TORCH_STEPPER, TORCH_STEPS, '--threads', '2'], { env: TORCH_ENV, stdio: ['pipe', 'pipe', 'inherit'] });
+    const proc = spawn('/usr/bin/python3', [TORCH_STEPPER, TORCH_STEPS, '--threads', '2'], { env: { ...TORCH_ENV, ...env }, stdio: ['pipe', 'pipe', 'inherit'] });
     const stepper = new TorchStepper(proc);
-    await stepper.next(); // {"ready": ...}
+    const ready = (await stepper.next()) as { ready: string; blas?: string };
+    stepper.ready = ready.ready;
+    stepper.blas = ready.blas ?? 'unknown';
     return stepper;
   }
 

@@ -13,7 +13,9 @@ Protocol, one line each way: "<model> <batch>" -> {"model", "batch", "ms",
 built on first use, then one step runs untimed, and that reply also holds
 rss_before_mib, the process's peak resident memory before that first step
 (rss_mib is the peak so far; the FLOPs follow the scripts' convention). Prints
-{"ready": ...} once torch is loaded.
+{"ready": ..., "blas": ...} once torch is loaded: "blas" names the OpenBLAS
+core torch's matrix products run on (threadpoolctl asks the loaded library's
+openblas_get_corename) and what its convolutions use.
 
 Usage: /usr/bin/python3 torch_stepper.py <torch_steps.py> [--threads 2]
 """
@@ -28,6 +30,25 @@ import torch
 import torch.nn as nn
 
 import torch_resnet18
+
+
+def blas_summary():
+    """"OpenBLAS 0.3.21, core SkylakeX; convolutions: oneDNN v2.6.3" for this process, as loaded."""
+    parts = []
+    try:
+        import threadpoolctl
+        for lib in threadpoolctl.threadpool_info():
+            if lib.get("internal_api") == "openblas":
+                parts.append(f"OpenBLAS {lib.get('version')}, core {lib.get('architecture')}")
+            elif lib.get("user_api") == "blas":
+                parts.append(f"{lib.get('internal_api')} {lib.get('version')}")
+    except ImportError:
+        parts.append("BLAS unknown (no threadpoolctl)")
+    config = torch.__config__.show()
+    dnn = next((line.split("-", 1)[1].strip() for line in config.splitlines() if "MKL-DNN" in line or "oneDNN" in line), None)
+    if dnn and torch.backends.mkldnn.is_available():
+        parts.append(f"convolutions: {dnn.replace('Intel(R) MKL-DNN', 'oneDNN').split(' (')[0]}")
+    return "; ".join(parts) or "unknown"
 
 
 def load_torch_steps(path):
@@ -85,7 +106,8 @@ def main():
     torch.manual_seed(0)
     ts = load_torch_steps(args.torch_steps)
     steps = {}
-    print(json.dumps({"ready": f"torch {torch.__version__} threads={torch.get_num_threads()}", "rss_mib": peak_rss_mib()}), flush=True)
+    print(json.dumps({"ready": f"torch {torch.__version__} threads={torch.get_num_threads()}", "blas": blas_summary(),
+                      "rss_mib": peak_rss_mib()}), flush=True)
     for line in sys.stdin:
         name, batch = line.split()
         key = (name, int(batch))
