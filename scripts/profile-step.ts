@@ -1,13 +1,13 @@
 // Where a training step's time goes: batch gather, augmentation, forward+backward.
 // Usage: tsx scripts/profile-step.ts [backbone] [objective]
-import { buildRun, parseRunConfig, Registry, resolveRunConfig, selectBackend, tf } from '@clusterflow/core';
+import { buildRun, parseRunConfig, createRegistry, resolveRunConfig, selectBackend, tf } from '@clusterflow/core';
 import { register as data } from '@clusterflow/data';
 import { register as backbones } from '@clusterflow/backbones';
 import { register as evaluation } from '@clusterflow/eval';
 import { register as objectives } from '@clusterflow/objectives';
 
 const [bb = 'mlp', obj = 'simclr'] = process.argv.slice(2);
-const registry = new Registry();
+const registry = createRegistry();
 for (const [name, reg] of Object.entries({ data, backbones, evaluation, objectives })) reg(registry.registrar(name));
 await selectBackend('wasm');
 const cfg = resolveRunConfig(parseRunConfig({

@@ -1,13 +1,13 @@
 // Trains each built-in objective for a few steps on the bundled Fashion-MNIST split
 // and prints step and evaluation times: a quick integration check, not a benchmark.
-import { Registry, train, type TrainEvent } from '@clusterflow/core';
+import { createRegistry, train, type TrainEvent } from '@clusterflow/core';
 import { register as data } from '@clusterflow/data';
 import { register as backbones } from '@clusterflow/backbones';
 import { register as evaluation } from '@clusterflow/eval';
 import { register as objectives } from '@clusterflow/objectives';
 import { lastValueFrom, tap, toArray } from 'rxjs';
 
-const registry = new Registry();
+const registry = createRegistry();
 for (const [name, reg] of Object.entries({ data, backbones, evaluation, objectives })) reg(registry.registrar(name));
 const ids = process.argv.slice(2).length ? process.argv.slice(2) : ['simclr', 'cc', 'secu', 'concurl'];
 for (const id of ids) {

@@ -2,14 +2,14 @@ import { expect } from 'chai';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Registry, parseRunConfig, resolveRunConfig, runTraining } from '@clusterflow/core';
+import { createRegistry, Registry, parseRunConfig, resolveRunConfig, runTraining } from '@clusterflow/core';
 import { register as registerData } from '@clusterflow/data';
 import { register as registerBackbones } from '@clusterflow/backbones';
 import { register as registerEval } from '@clusterflow/eval';
 import { register as registerObjectives } from '@clusterflow/objectives';
 
 function registry(): Registry {
-  const r = new Registry();
+  const r = createRegistry();
   registerData(r.registrar('builtin:@clusterflow/data'));
   registerBackbones(r.registrar('builtin:@clusterflow/backbones'));
   registerEval(r.registrar('builtin:@clusterflow/eval'));

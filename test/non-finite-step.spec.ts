@@ -8,6 +8,7 @@ import {
   NonFiniteLossError,
   paramGroups,
   parseRunConfig,
+  createRegistry,
   Registry,
   resolveRunConfig,
   selectBackend,
@@ -55,7 +56,7 @@ const nanAt: ObjectiveFactory<{ step: number }> = {
 };
 
 function registry(): Registry {
-  const r = new Registry();
+  const r = createRegistry();
   for (const [name, reg] of Object.entries({ registerData, registerBackbones, registerEval, registerObjectives })) {
     reg(r.registrar(`builtin:${name}`));
   }

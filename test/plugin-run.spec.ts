@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { lastValueFrom, toArray } from 'rxjs';
-import { Registry, loadRunConfig, selectBackend, tf, train, type CompleteEvent, type StepEvent } from '@clusterflow/core';
+import { createRegistry, loadRunConfig, selectBackend, tf, train, type CompleteEvent, type StepEvent } from '@clusterflow/core';
 import { register as registerData } from '@clusterflow/data';
 import { register as registerBackbones } from '@clusterflow/backbones';
 import { register as registerEval } from '@clusterflow/eval';
@@ -23,7 +23,7 @@ describe('a config naming a third-party plugin package', () => {
   });
 
   it("loads the plugin and trains with its objective (k-means injected), its transform and its hook, end to end, twice on one registry", async () => {
-    const registry = new Registry();
+    const registry = createRegistry();
     registerData(registry.registrar('builtin:@clusterflow/data'));
     registerBackbones(registry.registrar('builtin:@clusterflow/backbones'));
     registerEval(registry.registrar('builtin:@clusterflow/eval'));

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { lastValueFrom, toArray } from 'rxjs';
-import { Registry, selectBackend, tf, train, type CompleteEvent, type RunConfigInput, type TrainEvent } from '@clusterflow/core';
+import { createRegistry, Registry, selectBackend, tf, train, type CompleteEvent, type RunConfigInput, type TrainEvent } from '@clusterflow/core';
 import { register as registerData } from '@clusterflow/data';
 import { register as registerBackbones } from '@clusterflow/backbones';
 import { register as registerEval } from '@clusterflow/eval';
@@ -16,7 +16,7 @@ import { register as registerObjectives } from '@clusterflow/objectives';
 const fixtures = join(dirname(fileURLToPath(import.meta.url)), '..', 'packages', 'data', 'test', 'fixtures');
 
 function registry(): Registry {
-  const r = new Registry();
+  const r = createRegistry();
   for (const [name, reg] of Object.entries({ registerData, registerBackbones, registerEval, registerObjectives })) {
     reg(r.registrar(`builtin:${name}`));
   }

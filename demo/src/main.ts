@@ -1,7 +1,7 @@
 // The page: train clusterflow's objectives in this tab, on WebGPU or wasm, and
 // watch them with the live view's charts. Built by demo/build.ts (esbuild).
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import { isSoftware, Registry, selectBackend } from '@clusterflow/core';
+import { isSoftware, createRegistry, selectBackend } from '@clusterflow/core';
 import { register as backbones } from '@clusterflow/backbones';
 import { datasetFromImageFiles, imageFilesDataset, register as data, type ImageFileEntry } from '@clusterflow/data/browser';
 import { register as evaluation } from '@clusterflow/eval';
@@ -20,7 +20,7 @@ const form = $<HTMLFormElement>('controls');
 // The wasm binaries sit beside the page (the build copies them there).
 setWasmPaths(new URL('./', document.baseURI).href);
 
-const registry = new Registry();
+const registry = createRegistry();
 for (const [name, r] of Object.entries({ data, backbones, evaluation, objectives })) r(registry.registrar(`builtin:@clusterflow/${name}`));
 
 const charts = new Charts();

@@ -7,6 +7,7 @@ import { expect } from 'chai';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
+  createRegistry,
   Registry,
   buildRun,
   evaluate,
@@ -28,7 +29,7 @@ const STEPS = 3;
 const LR = 0.05;
 
 function registry(): Registry {
-  const r = new Registry();
+  const r = createRegistry();
   for (const [name, register] of Object.entries({ data, backbones, evaluation, objectives })) register(r.registrar(name));
   return r;
 }

@@ -20,7 +20,7 @@ import { spawn } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { Registry, runTraining, selectBackend, tf, type EpochEndEvent } from '@clusterflow/core';
+import { createRegistry, runTraining, selectBackend, tf, type EpochEndEvent } from '@clusterflow/core';
 import { register as data } from '@clusterflow/data';
 import { register as backbones } from '@clusterflow/backbones';
 import { register as evaluation } from '@clusterflow/eval';
@@ -148,7 +148,7 @@ for (const m of report.models as { model: string; batch: number; msMedian: numbe
 }
 
 if (args.data) {
-  const registry = new Registry();
+  const registry = createRegistry();
   for (const [name, register] of Object.entries({ data, backbones, evaluation, objectives })) register(registry.registrar(name));
   const epochs: EpochEndEvent[] = [];
   const summary = await runTraining(

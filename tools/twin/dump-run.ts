@@ -28,7 +28,7 @@ import {
   embed,
   paramGroups,
   parseRunConfig,
-  Registry,
+  createRegistry,
   resolveRunConfig,
   selectBackend,
   tf,
@@ -74,7 +74,7 @@ const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const sharedData = resolve(repoRoot, '..', 'shared', 'data', 'fashion-mnist');
 const dataPath = a.path ? resolve(a.path) : a.split !== 'test' && existsSync(sharedData) ? sharedData : undefined;
 
-const registry = new Registry();
+const registry = createRegistry();
 for (const [name, reg] of Object.entries({ data, backbones, evaluation, objectives })) reg(registry.registrar(name));
 await selectBackend(a.backend as 'wasm');
 const optimizerRef = JSON.parse(a.optimizer!);

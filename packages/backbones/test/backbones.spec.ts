@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { Registry, Rng, ShapeError, selectBackend, tf, type Backbone, type TensorMap } from '@clusterflow/core';
+import { createRegistry, Rng, ShapeError, selectBackend, tf, type Backbone, type TensorMap } from '@clusterflow/core';
 import type * as tfc from '@tensorflow/tfjs-core';
 import {
   convnetBackbone,
@@ -221,7 +221,7 @@ describe('backbones', () => {
   });
 
   it('register adds mlp, convnet and resnet18-cifar, built through their option schemas', () => {
-    const registry = new Registry();
+    const registry = createRegistry();
     register(registry.registrar('builtin:@clusterflow/backbones'));
     expect(registry.list('backbone').map((e) => e.factory.id).sort()).to.deep.equal(['convnet', 'mlp', 'resnet18-cifar']);
     const f = registry.get('backbone', 'mlp');

@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { ConfigError, loadPlugins, resolveRunConfig, type ParsedRunConfig, type RunConfig } from '@clusterflow/core';
 import type { BenchPlan } from './bench-config.js';
 import { machineInfo } from './machine.js';
+import type { PlannedRun } from './planned-run.js';
 import { defaultRegistry } from './registry.js';
 import type { BenchResult, RunResult } from './results.js';
 import { trainRun } from './train-run.js';
@@ -30,12 +31,7 @@ export interface BenchOptions {
 }
 
 /** One run of a bench, ready to train: resolved and validated. */
-export interface PlannedRun {
-  config: RunConfig;
-  /** Folder name under the bench's output: `<name>-seed<k>`. */
-  dir: string;
-  baseDir: string;
-}
+export type { PlannedRun };
 
 /** The run configs a plan expands to: each run at each seed, with the CLI's overrides applied. */
 export function expandRuns(plan: BenchPlan, opts: Pick<BenchOptions, 'backend' | 'seeds' | 'only'>): ParsedRunConfig[] {

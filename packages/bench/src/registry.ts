@@ -1,4 +1,4 @@
-import { Registry } from '@clusterflow/core';
+import { createRegistry, Registry } from '@clusterflow/core';
 import { register as registerBackbones } from '@clusterflow/backbones';
 import { register as registerData } from '@clusterflow/data';
 import { register as registerEval } from '@clusterflow/eval';
@@ -17,7 +17,7 @@ const BUILTINS = [
  * plugin loaded by one run of a bench cannot leak into (or clash with) the next.
  */
 export function defaultRegistry(): Registry {
-  const registry = new Registry();
+  const registry = createRegistry();
   for (const [name, register] of BUILTINS) register(registry.registrar(`builtin:${name}`));
   return registry;
 }

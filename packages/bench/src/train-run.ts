@@ -1,8 +1,8 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RunConfig, TrainEvent } from '@clusterflow/core';
-import type { PlannedRun } from './bench.js';
 import { EventLog } from './event-log.js';
+import type { PlannedRun } from './planned-run.js';
 import { createDisplay } from './progress.js';
 import { defaultRegistry } from './registry.js';
 import type { BenchResult, RunResult, WorkerInfo } from './results.js';

@@ -1,7 +1,7 @@
 import type * as tf from '@tensorflow/tfjs-core';
-import type { Factory } from './factory.js';
-import type { Registry } from './registry.js';
+import type { ComponentLookup, ComponentRef, Factory } from './factory.js';
 import type { Rng } from './rng.js';
+import type { Transform, TransformContext } from './transform.js';
 
 /**
  * Turns a batch into the views an objective trains on (two views for contrastive
@@ -19,8 +19,13 @@ export interface Augmentation {
 
 export interface AugmentationContext {
   sampleShape: readonly number[];
-  /** Where the transforms a pipeline names are looked up and built. */
-  registry: Pick<Registry, 'build' | 'options' | 'get'>;
+  /** Where the transforms a pipeline names are looked up and built (the run's registry). */
+  registry: TransformLookup;
+}
+
+/** What an augmentation may ask of the registry: the transforms its pipelines name. */
+export interface TransformLookup extends ComponentLookup {
+  build(kind: 'transform', ref: ComponentRef, ctx: TransformContext): Transform;
 }
 
 export type AugmentationFactory<O = any> = Factory<O, AugmentationContext, Augmentation>;

@@ -1,5 +1,5 @@
-import type { RunConfig } from '../config/schema.js';
-import type { RunEnd } from '../hook.js';
+import type { RunConfig } from './config/schema.js';
+import type { RunEnd } from './run.js';
 
 /** Events of a training run. They carry plain numbers and arrays, never tensors, so subscribers cannot leak. */
 export type TrainEvent = RunStartEvent | StageStartEvent | StepEvent | EpochEndEvent | StageEndEvent | CheckpointEvent | WarningEvent | CompleteEvent;

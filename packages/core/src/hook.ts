@@ -1,18 +1,9 @@
 import type { BackendSelection } from './backend/backend.js';
 import type { RunConfig } from './config/schema.js';
 import type { Factory } from './factory.js';
-import type { RunParts } from './loop/build.js';
-import type { Evaluation } from './loop/evaluate.js';
-import type { TrainEvent } from './loop/events.js';
+import type { TrainEvent } from './events.js';
+import type { Evaluation, RunEnd, RunParts } from './run.js';
 import type { Services } from './services.js';
-
-/** How a run ended, as hooks see it in `onRunEnd`. */
-export type RunEnd =
-  | { kind: 'completed' }
-  /** A hook asked to stop (early stopping); the model is final and gets evaluated. */
-  | { kind: 'stopped'; reason: string; by: string }
-  /** The caller asked to stop (Ctrl-C): the state is saved to resume, nothing more is computed. */
-  | { kind: 'interrupted'; reason: string };
 
 /**
  * What every hook stage receives: one object, updated by the loop as the run goes

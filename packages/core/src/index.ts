@@ -7,14 +7,18 @@ export * from './augmentation.js';
 export * from './transform.js';
 export * from './metric.js';
 export * from './hook.js';
+export * from './run.js';
+export * from './events.js';
 export * from './optim/optimizer.js';
 export * from './optim/schedule.js';
 export * from './backend/backend.js';
 // Registry, services and plugins.
 export * from './factory.js';
 export * from './tokens.js';
+export * from './kinds.js';
 export * from './services.js';
 export * from './registry.js';
+export * from './create-registry.js';
 export * from './plugin.js';
 export * from './errors.js';
 // Building blocks for components.
@@ -38,13 +42,12 @@ export * from './config/load.js';
 export * from './config/resolve.js';
 export * from './config/stages.js';
 // The loop and its hooks.
-export * from './loop/events.js';
 export * from './loop/collapse.js';
 export * from './loop/abort.js';
 export { train, runTraining, type TrainOptions, type RunTrainingOptions, type TrainingRun } from './loop/train.js';
-export { evaluate, embed, type Evaluation, type EvalOptions } from './loop/evaluate.js';
+export { evaluate, embed, type EvalOptions } from './loop/evaluate.js';
 export { evaluateCheckpoint } from './loop/evaluate-checkpoint.js';
-export { buildRun, buildObjective, enterStage, countParameters, type RunParts } from './loop/build.js';
+export { buildRun, buildObjective, enterStage, countParameters } from './loop/build.js';
 export { paramGroups, trainStep, type Group, type StepInput } from './loop/step.js';
 export { saveRunState, restoreRunState, restoreModel, checkpointStage, type RunPosition, type RunStateSource } from './loop/run-state.js';
 export type { HookSpec } from './loop/run-hooks.js';

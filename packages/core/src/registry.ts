@@ -1,40 +1,11 @@
 import 'reflect-metadata';
 import { container as rootContainer, type DependencyContainer } from 'tsyringe';
-import type { AugmentationFactory } from './augmentation.js';
-import type { BackboneFactory } from './backbone.js';
-import type { BackendFactory } from './backend/backend.js';
-import { registerBuiltins } from './builtins.js';
 import { validate } from './config/validate.js';
-import type { DatasetFactory } from './dataset.js';
 import { UnknownComponentError } from './errors.js';
 import type { ComponentRef } from './factory.js';
-import type { HookFactory } from './hook.js';
-import type { MetricFactory } from './metric.js';
-import type { ObjectiveFactory } from './objective.js';
-import type { OptimizerFactory } from './optim/optimizer.js';
-import type { ScheduleFactory } from './optim/schedule.js';
-import { containerServices, REGISTRY, type Services } from './services.js';
-import { KIND_NAMES, KINDS, type Kind, type Token } from './tokens.js';
-import type { TransformFactory } from './transform.js';
-
-/** What each kind's factories look like. */
-export interface FactoryOf {
-  objective: ObjectiveFactory;
-  backbone: BackboneFactory;
-  dataset: DatasetFactory;
-  augmentation: AugmentationFactory;
-  transform: TransformFactory;
-  metric: MetricFactory;
-  optimizer: OptimizerFactory;
-  schedule: ScheduleFactory;
-  hook: HookFactory;
-  backend: BackendFactory;
-}
-
-/** The context each kind's `create` receives. */
-export type ContextOf<K extends Kind> = Parameters<FactoryOf[K]['create']>[1];
-/** What each kind's `create` returns. */
-export type ProductOf<K extends Kind> = ReturnType<FactoryOf[K]['create']>;
+import { KIND_NAMES, KINDS, type ContextOf, type FactoryOf, type Kind, type ProductOf } from './kinds.js';
+import { containerServices, type Services } from './services.js';
+import { token, type Token } from './tokens.js';
 
 export interface RegisteredEntry<K extends Kind = Kind> {
   kind: K;
@@ -46,12 +17,14 @@ export interface RegisteredEntry<K extends Kind = Kind> {
 export interface RegistryOptions {
   /** The container to hold the registrations (default: a new child of tsyringe's root). */
   container?: DependencyContainer;
-  /** Register core's own optimizers, schedules, hooks and backends (default true). */
-  builtins?: boolean;
 }
+
+/** The registry itself, as a service: components (metrics, transforms) built by name from inside another component. */
+export const REGISTRY = token<Registry>('service.registry');
 
 /**
  * Components by kind and id, and services by token, held in a tsyringe container.
+ * A new one is empty; `createRegistry()` returns one holding core's built-ins.
  * Factories are registered as values, so plugin authors need neither decorators
  * nor reflect-metadata. A duplicate id is an error unless `override` is asked for;
  * an unknown id is an error that lists what is registered and where it came from.
@@ -69,7 +42,6 @@ export class Registry {
     this.container = o.container ?? rootContainer.createChildContainer();
     this.services = containerServices(this.container);
     this.container.register(REGISTRY, { useValue: this });
-    if (o.builtins ?? true) registerBuiltins(this.registrar('builtin:@clusterflow/core'));
   }
 
   add<K extends Kind>(kind: K, factory: FactoryOf[K], origin: string, opts: { override?: boolean } = {}): void {
@@ -134,24 +106,10 @@ export class Registry {
 
   /** A registrar bound to one origin: what a plugin's `register(...)` receives. */
   registrar(origin: string): Registrar {
-    const add =
-      <K extends Kind>(kind: K) =>
-      (factory: FactoryOf[K], opts?: { override?: boolean }) =>
-        this.add(kind, factory, origin, opts);
-    return {
-      origin,
-      objective: add('objective'),
-      backbone: add('backbone'),
-      dataset: add('dataset'),
-      augmentation: add('augmentation'),
-      transform: add('transform'),
-      metric: add('metric'),
-      optimizer: add('optimizer'),
-      schedule: add('schedule'),
-      hook: add('hook'),
-      backend: add('backend'),
-      service: (t, value) => this.provide(t, value),
-    };
+    const adders = Object.fromEntries(
+      KIND_NAMES.map((kind) => [kind, (factory: FactoryOf[Kind], opts?: { override?: boolean }) => this.add(kind, factory, origin, opts)]),
+    ) as { [K in Kind]: AddFn<K> };
+    return { ...adders, origin, service: (t, value) => this.provide(t, value) };
   }
 
   private find<K extends Kind>(kind: K, id: string): RegisteredEntry<K> | undefined {
@@ -161,20 +119,10 @@ export class Registry {
 
 type AddFn<K extends Kind> = (factory: FactoryOf[K], opts?: { override?: boolean }) => void;
 
-/** The calls a plugin makes to add its components and services. */
-export interface Registrar {
+/** The calls a plugin makes to add its components and services: one per kind (`r.objective(factory)`...). */
+export type Registrar = { readonly [K in Kind]: AddFn<K> } & {
   /** Who registers through this registrar (a plugin's name). */
   readonly origin: string;
-  objective: AddFn<'objective'>;
-  backbone: AddFn<'backbone'>;
-  dataset: AddFn<'dataset'>;
-  augmentation: AddFn<'augmentation'>;
-  transform: AddFn<'transform'>;
-  metric: AddFn<'metric'>;
-  optimizer: AddFn<'optimizer'>;
-  schedule: AddFn<'schedule'>;
-  hook: AddFn<'hook'>;
-  backend: AddFn<'backend'>;
   /** Provides a service (k-means, k-NN, a logger) that components resolve by token. */
   service<T>(t: Token<T>, value: T): void;
-}
+};

@@ -2,7 +2,6 @@ import type * as tf from '@tensorflow/tfjs-core';
 import type { DependencyContainer } from 'tsyringe';
 import type { RunConfig } from './config/schema.js';
 import type { Dataset } from './dataset.js';
-import type { Registry } from './registry.js';
 import { UnknownComponentError } from './errors.js';
 import type { Rng } from './rng.js';
 import { token, type Token } from './tokens.js';
@@ -40,8 +39,6 @@ export interface Logger {
 export const KMEANS = token<KMeansService>('service.kmeans');
 export const KNN = token<KnnService>('service.knn');
 export const LOGGER = token<Logger>('service.logger');
-/** The registry itself: components (metrics, transforms) built by name from inside another component. */
-export const REGISTRY = token<Registry>('service.registry');
 /**
  * Run-scoped: backbone features (inference mode) of every sample of the run's
  * dataset, un-augmented, [N, featureDim]; the caller disposes them. SCAN mines

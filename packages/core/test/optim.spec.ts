@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Adam, Registry, Sgd, adamOptions, selectBackend, sgdOptions, tf, type Optimizer } from '@clusterflow/core';
+import { Adam, createRegistry, Sgd, adamOptions, selectBackend, sgdOptions, tf, type Optimizer } from '@clusterflow/core';
 
 const ref = JSON.parse(readFileSync(join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'optim.json'), 'utf8'));
 
@@ -65,7 +65,7 @@ describe('optimizers match PyTorch', () => {
 });
 
 describe('learning-rate schedules', () => {
-  const schedule = (id: string, options: Record<string, unknown> = {}) => new Registry().build('schedule', { id, options }, {});
+  const schedule = (id: string, options: Record<string, unknown> = {}) => createRegistry().build('schedule', { id, options }, {});
 
   it('warm-up rises linearly, then cosine decays to the floor', () => {
     const s = schedule('warmup-cosine', { warmupEpochs: 10, startFactor: 0, minFactor: 0.01 });

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { KMEANS, KIND_NAMES, PluginError, Registry, UnknownComponentError, loadPlugins, type KMeansService } from '@clusterflow/core';
+import { KMEANS, KIND_NAMES, PluginError, createRegistry, Registry, UnknownComponentError, loadPlugins, type KMeansService } from '@clusterflow/core';
 import { z } from 'zod';
 import { linearBackbone, prototypeObjective, testConfig, testRegistry } from './support/components.js';
 import { runAll } from './support/run.js';
@@ -22,7 +22,7 @@ describe('registry', () => {
     expect(() => r.get('objective', 'secuu'))
       .to.throw(UnknownComponentError)
       .with.property('message', "unknown objective 'secuu'; registered: prototypes (core-test), other (my-plugin)");
-    expect(() => new Registry().get('metric', 'acc')).to.throw("unknown metric 'acc'; registered: none");
+    expect(() => createRegistry().get('metric', 'acc')).to.throw("unknown metric 'acc'; registered: none");
   });
 
   it('refuses a duplicate id, naming both origins, unless override is asked for', () => {
@@ -37,7 +37,7 @@ describe('registry', () => {
   });
 
   it("starts with core's own optimizers, schedules, hooks and backends", () => {
-    const r = new Registry();
+    const r = createRegistry();
     const ids = (kind: Parameters<Registry['list']>[0]) => r.list(kind).map((e) => e.factory.id);
     expect(ids('optimizer')).to.deep.equal(['sgd', 'adam', 'adamw']);
     expect(ids('schedule')).to.deep.equal(['constant', 'warmup-cosine']);
@@ -45,6 +45,21 @@ describe('registry', () => {
     expect(ids('backend')).to.deep.equal(['tensorflow-gpu', 'tensorflow', 'webgpu', 'wasm', 'cpu']);
     expect(r.list('optimizer')[0].origin).to.equal('builtin:@clusterflow/core');
     expect(KIND_NAMES).to.include.members(['objective', 'backbone', 'dataset', 'augmentation', 'transform', 'metric', 'optimizer', 'schedule', 'hook', 'backend']);
+  });
+
+  it('new Registry() is empty: the built-ins come from createRegistry()', () => {
+    const r = new Registry();
+    for (const kind of KIND_NAMES) expect(r.list(kind), kind).to.deep.equal([]);
+    expect(createRegistry().has('optimizer', 'adam')).to.equal(true);
+  });
+
+  it('gives a registrar one adder per kind, each registering under its own kind', () => {
+    const r = new Registry();
+    const reg = r.registrar('kinds-test');
+    expect(Object.keys(reg).filter((k) => k !== 'origin' && k !== 'service').sort()).to.deep.equal([...KIND_NAMES].sort());
+    reg.backbone(linearBackbone);
+    expect(r.list('backbone').map((e) => [e.kind, e.origin])).to.deep.equal([['backbone', 'kinds-test']]);
+    expect(r.list('objective')).to.deep.equal([]);
   });
 
   it('lets a plugin add an optimizer and a schedule that a config then names as { id, options }', async () => {
@@ -73,7 +88,7 @@ describe('registry', () => {
   });
 
   it('resolves services by token, with an error that says who provides a missing one', async () => {
-    const r = new Registry();
+    const r = createRegistry();
     expect(() => r.services.resolve(KMEANS)).to.throw(UnknownComponentError, "no service 'kmeans' is registered (it comes from @clusterflow/eval's register())");
     const fake: KMeansService = async (x) => ({ labels: new Int32Array(x.shape[0]), centroids: new Float32Array(0), inertia: 0 });
     r.registrar('my-plugin').service(KMEANS, fake);
@@ -82,7 +97,7 @@ describe('registry', () => {
 
   it('keeps registries apart', () => {
     const a = testRegistry();
-    const b = new Registry();
+    const b = createRegistry();
     expect(b.list('objective')).to.deep.equal([]);
     b.registrar('x').objective({ ...prototypeObjective, id: 'only-b' });
     expect(a.has('objective', 'only-b')).to.equal(false);
@@ -99,7 +114,7 @@ describe('plugins', () => {
   });
 
   it('loads an npm package by name and registers its components under its name', async () => {
-    const r = new Registry();
+    const r = createRegistry();
     await loadPlugins(['clusterflow-plugin-example'], r);
     expect(r.list('objective').map((e) => [e.factory.id, e.origin])).to.deep.equal([['mutual-info', 'clusterflow-plugin-example']]);
   });
@@ -109,14 +124,14 @@ describe('plugins', () => {
       join(dir, 'local.mjs'),
       `export default { name: 'local-plugin', register(r) { r.metric({ id: 'zero', options: { safeParse: (v) => ({ success: true, data: v }) }, create: () => ({ id: 'zero', compute: () => 0 }) }); } };`,
     );
-    const r = new Registry();
+    const r = createRegistry();
     await loadPlugins(['./local.mjs'], r, dir);
     expect(r.list('metric').map((e) => e.origin)).to.deep.equal(['local-plugin']);
   });
 
   it('loading the same plugin again into a registry is a no-op, so a second run may name it too', async () => {
     await writeFile(join(dir, 'once.mjs'), `export function register(r) { r.metric({ id: 'zero', options: { safeParse: (v) => ({ success: true, data: v }) }, create: () => ({ id: 'zero', compute: () => 0 }) }); }`);
-    const r = new Registry();
+    const r = createRegistry();
     await loadPlugins(['./once.mjs'], r, dir);
     await loadPlugins(['./once.mjs'], r, dir);
     await loadPlugins([join(dir, 'once.mjs')], r, '/');
@@ -124,21 +139,21 @@ describe('plugins', () => {
   });
 
   it('a plugin that cannot be imported is an error naming it', async () => {
-    const err = await loadPlugins(['clusterflow-plugin-missing'], new Registry()).catch((e) => e);
+    const err = await loadPlugins(['clusterflow-plugin-missing'], createRegistry()).catch((e) => e);
     expect(err).to.be.instanceOf(PluginError);
     expect(err.message).to.contain("cannot load plugin 'clusterflow-plugin-missing'");
   });
 
   it('a module without register(...) is an error listing its exports', async () => {
     await writeFile(join(dir, 'empty.mjs'), 'export const version = 1;');
-    const err = await loadPlugins(['./empty.mjs'], new Registry(), dir).catch((e) => e);
+    const err = await loadPlugins(['./empty.mjs'], createRegistry(), dir).catch((e) => e);
     expect(err).to.be.instanceOf(PluginError);
     expect(err.message).to.contain("plugin './empty.mjs' exports no register(...) function (exports: version)");
   });
 
   it('a plugin whose register throws is an error naming it', async () => {
     await writeFile(join(dir, 'broken.mjs'), "export function register() { throw new Error('boom'); }");
-    const err = await loadPlugins(['./broken.mjs'], new Registry(), dir).catch((e) => e);
+    const err = await loadPlugins(['./broken.mjs'], createRegistry(), dir).catch((e) => e);
     expect(err).to.be.instanceOf(PluginError);
     expect(err.message).to.contain("plugin './broken.mjs' failed to register: boom");
   });

@@ -18,7 +18,7 @@ export function fmnist64(): { pixels: Uint8Array; labels: Uint8Array } {
 
 /** A registry holding this package's components (datasets, augmentations, transforms), as a run sees them. */
 export function dataRegistry(): Registry {
-  const r = new Registry({ builtins: false });
+  const r = new Registry();
   register(r.registrar('builtin:@clusterflow/data'));
   return r;
 }

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { ClusterflowError, Registry, ShapeError } from '@clusterflow/core';
+import { ClusterflowError, createRegistry, ShapeError } from '@clusterflow/core';
 import {
   ari,
   clusterAccuracy,
@@ -86,7 +86,7 @@ describe('metric input errors', () => {
 
 describe('registered metrics', () => {
   it("registers 'acc', 'nmi', 'ari' and 'purity' that compute the same values", () => {
-    const registry = new Registry();
+    const registry = createRegistry();
     register(registry.registrar('builtin:@clusterflow/eval'));
     const c = cases.find((x) => x.name.startsWith('noisy n=100'))!;
     const expected: Record<string, number> = { acc: c.acc, nmi: c.nmi, ari: c.ari, purity: c.purity };
@@ -100,7 +100,7 @@ describe('registered metrics', () => {
   });
 
   it('rejects unknown options', () => {
-    const registry = new Registry();
+    const registry = createRegistry();
     register(registry.registrar('builtin:@clusterflow/eval'));
     expect(() => registry.get('metric', 'acc').options.parse({ average: 'max' })).to.throw();
   });

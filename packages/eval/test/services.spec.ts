@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { AbortError, KMEANS, KNN, Registry, selectBackend, tf } from '@clusterflow/core';
+import { AbortError, KMEANS, KNN, createRegistry, selectBackend, tf } from '@clusterflow/core';
 import { kmeans, miniBatchKmeans, nearestNeighbors, register } from '@clusterflow/eval';
 import { fixture } from './fixtures.js';
 
@@ -24,7 +24,7 @@ describe('eval services and cancellation', () => {
   after(() => x.dispose());
 
   it('register() provides KMEANS and KNN, the same functions objectives would import', async () => {
-    const registry = new Registry();
+    const registry = createRegistry();
     register(registry.registrar('builtin:@clusterflow/eval'));
     const services = registry.services;
     expect(services.has(KMEANS) && services.has(KNN)).to.equal(true);
@@ -37,7 +37,7 @@ describe('eval services and cancellation', () => {
   });
 
   it('without eval registered, resolving KMEANS names the provider', () => {
-    expect(() => new Registry().services.resolve(KMEANS)).to.throw(/kmeans.*@clusterflow\/eval/);
+    expect(() => createRegistry().services.resolve(KMEANS)).to.throw(/kmeans.*@clusterflow\/eval/);
   });
 
   const work: [string, (signal: AbortSignal) => Promise<unknown>][] = [

@@ -1,6 +1,6 @@
 import type * as tfc from '@tensorflow/tfjs-core';
 import { expect } from 'chai';
-import { AbortError, Registry, Rng, selectBackend, tf, type ObjectiveBatch, type ObjectiveContext } from '@clusterflow/core';
+import { AbortError, createRegistry, Rng, selectBackend, tf, type ObjectiveBatch, type ObjectiveContext } from '@clusterflow/core';
 import { contrastiveObjectives, simclrFactory, simclrOptions, type SimclrObjective } from '../src/contrastive/index.js';
 import { expectAllClose, expectClose, loadFixture, stateTensors } from './contrastive-helpers.js';
 import { testServices } from './fixtures/services.js';
@@ -144,7 +144,7 @@ describe('contrastive: simclr objective', () => {
   });
 
   it('resolves k-means from the services: fails at construction without eval, honours the signal in predict', async () => {
-    const bare = { ...context(3, 3), services: new Registry().services };
+    const bare = { ...context(3, 3), services: createRegistry().services };
     expect(() => simclrFactory.create(simclrOptions.parse({}), bare)).to.throw(/kmeans.*@clusterflow\/eval/);
     const obj = simclrFactory.create(simclrOptions.parse({ projectionDim: 4, readout: 'both' }), context(3, 3));
     const x = blobs([[5, 0, 0], [0, 5, 0], [0, 0, 5]], 10, 7);

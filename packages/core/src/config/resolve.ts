@@ -1,7 +1,7 @@
 import { ConfigError } from '../errors.js';
 import type { ComponentRef } from '../factory.js';
 import type { Registry } from '../registry.js';
-import type { Kind } from '../tokens.js';
+import type { Kind } from '../kinds.js';
 import type { ParsedRunConfig, RunConfig } from './schema.js';
 import { stagesOf } from './stages.js';
 

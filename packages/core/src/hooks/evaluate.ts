@@ -1,7 +1,7 @@
 import { evalSection } from '../config/schema.js';
 import { HOOK_PRIORITY, type HookContext, type HookFactory } from '../hook.js';
 import { evaluate, type EvalOptions } from '../loop/evaluate.js';
-import { REGISTRY } from '../services.js';
+import { REGISTRY } from '../registry.js';
 
 async function evaluateInto(ctx: HookContext, options: EvalOptions): Promise<void> {
   const evaluation = await evaluate(options, ctx.run, ctx.services.resolve(REGISTRY), ctx.signal);

@@ -1,35 +1,16 @@
 import type * as tfc from '@tensorflow/tfjs-core';
 import type { DependencyContainer } from 'tsyringe';
-import type { Augmentation } from '../augmentation.js';
-import type { Backbone } from '../backbone.js';
 import { WeightedObjective } from '../compose.js';
 import type { RunConfig } from '../config/schema.js';
 import { stagesOf, type Stage } from '../config/stages.js';
-import type { Dataset } from '../dataset.js';
 import { ConfigError } from '../errors.js';
 import type { Objective } from '../objective.js';
 import type { Registry } from '../registry.js';
 import { Rng } from '../rng.js';
-import { containerServices, DATASET, EMBED, RNG, RUN_CONFIG, type Services } from '../services.js';
+import type { RunParts } from '../run.js';
+import { containerServices, DATASET, EMBED, RNG, RUN_CONFIG } from '../services.js';
 import type { TensorMap } from '../tensors.js';
 import { embed } from './evaluate.js';
-
-/** The components of one run, built from a config and a registry; augmentation and objective are the current stage's. */
-export interface RunParts {
-  dataset: Dataset;
-  augmentation: Augmentation;
-  backbone: Backbone;
-  objective: Objective;
-  /** The stage these augmentation and objective belong to (a one-stage run's is 'main'). */
-  stage: Stage;
-  numClusters: number;
-  /** Drives shuffling and augmentation; its state is checkpointed. */
-  rng: Rng;
-  /** Where the objectives of later stages draw their initialisation from, in stage order. */
-  objectiveRng: Rng;
-  /** The run's services: the registry's, plus the RNG, the config, the dataset and EMBED. */
-  services: Services;
-}
 
 /**
  * Builds dataset, augmentation, backbone and objective (of stage `stageIndex`),

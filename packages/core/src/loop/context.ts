@@ -1,11 +1,11 @@
 import type { BackendSelection } from '../backend/backend.js';
 import type { RunConfig } from '../config/schema.js';
-import type { HookContext, RunEnd } from '../hook.js';
+import type { HookContext } from '../hook.js';
 import type { Registry } from '../registry.js';
 import type { Services } from '../services.js';
-import type { RunParts } from './build.js';
-import { evaluate, type Evaluation } from './evaluate.js';
-import type { TrainEvent } from './events.js';
+import type { TrainEvent } from '../events.js';
+import type { Evaluation, RunEnd, RunParts } from '../run.js';
+import { evaluate } from './evaluate.js';
 
 /** What the loop hands to the context once, at the start of a run. */
 export interface RunContextInit {

@@ -8,7 +8,8 @@ import { CheckpointError, UnknownComponentError } from '../errors.js';
 import { unloadedPluginError } from '../plugin.js';
 import type { Registry } from '../registry.js';
 import { buildRun } from './build.js';
-import { evaluate, type Evaluation } from './evaluate.js';
+import type { Evaluation } from '../run.js';
+import { evaluate } from './evaluate.js';
 import { restoreModel } from './run-state.js';
 
 /**

@@ -2,16 +2,9 @@ import type * as tfc from '@tensorflow/tfjs-core';
 import { tf } from '../backend/tfjs.js';
 import type { Readouts } from '../objective.js';
 import type { Registry } from '../registry.js';
+import type { Evaluation, RunParts } from '../run.js';
 import { throwIfAborted } from './abort.js';
-import type { RunParts } from './build.js';
 import { countClusters } from './collapse.js';
-
-export interface Evaluation {
-  metrics: Record<string, number>;
-  clusterSizes: Record<string, number[]>;
-  readouts: Readouts;
-  mainReadout: string;
-}
 
 /** What an evaluation computes: the config's `eval:` section. */
 export interface EvalOptions {

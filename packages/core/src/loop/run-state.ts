@@ -7,7 +7,7 @@ import type { ObjectiveState } from '../objective.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import { prefixKeys, stripPrefix } from '../prefix.js';
 import type { TensorMap } from '../tensors.js';
-import type { RunParts } from './build.js';
+import type { RunParts } from '../run.js';
 
 /** Where a run stands: what a checkpoint must hold to continue it exactly. */
 export interface RunPosition {

@@ -5,7 +5,7 @@ import { NonFiniteLossError } from '../errors.js';
 import type { LossOutput, Objective, StepInfo } from '../objective.js';
 import type { GroupStep, Optimizer } from '../optim/optimizer.js';
 import { deferStateUpdates, StateUpdates } from '../state-updates.js';
-import type { RunParts } from './build.js';
+import type { RunParts } from '../run.js';
 
 /** Variables of one optimizer group and how its learning rate follows the schedule. */
 export interface Group {

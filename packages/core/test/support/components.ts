@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import type * as tfc from '@tensorflow/tfjs-core';
 import {
+  createRegistry,
   Registry,
   ShapeError,
   assignState,
@@ -168,7 +169,7 @@ export const purityMetric: MetricFactory = {
 };
 
 export function testRegistry(): Registry {
-  const r = new Registry();
+  const r = createRegistry();
   const reg = r.registrar('core-test');
   reg.dataset(blobsDataset);
   reg.augmentation(noiseAugmentation);

@@ -1,0 +1,9 @@
+import type { RunConfig } from '@clusterflow/core';
+
+/** One run of a bench at one seed, resolved and ready to train (bench.ts plans them, train-run.ts trains one). */
+export interface PlannedRun {
+  config: RunConfig;
+  /** Folder name under the bench's output: `<name>-seed<k>`. */
+  dir: string;
+  baseDir: string;
+}
