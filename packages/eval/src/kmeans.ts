@@ -1,39 +1,19 @@
 import { Rng, tf, throwIfAborted } from '@clusterflow/core';
 import type * as tfc from '@tensorflow/tfjs-core';
-import { z } from 'zod';
-import { assignNearest, disposeDerived, lloydStep, prepareRows, type PreparedRows } from './distance.js';
-import { checkClusterCount, checkFeatures } from './feature-checks.js';
+import type { z } from 'zod';
+import { assignNearest, lloydStep, type PreparedRows } from './distance.js';
+import { centredInput, finish, kmeansCommonOptions, readScalar, type KMeansResult } from './kmeans-common.js';
 import { kmeansPlusPlus } from './kmeans-plusplus.js';
 import { parseOptions } from './options.js';
 
-export interface KMeansResult {
-  /** Cluster of each row, 0..k-1. */
-  labels: Int32Array;
-  /** k x d centroids, row-major, in the coordinates of the input. */
-  centroids: Float32Array;
-  /** Sum of squared distances of rows to their centroid. */
-  inertia: number;
-  /** Lloyd iterations (or mini-batch steps) run by the best restart. */
-  iterations: number;
-}
+export type { KMeansResult };
 
 /**
  * Options with scikit-learn's defaults. nInit = 10 is scikit-learn's long-standing
  * default (1.4+ uses 1 for k-means++ under 'auto'); an evaluation protocol wants
  * the stabler result and restarts are cheap next to training.
  */
-export const kmeansOptionsSchema = z
-  .object({
-    k: z.number().int().positive(),
-    nInit: z.number().int().positive().default(10),
-    maxIter: z.number().int().positive().default(300),
-    /** Relative: stop when the summed squared centre shift <= tol * mean per-feature variance. */
-    tol: z.number().nonnegative().default(1e-4),
-    seed: z.number().int().default(0),
-    /** Stops the work between restarts and Lloyd iterations with core's AbortError. */
-    signal: z.instanceof(AbortSignal).optional(),
-  })
-  .strict();
+export const kmeansOptionsSchema = kmeansCommonOptions({ nInit: 10, maxIter: 300, tol: 1e-4 }).strict();
 
 export type KMeansOptions = z.input<typeof kmeansOptionsSchema>;
 
@@ -48,22 +28,15 @@ export type KMeansOptions = z.input<typeof kmeansOptionsSchema>;
  */
 export async function kmeans(x: tfc.Tensor2D, opts: KMeansOptions): Promise<KMeansResult> {
   const o = parseOptions('kmeans', kmeansOptionsSchema, opts);
-  throwIfAborted(o.signal);
-  await checkFeatures('kmeans', 'x', x);
-  const n = x.shape[0];
-  checkClusterCount('kmeans', o.k, n);
-
-  const mean = tf.tidy(() => x.mean(0, true) as tfc.Tensor2D);
-  const xc = tf.tidy(() => x.sub(mean) as tfc.Tensor2D);
-  const rows = prepareRows(xc);
+  const input = await centredInput('kmeans', x, o.k, o.signal);
   let best: Run | undefined;
   try {
-    const tol = o.tol * (await meanVariance(xc));
+    const tol = o.tol * (await input.meanVariance());
     const rng = new Rng(o.seed);
     for (let run = 0; run < o.nInit; run++) {
       throwIfAborted(o.signal);
-      const init = kmeansPlusPlus(rows, o.k, rng);
-      const result = await lloyd(rows, init, o.maxIter, tol, o.signal);
+      const init = kmeansPlusPlus(input.rows, o.k, rng);
+      const result = await lloyd(input.rows, init, o.maxIter, tol, o.signal);
       if (!best || result.inertia < best.inertia) {
         best?.centroids.dispose();
         best = result;
@@ -71,11 +44,10 @@ export async function kmeans(x: tfc.Tensor2D, opts: KMeansOptions): Promise<KMea
     }
     const { centroids, iterations } = best!;
     best = undefined; // finish() takes the centroids over
-    return await finish(rows, centroids, mean, iterations);
+    return await finish(input, centroids, iterations);
   } finally {
     best?.centroids.dispose();
-    disposeDerived(rows);
-    tf.dispose([mean, xc]);
+    input.dispose();
   }
 }
 
@@ -125,10 +97,8 @@ async function lloyd(rows: PreparedRows, init: tfc.Tensor2D, maxIter: number, to
     if (!changed || (shift <= tol && emptyIds.length === 0)) break;
   }
   prevLabels?.dispose();
-  const inertia = tf.tidy(() => assignNearest(rows, centroids).minDist.sum());
-  const value = (await inertia.data())[0];
-  inertia.dispose();
-  return { centroids, inertia: value, iterations };
+  const inertia = await readScalar(tf.tidy(() => assignNearest(rows, centroids).minDist.sum()));
+  return { centroids, inertia, iterations };
 }
 
 /** Moves each empty cluster's centre onto one of the rows farthest from their centre. */
@@ -138,30 +108,4 @@ function relocateEmpty(x: tfc.Tensor2D, minDist: tfc.Tensor1D, centroids: tfc.Te
     const rows = tf.gather(x, far);
     return tf.tensorScatterUpdate(centroids, tf.tensor2d(emptyIds, [emptyIds.length, 1], 'int32'), rows) as tfc.Tensor2D;
   });
-}
-
-/** Final assignment to the final centres, read back to the host, in input coordinates. */
-async function finish(
-  rows: PreparedRows,
-  centroids: tfc.Tensor2D,
-  mean: tfc.Tensor2D,
-  iterations: number,
-): Promise<KMeansResult> {
-  const { labels, minDist } = assignNearest(rows, centroids);
-  const inertiaT = minDist.sum();
-  const shifted = centroids.add(mean);
-  try {
-    const [l, c, i] = await Promise.all([labels.data(), shifted.data(), inertiaT.data()]);
-    return { labels: Int32Array.from(l), centroids: Float32Array.from(c), inertia: i[0], iterations };
-  } finally {
-    tf.dispose([labels, minDist, inertiaT, shifted, centroids]);
-  }
-}
-
-async function meanVariance(xc: tfc.Tensor2D): Promise<number> {
-  // xc is centred, so the per-feature variance is the mean of squares.
-  const v = tf.tidy(() => xc.square().mean());
-  const value = (await v.data())[0];
-  v.dispose();
-  return value;
 }

@@ -1,9 +1,8 @@
 import { Rng, tf, throwIfAborted } from '@clusterflow/core';
 import type * as tfc from '@tensorflow/tfjs-core';
 import { z } from 'zod';
-import { assignNearest, disposeDerived, lloydStep, prepareRows, type PreparedRows } from './distance.js';
-import { checkClusterCount, checkFeatures } from './feature-checks.js';
-import type { KMeansResult } from './kmeans.js';
+import { assignNearest, lloydStep, type PreparedRows } from './distance.js';
+import { centredInput, finish, kmeansCommonOptions, readScalar, type KMeansResult } from './kmeans-common.js';
 import { kmeansPlusPlus } from './kmeans-plusplus.js';
 import { parseOptions } from './options.js';
 
@@ -11,22 +10,13 @@ import { parseOptions } from './options.js';
  * Options with scikit-learn MiniBatchKMeans's defaults. maxIter counts passes over
  * the data (steps = maxIter * N / batchSize), as scikit-learn's max_iter does.
  */
-export const miniBatchKmeansOptionsSchema = z
-  .object({
-    k: z.number().int().positive(),
+export const miniBatchKmeansOptionsSchema = kmeansCommonOptions({ nInit: 3, maxIter: 100, tol: 0 })
+  .extend({
     batchSize: z.number().int().positive().default(1024),
-    maxIter: z.number().int().positive().default(100),
-    /** Restarts of the seeding; the best on a held sample of initSize rows is kept. */
-    nInit: z.number().int().positive().default(3),
     /** Rows used for seeding; default 3 * batchSize (at least 3k), capped at N. */
     initSize: z.number().int().positive().optional(),
     /** Stop after this many steps without improving the smoothed batch inertia. */
     maxNoImprovement: z.number().int().positive().default(10),
-    /** Relative centre-shift tolerance, as in kmeans; 0 (default) disables it. */
-    tol: z.number().nonnegative().default(0),
-    seed: z.number().int().default(0),
-    /** Stops the work between seedings and mini-batch steps with core's AbortError. */
-    signal: z.instanceof(AbortSignal).optional(),
   })
   .strict();
 
@@ -44,21 +34,16 @@ export type MiniBatchKMeansOptions = z.input<typeof miniBatchKmeansOptionsSchema
  */
 export async function miniBatchKmeans(x: tfc.Tensor2D, opts: MiniBatchKMeansOptions): Promise<KMeansResult> {
   const o = parseOptions('miniBatchKmeans', miniBatchKmeansOptionsSchema, opts);
-  throwIfAborted(o.signal);
-  await checkFeatures('miniBatchKmeans', 'x', x);
-  const n = x.shape[0];
-  checkClusterCount('miniBatchKmeans', o.k, n);
+  const input = await centredInput('miniBatchKmeans', x, o.k, o.signal);
+  const { n, rows } = input;
   const batchSize = Math.min(o.batchSize, n);
   const initSize = Math.min(n, o.initSize ?? Math.max(3 * o.batchSize, 3 * o.k));
   const rng = new Rng(o.seed);
 
-  const mean = tf.tidy(() => x.mean(0, true) as tfc.Tensor2D);
-  const xc = tf.tidy(() => x.sub(mean) as tfc.Tensor2D);
-  const rows = prepareRows(xc);
   let centroids: tfc.Tensor2D | undefined;
   let weights: tfc.Tensor1D | undefined;
   try {
-    const tol = o.tol > 0 ? o.tol * (await readScalar(tf.tidy(() => xc.square().mean()))) : 0;
+    const tol = o.tol > 0 ? o.tol * (await input.meanVariance()) : 0;
     centroids = await bestSeeding(rows, o.k, o.nInit, initSize, rng, o.signal);
     weights = tf.zeros([o.k]) as tfc.Tensor1D;
 
@@ -99,20 +84,13 @@ export async function miniBatchKmeans(x: tfc.Tensor2D, opts: MiniBatchKMeansOpti
       } else if (++noImprovement >= o.maxNoImprovement) break;
     }
 
-    const { labels, minDist } = assignNearest(rows, centroids);
-    const inertiaT = minDist.sum();
-    const shifted = centroids.add(mean);
-    try {
-      const [l, c, i] = await Promise.all([labels.data(), shifted.data(), inertiaT.data()]);
-      return { labels: Int32Array.from(l), centroids: Float32Array.from(c), inertia: i[0], iterations: step };
-    } finally {
-      tf.dispose([labels, minDist, inertiaT, shifted]);
-    }
+    const final = centroids;
+    centroids = undefined; // finish() takes the centroids over
+    return await finish(input, final, step);
   } finally {
-    disposeDerived(rows);
-    tf.dispose([mean, xc]);
-    if (centroids) centroids.dispose();
-    if (weights) weights.dispose();
+    input.dispose();
+    centroids?.dispose();
+    weights?.dispose();
   }
 }
 
@@ -160,11 +138,4 @@ function gatherRows(rows: PreparedRows, idx: tfc.Tensor1D): PreparedRows {
     const x = tf.gather(rows.x, idx) as tfc.Tensor2D;
     return { x, xT: x.transpose() as tfc.Tensor2D, sqNorms: tf.gather(rows.sqNorms, idx) as tfc.Tensor1D };
   });
-}
-
-/** Reads a scalar and disposes it. */
-async function readScalar(t: tfc.Tensor): Promise<number> {
-  const v = (await t.data())[0];
-  t.dispose();
-  return v;
 }
