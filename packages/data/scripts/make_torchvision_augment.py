@@ -95,7 +95,7 @@ def jitter_tensor(t, order, f):
 def jitter_cases(gray, colour):
     cases = []
     # Factors [brightness, contrast, saturation, hue]; strong enough that clamping makes
-    # the order matter. Hue stays off: ours is a YIQ rotation, not torchvision's HSV one.
+    # the order matter.
     g = [
         ([0, 1, 2, 3], [1.38, 0.65, None, None]),
         ([1, 0, 2, 3], [1.38, 0.65, None, None]),
@@ -112,6 +112,12 @@ def jitter_cases(gray, colour):
         ([2, 1, 0, 3], [1.35, 1.3, 0.6, None]),
         ([0, 2, 1, 3], [1.35, 1.3, 0.6, None]),
         ([1, 3, 0, 2], [0.65, 0.7, 1.4, None]),
+        # With hue (RGB -> HSV -> RGB): compared with the tensor functionals only, since
+        # PIL shifts hue on a 256-level uint8 circle.
+        ([3, 0, 2, 1], [1.2, 0.8, 1.3, 0.07]),
+        ([1, 2, 3, 0], [0.9, 1.2, 0.7, -0.1]),
+        ([2, 3, 1, 0], [1.0, 1.0, 1.0, 0.45]),
+        ([0, 1, 2, 3], [1.0, 1.0, 1.0, -0.3]),
     ]
     for order, f in c:
         t = torch.from_numpy(colour.astype(np.float32) / 255).permute(2, 0, 1)

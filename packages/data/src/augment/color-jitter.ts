@@ -1,7 +1,7 @@
 import type * as tfc from '@tensorflow/tfjs-core';
 import { z } from 'zod';
 import { ConfigError, tf, type Rng, type TransformFactory } from '@clusterflow/core';
-import { clip01, coins, luma, perSample, uniform } from './ops.js';
+import { blend, clip01, coins, luma, perSample, uniform } from './ops.js';
 
 export const colorJitterOptions = z
   .object({
@@ -10,6 +10,10 @@ export const colorJitterOptions = z
     saturation: z.number().min(0).default(0.4).describe('factor drawn from [max(0, 1-s), 1+s]'),
     hue: z.number().min(0).max(0.5).default(0.1).describe('hue shift drawn from [-h, h] (fraction of the colour circle)'),
     p: z.number().min(0).max(1).default(0.8).describe('probability that a sample is jittered at all'),
+    hueSpace: z
+      .enum(['hsv', 'yiq'])
+      .default('hsv')
+      .describe("'hsv': torchvision's adjust_hue (RGB -> HSV, shift, back); 'yiq': a rotation of the YIQ chroma plane, as runs before issue 29 shifted hue"),
     order: z
       .enum(['per-image', 'per-batch'])
       .default('per-image')
@@ -49,8 +53,8 @@ const IDENTITY3 = [
 ];
 
 /**
- * Hue shift as a rotation of the chroma (I, Q) plane in YIQ space: one batched
- * matrix product per batch instead of torchvision's exact RGB->HSV->RGB round trip.
+ * Hue shift as a rotation of the chroma (I, Q) plane in YIQ space (`hueSpace: 'yiq'`):
+ * one batched matrix product per batch instead of torchvision's RGB->HSV->RGB round trip.
  * It keeps luma and rotates hue by 2*pi*h; saturation differs slightly from HSV's.
  */
 export function adjustHue(x: tfc.Tensor4D, hues: ArrayLike<number>): tfc.Tensor4D {
@@ -73,6 +77,43 @@ export function adjustHue(x: tfc.Tensor4D, hues: ArrayLike<number>): tfc.Tensor4
   return clip01(tf.reshape(tf.matMul(flat, tf.tensor3d(mats, [B, 3, 3])), [B, H, W, 3]) as tfc.Tensor4D);
 }
 
+/**
+ * torchvision adjust_hue on float tensors (_rgb2hsv, hue shifted mod 1, _hsv2rgb),
+ * by `hues[b]` (a fraction of the colour circle) per sample. Samples with a zero
+ * shift are passed through untouched (the round trip is exact only up to rounding).
+ */
+export function adjustHueHsv(x: tfc.Tensor4D, hues: ArrayLike<number>): tfc.Tensor4D {
+  return tf.tidy(() => {
+    const [r, g, b] = tf.split(x, 3, 3) as tfc.Tensor4D[];
+    const maxc = tf.max(x, 3, true);
+    const minc = tf.min(x, 3, true);
+    const f32 = (t: tfc.Tensor) => tf.cast(t, 'float32');
+    const eq = f32(tf.equal(maxc, minc));
+    const cr = tf.sub(maxc, minc);
+    // torch.where(eqc, ones, ...) as a blend: no broadcast tf.where (slow on wasm).
+    const s = tf.div(cr, tf.add(maxc, tf.mul(eq, tf.sub(1, maxc))));
+    const crd = tf.add(cr, tf.mul(eq, tf.sub(1, cr)));
+    const [rc, gc, bc] = [r, g, b].map((c) => tf.div(tf.sub(maxc, c), crd));
+    const isR = f32(tf.equal(maxc, r));
+    const isG = tf.mul(f32(tf.equal(maxc, g)), tf.sub(1, isR));
+    const isB = tf.mul(f32(tf.notEqual(maxc, g)), tf.sub(1, isR));
+    const h6 = tf.addN([tf.mul(isR, tf.sub(bc, gc)), tf.mul(isG, tf.add(2, tf.sub(rc, bc))), tf.mul(isB, tf.add(4, tf.sub(gc, rc)))]);
+    const mod1 = (t: tfc.Tensor) => tf.sub(t, tf.floor(t));
+    const h = mod1(tf.add(mod1(tf.add(tf.div(h6, 6), 1)), perSample(hues)));
+    const v = maxc;
+    const i6 = tf.floor(tf.mul(h, 6));
+    const fr = tf.sub(tf.mul(h, 6), i6);
+    const i = tf.sub(i6, tf.mul(tf.floor(tf.div(i6, 6)), 6)); // i % 6
+    const p = clip01(tf.mul(v, tf.sub(1, s)));
+    const q = clip01(tf.mul(v, tf.sub(1, tf.mul(s, fr))));
+    const t = clip01(tf.mul(v, tf.sub(1, tf.mul(s, tf.sub(1, fr)))));
+    const m = [0, 1, 2, 3, 4, 5].map((k) => f32(tf.equal(i, k)));
+    const pick = (vals: tfc.Tensor[]) => tf.addN(vals.map((c, k) => tf.mul(m[k], c)));
+    const rgb = tf.concat([pick([v, q, p, p, t, v]), pick([t, v, v, q, p, p]), pick([p, p, t, v, v, q])], 3) as tfc.Tensor4D;
+    return blend(perSample(Array.from(hues, (u) => Number(u !== 0))), rgb, x);
+  });
+}
+
 /** One sample's jitter: factors [brightness, contrast, saturation, hue] and the order of the ops (0..3 as torchvision's fn_idx). */
 export interface JitterParams {
   factors: [number, number, number, number];
@@ -90,7 +131,7 @@ const IDENTITY_FACTOR = [1, 1, 1, 0] as const;
  * included), so each sample sees only its own ops in its own order: at most
  * |enabled|^2 batched ops, and steps no sample needs are skipped.
  */
-export function jitterImages(x: tfc.Tensor4D, params: readonly JitterParams[], enabled: readonly boolean[]): tfc.Tensor4D {
+export function jitterImages(x: tfc.Tensor4D, params: readonly JitterParams[], enabled: readonly boolean[], hue: 'hsv' | 'yiq' = 'hsv'): tfc.Tensor4D {
   const B = x.shape[0];
   if (params.length !== B) throw new Error(`jitterImages: ${params.length} parameter sets for a batch of ${B}`);
   const orders = params.map((p) => Array.from(p.order).filter((k) => enabled[k]));
@@ -105,7 +146,7 @@ export function jitterImages(x: tfc.Tensor4D, params: readonly JitterParams[], e
         if (k === 0) y = adjustBrightness(y, perSample(f));
         else if (k === 1) y = adjustContrast(y, perSample(f));
         else if (k === 2) y = adjustSaturation(y, perSample(f));
-        else y = adjustHue(y, f);
+        else y = hue === 'hsv' ? adjustHueHsv(y, f) : adjustHue(y, f);
       }
     }
     return y === x ? tf.clone(x) : y;
@@ -148,7 +189,7 @@ export const colorJitter: TransformFactory<ColorJitterOptions> = {
           ];
           params.push({ factors: on ? factors : [...IDENTITY_FACTOR], order: on ? order : [] });
         }
-        return jitterImages(x, params, enabled);
+        return jitterImages(x, params, enabled, o.hueSpace);
       },
     };
 
@@ -165,7 +206,7 @@ export const colorJitter: TransformFactory<ColorJitterOptions> = {
       if (o.brightness > 0) steps.push((y) => adjustBrightness(y, perSample(fb)));
       if (o.contrast > 0) steps.push((y) => adjustContrast(y, perSample(fc)));
       if (o.saturation > 0) steps.push((y) => adjustSaturation(y, perSample(fs)));
-      if (o.hue > 0) steps.push((y) => adjustHue(y, fh));
+      if (o.hue > 0) steps.push((y) => (o.hueSpace === 'hsv' ? adjustHueHsv(y, fh) : adjustHue(y, fh)));
       let y = x;
       for (const k of rng.permutation(4)) if (k < steps.length) y = steps[k](y);
       return y;
