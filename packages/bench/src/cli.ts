@@ -12,6 +12,7 @@ import { gatherBenches, type QueuedBenchOut } from './queue/gather.js';
 import type { RunJobData, RunJobResult } from './queue/jobs.js';
 import { readManifests } from './queue/manifest.js';
 import { runWorker } from './queue/worker.js';
+import { addPredictCommands } from './cli/predict-commands.js';
 import { defaultRegistry } from './registry.js';
 import type { BenchResult } from './results.js';
 import { allowHostOption, hostOption, openLiveView, portOption, tokenOption } from './serve/cli.js';
@@ -183,6 +184,8 @@ export function buildProgram(io: CliIo, state: CliState, cli: CliContext = {}): 
       }
       state.code = EXIT.ok;
     });
+
+  addPredictCommands(program, { io, state, stop: cli.stop });
 
   program
     .command('serve')

@@ -1,0 +1,56 @@
+import { resolve } from 'node:path';
+import { Option, type Command } from 'commander';
+import type { BackendChoice } from '@clusterflow/core';
+import { exportModel } from '../predict/export.js';
+import { predict } from '../predict/predict.js';
+import { defaultRegistry } from '../registry.js';
+
+/** What the two commands need of the CLI: its streams, where the exit code goes, Ctrl-C. */
+interface CommandIo {
+  io: { stdout: NodeJS.WriteStream; stderr: NodeJS.WriteStream };
+  state: { code: number };
+  stop?: AbortSignal;
+}
+
+/** `clusterflow predict` and `clusterflow export`. */
+export function addPredictCommands(program: Command, { io, state, stop }: CommandIo): void {
+  program
+    .command('predict')
+    .description("assign data to clusters with a trained run (checkpoint or run folder) or an exported model; writes index,cluster,confidence[,label] per sample")
+    .argument('<model>', 'a checkpoint (.ckpt), a run folder written by train/bench, or a folder written by `clusterflow export`')
+    .argument('[data]', "a data config { id, options } (a .yaml/.json file, or inline JSON), or a path: image folder, idx file, .npy, .csv/.tsv, .parquet; default: the run's own data")
+    .option('--out <file>', 'the assignments CSV', 'assignments.csv')
+    .option('--features <file>', 'also write the backbone features as a float32 .npy [N, featureDim]')
+    .option('--probabilities <file>', "also write the main read-out's cluster probabilities as a float32 .npy [N, K]")
+    .option('--labels <file>', 'labels for a vectors file (.json/.npy) or an idx image file (idx1)')
+    .option('--label-column <name>', 'the label column of a .csv/.parquet file')
+    .addOption(new Option('--backend <name>', "TF.js backend: auto or a registered backend's id (default: the run's)"))
+    .option('--base-dir <dir>', "folder the run's stored config resolves its relative paths against", '.')
+    .action(async (model: string, data: string | undefined, o: { out: string; features?: string; probabilities?: string; labels?: string; labelColumn?: string; backend?: BackendChoice; baseDir: string }) => {
+      const s = await predict(model, data, { ...o, out: resolve(o.out), features: o.features && resolve(o.features), probabilities: o.probabilities && resolve(o.probabilities), baseDir: resolve(o.baseDir), registry: defaultRegistry(), signal: stop });
+      const skipped = s.skipped.map((k) => `\n  not predicted: read-out '${k.name}' (${k.why})`).join('');
+      io.stdout.write(
+        `${s.rows} samples of ${s.data} assigned (${s.backend}); read-out${s.readouts.length > 1 ? 's' : ''} ${s.readouts.join(', ')}; ` +
+          `cluster sizes ${s.clusterSizes.join(' ')}\nwrote ${o.out}${o.features ? `, ${o.features}` : ''}${o.probabilities ? `, ${o.probabilities}` : ''}${skipped}\n`,
+      );
+      state.code = 0;
+    });
+
+  program
+    .command('export')
+    .description('write a trained run as a self-contained model folder (TF.js weights, model.json) for loadClusterer in Node or a browser')
+    .argument('<checkpoint>', 'a checkpoint (.ckpt) or a run folder written by train/bench')
+    .requiredOption('--out <dir>', 'the model folder to write (new or empty, or an earlier export)')
+    .option('--base-dir <dir>', "folder the run's stored config resolves its relative paths against", '.')
+    .action(async (checkpoint: string, o: { out: string; baseDir: string }) => {
+      const { model, files, skipped } = await exportModel(checkpoint, resolve(o.out), { registry: defaultRegistry(), baseDir: resolve(o.baseDir) });
+      const bytes = model.weightsManifest.flatMap((g) => g.weights).reduce((s, w) => s + 4 * w.shape.reduce((a, b) => a * b, 1), 0);
+      io.stdout.write(
+        `exported ${model.trainedWith?.run} (${model.backbone.id} backbone, ${model.numClusters} clusters, read-outs ${model.readouts.map((r) => r.name).join(', ')}) ` +
+          `to ${o.out}: ${files.join(', ')} (${(bytes / 1024).toFixed(0)} KiB of weights)` +
+          skipped.map((k) => `\n  not exported: read-out '${k.name}' (${k.why})`).join('') +
+          '\n',
+      );
+      state.code = 0;
+    });
+}
