@@ -9,6 +9,7 @@ SeCu code runs it on Fashion-MNIST (PIL images, transforms applied per image):
 - colour jitter: fixed factors and a fixed order per image, applied as
   ColorJitter.forward applies them, with torchvision's tensor functionals (float,
   clamp to [0, 1] after each op) and with its PIL functionals (uint8).
+- grayscale: rgb_to_grayscale on a PIL image, 3 channels (RandomGrayscale).
 - RandomResizedCrop.get_params: histograms of many draws per setting (crop
   height/width pairs, top/left offsets) and the rate of the centre-crop fallback.
 
@@ -170,6 +171,8 @@ def main():
         'crop': crop_cases(gray, colour),
         'jitter': jitter_cases(gray, colour),
         'sampler': sampler_cases(),
+        # RandomGrayscale's op on a PIL image: convert('L'), three channels.
+        'grayscale': levels(F.rgb_to_grayscale(to_pil(colour), num_output_channels=3)),
     }
     with open(os.path.join(FIX, 'torchvision-augment.json'), 'w') as f:
         json.dump(out, f, separators=(',', ':'))

@@ -11,6 +11,7 @@ interface Fixture {
   images: Record<string, { shape: [number, number, number]; levels: number[] }>;
   crop: { image: string; box: CropBox; size: [number, number]; uint8: number[]; float: number[] }[];
   jitter: { image: string; order: number[]; factors: (number | null)[]; uint8: number[]; float: number[] }[];
+  grayscale: number[];
   sampler: {
     H: number;
     W: number;
@@ -213,6 +214,22 @@ describe('augmentation vs torchvision / PIL (fixtures from make_torchvision_augm
       expect([...firsts].sort()).to.deep.equal([0, 1]);
       const want = tf.tidy(() => jitterImages(x, params, [true, true, false, false]).dataSync());
       expect(maxDiff(got, want)).to.equal(0);
+      x.dispose();
+    });
+
+    it("grayscale turns each sample gray with its own coin, as PIL's convert('L') within 1/255", () => {
+      const t = dataRegistry().build('transform', { id: 'grayscale', options: { p: 0.5 } }, { sampleShape: [12, 10, 3] });
+      const x = tf.tile(image('colour'), [32, 1, 1, 1]) as tfc.Tensor4D;
+      const got = tf.tidy(() => t.apply(x, new Rng(5)).dataSync());
+      const size = 12 * 10 * 3;
+      let gray = 0;
+      for (let b = 0; b < 32; b++) {
+        const img = got.subarray(b * size, (b + 1) * size);
+        const isGray = maxDiff(img, ref.grayscale, LEVEL) <= LEVEL;
+        expect(isGray || maxDiff(img, ref.images.colour.levels, LEVEL) < 1e-6).to.equal(true);
+        gray += Number(isGray);
+      }
+      expect(gray).to.be.within(8, 24);
       x.dispose();
     });
 
