@@ -10,12 +10,17 @@ export interface WeightedPart {
   weight: number;
 }
 
+/** A composition's plan: the companions one part asked for, and each part's own plan. */
+export interface WeightedPlan extends StepPlan {
+  parts: (StepPlan | undefined)[];
+}
+
 /**
  * A weighted sum of objectives over one backbone. Each part's losses are reported
  * as `${name}/${part}` and its weighted-free total as `${name}`, so a run shows
  * what every objective contributes; the read-outs of the first part come first.
  */
-export class WeightedObjective implements Objective {
+export class WeightedObjective implements Objective<WeightedPlan> {
   readonly id: string;
 
   constructor(readonly parts: readonly WeightedPart[]) {
@@ -49,10 +54,11 @@ export class WeightedObjective implements Objective {
   }
 
   /** Every part prepares; companions can serve one part only (they are one more sample per batch row). */
-  async prepare(step: StepInfo): Promise<StepPlan> {
-    const plan: StepPlan = {};
+  async prepare(step: StepInfo): Promise<WeightedPlan> {
+    const plan: WeightedPlan = { parts: [] };
     for (const p of this.parts) {
-      const own = await p.objective.prepare?.(step);
+      const own = (await p.objective.prepare?.(step)) ?? undefined;
+      plan.parts.push(own);
       if (!own?.companions) continue;
       if (plan.companions) throw new Error(`two parts of the composition ask for companion samples; only one may (part '${p.name}')`);
       plan.companions = own.companions;
@@ -60,12 +66,12 @@ export class WeightedObjective implements Objective {
     return plan;
   }
 
-  loss(batch: ObjectiveBatch): LossOutput {
+  loss(batch: ObjectiveBatch, plan?: WeightedPlan): LossOutput {
     const parts: Record<string, tfc.Scalar> = {};
     const pending: Pending = {};
     const terms: tfc.Scalar[] = [];
-    for (const p of this.parts) {
-      const out = p.objective.loss(batch);
+    for (const [i, p] of this.parts.entries()) {
+      const out = p.objective.loss(batch, plan?.parts[i]);
       parts[p.name] = out.total;
       for (const [k, v] of Object.entries(out.parts)) parts[`${p.name}/${k}`] = v;
       for (const [k, v] of Object.entries(out.pending ?? {})) pending[`${p.name}/${k}`] = v;
@@ -75,8 +81,8 @@ export class WeightedObjective implements Objective {
     return { total, parts, pending };
   }
 
-  async commit(step: StepInfo, pending: Pending): Promise<void> {
-    for (const p of this.parts) await p.objective.commit?.(step, stripPrefix(`${p.name}/`, pending));
+  async commit(step: StepInfo, pending: Pending, plan?: WeightedPlan): Promise<void> {
+    for (const [i, p] of this.parts.entries()) await p.objective.commit?.(step, stripPrefix(`${p.name}/`, pending), plan?.parts[i]);
   }
 
   async predict(features: tfc.Tensor2D, options?: { signal?: AbortSignal }): Promise<Readouts> {

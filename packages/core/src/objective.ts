@@ -44,7 +44,13 @@ export interface StepInfo {
   step: number;
 }
 
-/** What `prepare` may ask the loop for, besides the batch. */
+/**
+ * What `prepare` decides for one step, handed back by the loop to that step's
+ * `loss` and `commit`: the one way host work reaches the loss, so an objective
+ * keeps nothing of a step in its own fields. The loop reads `companions`; an
+ * objective extends the plan with its own (ConCURL: the negatives it drew and
+ * its sampler after the draw, which `commit` adopts).
+ */
 export interface StepPlan {
   /**
    * One more sample per batch row (dataset indices, [B]): the loop augments them
@@ -104,15 +110,19 @@ export type Readouts = Record<string, Int32Array>;
  * One training step calls, in order:
  * 1. `prepare` (optional, async): host work the loss needs, before the gradient is
  *    recorded; it may read the device with `await data()` but must not change the
- *    objective's state (draw from a copy of a generator, not from it).
- * 2. `loss`: a pure tensor computation inside the gradient's tidy. No host reads
- *    (`dataSync`), no assignments: what the step should change goes to `pending`.
+ *    objective's state (draw from a copy of a generator, not from it). What it
+ *    decides is returned as the step's plan `P`.
+ * 2. `loss` with the plan: a pure tensor computation inside the gradient's tidy. No
+ *    host reads (`dataSync`), no assignments: what the step should change goes to
+ *    `pending`.
  * 3. the loop checks every loss part; a NaN or infinite one ends the run here, with
  *    the objective's state exactly as it was before the step.
- * 4. the optimizer step, then `commit` (optional, async) with `pending`: memories,
- *    duals, banks and counters are written here, reading with `await data()`.
+ * 4. the optimizer step, then `commit` (optional, async) with `pending` and the
+ *    plan: memories, duals, banks and counters are written here, reading with
+ *    `await data()`.
+ * The plan is undefined for an objective without `prepare`.
  */
-export interface Objective {
+export interface Objective<P extends StepPlan = StepPlan> {
   readonly id: string;
   /** Trainable variables, optimized together with the backbone. */
   variables(): tf.Variable[];
@@ -121,9 +131,9 @@ export interface Objective {
   /** Multiplier of the backbone's learning rate in an epoch (SeCu freezes the encoder in epoch 0). */
   backboneLrScale?(epoch: number): number;
   onEpochStart?(epoch: number): void | Promise<void>;
-  prepare?(step: StepInfo): Promise<StepPlan | void>;
-  loss(batch: ObjectiveBatch): LossOutput;
-  commit?(step: StepInfo, pending: Pending): void | Promise<void>;
+  prepare?(step: StepInfo): Promise<P | void>;
+  loss(batch: ObjectiveBatch, plan?: P): LossOutput;
+  commit?(step: StepInfo, pending: Pending, plan?: P): void | Promise<void>;
   /** Cluster ids for features [N, featureDim] of un-augmented samples; stop early when `signal` aborts. */
   predict(features: tf.Tensor2D, options?: { signal?: AbortSignal }): Promise<Readouts>;
   /** Cluster sizes per head for diagnostics (name -> sizes), when the objective tracks them. */

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { z } from 'zod';
-import { DATASET, EMBED, selectBackend, tf, type Objective, type ObjectiveFactory } from '@clusterflow/core';
+import { DATASET, EMBED, selectBackend, tf, type Objective, type ObjectiveFactory, type StepPlan } from '@clusterflow/core';
 import { testConfig, testRegistry } from './support/components.js';
 import { runAll } from './support/run.js';
 
@@ -47,6 +47,47 @@ function probeObjective(seen: { gaps: number[]; embedded: number[][]; datasetSiz
   };
 }
 
+/** A plan of its own: which step prepare() made it for. */
+interface TaggedPlan extends StepPlan {
+  madeFor: number;
+}
+
+/**
+ * Returns a plan of its own from prepare() and records, per step, the plans
+ * that loss() and commit() are handed, to check that the loop passes each
+ * step's plan through (alone and inside a composition).
+ */
+function plannerObjective(id: string, seen: { made: TaggedPlan[]; loss: (TaggedPlan | undefined)[]; commit: (TaggedPlan | undefined)[] }): ObjectiveFactory<Record<string, never>> {
+  return {
+    id,
+    options: z.object({}).strict() as z.ZodType<Record<string, never>>,
+    create(_o, ctx) {
+      const w = tf.tidy(() => tf.variable(tf.ones([ctx.featureDim, 1])));
+      const objective: Objective<TaggedPlan> = {
+        id,
+        variables: () => [w],
+        async prepare(step) {
+          const plan = { madeFor: step.step };
+          seen.made.push(plan);
+          return plan;
+        },
+        loss({ views }, plan) {
+          seen.loss.push(plan);
+          return { total: tf.mean(tf.square(tf.matMul(views[0], w))) as tf.Scalar, parts: {} };
+        },
+        commit(_s, _p, plan) {
+          seen.commit.push(plan);
+        },
+        predict: async (f) => ({ one: new Int32Array(f.shape[0]) }),
+        getState: () => ({ w }),
+        setState: (s) => w.assign(s.w as tf.Tensor),
+        dispose: () => w.dispose(),
+      };
+      return objective;
+    },
+  };
+}
+
 describe('the objective protocol: companions, run-scoped services, diagnostics', () => {
   before(async () => {
     await selectBackend('cpu');
@@ -66,5 +107,19 @@ describe('the objective protocol: companions, run-scoped services, diagnostics',
     expect(seen.datasetSize).to.deep.equal([96, 96]);
     const ends = events.filter((e) => e.type === 'epoch-end');
     expect(ends.map((e) => (e.type === 'epoch-end' ? e.metrics['probe/gaps'] : -1))).to.deep.equal([3, 6]);
+  });
+
+  it("hands each step's plan from prepare to that step's loss and commit, alone and in a composition", async () => {
+    for (const objective of [[{ id: 'planner' }], [{ id: 'prototypes' }, { id: 'planner', weight: 0.5 }]]) {
+      const seen = { made: [] as TaggedPlan[], loss: [] as (TaggedPlan | undefined)[], commit: [] as (TaggedPlan | undefined)[] };
+      const registry = testRegistry();
+      registry.registrar('planner').objective(plannerObjective('planner', seen));
+      await runAll(testConfig({ objective, train: { epochs: 1, batchSize: 32 } }), registry);
+      expect(seen.made.map((p) => p.madeFor), JSON.stringify(objective)).to.deep.equal([0, 1, 2]);
+      for (const handed of [seen.loss, seen.commit]) {
+        expect(handed).to.have.length(3);
+        handed.forEach((plan, i) => expect(plan, `step ${i}`).to.equal(seen.made[i]));
+      }
+    }
   });
 });

@@ -34,8 +34,8 @@ function batchOf(ctx: ObjectiveContext, indices: number[], seed: number, step = 
 
 /** The loss values of a step that is prepared and computed but never committed. */
 async function lossValues(objective: ConcurlObjective, batch: ObjectiveBatch): Promise<Record<string, number>> {
-  await objective.prepare(batch);
-  const out = objective.loss(batch);
+  const plan = await objective.prepare(batch);
+  const out = objective.loss(batch, plan);
   const values: Record<string, number> = { total: out.total.dataSync()[0] };
   for (const [k, t] of Object.entries(out.parts)) values[k] = t.dataSync()[0];
   tf.dispose([out.total, ...Object.values(out.parts), ...Object.values(out.pending ?? {})]);
@@ -168,7 +168,8 @@ describe('concurl objective', () => {
     expect(rng()).to.deep.equal(start);
     expect(await lossValues(objective, b)).to.deep.equal(first);
     expect(rng()).to.deep.equal(start);
-    expect(() => objective.loss({ ...b, step: 1 }), 'loss() of another step than prepared').to.throw(/prepare/);
+    const plan = await objective.prepare(b);
+    expect(() => objective.loss({ ...b, step: 1 }, plan), 'loss() of another step than prepared').to.throw(/prepare/);
     // A committed step advances it by B·n draws, as drawing from the sampler itself would.
     await trainStep(objective, b);
     const expected = new Rng(Uint32Array.from(start, (w) => w >>> 0));

@@ -78,13 +78,13 @@ describe('concurl vs the PyTorch reference', () => {
       // One step of the protocol: prepare, a loss per part (the step's pending values
       // are those of the first), commit once.
       const step = batch([x1 as tfc.Tensor2D, x2 as tfc.Tensor2D]);
-      await objective.prepare(step);
+      const plan = await objective.prepare(step);
       let pending: Pending = {};
 
       for (const part of ['total', 'exemplar', 'population', 'consensus']) {
         let values: Record<string, number> = {};
         const { value, grads } = tf.variableGrads(() => {
-          const out = objective.loss(batch([x1 as tfc.Tensor2D, x2 as tfc.Tensor2D]));
+          const out = objective.loss(batch([x1 as tfc.Tensor2D, x2 as tfc.Tensor2D]), plan);
           values = Object.fromEntries(Object.entries(out.parts).map(([k, t]) => [k, t.dataSync()[0]]));
           values.total = out.total.dataSync()[0];
           if (part === 'total') pending = Object.fromEntries(Object.entries(out.pending ?? {}).map(([k, t]) => [k, tf.keep(t)]));
@@ -121,7 +121,7 @@ describe('concurl vs the PyTorch reference', () => {
       }
       // The step's v is kept as pending by loss() until commit() consumes it.
       expect(tf.memory().numTensors).to.equal(before + 1);
-      await objective.commit(step, pending);
+      await objective.commit(step, pending, plan);
       tf.dispose(Object.values(pending));
       expect(tf.memory().numTensors).to.equal(before);
       expectClose((objective.getState().bank as tfc.Tensor).dataSync(), flat(ref.bankAfter), REL, 'bank after the update');

@@ -52,7 +52,7 @@ export interface StepInput extends StepInfo {
 export async function trainStep(run: RunParts, optimizer: Optimizer, groups: Group[], s: StepInput): Promise<Record<string, number>> {
   const { dataset, augmentation, backbone, objective, rng } = run;
   const info: StepInfo = { indices: s.indices, epoch: s.epoch, step: s.step };
-  const plan = (await objective.prepare?.(info)) ?? {};
+  const plan = (await objective.prepare?.(info)) ?? undefined;
 
   const allVars = groups.flatMap((g) => g.variables);
   const updates = new StateUpdates();
@@ -64,11 +64,11 @@ export async function trainStep(run: RunParts, optimizer: Optimizer, groups: Gro
         const x = dataset.batch(s.indices);
         const views = augmentation.views(x, rng);
         // Companions (SCAN's neighbours) are augmented like the batch and go through the backbone in the same step.
-        const companionViews = plan.companions ? augmentation.views(dataset.batch(plan.companions), rng) : undefined;
+        const companionViews = plan?.companions ? augmentation.views(dataset.batch(plan.companions), rng) : undefined;
         const { value, grads } = tf.variableGrads(() => {
           const features = views.map((v) => backbone.apply(v, true));
           const companions = companionViews?.map((v) => backbone.apply(v, true));
-          out = objective.loss({ ...info, views: features, companions });
+          out = objective.loss({ ...info, views: features, companions }, plan);
           // Parts are reported and pending values committed after the gradient's tidy.
           for (const t of [...Object.values(out.parts), ...Object.values(out.pending ?? {})]) tf.keep(t);
           return out.total;
@@ -109,7 +109,7 @@ export async function trainStep(run: RunParts, optimizer: Optimizer, groups: Gro
     optimizer.step(steps);
     updates.commit();
     committed = true;
-    await objective.commit?.(info, pending);
+    await objective.commit?.(info, pending, plan);
     return loss;
   } finally {
     if (!committed) updates.discard();

@@ -14,6 +14,7 @@ import {
   type Pending,
   type Readouts,
   type StepInfo,
+  type StepPlan,
   checkState,
 } from '@clusterflow/core';
 import { linear, mlpHead, type Module } from '@clusterflow/backbones';
@@ -23,8 +24,8 @@ import { l2Normalize } from '../ops/l2-normalize.js';
 import type { ConcurlOptions } from './options.js';
 import { swappedPrediction, swavTargets } from './swapped.js';
 
-/** The negatives of one step, drawn in prepare() from a copy of the sampler. */
-interface NegativeDraw {
+/** The plan of one step: its negatives, drawn in prepare() from a copy of the sampler. */
+export interface NegativeDraw extends StepPlan {
   step: number;
   negatives: Int32Array;
   /** The copy after the draw: the sampler's state once the step commits. */
@@ -63,10 +64,11 @@ const UNIT_TOLERANCE = 1e-4;
  * M_p x 256 x d' floats (64 x 256 x 152 x 4 bytes = 10.0 MB).
  *
  * One step: prepare() draws the sampled negatives (when `negatives` > 0) from a
- * copy of the sampler; loss() uses them and hands the step's v (from the forward
- * pass with the pre-step weights, what the released LinearAverage uses) out as
- * pending 'v'; commit() scatters normalise(m·M[i] + (1-m)·v_i) into the bank,
- * re-normalises trained prototypes and adopts the sampler's advanced state. A
+ * copy of the sampler and returns them as the step's plan; loss() uses them and
+ * hands the step's v (from the forward pass with the pre-step weights, what the
+ * released LinearAverage uses) out as pending 'v'; commit() scatters
+ * normalise(m·M[i] + (1-m)·v_i) into the bank, re-normalises trained prototypes
+ * and adopts the sampler's advanced state from the plan. A
  * step that fails its finite check leaves bank, prototypes and sampler as they were.
  *
  * k-means of the read-out comes from the KMEANS service (@clusterflow/eval's).
@@ -77,7 +79,7 @@ const UNIT_TOLERANCE = 1e-4;
  * negatives) and 'kmeansSeed' (Int32Array of 1, the read-out's seed). Without the
  * projections a resumed run would optimise another objective.
  */
-export class ConcurlObjective implements Objective {
+export class ConcurlObjective implements Objective<NegativeDraw> {
   readonly id = 'concurl';
   readonly numPrototypes: number;
   private readonly exemplar: Module;
@@ -89,7 +91,6 @@ export class ConcurlObjective implements Objective {
   private readonly kmeans: KMeansService;
   /** Seed of the k-means read-out, drawn once and checkpointed so a resumed run reads out alike. */
   private kmeansSeed: number;
-  private draw?: NegativeDraw;
   private disposed = false;
 
   constructor(
@@ -125,16 +126,16 @@ export class ConcurlObjective implements Objective {
   }
 
   /** Draws the step's negatives from a copy of the sampler; the sampler itself moves on in commit(). */
-  async prepare(step: StepInfo): Promise<void> {
-    if (this.options.negatives <= 0 || this.options.beta <= 0) return;
+  async prepare(step: StepInfo): Promise<NegativeDraw | undefined> {
+    if (this.options.negatives <= 0 || this.options.beta <= 0) return undefined;
     const advanced = this.negativeRng.clone();
     const negatives = new Int32Array(step.indices.length * this.options.negatives);
     // n uniformly drawn bank rows per batch row (NPID's AliasMethod over uniform weights).
     for (let i = 0; i < negatives.length; i++) negatives[i] = advanced.int(this.ctx.numSamples);
-    this.draw = { step: step.step, negatives, advanced };
+    return { step: step.step, negatives, advanced };
   }
 
-  loss(batch: ObjectiveBatch): LossOutput {
+  loss(batch: ObjectiveBatch, plan?: NegativeDraw): LossOutput {
     const o = this.options;
     const { views, indices } = batch;
     if (views.length < 2) throw new ShapeError(`concurl needs 2 views, got ${views.length}`);
@@ -145,7 +146,7 @@ export class ConcurlObjective implements Objective {
         );
       }
     }
-    const negatives = this.negativesOf(batch);
+    const negatives = this.negativesOf(batch, plan);
 
     return tf.tidy(() => {
       const [h1, h2] = views;
@@ -182,16 +183,13 @@ export class ConcurlObjective implements Objective {
   }
 
   /** After the optimizer step: the bank takes the step's v, trained prototypes return to unit norm, the sampler moves on. */
-  async commit(step: StepInfo, pending: Pending): Promise<void> {
+  async commit(step: StepInfo, pending: Pending, plan?: NegativeDraw): Promise<void> {
     if (this.options.beta > 0) {
       if (!pending.v) throw new Error('concurl.commit needs the pending exemplar vectors v of its loss()');
       updateBank(this.bank, step.indices, pending.v as tfc.Tensor2D, this.options.bankMomentum);
     }
     if (this.options.trainPrototypes) tf.tidy(() => this.prototypes.assign(l2Normalize(this.prototypes, 0)));
-    if (this.draw) {
-      this.negativeRng.setState(this.draw.advanced.getState());
-      this.draw = undefined;
-    }
+    if (plan) this.negativeRng.setState(plan.advanced.getState());
   }
 
   /**
@@ -273,8 +271,6 @@ export class ConcurlObjective implements Objective {
     this.projections.assign(state.projections as tfc.Tensor);
     this.negativeRng.setState(Array.from(state.rng as Int32Array, (w) => w >>> 0));
     this.kmeansSeed = (state.kmeansSeed as Int32Array)[0];
-    // A draw prepared from the old sampler is not this state's.
-    this.draw = undefined;
   }
 
   dispose(): void {
@@ -288,10 +284,9 @@ export class ConcurlObjective implements Objective {
   }
 
   /** The negatives prepare() drew for this step (none when the exemplar loss uses all N rows). */
-  private negativesOf(batch: ObjectiveBatch): Int32Array | undefined {
+  private negativesOf(batch: ObjectiveBatch, d: NegativeDraw | undefined): Int32Array | undefined {
     const { negatives, beta } = this.options;
     if (negatives <= 0 || beta <= 0) return undefined;
-    const d = this.draw;
     if (!d || d.step !== batch.step || d.negatives.length !== batch.indices.length * negatives) {
       throw new Error(`concurl: loss() of step ${batch.step} needs prepare() of that step first, to draw its negatives`);
     }

@@ -21,13 +21,15 @@ import {
 } from '@clusterflow/core';
 import { linearClusterHead, loadClusterHead } from '../cluster-head.js';
 import { mapRowBlocks, PREDICT_BLOCK } from '../contrastive/views.js';
+import { resolveNumClusters } from '../num-clusters.js';
 import { drawCompanions, mineNeighbours, neighbourPurity } from './neighbours.js';
 import type { ScanOptions } from './options.js';
 import { scanHeadLosses } from './scan-loss.js';
 
-/** The companions of one step, drawn in prepare() from a copy of the sampler. */
-interface CompanionDraw {
+/** The plan of one step: its companions, drawn in prepare() from a copy of the sampler. */
+export interface CompanionDraw extends StepPlan {
   step: number;
+  companions: Int32Array;
   /** The copy after the draw: the sampler's state once the step commits. */
   advanced: Rng;
 }
@@ -44,15 +46,15 @@ interface CompanionDraw {
  * rather than mining again from a backbone that has moved since.
  *
  * One step: prepare() draws for every batch row one of the sample and its k
- * neighbours (from a copy of the sampler) and asks the loop for it as a
- * companion, which the loop augments like the batch and passes through the
+ * neighbours (from a copy of the sampler) and returns them in the step's plan
+ * as companions, which the loop augments like the batch and passes through the
  * backbone. loss(): per head SCAN's loss of view 0 of the batch (anchors)
  * against view 0 of the companions; total = the sum over heads, as scan_train
  * back-propagates (utils/train_utils.py). Parts: `consistency` (the heads'
  * consistency terms, summed) and `entropy` (−entropyWeight · the heads'
  * entropies, summed, so negative); total = consistency + entropy. Further views
  * are not used (a run of SCAN alone wants `views: 1`). commit() adds each head's
- * loss to the epoch's sums and adopts the sampler's advanced state.
+ * loss to the epoch's sums and adopts the sampler's advanced state from the plan.
  *
  * The best head: the one with the lowest mean loss over the current epoch's
  * steps (over the last completed epoch when read at its end). SCAN picks the
@@ -73,7 +75,7 @@ interface CompanionDraw {
  * 'headLoss' (Float32Array H: the epoch's sums) and 'headLossCount' (Int32Array:
  * its epoch and steps).
  */
-export class ScanObjective implements Objective {
+export class ScanObjective implements Objective<CompanionDraw> {
   readonly id = 'scan';
   readonly numClusters: number;
   private readonly heads: Module[];
@@ -83,7 +85,6 @@ export class ScanObjective implements Objective {
   private readonly headLoss: Float32Array;
   /** [epoch, steps] of the sums in headLoss. */
   private readonly headLossCount = Int32Array.of(-1, 0);
-  private draw?: CompanionDraw;
   private purity?: number;
   private disposed = false;
 
@@ -92,10 +93,7 @@ export class ScanObjective implements Objective {
     private readonly ctx: ObjectiveContext,
   ) {
     if (ctx.numViews < 1) throw new ShapeError(`scan needs a view per sample, the loop delivers ${ctx.numViews}`);
-    this.numClusters = options.numClusters ?? ctx.numClusters;
-    if (!(Number.isInteger(this.numClusters) && this.numClusters >= 2)) {
-      throw new ConfigError(`objective 'scan' needs numClusters >= 2, got ${this.numClusters}`);
-    }
+    this.numClusters = resolveNumClusters('scan', options.numClusters, ctx);
     if (options.k > ctx.numSamples - 1) {
       throw new ConfigError(`objective 'scan' mines k = ${options.k} neighbours per sample, but the dataset has ${ctx.numSamples} samples`);
     }
@@ -135,12 +133,11 @@ export class ScanObjective implements Objective {
   }
 
   /** Draws each row's companion from a copy of the sampler; the sampler itself moves on in commit(). */
-  async prepare(step: StepInfo): Promise<StepPlan> {
+  async prepare(step: StepInfo): Promise<CompanionDraw> {
     if (!this.mined) throw new Error('scan: no neighbours yet; they are mined at the first epoch start (onEpochStart)');
     const advanced = this.sampler.clone();
     const companions = drawCompanions(this.neighbours, this.options.k, step.indices, advanced);
-    this.draw = { step: step.step, advanced };
-    return { companions };
+    return { step: step.step, companions, advanced };
   }
 
   loss(batch: ObjectiveBatch): LossOutput {
@@ -163,7 +160,7 @@ export class ScanObjective implements Objective {
   }
 
   /** Adds the step's per-head losses to the epoch's sums; the sampler adopts the draw. */
-  async commit(step: StepInfo, pending: Pending): Promise<void> {
+  async commit(step: StepInfo, pending: Pending, plan?: CompanionDraw): Promise<void> {
     const t = pending.headLoss;
     if (!t || t.size !== this.heads.length) throw new ShapeError(`scan.commit needs the pending 'headLoss' [${this.heads.length}] of its loss()`);
     const values = (await t.data()) as Float32Array;
@@ -173,8 +170,7 @@ export class ScanObjective implements Objective {
     }
     for (let h = 0; h < values.length; h++) this.headLoss[h] += values[h];
     this.headLossCount[1] += 1;
-    if (this.draw?.step === step.step) this.sampler.setState(this.draw.advanced.getState());
-    this.draw = undefined;
+    if (plan?.step === step.step) this.sampler.setState(plan.advanced.getState());
   }
 
   /** The head with the lowest mean loss over the epoch's steps so far (head 0 before any). */
@@ -233,8 +229,6 @@ export class ScanObjective implements Objective {
     this.sampler.setState(Array.from(state.rng as Int32Array, (w) => w >>> 0));
     this.headLoss.set(state.headLoss as Float32Array);
     this.headLossCount.set(state.headLossCount as Int32Array);
-    // A draw prepared from the old sampler is not this state's.
-    this.draw = undefined;
     this.purity = undefined;
   }
 
