@@ -20,12 +20,16 @@ export function collapseWarning(sizes: readonly number[], maxShareRatio = 3): st
   return problems.length ? `possible cluster collapse: ${problems.join('; ')}` : undefined;
 }
 
-export function countClusters(ids: ArrayLike<number>, k: number): number[] {
-  const sizes = new Array<number>(k).fill(0);
+/**
+ * How many of `ids` fall in each cluster: k counts, more when an id is k or above
+ * (a read-out may use more ids than the run's clusters). Adds to `into` when
+ * given, for a running count over an epoch's steps.
+ */
+export function countClusters(ids: ArrayLike<number>, k: number, into: number[] = new Array<number>(k).fill(0)): number[] {
   for (let i = 0; i < ids.length; i++) {
     const c = ids[i];
-    if (c >= sizes.length) sizes.length = c + 1;
-    sizes[c] = (sizes[c] ?? 0) + 1;
+    while (into.length <= c) into.push(0);
+    into[c] += 1;
   }
-  return Array.from(sizes, (s) => s ?? 0);
+  return into;
 }

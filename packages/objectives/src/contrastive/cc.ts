@@ -2,7 +2,7 @@ import type * as tfc from '@tensorflow/tfjs-core';
 import { z } from 'zod';
 import { mlpHead, softmaxHead, type Module } from '@clusterflow/backbones';
 import {
-  ConfigError,
+  countClusters,
   tf,
   type LossOutput,
   type Objective,
@@ -14,10 +14,12 @@ import {
   type Readouts,
   type StepInfo,
 } from '@clusterflow/core';
+import { resolveNumClusters } from '../num-clusters.js';
 import { clusterContrastiveLoss } from './cluster-contrastive.js';
+import { projectionHeadOptions } from './head-options.js';
 import { namedState, setNamedState } from './named-modules.js';
 import { ntXent } from './ntxent.js';
-import { countClusters, mapRowBlocks, PREDICT_BLOCK, requireTwoViews, twoViews } from './views.js';
+import { mapRowBlocks, PREDICT_BLOCK, requireTwoViews, twoViews } from './views.js';
 
 /** Options of `cc`; the defaults are the official CIFAR recipe's. */
 export const ccOptions = z
@@ -26,12 +28,7 @@ export const ccOptions = z
     instanceTemperature: z.number().positive().default(0.5),
     /** τ_C of the cluster-level NT-Xent. */
     clusterTemperature: z.number().positive().default(1.0),
-    /** Output size of the instance head. */
-    projectionDim: z.number().int().positive().default(128),
-    /** Hidden size of both heads; default: the backbone's feature size. */
-    hiddenDim: z.number().int().positive().optional(),
-    /** Number of clusters K of the cluster head; default: the run's numClusters. */
-    numClusters: z.number().int().min(2).optional(),
+    ...projectionHeadOptions,
     /** Weight of the entropy term, the lever against collapse to a few clusters. */
     entropyWeight: z.number().min(0).default(1.0),
   })
@@ -66,10 +63,7 @@ export class CcObjective implements Objective {
     private readonly ctx: ObjectiveContext,
   ) {
     requireTwoViews(ctx, this.id);
-    this.numClusters = options.numClusters ?? ctx.numClusters;
-    if (!(Number.isInteger(this.numClusters) && this.numClusters >= 2)) {
-      throw new ConfigError(`objective 'cc' needs numClusters >= 2, got ${this.numClusters}`);
-    }
+    this.numClusters = resolveNumClusters('cc', options.numClusters, ctx);
     const f = ctx.featureDim;
     const h = options.hiddenDim ?? f;
     this.heads = {

@@ -2,7 +2,7 @@ import type * as tfc from '@tensorflow/tfjs-core';
 import { z } from 'zod';
 import { mlpHead, type Module } from '@clusterflow/backbones';
 import {
-  ConfigError,
+  countClusters,
   KMEANS,
   tf,
   type KMeansService,
@@ -14,22 +14,19 @@ import {
   type ObjectiveState,
   type Readouts,
 } from '@clusterflow/core';
+import { resolveNumClusters } from '../num-clusters.js';
 import { l2Normalize } from '../ops/l2-normalize.js';
+import { projectionHeadOptions } from './head-options.js';
 import { namedState, setNamedState } from './named-modules.js';
 import { ntXent } from './ntxent.js';
-import { countClusters, mapRowBlocks, PREDICT_BLOCK, requireTwoViews, twoViews } from './views.js';
+import { mapRowBlocks, PREDICT_BLOCK, requireTwoViews, twoViews } from './views.js';
 
 /** Options of `simclr`; the defaults are SimCLR's CIFAR recipe. */
 export const simclrOptions = z
   .object({
     /** τ of NT-Xent. */
     temperature: z.number().positive().default(0.5),
-    /** Output size of the projection head. */
-    projectionDim: z.number().int().positive().default(128),
-    /** Hidden size of the projection head; default: the backbone's feature size. */
-    hiddenDim: z.number().int().positive().optional(),
-    /** k of the k-means read-out; default: the run's numClusters. */
-    numClusters: z.number().int().min(2).optional(),
+    ...projectionHeadOptions,
     /**
      * Which features k-means clusters: the backbone's ('kmeans'), the
      * L2-normalised projection head's ('kmeans_head'), or both (backbone first,
@@ -64,10 +61,7 @@ export class SimclrObjective implements Objective {
     requireTwoViews(ctx, this.id);
     // Resolved now, so a run without k-means fails before it trains rather than at its first read-out.
     this.kmeans = ctx.services.resolve(KMEANS);
-    this.numClusters = options.numClusters ?? ctx.numClusters;
-    if (!(Number.isInteger(this.numClusters) && this.numClusters >= 2)) {
-      throw new ConfigError(`objective 'simclr' needs numClusters >= 2, got ${this.numClusters}`);
-    }
+    this.numClusters = resolveNumClusters('simclr', options.numClusters, ctx);
     const f = ctx.featureDim;
     this.heads = {
       projectionHead: mlpHead([f, options.hiddenDim ?? f, options.projectionDim], ctx.rng, { batchNorm: false }),

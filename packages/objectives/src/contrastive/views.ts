@@ -42,9 +42,3 @@ export function mapRowBlocks(x: tfc.Tensor2D, blockSize: number, fn: (block: tfc
 
 /** Rows handled per block in predict. */
 export const PREDICT_BLOCK = 4096;
-
-/** How many of `labels` fall in each of k clusters. */
-export function countClusters(labels: ArrayLike<number>, k: number, into = new Array<number>(k).fill(0)): number[] {
-  for (let i = 0; i < labels.length; i++) into[labels[i]] += 1;
-  return into;
-}

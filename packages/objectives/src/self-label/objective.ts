@@ -17,6 +17,7 @@ import {
 } from '@clusterflow/core';
 import { linearClusterHead, loadClusterHead } from '../cluster-head.js';
 import { mapRowBlocks, PREDICT_BLOCK } from '../contrastive/views.js';
+import { resolveNumClusters } from '../num-clusters.js';
 import { noGrad } from '../ops/stop-gradient.js';
 import type { SelfLabelOptions } from './options.js';
 import { pseudoLabelTargets, rulesFor, selectPseudoLabels, targetCrossEntropy } from './pseudo-labels.js';
@@ -76,10 +77,7 @@ export class SelfLabelObjective implements Objective {
         `objective 'self-label' trains on a weak view 0 and a strong view 1, but the augmentation gives ${ctx.numViews} (use multi-view with pipelines: [weak, strong])`,
       );
     }
-    this.numClusters = options.numClusters ?? ctx.numClusters;
-    if (!(Number.isInteger(this.numClusters) && this.numClusters >= 2)) {
-      throw new ConfigError(`objective 'self-label' needs numClusters >= 2, got ${this.numClusters}`);
-    }
+    this.numClusters = resolveNumClusters('self-label', options.numClusters, ctx);
     this.head = linearClusterHead(ctx.featureDim, this.numClusters, ctx.rng);
     try {
       if (ctx.initialHead) loadClusterHead(this.head, ctx.initialHead, this.id);
