@@ -31,7 +31,9 @@ export function addPredictCommands(program: Command, { io, state, stop }: Comman
       const skipped = s.skipped.map((k) => `\n  not predicted: read-out '${k.name}' (${k.why})`).join('');
       io.stdout.write(
         `${s.rows} samples of ${s.data} assigned (${s.backend}); read-out${s.readouts.length > 1 ? 's' : ''} ${s.readouts.join(', ')}; ` +
-          `cluster sizes ${s.clusterSizes.join(' ')}\nwrote ${o.out}${o.features ? `, ${o.features}` : ''}${o.probabilities ? `, ${o.probabilities}` : ''}${skipped}\n`,
+          `cluster sizes ${s.clusterSizes.join(' ')}\n` +
+          (s.metrics ? `against the data's labels: ${Object.entries(s.metrics).map(([k, v]) => `${k} ${v.toFixed(4)}`).join(', ')}\n` : '') +
+          `wrote ${o.out}${o.features ? `, ${o.features}` : ''}${o.probabilities ? `, ${o.probabilities}` : ''}${skipped}\n`,
       );
       state.code = 0;
     });

@@ -28,6 +28,8 @@ export interface PredictSummary {
   readouts: string[];
   skipped: { name: string; why: string }[];
   clusterSizes: number[];
+  /** ACC, NMI and ARI of the main read-out against the data's labels, when it has them. */
+  metrics?: Record<string, number>;
   backend: string;
   data: string;
 }
@@ -61,7 +63,8 @@ export async function predict(model: string, data: string | undefined, o: Predic
     if (o.probabilities) await writeOut(o.probabilities, npyBytes(main.probabilities, [dataset.size, main.numClusters]));
     const sizes = new Array<number>(main.numClusters).fill(0);
     for (const c of main.cluster) sizes[c]++;
-    return { rows: dataset.size, readouts: clusterer.readoutNames, skipped: opened.skipped, clusterSizes: sizes, backend: backend.name, data: dataName };
+    const metrics = dataset.labels ? Object.fromEntries(['acc', 'nmi', 'ari'].map((id) => [id, o.registry.build('metric', { id }, {}).compute(dataset.labels!, main.cluster)])) : undefined;
+    return { rows: dataset.size, readouts: clusterer.readoutNames, skipped: opened.skipped, clusterSizes: sizes, metrics, backend: backend.name, data: dataName };
   } finally {
     clusterer.dispose();
   }
