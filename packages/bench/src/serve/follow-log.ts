@@ -1,5 +1,5 @@
 import type { Confinement } from './confined.js';
-import { CHUNK_BYTES, LineSplitter } from './line-splitter.js';
+import { LineSplitter } from './line-splitter.js';
 import { logHead } from './log-file.js';
 import type { LogWatches } from './log-watch.js';
 import { frame, type EventStream } from './sse.js';
@@ -17,7 +17,7 @@ export async function followLog(path: string, from: number, stream: EventStream,
   stream.onClose(watch.release);
   let splitter = new LineSplitter(from);
   let head: string | undefined;
-  const buf = Buffer.alloc(CHUNK_BYTES);
+  const buf = Buffer.alloc(STREAM_CHUNK_BYTES);
   try {
     while (!stream.closed) {
       const changed = watch.changed();
@@ -34,15 +34,12 @@ export async function followLog(path: string, from: number, stream: EventStream,
           while (!stream.closed && splitter.position < file.size) {
             const { bytesRead } = await file.fh.read(buf, 0, Math.min(buf.length, file.size - splitter.position), splitter.position);
             if (bytesRead === 0) break;
-            let out = '';
+            const out: Buffer[] = [];
             splitter.push(buf.subarray(0, bytesRead), {
-              line: (bytes, end) => {
-                const text = bytes.toString('utf8');
-                if (text.trim()) out += frame(text, { id: String(end) });
-              },
-              skipped: (bytes, end) => void (out += frame(JSON.stringify({ bytes, reason: 'line too long' }), { event: 'skipped', id: String(end) })),
+              line: (bytes, end) => void (isBlank(bytes) || out.push(lineEvent(bytes, end))),
+              skipped: (bytes, end) => void out.push(Buffer.from(frame(JSON.stringify({ bytes, reason: 'line too long' }), { event: 'skipped', id: String(end) }))),
             });
-            if (out && !stream.write(out)) await stream.drained();
+            if (out.length > 0 && !stream.write(Buffer.concat(out))) await stream.drained();
           }
         } finally {
           await file.fh.close();
@@ -54,3 +51,22 @@ export async function followLog(path: string, from: number, stream: EventStream,
     watch.release();
   }
 }
+
+/**
+ * Read per step of a stream: small enough that many clients catching up on a long
+ * log take turns with the rest of the server (the runs list stays quick).
+ */
+const STREAM_CHUNK_BYTES = 64 << 10;
+
+const isBlank = (b: Buffer) => b.every((c) => c === 0x20 || c === 0x09 || c === 0x0d);
+
+/**
+ * A log line as an event, framed on its bytes (no decoding and encoding again). A
+ * carriage return would end the event's data line early: a log's JSON holds none
+ * outside its strings (which escape them), so they are dropped.
+ */
+function lineEvent(line: Buffer, end: number): Buffer {
+  const data = line.includes(0x0d) ? Buffer.from(line.filter((c) => c !== 0x0d)) : line;
+  return Buffer.concat([Buffer.from(`id: ${end}\ndata: `), data, NEWLINES]);
+}
+const NEWLINES = Buffer.from('\n\n');

@@ -33,6 +33,8 @@ export interface LiveViewOptions {
 export interface LiveView {
   /** Its address, with `?token=` when it asks for one. */
   url: string;
+  /** The fastify server (its `runsFolder` counts scans and bytes read). */
+  app: FastifyInstance;
   close(): Promise<void>;
   /** Serves until `stop` aborts (Ctrl-C), then closes. */
   serveUntil(stop: AbortSignal | undefined): Promise<void>;
@@ -87,6 +89,8 @@ export async function createLiveViewServer(root: string, access: Omit<AccessOpti
   // Event streams never end by themselves: close them when the server closes.
   const app = Fastify({ forceCloseConnections: true });
   guard(app, { ...access, host: access.host ?? DEFAULT_HOST });
+  // What the server's specs measure it by (scans made, bytes read).
+  app.decorate('runsFolder', runs);
   app.addHook('onClose', async () => {
     runs.close();
     watches.close();
@@ -253,6 +257,7 @@ export async function startLiveView(opts: LiveViewOptions): Promise<LiveView> {
   const close = () => (closing ??= app.close());
   return {
     url,
+    app,
     close,
     async serveUntil(stop) {
       if (!stop) return new Promise<void>(() => {});

@@ -8,8 +8,8 @@ export interface EventStream {
    * for `drained()` before sending more.
    */
   send(data: string, opts?: { event?: string; id?: string }): boolean;
-  /** Writes events already framed by `frame`; false as for `send`. */
-  write(framed: string): boolean;
+  /** Writes events already framed (see `frame`); false as for `send`. */
+  write(framed: string | Buffer): boolean;
   /** Resolves once the client has taken what was sent, or has gone. */
   drained(): Promise<void>;
   readonly closed: boolean;
@@ -46,7 +46,7 @@ export function openEventStream(req: FastifyRequest, reply: FastifyReply): Event
   };
   req.raw.on('close', finish);
   res.on('close', finish);
-  const write = (text: string) => !closed && res.write(text);
+  const write = (framed: string | Buffer) => !closed && res.write(framed);
   return {
     send: (data, opts) => write(frame(data, opts)),
     write,
