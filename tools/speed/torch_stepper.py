@@ -82,21 +82,6 @@ def build(ts, name, batch):
     raise ValueError(f"unknown model {name}")
 
 
-def stepper(model, x):
-    """bench()'s step in torch_steps.py and torch_resnet18.py."""
-    opt = torch.optim.SGD(model.parameters(), lr=1e-3)
-
-    def step():
-        opt.zero_grad(set_to_none=True)
-        out = model(x)
-        loss = (out * out).mean()
-        loss.backward()
-        opt.step()
-        return loss.item()
-
-    return step
-
-
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("torch_steps")
@@ -115,7 +100,7 @@ def main():
         if key not in steps:
             model, x, flops = build(ts, name, int(batch))
             first = {"rss_before_mib": peak_rss_mib()}
-            steps[key] = (stepper(model, x), flops)
+            steps[key] = (torch_resnet18.sgd_step(model, x), flops)
             steps[key][0]()
         step, flops = steps[key]
         t0 = time.perf_counter()
