@@ -5,3 +5,5 @@ export * from './clusterer.js';
 export * from './encode.js';
 export * from './load.js';
 export type { ModelSource } from './read/source.js';
+export * from './export/describe.js';
+export { READOUT_RECIPES, mlpOps, type ExportedReadouts, type RecipeInput } from './export/readout-recipes.js';

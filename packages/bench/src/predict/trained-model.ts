@@ -1,34 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type * as tfc from '@tensorflow/tfjs-core';
-import type { ModelDescription, Preprocessing, ReadoutSpec } from '@clusterflow/clusterer';
-import {
-  ConfigError,
-  describeObjectives,
-  parseRunConfig,
-  readCheckpoint,
-  resolveRunConfig,
-  stagesOf,
-  UnknownComponentError,
-  type Checkpoint,
-  type Dataset,
-  type Registry,
-  type RunConfig,
-} from '@clusterflow/core';
-import { READOUT_RECIPES } from './readout-recipes.js';
-
-/** A trained run read from its checkpoint, as an exportable model. */
-export interface TrainedModel {
-  description: ModelDescription;
-  /** The tensors the model needs, by checkpoint name ('backbone/...', 'objective/...'); the caller disposes them. */
-  weights: Record<string, tfc.Tensor>;
-  /** Read-outs of the run that an exported model cannot have, with why. */
-  skipped: { name: string; why: string }[];
-  config: RunConfig;
-  /** The run's own data, as its config builds it. */
-  dataset: Dataset;
-  checkpoint: string;
-}
+import { describeTrainedModel, type TrainedModel } from '@clusterflow/clusterer';
+import { ConfigError, disposeCheckpoint, readCheckpoint, tf, type Registry } from '@clusterflow/core';
 
 /** The checkpoint of `path`: the file itself, or a run folder's checkpoints/last.ckpt (or last.ckpt). */
 export function checkpointOf(path: string): string {
@@ -40,96 +13,19 @@ export function checkpointOf(path: string): string {
 }
 
 /**
- * Reads a checkpoint into an exportable model: the backbone (id, options,
- * weights, the input shape the run's evaluation feeds it), the preprocessing,
- * and the objective's read-outs as head ops (READOUT_RECIPES). Only built-in
- * components are looked up: no plugin named by the stored config is imported,
- * and a component only a plugin has is an error naming it. The run's data is
- * built (from `baseDir`) to learn its sample shape and the augmentation's
- * evaluation size.
+ * A checkpoint or run folder as an exportable model (describeTrainedModel). Only
+ * its public read functions are used: the checkpoint is read and verified by
+ * core, no plugin is imported. The caller disposes `weights`.
  */
-export async function trainedModel(path: string, opts: { registry: Registry; baseDir: string }): Promise<TrainedModel> {
+export async function trainedModel(path: string, opts: { registry: Registry; baseDir: string }): Promise<TrainedModel & { checkpoint: string }> {
   const checkpoint = checkpointOf(path);
   const ckpt = await readCheckpoint(checkpoint);
-  const keep = new Set<string>();
   try {
-    if (!ckpt.meta.config) throw new ConfigError(`checkpoint ${checkpoint} carries no config to rebuild its run from`);
-    const parsed = parseRunConfig(ckpt.meta.config, `config stored in ${checkpoint}`);
-    let cfg: RunConfig;
-    try {
-      cfg = resolveRunConfig(parsed, opts.registry);
-    } catch (err) {
-      if (err instanceof UnknownComponentError && parsed.plugins.length > 0) {
-        throw new UnknownComponentError(`${err.message} (the run loaded plugins ${parsed.plugins.join(', ')}; predict and export never import plugin code)`, { cause: err });
-      }
-      throw err;
-    }
-    const stage = stagesOf(cfg)[(ckpt.meta.stage as number | undefined) ?? 0];
-    const dataset = await opts.registry.build('dataset', cfg.data, { baseDir: opts.baseDir });
-    const augmentation = opts.registry.build('augmentation', stage.augmentation, { sampleShape: dataset.sampleShape, registry: opts.registry });
-    const inputShape = augmentation.outputShape(dataset.sampleShape);
-    const numClusters = cfg.numClusters ?? dataset.numClasses;
-    if (!numClusters) throw new ConfigError(`checkpoint ${checkpoint}: its config gives no numClusters and its data no class count`);
-    const preprocessing = preprocessingOf(dataset.sampleShape, inputShape);
-
-    const composite = stage.objective.length > 1 || stage.objective[0].weight !== 1;
-    const readouts: ReadoutSpec[] = [];
-    const skipped: { name: string; why: string }[] = [];
-    for (const part of stage.objective) {
-      const recipe = READOUT_RECIPES[part.id];
-      const partName = part.name ?? part.id;
-      if (!recipe) {
-        throw new ConfigError(
-          `objective '${part.id}' has no read-out an exported model can carry (exportable: ${Object.keys(READOUT_RECIPES).join(', ')}); ` +
-            'its read-out is code of its own, which a model folder never holds',
-        );
-      }
-      const statePrefix = `objective/${composite ? `${partName}/` : ''}`;
-      const namePrefix = stage.objective.length > 1 ? `${partName}/` : '';
-      const got = recipe({
-        name: (k) => statePrefix + k,
-        state: (k) => ckpt.state[statePrefix + k],
-        options: opts.registry.options('objective', part) as Record<string, unknown>,
-        numClusters,
-      });
-      readouts.push(...got.readouts.map((r) => ({ ...r, name: namePrefix + r.name })));
-      skipped.push(...got.skipped.map((s) => ({ ...s, name: namePrefix + s.name })));
-    }
-    if (readouts.length === 0) {
-      throw new ConfigError(`objective ${describeObjectives(cfg)} has no read-out an exported model can carry: ${skipped.map((s) => `'${s.name}' is ${s.why}`).join('; ')}`);
-    }
-    // The main read-out first: the one eval's metrics use, when it is exportable.
-    const main = cfg.eval.readout ?? readouts[0].name;
-    readouts.sort((a, b) => Number(b.name === main) - Number(a.name === main));
-
-    const weights: Record<string, tfc.Tensor> = {};
-    const take = (name: string) => {
-      const v = ckpt.state[name];
-      if (v === undefined || ArrayBuffer.isView(v)) throw new ConfigError(`checkpoint ${checkpoint} has no tensor '${name}' that its read-outs need`);
-      weights[name] = v as tfc.Tensor;
-      keep.add(name);
-    };
-    for (const name of Object.keys(ckpt.state)) if (name.startsWith('backbone/')) take(name);
-    for (const r of readouts) for (const op of r.ops) for (const w of Object.values(op)) if (typeof w === 'string' && w.startsWith('objective/')) take(w);
-    const description: ModelDescription = {
-      backbone: { id: cfg.backbone.id, options: cfg.backbone.options ?? {}, inputShape: [...inputShape] },
-      preprocessing,
-      numClusters,
-      readouts,
-      trainedWith: { run: cfg.name, objective: describeObjectives(cfg), epoch: ckpt.meta.epoch, step: ckpt.meta.step, exportedAt: new Date().toISOString() },
-    };
-    return { description, weights, skipped, config: cfg, dataset, checkpoint };
+    const trained = await describeTrainedModel(ckpt, checkpoint, opts);
+    // Keep the model's tensors beyond the checkpoint's disposal.
+    const weights = Object.fromEntries(Object.entries(trained.weights).map(([k, t]) => [k, tf.clone(t)]));
+    return { ...trained, weights, checkpoint };
   } finally {
-    disposeExcept(ckpt, keep);
+    disposeCheckpoint(ckpt);
   }
-}
-
-function preprocessingOf(sampleShape: readonly number[], inputShape: readonly number[]): Preprocessing {
-  if (inputShape.length === 3) return { input: 'image', inputShape: [inputShape[0], inputShape[1], inputShape[2]], pixelScale: 1 / 255 };
-  if (inputShape.length === 1 && sampleShape.length === 1) return { input: 'vectors', dim: inputShape[0] };
-  throw new ConfigError(`cannot export a model for samples of shape [${sampleShape}] (backbone input [${inputShape}]): only images [H, W, C] and vectors [D]`);
-}
-
-function disposeExcept(ckpt: Checkpoint, keep: Set<string>): void {
-  for (const [name, v] of Object.entries(ckpt.state)) if (!keep.has(name) && !ArrayBuffer.isView(v)) (v as tfc.Tensor).dispose();
 }

@@ -1,5 +1,5 @@
 import type * as tfc from '@tensorflow/tfjs-core';
-import type { HeadOp, ReadoutSpec } from '@clusterflow/clusterer';
+import type { HeadOp, ReadoutSpec } from '../model-format.js';
 import type { StateValue } from '@clusterflow/core';
 
 /** What an objective's read-outs become in an exported model, and which of them cannot be. */
