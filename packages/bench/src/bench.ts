@@ -22,7 +22,7 @@ export interface BenchOptions {
   stream?: NodeJS.WriteStream;
   /** Plain progress: a line every this many steps. */
   logEvery?: number;
-  /** Keep each run's final checkpoint even when the config sets no checkpointDir (`train` does). */
+  /** Keep each run's final checkpoint even when the config sets no checkpointDir, and one every epoch unless the config says how often (`train` does). */
   checkpoint?: boolean;
   /** Continue a bench in `out`: keep the runs that finished, resume interrupted ones from their checkpoints. */
   resume?: boolean;
@@ -110,6 +110,9 @@ export async function runBench(name: string, runs: readonly PlannedRun[], opts: 
       header: { name, date: bench.date, machine: bench.machine },
       // Every run can be interrupted and resumed; its final checkpoint is kept only when asked for.
       keepCheckpoint: opts.checkpoint === true || run.config.train.checkpointDir !== undefined,
+      // `train` keeps a checkpoint of every epoch (or as often as the config says), so a
+      // run killed without warning (SIGKILL, a power cut) loses at most an epoch.
+      ...(opts.checkpoint ? { checkpointEvery: run.config.train.checkpointEvery || 1 } : {}),
       resume: opts.resume && done?.status === 'interrupted' && existsSync(last) ? { checkpoint: last, before: done } : undefined,
       stop: opts.stop,
     });

@@ -94,4 +94,29 @@ describe('Ctrl-C in clusterflow train', function () {
     p.child.kill('SIGINT');
     expect(await p.exited).to.equal(130);
   });
+
+  it('SIGTERM (a batch scheduler, a container runtime) stops like Ctrl-C: a checkpoint, the run marked interrupted, exit 143 (issue 26, item 9)', async () => {
+    const out = join(dir, 'out-term');
+    const p = start(['train', config, '--out', out, '--log-every', '1']);
+    await p.waitFor(/step 8\/180/);
+    p.child.kill('SIGTERM');
+    const code = await p.exited;
+    const { err } = p.output();
+    expect(code, err).to.equal(143);
+    expect(err).to.include('SIGTERM');
+    expect(err).to.include('stopping at the next step boundary');
+    const partial: BenchResult = JSON.parse(await readFile(join(out, 'results.json'), 'utf8'));
+    expect(partial.runs[0].status).to.equal('interrupted');
+    expect(existsSync(join(out, 'blobs-seed0', 'checkpoints', 'last.ckpt'))).to.equal(true);
+  });
+
+  it('train checkpoints every epoch into the run folder by default (issue 26, item 9)', async () => {
+    const out = join(dir, 'out-epochs');
+    const short = join(dir, 'short.json');
+    await writeFile(short, JSON.stringify({ ...JSON.parse(await readFile(config, 'utf8')), train: { epochs: 3, batchSize: 16 } }));
+    const res = await cli('train', short, '--out', out);
+    expect(res.code, res.err).to.equal(0);
+    const ckpts = join(out, 'blobs-seed0', 'checkpoints');
+    for (const f of ['epoch-0001.ckpt', 'epoch-0002.ckpt', 'last.ckpt']) expect(existsSync(join(ckpts, f)), f).to.equal(true);
+  });
 });
