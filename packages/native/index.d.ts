@@ -56,6 +56,28 @@ export type MaxPoolGrad = (
   SH: number, SW: number, padTop: number, padLeft: number, OH: number, OW: number, dx: Float32Array,
 ) => void;
 
+/**
+ * One SGD step over a variable (PyTorch's: g' = g + wd·p; buf' = momentum·buf + g';
+ * p' = p - lr·(nesterov ? g' + momentum·buf' : buf')), in one pass on the addon's
+ * threads; pOut and bufOut overwritten. buf and bufOut both null without momentum (then
+ * p' = p - lr·g'). lr 0 leaves p' = p.
+ */
+export type SgdStep = (
+  p: Float32Array, g: Float32Array, buf: Float32Array | null, pOut: Float32Array, bufOut: Float32Array | null,
+  lr: number, momentum: number, weightDecay: number, nesterov: boolean,
+) => void;
+
+/**
+ * One Adam/AdamW step over a variable in one pass: p = p·keep when decoupled, else
+ * g += weightDecay·p; m' = beta1·m + oneMinusBeta1·g; v' = beta2·v + oneMinusBeta2·g²;
+ * p' = p - (m' / (sqrt(v') / sqrtC2 + eps))·lrOverC1 when `step`, else p.
+ */
+export type AdamStep = (
+  p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, pOut: Float32Array, mOut: Float32Array, vOut: Float32Array,
+  lrOverC1: number, beta1: number, oneMinusBeta1: number, beta2: number, oneMinusBeta2: number, sqrtC2: number, eps: number,
+  weightDecay: number, keep: number, decoupled: boolean, step: boolean,
+) => void;
+
 /** The core (kernel set) OpenBLAS runs on, and why that one (core-choice.js). */
 export interface OpenblasCore {
   /** openblas_get_corename(), e.g. "SkylakeX". */
@@ -80,6 +102,8 @@ export interface NativeModule {
   batchNormBackward?: BatchNormBackward;
   sumMiddle?: SumMiddle;
   maxPoolGrad?: MaxPoolGrad;
+  sgdStep?: SgdStep;
+  adamStep?: AdamStep;
   /** Threads of the addon's kernels, products included (default 2, or CLUSTERFLOW_NATIVE_THREADS). */
   setNumThreads?: (n: number) => void;
   getNumThreads?: () => number;
@@ -98,6 +122,8 @@ export declare const batchNormForward: BatchNormForward | undefined;
 export declare const batchNormBackward: BatchNormBackward | undefined;
 export declare const sumMiddle: SumMiddle | undefined;
 export declare const maxPoolGrad: MaxPoolGrad | undefined;
+export declare const sgdStep: SgdStep | undefined;
+export declare const adamStep: AdamStep | undefined;
 export declare const setNumThreads: ((n: number) => void) | undefined;
 export declare const getNumThreads: (() => number) | undefined;
 export declare const config: string | undefined;

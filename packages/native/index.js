@@ -56,6 +56,8 @@ function load() {
       batchNormBackward: addon.batchNormBackward,
       sumMiddle: addon.sumMiddle,
       maxPoolGrad: addon.maxPoolGrad,
+      sgdStep: addon.sgdStep,
+      adamStep: addon.adamStep,
       conv2d: addon.conv2d,
       conv2dFilterGrad: addon.conv2dFilterGrad,
       conv2dInputGrad: addon.conv2dInputGrad,
@@ -73,7 +75,7 @@ function load() {
 const native = load();
 export const {
   available, reason, sgemm, conv2d, conv2dFilterGrad, conv2dInputGrad, batchNormForward, batchNormBackward, sumMiddle, maxPoolGrad,
-  setNumThreads, getNumThreads, config, openblas,
+  sgdStep, adamStep, setNumThreads, getNumThreads, config, openblas,
 } = native;
 export { bestCoreFor, decideCore, describeCore, probeOpenblas } from './core-choice.js';
 export default native;

@@ -7,11 +7,15 @@
  * of live tensor memory each way.
  *
  *   npx tsx --conditions=source tools/speed/kernel-ablation.ts [--steps 8] [--resnet-batch 32]
- *     [--only batchNorm,reduce,maxPoolGrad,sharedIdentity]
+ *     [--only batchNorm,reduce,maxPoolGrad,sharedIdentity,optimizer] [--optimizer sgd|momentum|adam]
  *
  * Groups: batchNorm (the fused training BatchNorm against tf ops), reduce (Sum
  * and Mean), maxPoolGrad (native against clusterflow's JS kernel),
- * sharedIdentity (Identity and Cast sharing data against the stock copies).
+ * sharedIdentity (Identity and Cast sharing data against the stock copies),
+ * optimizer (the fused optimizer step, one kernel per variable, against core's
+ * optimizer composing tf ops). --optimizer picks the models' optimizer: plain
+ * SGD at lr 1e-3 (the PyTorch twins'), SGD with momentum 0.9 and decay 5e-4, or
+ * Adam.
  * ResNet-18 runs at --resnet-batch: at 128 a step without the fused BatchNorm
  * does not fit the wasm heap.
  */
@@ -20,7 +24,9 @@ import type { KernelConfig } from '@tensorflow/tfjs-core';
 import { tf, registerWasmKernels } from '@clusterflow/core';
 import { tryRegisterNativeKernels } from '../../packages/core/src/kernels/native-matmul.js';
 import { BATCH_NORM_TRAIN } from '../../packages/core/src/kernels/batch_norm_train.js';
-import { convnet, mlp, resnet18, trainStep, type BenchModel } from './models.js';
+import { Adam, Sgd, type Optimizer } from '@clusterflow/core';
+import { ADAM_STEP, SGD_STEP } from '../../packages/core/src/kernels/fused-optim.js';
+import { benchSgd, convnet, mlp, resnet18, trainStep, type BenchModel } from './models.js';
 import { MiB, trackWasmTensorBytes } from './memory.js';
 
 const { values: args } = parseArgs({
@@ -28,8 +34,16 @@ const { values: args } = parseArgs({
     steps: { type: 'string', default: '8' },
     'resnet-batch': { type: 'string', default: '32' },
     only: { type: 'string', default: '' },
+    optimizer: { type: 'string', default: 'sgd' },
   },
 });
+const OPTIMIZERS: Record<string, () => Optimizer> = {
+  sgd: benchSgd,
+  momentum: () => new Sgd({ lr: 1e-3, momentum: 0.9, weightDecay: 5e-4, nesterov: false }),
+  adam: () => new Adam({ lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0 }, false),
+};
+const makeOptimizer = OPTIMIZERS[args.optimizer];
+if (!makeOptimizer) throw new Error(`--optimizer: unknown ${args.optimizer} (one of ${Object.keys(OPTIMIZERS).join(', ')})`);
 const steps = Number(args.steps);
 const resnetBatch = Number(args['resnet-batch']);
 
@@ -61,6 +75,7 @@ function swap(name: string, off: KernelConfig[], models: (() => BenchModel)[]): 
   return { name, models, off: () => install(off), on: () => install(on) };
 }
 const bn = tf.getKernel(BATCH_NORM_TRAIN, 'wasm')!;
+const fusedOptim = get([SGD_STEP, ADAM_STEP]);
 const resnet = () => resnet18(resnetBatch);
 const groups: Group[] = [
   {
@@ -71,12 +86,17 @@ const groups: Group[] = [
   swap('reduce', [sum, mean], [convnet, resnet, mlp]),
   swap('maxPoolGrad', [maxPoolGrad], [convnet]),
   swap('sharedIdentity', stockShare, [resnet, convnet, mlp]),
+  {
+    name: 'optimizer', models: [mlp, convnet],
+    off: () => { for (const k of [SGD_STEP, ADAM_STEP]) if (tf.getKernel(k, 'wasm')) tf.unregisterKernel(k, 'wasm'); },
+    on: () => install(fusedOptim),
+  },
 ].filter((g) => !args.only || args.only.split(',').includes(g.name));
 
 function timedStep(model: BenchModel): { ms: number; peak: number } {
   tensors.resetPeak();
   const t0 = performance.now();
-  trainStep(model);
+  trainStep(model, makeOptimizer);
   return { ms: performance.now() - t0, peak: tensors.peak() };
 }
 
@@ -86,7 +106,7 @@ for (const g of groups) {
   for (const make of g.models) {
     const model = make();
     const withK: { ms: number; peak: number }[] = [], without: { ms: number; peak: number }[] = [];
-    g.off(); trainStep(model); g.on(); trainStep(model); // warm-up both ways
+    g.off(); trainStep(model, makeOptimizer); g.on(); trainStep(model, makeOptimizer); // warm-up both ways
     for (let i = 0; i < steps; i++) {
       // Alternate which goes first, so neither always follows the other.
       for (const use of i % 2 ? [true, false] : [false, true]) {
@@ -96,7 +116,7 @@ for (const g of groups) {
     }
     g.on();
     const speedup = median(without.map((w, i) => w.ms / withK[i].ms));
-    const line = `${g.name.padEnd(15)} ${model.name.padEnd(8)} batch ${String(model.batch).padStart(3)}  ms with ${median(withK.map((x) => x.ms)).toFixed(1).padStart(7)}` +
+    const line = `${g.name.padEnd(15)} ${model.name.padEnd(8)} ${args.optimizer.padEnd(8)} batch ${String(model.batch).padStart(3)}  ms with ${median(withK.map((x) => x.ms)).toFixed(1).padStart(7)}` +
       `  without ${median(without.map((x) => x.ms)).toFixed(1).padStart(7)}  without/with ${speedup.toFixed(3)}` +
       `  peak tensors MiB with ${(Math.max(...withK.map((x) => x.peak)) / MiB).toFixed(0).padStart(5)} without ${(Math.max(...without.map((x) => x.peak)) / MiB).toFixed(0).padStart(5)}`;
     console.log(line);

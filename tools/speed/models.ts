@@ -4,7 +4,7 @@
  * mean(out^2), plain SGD at lr 1e-3, and the same FLOP convention (3x the
  * forward's matmul/conv FLOPs; bias, ReLU, pooling, loss, update uncounted).
  */
-import { tf, batchNormTrain } from '@clusterflow/core';
+import { tf, batchNormTrain, Sgd, type Optimizer } from '@clusterflow/core';
 import type { Tensor, Tensor2D, Tensor4D, Variable } from '@tensorflow/tfjs-core';
 
 /** One benchmark model: its variables, its input and its forward pass. */
@@ -46,7 +46,7 @@ export function mlp(batch = 256): BenchModel {
       });
       return h;
     },
-    dispose() { input.dispose(); [...ws, ...bs].forEach((v) => v.dispose()); },
+    dispose() { input.dispose(); [...ws, ...bs].forEach((v) => v.dispose()); optimizers.get(this)?.dispose(); },
   };
 }
 
@@ -67,7 +67,7 @@ export function convnet(batch = 128): BenchModel {
       });
       return tf.add(tf.matMul(tf.mean(h, [1, 2]) as Tensor2D, fcW), fcB);
     },
-    dispose() { input.dispose(); this.variables.forEach((v) => v.dispose()); },
+    dispose() { input.dispose(); this.variables.forEach((v) => v.dispose()); optimizers.get(this)?.dispose(); },
   };
 }
 
@@ -151,18 +151,30 @@ export function resnet18(batch = RESNET_BENCH_BATCH): BenchModel {
       }
       return tf.add(tf.matMul(tf.mean(h, [1, 2]) as Tensor2D, fcW), fcB);
     },
-    dispose() { input.dispose(); variables.forEach((v) => v.dispose()); },
+    dispose() { input.dispose(); variables.forEach((v) => v.dispose()); optimizers.get(this)?.dispose(); },
   };
 }
 
-/** One training step: forward, backward, SGD update; returns the loss (read back, as torch's loss.item()). */
-export function trainStep(model: BenchModel, lr = 1e-3): number {
+/** Each model's optimizer: core's SGD (what training uses; fused into one kernel per variable where the backend has it). */
+const optimizers = new WeakMap<BenchModel, Optimizer>();
+
+/** Plain SGD at lr 1e-3, as torch_steps.py's torch.optim.SGD(lr=1e-3). */
+export const benchSgd = (): Optimizer => new Sgd({ lr: 1e-3, momentum: 0, weightDecay: 0, nesterov: false });
+
+/**
+ * One training step: forward, backward, an optimizer step (plain SGD unless
+ * `makeOptimizer` says otherwise, on a model's first step); returns the loss
+ * (read back, as torch's loss.item()).
+ */
+export function trainStep(model: BenchModel, makeOptimizer: () => Optimizer = benchSgd): number {
+  let opt = optimizers.get(model);
+  if (!opt) optimizers.set(model, (opt = makeOptimizer()));
   const loss = tf.tidy(() => {
     const { value, grads } = tf.variableGrads(() => {
       const out = model.forward(model.input);
       return tf.mean(tf.square(out)) as tf.Scalar;
     }, model.variables);
-    for (const v of model.variables) v.assign(tf.sub(v, tf.mul(grads[v.name], lr)));
+    opt.step([{ variables: model.variables, grads: model.variables.map((v) => grads[v.name]), lr: opt.lr, weightDecay: opt.weightDecay }]);
     return value;
   });
   const v = loss.dataSync()[0];

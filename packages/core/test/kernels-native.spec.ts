@@ -8,6 +8,8 @@ import { nativeConvStats } from '../src/kernels/native-conv.js';
 import { nativeBatchNormStats } from '../src/kernels/native-batch-norm.js';
 import { nativeReduceStats } from '../src/kernels/native-reduce.js';
 import { nativeMaxPoolGradStats } from '../src/kernels/native-max-pool-grad.js';
+import { nativeOptimStats } from '../src/kernels/native-optim.js';
+import { Adam, Sgd, type Optimizer } from '@clusterflow/core';
 import { batchNormTrain } from '../src/kernels/batch_norm_train.js';
 import { MIN_NATIVE_WORK, nativeKernelsRegistered, nativeStats, tryRegisterNativeKernels } from '../src/kernels/native-matmul.js';
 
@@ -227,6 +229,46 @@ describe('native kernels (@clusterflow/native) on wasm', function () {
         return tf.grad((a) => tf.sum(tf.mul(tf.maxPool(a as Tensor4D, p.k, p.s, p.pad), dy)))(x);
       });
       expect(nativeMaxPoolGradStats.calls - before).to.equal(1);
+    });
+  }
+
+  // The fused optimizer steps against the composed ops core's optimizers run on cpu: 3 steps, so momentum
+  // buffers and moments are used, on a matrix and a bias (a size no thread split divides evenly).
+  const OPTIMIZERS: { name: string; make: () => Optimizer; lr: number; wd: number }[] = [
+    { name: 'SGD', make: () => new Sgd({ lr: 0.1, momentum: 0, weightDecay: 0, nesterov: false }), lr: 0.1, wd: 0 },
+    { name: 'SGD, momentum and decay', make: () => new Sgd({ lr: 0.05, momentum: 0.9, weightDecay: 5e-4, nesterov: false }), lr: 0.05, wd: 5e-4 },
+    { name: 'SGD, Nesterov', make: () => new Sgd({ lr: 0.05, momentum: 0.9, weightDecay: 1e-3, nesterov: true }), lr: 0.05, wd: 1e-3 },
+    { name: 'SGD at lr 0 (warm-up)', make: () => new Sgd({ lr: 0.05, momentum: 0.9, weightDecay: 0, nesterov: false }), lr: 0, wd: 0 },
+    { name: 'Adam', make: () => new Adam({ lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0 }, false), lr: 1e-3, wd: 0 },
+    { name: 'Adam, L2 decay', make: () => new Adam({ lr: 1e-3, beta1: 0.8, beta2: 0.99, eps: 1e-6, weightDecay: 0.01 }, false), lr: 1e-3, wd: 0.01 },
+    { name: 'AdamW', make: () => new Adam({ lr: 3e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.05 }, true), lr: 3e-3, wd: 0.05 },
+  ];
+  for (const o of OPTIMIZERS) {
+    it(`fused optimizer step, ${o.name}: parameters and buffers equal the composed ops'`, async () => {
+      const before = nativeOptimStats.sgd + nativeOptimStats.adam;
+      const run = async (backend: 'cpu' | 'wasm') => {
+        await selectBackend(backend);
+        const tensors = tf.memory().numTensors;
+        // Variables outlive a tidy; their initial values do not.
+        const vars = tf.tidy(() => [tf.variable(input([300, 257], 90)), tf.variable(input([257], 91))]);
+        const opt = o.make();
+        for (let step = 0; step < 3; step++) {
+          const grads = tf.tidy(() => vars.map((v, i) => tf.mul(input(v.shape, 92 + 10 * step + i), 10 ** -step)));
+          opt.step([{ variables: vars, grads, lr: o.lr, weightDecay: o.wd }]);
+          tf.dispose(grads);
+        }
+        const state = opt.getState(vars);
+        const out = [...vars, ...Object.values(state).filter((t): t is Tensor => t instanceof tf.Tensor)].map((t) => t.dataSync() as Float32Array);
+        opt.dispose();
+        tf.dispose(vars);
+        expect(tf.memory().numTensors, `${backend} tensors leaked`).to.equal(tensors);
+        return out;
+      };
+      const ref = await run('cpu');
+      const got = await run('wasm');
+      expect(got.length).to.equal(ref.length);
+      got.forEach((g, i) => expect(relErr(g, ref[i]), `output ${i}`).to.be.below(1e-6));
+      expect(nativeOptimStats.sgd + nativeOptimStats.adam - before, 'fused steps (one per variable and step)').to.equal(6);
     });
   }
 

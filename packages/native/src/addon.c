@@ -226,6 +226,66 @@ static napi_value sum_middle_js(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* A Float32Array of at least `need` elements, or null (*out = NULL): optional arrays. */
+static bool f32_or_null(napi_env env, napi_value v, float **out, int64_t need) {
+  napi_valuetype t;
+  if (napi_typeof(env, v, &t) != napi_ok) return false;
+  if (t == napi_null) {
+    *out = NULL;
+    return true;
+  }
+  size_t len;
+  return f32(env, v, out, &len) && (uint64_t)len >= (uint64_t)need;
+}
+
+/* sgdStep(p, g, buf, pOut, bufOut, lr, momentum, weightDecay, nesterov): buf and bufOut both null without momentum. */
+static napi_value sgd_step_js(napi_env env, napi_callback_info info) {
+  napi_value argv[9];
+  if (!args_of(env, info, 9, argv)) THROW(type, "native sgdStep: expected 9 arguments");
+  float *p, *g, *buf, *p_out, *buf_out;
+  size_t n;
+  if (!f32(env, argv[0], &p, &n)) THROW(type, "native sgdStep: p must be a Float32Array");
+  ARRAY(1, g, n, "native sgdStep: g");
+  ARRAY(3, p_out, n, "native sgdStep: pOut");
+  if (!f32_or_null(env, argv[2], &buf, (int64_t)n) || !f32_or_null(env, argv[4], &buf_out, (int64_t)n) || (!buf) != (!buf_out))
+    THROW(type, "native sgdStep: buf and bufOut must both be Float32Arrays as long as p, or both null");
+  double lr, momentum, wd;
+  bool nesterov;
+  CHECK(napi_get_value_double(env, argv[5], &lr));
+  CHECK(napi_get_value_double(env, argv[6], &momentum));
+  CHECK(napi_get_value_double(env, argv[7], &wd));
+  CHECK(napi_get_value_bool(env, argv[8], &nesterov));
+  sgd_step((int64_t)n, p, g, buf, p_out, buf_out, (float)lr, (float)momentum, (float)wd, nesterov);
+  return NULL;
+}
+
+/*
+ * adamStep(p, g, m, v, pOut, mOut, vOut, lrOverC1, beta1, oneMinusBeta1, beta2, oneMinusBeta2, sqrtC2, eps,
+ * weightDecay, keep, decoupled, step): the scalars as core's composed ops compute them (optim.c).
+ */
+static napi_value adam_step_js(napi_env env, napi_callback_info info) {
+  napi_value argv[18];
+  if (!args_of(env, info, 18, argv)) THROW(type, "native adamStep: expected 18 arguments");
+  float *p, *g, *m, *v, *p_out, *m_out, *v_out;
+  size_t n;
+  if (!f32(env, argv[0], &p, &n)) THROW(type, "native adamStep: p must be a Float32Array");
+  ARRAY(1, g, n, "native adamStep: g");
+  ARRAY(2, m, n, "native adamStep: m");
+  ARRAY(3, v, n, "native adamStep: v");
+  ARRAY(4, p_out, n, "native adamStep: pOut");
+  ARRAY(5, m_out, n, "native adamStep: mOut");
+  ARRAY(6, v_out, n, "native adamStep: vOut");
+  double d[9];
+  for (int i = 0; i < 9; i++) CHECK(napi_get_value_double(env, argv[7 + i], &d[i]));
+  bool decoupled, step;
+  CHECK(napi_get_value_bool(env, argv[16], &decoupled));
+  CHECK(napi_get_value_bool(env, argv[17], &step));
+  const adam_scalars s = {(float)d[0], (float)d[1], (float)d[2], (float)d[3], (float)d[4], (float)d[5], (float)d[6],
+                          (float)d[7], (float)d[8], decoupled, step};
+  adam_step((int64_t)n, p, g, m, v, p_out, m_out, v_out, &s);
+  return NULL;
+}
+
 /*
  * setNumThreads(n): threads for later calls. They are the addon's own pool's:
  * OpenBLAS runs single-threaded inside each part of a split product (gemm.c),
@@ -273,6 +333,8 @@ static napi_value init(napi_env env, napi_value exports) {
     {"batchNormBackward", NULL, batch_norm_backward_js, NULL, NULL, NULL, napi_enumerable, NULL},
     {"sumMiddle", NULL, sum_middle_js, NULL, NULL, NULL, napi_enumerable, NULL},
     {"maxPoolGrad", NULL, max_pool_grad_js, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"sgdStep", NULL, sgd_step_js, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"adamStep", NULL, adam_step_js, NULL, NULL, NULL, napi_enumerable, NULL},
     {"conv2d", NULL, conv2d_js, NULL, NULL, NULL, napi_enumerable, NULL},
     {"conv2dFilterGrad", NULL, conv2d_filter_grad_js, NULL, NULL, NULL, napi_enumerable, NULL},
     {"conv2dInputGrad", NULL, conv2d_input_grad_js, NULL, NULL, NULL, napi_enumerable, NULL},

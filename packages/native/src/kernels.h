@@ -45,4 +45,25 @@ void max_pool_grad(const conv_geom *g, const float *x, const float *dy, float *d
 /* reduce.c: out[o, i] = scale * sum over r of x[o, r, i], for x viewed as [outer, r, inner]; false when out of memory. */
 bool sum_middle(const float *x, int64_t outer, int64_t r, int64_t inner, float scale, float *out);
 
+/*
+ * optim.c: one optimizer step over n elements, outputs separate from inputs.
+ * SGD: g' = g + wd·p; buf' = momentum·buf + g' (buf and buf_out NULL without
+ * momentum); p' = p - lr·(nesterov ? g' + momentum·buf' : buf'), or p' = p when lr is 0.
+ */
+void sgd_step(int64_t n, const float *p, const float *g, const float *buf, float *p_out, float *buf_out, float lr,
+              float momentum, float weight_decay, bool nesterov);
+
+/* Adam's scalars, each already float32 as TF.js would make it from the JS number. */
+typedef struct {
+  float lr_c1, beta1, one_minus_beta1, beta2, one_minus_beta2, sqrt_c2, eps, weight_decay, keep;
+  bool decoupled, step;
+} adam_scalars;
+
+/*
+ * Adam (decoupled false: g += wd·p) or AdamW (decoupled: p *= keep = 1 - lr·wd):
+ * m' = b1·m + (1-b1)·g; v' = b2·v + (1-b2)·g²; p' = p - (m' / (sqrt(v') / sqrt(c2) + eps))·(lr/c1).
+ */
+void adam_step(int64_t n, const float *p, const float *g, const float *m, const float *v, float *p_out, float *m_out,
+               float *v_out, const adam_scalars *s);
+
 #endif

@@ -126,6 +126,31 @@ describe('@clusterflow/native addon', function () {
     expect(() => native.batchNormForward!(new Float64Array(12) as unknown as Float32Array, 4, 3, f(3), f(3), 1e-5, f(12), f(3), f(3))).to.throw(TypeError);
   });
 
+  it('sgdStep and adamStep match plain loops over a size no thread split divides evenly, and refuse short arrays', () => {
+    const n = 100_003, f = (k: number) => new Float32Array(k);
+    const p = rand(n, 20), g = rand(n, 21), buf = rand(n, 22), m = rand(n, 23), v = rand(n, 24).map(Math.abs);
+    const pOut = f(n), bufOut = f(n);
+    native.sgdStep!(p, g, buf, pOut, bufOut, 0.1, 0.9, 0.01, true);
+    for (const i of [0, 1, 50_001, n - 1]) {
+      const g1 = Math.fround(g[i] + Math.fround(p[i] * Math.fround(0.01)));
+      const b1 = Math.fround(Math.fround(buf[i] * Math.fround(0.9)) + g1);
+      expect(bufOut[i]).to.be.closeTo(b1, 1e-6);
+      expect(pOut[i]).to.be.closeTo(p[i] - 0.1 * (g1 + 0.9 * b1), 1e-6);
+    }
+    const mOut = f(n), vOut = f(n);
+    native.adamStep!(p, g, m, v, pOut, mOut, vOut, 0.01, 0.9, 0.1, 0.999, 0.001, 0.5, 1e-8, 0, 1, false, true);
+    for (const i of [0, 77_777, n - 1]) {
+      const m1 = 0.9 * m[i] + 0.1 * g[i], v1 = 0.999 * v[i] + 0.001 * g[i] * g[i];
+      expect(mOut[i]).to.be.closeTo(m1, 1e-6);
+      expect(vOut[i]).to.be.closeTo(v1, 1e-6);
+      expect(pOut[i]).to.be.closeTo(p[i] - (m1 / (Math.sqrt(v1) / 0.5 + 1e-8)) * 0.01, 1e-4 * Math.max(1, Math.abs(p[i])));
+    }
+    expect(() => native.sgdStep!(p, f(n - 1), null, pOut, null, 0.1, 0, 0, false)).to.throw(RangeError);
+    expect(() => native.sgdStep!(p, g, buf, pOut, null, 0.1, 0.9, 0, false)).to.throw(TypeError);
+    expect(() => native.sgdStep!(p, g, f(n - 1), pOut, bufOut, 0.1, 0.9, 0, false)).to.throw(TypeError);
+    expect(() => native.adamStep!(p, g, m, v, pOut, mOut, f(n - 1), 0.01, 0.9, 0.1, 0.999, 0.001, 0.5, 1e-8, 0, 1, false, true)).to.throw(RangeError);
+  });
+
   it('uses the requested thread count', () => {
     expect(native.getNumThreads!()).to.be.at.least(1);
   });

@@ -23,6 +23,8 @@ import { BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD, batchNormTrainGradConfig } fro
 import { nativeBatchNormTrain, nativeBatchNormTrainGrad, type BatchNormBackward, type BatchNormForward } from './native-batch-norm.js';
 import { nativeMean, nativeSum, type SumMiddle } from './native-reduce.js';
 import { nativeMaxPoolGrad, type MaxPoolGrad } from './native-max-pool-grad.js';
+import { ADAM_STEP, SGD_STEP } from './fused-optim.js';
+import { nativeAdamStep, nativeSgdStep, type AdamStep, type SgdStep } from './native-optim.js';
 
 /** The addon's sgemm: C = alpha op(A) op(B) + beta C, row-major, in place. */
 export type Sgemm = (
@@ -43,6 +45,8 @@ export interface NativeBlas {
   batchNormBackward?: BatchNormBackward;
   sumMiddle?: SumMiddle;
   maxPoolGrad?: MaxPoolGrad;
+  sgdStep?: SgdStep;
+  adamStep?: AdamStep;
   getNumThreads?: () => number;
   config?: string;
   /** The OpenBLAS core and why that one, e.g. "OpenBLAS 0.3.21, core SkylakeX (chosen: ...)" (summary). */
@@ -128,6 +132,8 @@ export interface NativeKernelChoice {
   /** Sum and Mean over leading or middle axes. */
   reduce?: boolean;
   maxPoolGrad?: boolean;
+  /** The fused optimizer steps (fused-optim.ts): SGD and Adam/AdamW, one kernel per variable. */
+  optimizer?: boolean;
 }
 
 /**
@@ -169,6 +175,12 @@ export function registerNativeKernels(native: NativeBlas, choice: NativeKernelCh
     // Global, like every TF.js gradient: it only runs for the fused kernel, which only backends with it run.
     if (!tf.getGradient(BATCH_NORM_TRAIN)) tf.registerGradient(batchNormTrainGradConfig);
   }
+  if (choice.optimizer !== false && native.sgdStep && native.adamStep) {
+    any = true;
+    for (const [name, kernelFunc] of [[SGD_STEP, nativeSgdStep(native.sgdStep)], [ADAM_STEP, nativeAdamStep(native.adamStep)]] as const) {
+      if (!tf.getKernel(name, BACKEND)) tf.registerKernel({ kernelName: name, backendName: BACKEND, kernelFunc, [NATIVE]: true } as Marked);
+    }
+  }
   for (const [name, wrap] of wraps) {
     const current = tf.getKernel(name, BACKEND) as Marked | undefined;
     if (!current) continue;
@@ -183,7 +195,8 @@ export function registerNativeKernels(native: NativeBlas, choice: NativeKernelCh
 
 /** The wasm kernels that go through the addon now. */
 export function nativeKernelNames(): string[] {
-  return ['BatchMatMul', 'Conv2D', 'Conv2DBackpropFilter', 'Conv2DBackpropInput', 'Sum', 'Mean', 'MaxPoolGrad', BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD]
+  return ['BatchMatMul', 'Conv2D', 'Conv2DBackpropFilter', 'Conv2DBackpropInput', 'Sum', 'Mean', 'MaxPoolGrad', BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD,
+    SGD_STEP, ADAM_STEP]
     .filter((n) => (tf.getKernel(n, BACKEND) as Marked | undefined)?.[NATIVE]);
 }
 

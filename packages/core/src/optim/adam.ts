@@ -6,6 +6,7 @@ import type { ObjectiveState } from '../objective.js';
 import type { TensorMap } from '../tensors.js';
 import type { GroupStep, Optimizer, OptimizerFactory } from './optimizer.js';
 import { Slots } from './slots.js';
+import { fusedAdamStep } from '../kernels/fused-optim.js';
 
 export const adamOptions = z
   .object({
@@ -42,6 +43,9 @@ export class Adam implements Optimizer {
     tf.tidy(() => {
       for (const { variables, grads, lr, weightDecay } of groups) {
         variables.forEach((p, i) => {
+          // One kernel where the backend has it (wasm with the native addon); these ops elsewhere.
+          const moments = { lr, beta1, beta2, eps, weightDecay, decoupled: this.decoupled, c1, c2 };
+          if (fusedAdamStep(p, grads[i], this.slots.get(p, 'm'), this.slots.get(p, 'v'), moments)) return;
           let g = grads[i];
           if (weightDecay && this.decoupled) p.assign(tf.mul(p, 1 - lr * weightDecay));
           else if (weightDecay) g = tf.add(g, tf.mul(p, weightDecay));

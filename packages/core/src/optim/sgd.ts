@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { tf } from '../backend/tfjs.js';
 import type { GroupStep, Optimizer, OptimizerFactory } from './optimizer.js';
 import { Slots } from './slots.js';
+import { fusedSgdStep } from '../kernels/fused-optim.js';
 import type { TensorMap } from '../tensors.js';
 
 export const sgdOptions = z
@@ -37,6 +38,8 @@ export class Sgd implements Optimizer {
     tf.tidy(() => {
       for (const { variables, grads, lr, weightDecay } of groups) {
         variables.forEach((p, i) => {
+          // One kernel where the backend has it (wasm with the native addon); these ops elsewhere.
+          if (fusedSgdStep(p, grads[i], momentum ? this.slots.get(p, 'momentum') : undefined, { lr, momentum, weightDecay, nesterov })) return;
           let g = grads[i];
           if (weightDecay) g = tf.add(g, tf.mul(p, weightDecay));
           if (momentum) {
