@@ -9,6 +9,7 @@ import { register as objectives } from '@clusterflow/objectives';
 import { Charts } from './charts.js';
 import { BACKBONES, BACKENDS, OBJECTIVES } from './choices.js';
 import { downloadCheckpoint } from './download.js';
+import { downloadModel } from './download-model.js';
 import { entriesFromDrop, entriesFromInput } from './images-input.js';
 import { renderRun } from './render.js';
 import { runConfig, type PageSettings } from './run-config.js';
@@ -79,6 +80,13 @@ $('continue').addEventListener('click', () => {
 $('download').addEventListener('click', () => {
   if (session.state.checkpoint) downloadCheckpoint(session.state.checkpoint, `${session.state.run?.config.name ?? 'run'}-last.ckpt`).catch(fail);
 });
+// Beside it: the trained model as `clusterflow export` writes it, for loadClusterer (docs/predict-and-export.md).
+$('download').after(
+  Object.assign(document.createElement('button'), { type: 'button', id: 'download-model', disabled: true, textContent: 'download model', title: 'model.json and its weights, as clusterflow export writes them: loadClusterer reads them' }),
+);
+$('download-model').addEventListener('click', () => {
+  if (session.state.checkpoint) downloadModel(session.state.checkpoint, registry).catch(fail);
+});
 
 function fail(err: unknown): void {
   session.state.error = (err as Error).message;
@@ -137,6 +145,7 @@ function changed(): void {
   $<HTMLButtonElement>('stop').disabled = status !== 'training';
   $<HTMLButtonElement>('continue').disabled = busy || !checkpoint;
   $<HTMLButtonElement>('download').disabled = busy || !checkpoint;
+  $<HTMLButtonElement>('download-model').disabled = busy || !checkpoint;
   for (const input of form.querySelectorAll<HTMLInputElement | HTMLSelectElement>('fieldset input, fieldset select')) input.disabled = busy || (input.name === 'data' && input.value === 'image-files' && !session.state.images);
   scheduleRender();
 }
