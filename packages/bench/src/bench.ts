@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { ConfigError, loadPlugins, resolveRunConfig, type ParsedRunConfig, type RunConfig } from '@clusterflow/core';
 import type { BenchPlan } from './bench-config.js';
 import { machineInfo } from './machine.js';
+import { lockOut } from './out-lock.js';
 import type { PlannedRun } from './planned-run.js';
 import { defaultRegistry } from './registry.js';
 import type { BenchResult, RunResult } from './results.js';
@@ -26,6 +27,8 @@ export interface BenchOptions {
   checkpoint?: boolean;
   /** Continue a bench in `out`: keep the runs that finished, resume interrupted ones from their checkpoints. */
   resume?: boolean;
+  /** Train again runs that `out` holds as finished (replacing their files); without it they are refused. */
+  force?: boolean;
   /** Ctrl-C: the run in progress stops at its next step with a checkpoint; no further run starts. */
   stop?: AbortSignal;
 }
@@ -81,15 +84,29 @@ export async function planRuns(plan: BenchPlan, opts: Pick<BenchOptions, 'backen
  */
 export async function runBench(name: string, runs: readonly PlannedRun[], opts: BenchOptions): Promise<BenchResult> {
   const out = resolve(opts.out);
-  await mkdir(out, { recursive: true });
+  await mkdirOut(out);
+  // One process at a time per folder: two would replace each other's runs and results.
+  const release = lockOut(out, name);
+  try {
+    return await benchInto(out, name, runs, opts);
+  } finally {
+    release();
+  }
+}
+
+async function benchInto(out: string, name: string, runs: readonly PlannedRun[], opts: BenchOptions): Promise<BenchResult> {
   const stream = opts.stream ?? process.stdout;
-  const previous = opts.resume ? await readPrevious(out) : new Map<string, RunResult>();
+  // Every run recorded in the folder: this bench's are continued (--resume) or
+  // replaced (--force), the others' (an earlier train into the same --out) are kept.
+  const recorded = await readPrevious(out);
+  const previous = opts.resume ? recorded : new Map<string, RunResult>();
+  if (!opts.resume && !opts.force) refuseFinished(out, runs, recorded);
   const bench: BenchResult = { name, date: new Date().toISOString(), machine: machineInfo(), runs: [], ok: 0, failed: 0, interrupted: 0 };
   const record = async (result: RunResult) => {
     bench.runs.push(result);
     bench[result.status]++;
     // Rewritten after every run: an interrupted bench still leaves the runs done so far.
-    await writeResults(out, bench);
+    await writeResults(out, withOthers(bench, recorded));
   };
   for (const [i, run] of runs.entries()) {
     if (opts.stop?.aborted) break;
@@ -118,7 +135,7 @@ export async function runBench(name: string, runs: readonly PlannedRun[], opts: 
     });
     await record(result);
   }
-  await writeBenchPlot(out, bench, stream);
+  await writeBenchPlot(out, withOthers(bench, recorded), stream);
   return bench;
 }
 
@@ -126,6 +143,40 @@ export async function runBench(name: string, runs: readonly PlannedRun[], opts: 
 async function readPrevious(out: string): Promise<Map<string, RunResult>> {
   const path = join(out, 'results.json');
   if (!existsSync(path)) return new Map();
-  const old = JSON.parse(await readFile(path, 'utf8')) as BenchResult;
-  return new Map(old.runs.map((r) => [r.dir, r]));
+  let old: BenchResult;
+  try {
+    old = JSON.parse(await readFile(path, 'utf8')) as BenchResult;
+  } catch (err) {
+    throw new ConfigError(`--out ${out}: its results.json cannot be read (${(err as Error).message}); move it away or choose another --out`);
+  }
+  return new Map((Array.isArray(old?.runs) ? old.runs : []).filter((r) => typeof r?.dir === 'string').map((r) => [r.dir, r]));
+}
+
+/** A finished run is trained again only when asked (--force); --resume keeps it. */
+function refuseFinished(out: string, runs: readonly PlannedRun[], recorded: Map<string, RunResult>): void {
+  const finished = runs.filter((r) => recorded.get(r.dir)?.status === 'ok').map((r) => r.dir);
+  if (finished.length === 0) return;
+  throw new ConfigError(
+    `--out ${out} already holds the finished run${finished.length > 1 ? 's' : ''} ${finished.join(', ')}: ` +
+      '--resume keeps finished runs and continues the others, --force trains them again (replacing their files), or choose another --out',
+  );
+}
+
+/** What results.json holds: this bench's runs, after the other runs recorded in the folder. */
+function withOthers(bench: BenchResult, recorded: Map<string, RunResult>): BenchResult {
+  const mine = new Set(bench.runs.map((r) => r.dir));
+  const runs = [...[...recorded.values()].filter((r) => !mine.has(r.dir)), ...bench.runs];
+  const count = (s: RunResult['status']) => runs.filter((r) => r.status === s).length;
+  return { ...bench, runs, ok: count('ok'), failed: count('failed'), interrupted: count('interrupted') };
+}
+
+/** Makes the output folder; a read-only place is named as such. */
+async function mkdirOut(out: string): Promise<void> {
+  try {
+    await mkdir(out, { recursive: true });
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    if (e.code === 'EROFS' || e.code === 'EACCES' || e.code === 'EPERM') throw new ConfigError(`--out ${out}: cannot create the folder: read-only or not permitted (${e.code})`);
+    throw err;
+  }
 }

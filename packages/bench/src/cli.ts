@@ -95,6 +95,7 @@ export function buildProgram(io: CliIo, state: CliState, cli: CliContext = {}): 
     .option('--seeds <list>', 'repeat each run once per seed, e.g. 0,1,2 (default: each run\'s own seed)', parseSeeds)
     .option('--only <names>', 'only the runs with these names, comma-separated, e.g. cc,simclr', (t: string) => t.split(',').map((n) => n.trim()).filter(Boolean))
     .option('--resume', 'continue an earlier bench in the same --out folder: keep finished runs, resume interrupted ones from their checkpoints')
+    .option('--force', 'train again the runs that --out holds as finished, replacing their files (without it, they are refused)')
     .option('--log-every <n>', 'without a terminal: a progress line every n steps', parsePositiveInt, 20)
     .option('--queue <url>', 'queue the runs on this Redis (redis://host:port) for `clusterflow worker`s, wait for them and write the same results')
     .option('--detach', 'with --queue: return once the runs are queued; `clusterflow report` gathers them later')
@@ -103,7 +104,7 @@ export function buildProgram(io: CliIo, state: CliState, cli: CliContext = {}): 
     .addOption(hostOption())
     .addOption(tokenOption())
     .addOption(allowHostOption())
-    .action(async (configs: string[], o: { out?: string; backend?: string; seeds?: number[]; only?: string[]; resume?: boolean; logEvery: number; queue?: string; detach?: boolean; serve?: boolean; port: number; host: string; token?: string; allowHost?: string[] }) => {
+    .action(async (configs: string[], o: { out?: string; backend?: string; seeds?: number[]; only?: string[]; resume?: boolean; force?: boolean; logEvery: number; queue?: string; detach?: boolean; serve?: boolean; port: number; host: string; token?: string; allowHost?: string[] }) => {
       if (o.detach && !o.queue) throw new ConfigError('--detach: only with --queue');
       if (o.resume && o.queue) throw new ConfigError('--resume: not with --queue (workers continue lost runs themselves; `clusterflow report` gathers a bench again)');
       const address = o.queue ? parseQueueUrl(o.queue) : undefined;
@@ -122,7 +123,7 @@ export function buildProgram(io: CliIo, state: CliState, cli: CliContext = {}): 
       let code: number = EXIT.ok;
       for (const [i, plan] of plans.entries()) {
         const out = o.out ? (plans.length > 1 ? resolve(o.out, plan.name) : resolve(o.out)) : defaultOut(configs[i]);
-        const bench = await runBench(plan.name, planned[i], { out, resume: o.resume, stream: io.stdout, logEvery: o.logEvery, stop: cli.stop });
+        const bench = await runBench(plan.name, planned[i], { out, resume: o.resume, force: o.force, stream: io.stdout, logEvery: o.logEvery, stop: cli.stop });
         io.stdout.write(`${plan.name}: ${bench.ok} ok, ${bench.failed} failed${bench.interrupted ? ', 1 interrupted' : ''}; results in ${out}/results.md\n`);
         const c = outcome(bench, io, () => `clusterflow bench ${configs.map((f) => relative(process.cwd(), f)).join(' ')} --out ${relative(process.cwd(), out) || '.'} --resume`);
         if (c === EXIT.interrupted) return void (state.code = c);
@@ -141,15 +142,16 @@ export function buildProgram(io: CliIo, state: CliState, cli: CliContext = {}): 
     .addOption(backendOption())
     .option('--seed <n>', 'seed (default: the config\'s)', (s) => parseSeeds(s)[0])
     .option('--resume <path>', 'continue from a checkpoint, or from a run folder written by train (its checkpoints/last.ckpt)')
+    .option('--force', 'train again a run that --out holds as finished, replacing its files (without it, it is refused)')
     .option('--log-every <n>', 'without a terminal: a progress line every n steps', parsePositiveInt, 20)
-    .action(async (config: string, o: { out?: string; backend?: string; seed?: number; resume?: string; logEvery: number }) => {
+    .action(async (config: string, o: { out?: string; backend?: string; seed?: number; resume?: string; force?: boolean; logEvery: number }) => {
       const target = o.resume ? resumeTarget(o.resume) : undefined;
       const parsed = await loadRunConfig(config);
       const run = { ...parsed, train: { ...parsed.train, resume: target?.checkpoint ?? parsed.train.resume } };
       const plan = { name: run.name, baseDir: dirname(resolve(config)), runs: [run] };
       const out = resolve(o.out ?? (target?.runDir ? dirname(target.runDir) : defaultOut(config)));
       const planned = await planRuns(plan, { backend: o.backend, seeds: o.seed === undefined ? undefined : [o.seed] });
-      const bench = await runBench(plan.name, planned, { out, resume: target !== undefined, stream: io.stdout, logEvery: o.logEvery, checkpoint: true, stop: cli.stop });
+      const bench = await runBench(plan.name, planned, { out, resume: target !== undefined, force: o.force, stream: io.stdout, logEvery: o.logEvery, checkpoint: true, stop: cli.stop });
       const dir = join(out, bench.runs[0].dir);
       io.stdout.write(`results in ${out}/results.md; checkpoints in ${dir}/checkpoints\n`);
       state.code = outcome(bench, io, () => `clusterflow train ${relative(process.cwd(), config)} --resume ${relative(process.cwd(), dir)}`);
