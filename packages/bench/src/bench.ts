@@ -5,6 +5,7 @@ import { ConfigError, loadPlugins, resolveRunConfig, type ParsedRunConfig, type 
 import type { BenchPlan } from './bench-config.js';
 import { machineInfo } from './machine.js';
 import { lockOut } from './out-lock.js';
+import { checkpointsOf, resumeCandidates, usableCheckpoint } from './resume-check.js';
 import type { PlannedRun } from './planned-run.js';
 import { defaultRegistry } from './registry.js';
 import type { BenchResult, RunResult } from './results.js';
@@ -101,6 +102,21 @@ async function benchInto(out: string, name: string, runs: readonly PlannedRun[],
   const recorded = await readPrevious(out);
   const previous = opts.resume ? recorded : new Map<string, RunResult>();
   if (!opts.resume && !opts.force) refuseFinished(out, runs, recorded);
+  // Every checkpoint to continue from is checked before anything is written.
+  const resumeFrom = new Map<string, string>();
+  for (const run of runs) {
+    const done = previous.get(run.dir);
+    if (done?.status === 'ok') continue;
+    // A checkpoint named (train --resume <checkpoint>) wins over the run folder's own.
+    if (run.config.train.resume) {
+      const chosen = await usableCheckpoint(resumeCandidates(run.config.train.resume), run.config, `run ${run.dir}`);
+      if (chosen !== run.config.train.resume) stream.write(`[${run.dir}] ${run.config.train.resume} cannot continue the run; continuing from ${chosen}\n`);
+      resumeFrom.set(run.dir, chosen);
+    } else if (opts.resume && done?.status === 'interrupted') {
+      const candidates = checkpointsOf(join(out, run.dir, 'checkpoints'));
+      if (candidates.length > 0) resumeFrom.set(run.dir, await usableCheckpoint(candidates, run.config, `run ${run.dir}`));
+    }
+  }
   const bench: BenchResult = { name, date: new Date().toISOString(), machine: machineInfo(), runs: [], ok: 0, failed: 0, interrupted: 0 };
   const record = async (result: RunResult) => {
     bench.runs.push(result);
@@ -118,7 +134,7 @@ async function benchInto(out: string, name: string, runs: readonly PlannedRun[],
       continue;
     }
     const dir = join(out, run.dir);
-    const last = join(dir, 'checkpoints', 'last.ckpt');
+    const checkpoint = resumeFrom.get(run.dir);
     const result = await trainRun(run, {
       dir,
       label,
@@ -130,7 +146,7 @@ async function benchInto(out: string, name: string, runs: readonly PlannedRun[],
       // `train` keeps a checkpoint of every epoch (or as often as the config says), so a
       // run killed without warning (SIGKILL, a power cut) loses at most an epoch.
       ...(opts.checkpoint ? { checkpointEvery: run.config.train.checkpointEvery || 1 } : {}),
-      resume: opts.resume && done?.status === 'interrupted' && existsSync(last) ? { checkpoint: last, before: done } : undefined,
+      resume: checkpoint !== undefined ? { checkpoint, before: opts.resume && done?.status === 'interrupted' ? done : undefined } : undefined,
       stop: opts.stop,
     });
     await record(result);

@@ -14,6 +14,7 @@ import { readManifests } from './queue/manifest.js';
 import { runWorker } from './queue/worker.js';
 import { addPredictCommands } from './cli/predict-commands.js';
 import { defaultRegistry } from './registry.js';
+import { checkpointsOf } from './resume-check.js';
 import type { BenchResult } from './results.js';
 import { allowHostOption, hostOption, openLiveView, portOption, tokenOption } from './serve/cli.js';
 
@@ -69,7 +70,10 @@ export function resumeTarget(path: string): { checkpoint: string; runDir?: strin
   for (const candidate of [join(p, 'checkpoints', 'last.ckpt'), join(p, 'last.ckpt')]) {
     if (existsSync(candidate)) return { checkpoint: candidate, runDir: candidate.endsWith(join('checkpoints', 'last.ckpt')) ? p : undefined };
   }
-  throw new ConfigError(`--resume: ${path} holds no checkpoints/last.ckpt or last.ckpt`);
+  // No last.ckpt (a full disk, a kill while writing it): the newest epoch checkpoint (whole ones are checked before training).
+  const newest = checkpointsOf(join(p, 'checkpoints'))[0];
+  if (newest) return { checkpoint: newest, runDir: p };
+  throw new ConfigError(`--resume: ${path} holds no checkpoints/last.ckpt, last.ckpt or epoch checkpoint`);
 }
 
 /** What actions leave behind: the exit code, and what to close on the way out (a live view's server). */

@@ -67,10 +67,14 @@ export async function trainRun(run: PlannedRun, opts: TrainRunOptions): Promise<
   if (opts.worker) result.worker = opts.worker;
   // The config as written: where this machine kept the checkpoints is no part of it.
   result.config = { ...run.config, train: { ...run.config.train, resume: undefined } };
+  const status = (s: RunResult['status']) => +(result.status === s);
+  const writeRecord = () => writeResults(opts.dir, { ...opts.header, name: `${opts.header.name} / ${run.dir}`, runs: [result], ok: status('ok'), failed: status('failed'), interrupted: status('interrupted') });
+  // The small record first: a disk that fills up while the assignments and plots are
+  // written still leaves the run's metrics; then again with the files that were written.
+  await writeRecord();
   await writeRunArtifacts(opts.dir, result, summary, { registry, baseDir: run.baseDir, stageClusters });
   display.end(result);
-  const status = (s: RunResult['status']) => +(result.status === s);
-  await writeResults(opts.dir, { ...opts.header, name: `${opts.header.name} / ${run.dir}`, runs: [result], ok: status('ok'), failed: status('failed'), interrupted: status('interrupted') });
+  await writeRecord();
   log.end(result);
   return result;
 }

@@ -86,3 +86,73 @@ describe('a run folder loses nothing (issue 26, item 5)', function () {
     expect(await readFile(join(out, 'a-seed0', 'results.json'), 'utf8')).to.not.equal(first);
   });
 });
+
+describe('--resume with a checkpoint that cannot continue the run writes nothing (issue 26, item 6)', function () {
+  this.timeout(120_000);
+  let dir: string;
+  let out: string;
+  let config: string;
+  const files = async () => Promise.all(['results.json', 'a-seed0/results.json', 'a-seed0/results.md'].map((f) => readFile(join(out, f), 'utf8')));
+
+  before(async () => {
+    dir = await tempDir();
+    await writeBlobs(dir);
+    out = join(dir, 'out');
+    config = await runConfig(dir, 'a', 2);
+    expect((await cli('train', config, '--out', out)).code).to.equal(0);
+    // As a run interrupted after its first epoch would have left them.
+    for (const f of ['results.json', 'a-seed0/results.json']) {
+      const r = await results(join(out, f, '..'));
+      for (const run of r.runs) run.status = 'interrupted';
+      await writeFile(join(out, f), JSON.stringify(r));
+    }
+  });
+
+  it('refuses a checkpoint of another configuration before touching any file', async () => {
+    const other = join(dir, 'other.json');
+    await writeFile(other, JSON.stringify({ ...JSON.parse(await readFile(config, 'utf8')), train: { epochs: 2, batchSize: 32 } }));
+    const before = await files();
+    const res = await cli('train', other, '--resume', join(out, 'a-seed0'));
+    expect(res.code, res.err).to.equal(2);
+    expect(res.err).to.include('different configuration');
+    expect(await files()).to.deep.equal(before);
+  });
+
+  it('refuses a corrupt checkpoint before touching any file', async () => {
+    const ckpt = join(out, 'a-seed0', 'checkpoints', 'epoch-0001.ckpt');
+    const bytes = await readFile(ckpt);
+    const bad = join(dir, 'bad.ckpt');
+    await writeFile(bad, bytes.subarray(0, bytes.length - 100));
+    const before = await files();
+    const res = await cli('train', config, '--resume', bad, '--out', out);
+    expect(res.code, res.err).to.equal(2);
+    expect(res.err).to.include('truncated');
+    expect(await files()).to.deep.equal(before);
+  });
+});
+
+describe('a run whose last checkpoint is missing or broken continues from the newest whole one (issue 26, item 8)', function () {
+  this.timeout(120_000);
+  it('train --resume <run folder> falls back to the newest valid epoch checkpoint', async () => {
+    const dir = await tempDir();
+    await writeBlobs(dir);
+    const out = join(dir, 'out');
+    const two = await runConfig(dir, 'a', 2);
+    expect((await cli('train', two, '--out', out)).code).to.equal(0);
+    const ckpts = join(out, 'a-seed0', 'checkpoints');
+    // A full disk: last.ckpt never written, the newest epoch checkpoint cut short.
+    const { rm, truncate } = await import('node:fs/promises');
+    await rm(join(ckpts, 'last.ckpt'));
+    await truncate(join(ckpts, 'epoch-0002.ckpt'), 100);
+    const r = await results(out);
+    for (const run of r.runs) run.status = 'interrupted';
+    await writeFile(join(out, 'results.json'), JSON.stringify(r));
+    const three = join(dir, 'three.json');
+    await writeFile(three, JSON.stringify({ ...JSON.parse(await readFile(two, 'utf8')), train: { epochs: 3, batchSize: 16 } }));
+    const res = await cli('train', three, '--resume', join(out, 'a-seed0'));
+    expect(res.code, res.err).to.equal(0);
+    const done = (await results(out)).runs.find((x) => x.dir === 'a-seed0')!;
+    expect(done.status).to.equal('ok');
+    expect(done.epochsDone).to.equal(3);
+  });
+});
