@@ -9,6 +9,7 @@ import { checkpointsOf, resumeCandidates, usableCheckpoint } from './resume-chec
 import type { PlannedRun } from './planned-run.js';
 import { defaultRegistry } from './registry.js';
 import type { BenchResult, RunResult } from './results.js';
+import { emptyResult } from './run-one.js';
 import { trainRun } from './train-run.js';
 import { writeBenchPlot, writeResults } from './write-results.js';
 
@@ -135,6 +136,8 @@ async function benchInto(out: string, name: string, runs: readonly PlannedRun[],
     }
     const dir = join(out, run.dir);
     const checkpoint = resumeFrom.get(run.dir);
+    // A run whose folder cannot be written (read-only, full, in the way) is that run's
+    // failure: recorded, and the bench goes on with the others.
     const result = await trainRun(run, {
       dir,
       label,
@@ -148,6 +151,10 @@ async function benchInto(out: string, name: string, runs: readonly PlannedRun[],
       ...(opts.checkpoint ? { checkpointEvery: run.config.train.checkpointEvery || 1 } : {}),
       resume: checkpoint !== undefined ? { checkpoint, before: opts.resume && done?.status === 'interrupted' ? done : undefined } : undefined,
       stop: opts.stop,
+    }).catch((err: unknown) => {
+      const failed = unwritableRun(run, dir, err);
+      stream.write(`[${label}] FAILED: ${failed.error}\n`);
+      return failed;
     });
     await record(result);
   }
@@ -184,6 +191,14 @@ function withOthers(bench: BenchResult, recorded: Map<string, RunResult>): Bench
   const runs = [...[...recorded.values()].filter((r) => !mine.has(r.dir)), ...bench.runs];
   const count = (s: RunResult['status']) => runs.filter((r) => r.status === s).length;
   return { ...bench, runs, ok: count('ok'), failed: count('failed'), interrupted: count('interrupted') };
+}
+
+/** The record of a run whose files could not be written; the error names the path (Node's do). */
+function unwritableRun(run: PlannedRun, dir: string, err: unknown): RunResult {
+  const e = err as NodeJS.ErrnoException;
+  if (!e?.code || !e.syscall) throw err; // not the file system's: a bug, not the run's
+  const readOnly = e.code === 'EROFS' || e.code === 'EACCES' || e.code === 'EPERM' ? ' (read-only or not permitted)' : '';
+  return { ...emptyResult(run.config, run.dir), status: 'failed', error: `cannot write the run's files in ${dir}${readOnly}: ${e.message}` };
 }
 
 /** Makes the output folder; a read-only place is named as such. */

@@ -156,3 +156,26 @@ describe('a run whose last checkpoint is missing or broken continues from the ne
     expect(done.epochsDone).to.equal(3);
   });
 });
+
+describe('a run whose folder cannot be written fails alone; the bench goes on (issue 26, item 7)', function () {
+  this.timeout(120_000);
+  it("records the run as failed with the file system's reason, and trains the others", async () => {
+    const dir = await tempDir();
+    await writeBlobs(dir);
+    const bench = join(dir, 'two.json');
+    const run = JSON.parse(await readFile(await runConfig(dir, 'x', 1), 'utf8'));
+    delete run.name;
+    await writeFile(bench, JSON.stringify({ name: 'two', defaults: run, runs: [{ name: 'first' }, { name: 'second' }] }));
+    const out = join(dir, 'out');
+    await mkdir(out);
+    // Where the first run's folder would go there is a file: its folder cannot be made (as on a read-only mount).
+    await writeFile(join(out, 'first-seed0'), 'in the way');
+    const res = await cli('bench', bench, '--out', out);
+    expect(res.code, res.err + res.out).to.equal(1);
+    const r = await results(out);
+    const first = r.runs.find((x) => x.dir === 'first-seed0')!;
+    expect(first.status).to.equal('failed');
+    expect(first.error).to.include('first-seed0');
+    expect(r.runs.find((x) => x.dir === 'second-seed0')?.status).to.equal('ok');
+  });
+});
