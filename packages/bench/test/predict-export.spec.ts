@@ -139,6 +139,23 @@ describe('clusterflow predict and export, loadClusterer in Node', function () {
         err = undefined;
         await loadClusterer(plugin).catch((e) => (err = e));
         expect((err as Error).message).to.match(/weights do not match their checksum/);
+
+        // model.json is untrusted: a field of the wrong type is named, not followed.
+        const [group] = json.weightsManifest;
+        const odd = { ...json, weightsManifest: [{ ...group, weights: [{ ...group.weights[0], dtype: 'string' }, ...group.weights.slice(1)] }] };
+        await writeFile(join(plugin, 'model.json'), JSON.stringify(odd));
+        err = undefined;
+        await loadClusterer(plugin).catch((e) => (err = e));
+        expect((err as Error).message).to.match(/model.json has weight .*"dtype":"string".*expected \{ name, shape, dtype: float32 \| int32 \}/);
+        // Nothing outside the model's folder is read.
+        await writeFile(join(plugin, 'model.json'), JSON.stringify({ ...json, weightsManifest: [{ ...group, paths: ['../model/weights.bin'] }] }));
+        err = undefined;
+        await loadClusterer(plugin).catch((e) => (err = e));
+        expect((err as Error).message).to.match(/file name '..\/model\/weights.bin' in its manifest is not a plain file name of its folder/);
+        await writeFile(join(plugin, 'model.json'), JSON.stringify({ ...json, format: 'tfjs-layers' }));
+        err = undefined;
+        await loadClusterer(plugin).catch((e) => (err = e));
+        expect((err as Error).message).to.match(/not a clusterflow model \(format 'tfjs-layers'/);
       });
     });
   }

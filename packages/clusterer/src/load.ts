@@ -51,6 +51,7 @@ export async function clustererFromModel(model: ModelJson, source: ModelSource, 
   const name = source.name;
   if (model?.format !== MODEL_FORMAT) throw new ModelError(`model ${name}: not a clusterflow model (format '${String(model?.format)}', expected '${MODEL_FORMAT}')`);
   if (model.formatVersion !== 1) throw new ModelError(`model ${name}: format version ${model.formatVersion} is newer than this loader reads (1)`);
+  checkShape(model, name);
   const factories = [...(opts.backbones ?? []), ...BUILTIN_BACKBONES];
   const factory = factories.find((f) => f.id === model.backbone.id);
   if (!factory) {
@@ -94,6 +95,28 @@ export async function clustererFromModel(model: ModelJson, source: ModelSource, 
     else heads[k] = t;
   }
   return new Clusterer(model, backbone, heads);
+}
+
+/** The fields a loader relies on, with the types it relies on: model.json is a file the user did not write. */
+function checkShape(model: ModelJson, name: string): void {
+  const bad = (what: string) => new ModelError(`model ${name}: model.json ${what}`);
+  const dims = (s: unknown) => Array.isArray(s) && s.every((d) => Number.isSafeInteger(d) && d >= 0);
+  if (typeof model.backbone?.id !== 'string' || !dims(model.backbone.inputShape)) throw bad('has no backbone { id, options, inputShape }');
+  if (!Number.isSafeInteger(model.numClusters) || model.numClusters < 1) throw bad(`has numClusters ${JSON.stringify(model.numClusters)}`);
+  if (!Array.isArray(model.readouts) || model.readouts.length === 0 || model.readouts.some((r) => typeof r?.name !== 'string' || !Array.isArray(r.ops) || !(r.temperature > 0))) {
+    throw bad('has no read-outs [{ name, ops, temperature }]');
+  }
+  const p = model.preprocessing;
+  if (!(p?.input === 'vectors' ? Number.isSafeInteger(p.dim) && p.dim > 0 : p?.input === 'image' && dims(p.inputShape) && p.inputShape.length === 3 && p.pixelScale > 0)) {
+    throw bad(`has preprocessing ${JSON.stringify(p)}, neither { input: 'image', inputShape: [H, W, C], pixelScale } nor { input: 'vectors', dim }`);
+  }
+  if (!Array.isArray(model.weightsManifest) || typeof model.weightsSha256 !== 'string') throw bad('has no weightsManifest and weightsSha256');
+  for (const g of model.weightsManifest) {
+    if (!Array.isArray(g?.paths) || !g.paths.every((x) => typeof x === 'string') || !Array.isArray(g.weights)) throw bad('has a weights group without paths and weights');
+    for (const w of g.weights) {
+      if (typeof w?.name !== 'string' || !dims(w.shape) || (w.dtype !== 'float32' && w.dtype !== 'int32')) throw bad(`has weight ${JSON.stringify(w)}: expected { name, shape, dtype: float32 | int32 }`);
+    }
+  }
 }
 
 async function wrap<T>(p: Promise<T>): Promise<T> {
