@@ -1,7 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { basename, dirname, extname, join, relative, resolve } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { ConfigError, describeObjectives, evaluateCheckpoint, loadPlugins, loadRunConfig, PluginError, UnknownComponentError, type BackendChoice } from '@clusterflow/core';
+import { ConfigError, describeObjectives, evaluateCheckpoint, loadPlugins, loadRunConfig, MAX_SEED, PluginError, UnknownComponentError, type BackendChoice } from '@clusterflow/core';
 import { loadBenchConfig } from './bench-config.js';
 import { checkRunNames, planRuns, runBench, type PlannedRun } from './bench.js';
 import type { Queue } from 'bullmq';
@@ -39,7 +39,17 @@ const backendOption = () =>
 function parseSeeds(text: string): number[] {
   const seeds = text.split(',').map((s) => s.trim());
   if (seeds.some((s) => !/^\d+$/.test(s))) throw new InvalidArgumentError(`expected non-negative integers separated by commas, e.g. 0,1,2 (got '${text}')`);
+  // Compared as text: 2^53 + 1 would otherwise be rounded to 2^53 without a word.
+  const big = seeds.find((s) => BigInt(s) > BigInt(MAX_SEED));
+  if (big !== undefined) throw new InvalidArgumentError(`a seed is at most ${MAX_SEED} (the random generator takes 32 bits; got ${big})`);
   return [...new Set(seeds.map(Number))];
+}
+
+/** `--only a,b`: at least one name. */
+function parseNames(text: string): string[] {
+  const names = text.split(',').map((n) => n.trim()).filter(Boolean);
+  if (names.length === 0) throw new InvalidArgumentError(`expected run names separated by commas, e.g. cc,simclr (got '${text}')`);
+  return names;
 }
 
 function parsePositiveInt(text: string): number {
@@ -97,7 +107,7 @@ export function buildProgram(io: CliIo, state: CliState, cli: CliContext = {}): 
     .option('--out <dir>', 'output folder (default: results/<config name>)')
     .addOption(backendOption())
     .option('--seeds <list>', 'repeat each run once per seed, e.g. 0,1,2 (default: each run\'s own seed)', parseSeeds)
-    .option('--only <names>', 'only the runs with these names, comma-separated, e.g. cc,simclr', (t: string) => t.split(',').map((n) => n.trim()).filter(Boolean))
+    .option('--only <names>', 'only the runs with these names, comma-separated, e.g. cc,simclr', parseNames)
     .option('--resume', 'continue an earlier bench in the same --out folder: keep finished runs, resume interrupted ones from their checkpoints')
     .option('--force', 'train again the runs that --out holds as finished, replacing their files (without it, they are refused)')
     .option('--log-every <n>', 'without a terminal: a progress line every n steps', parsePositiveInt, 20)
@@ -157,7 +167,9 @@ export function buildProgram(io: CliIo, state: CliState, cli: CliContext = {}): 
       const planned = await planRuns(plan, { backend: o.backend, seeds: o.seed === undefined ? undefined : [o.seed] });
       const bench = await runBench(plan.name, planned, { out, resume: target !== undefined, force: o.force, stream: io.stdout, logEvery: o.logEvery, checkpoint: true, stop: cli.stop });
       const dir = join(out, bench.runs[0].dir);
-      io.stdout.write(`results in ${out}/results.md; checkpoints in ${dir}/checkpoints\n`);
+      // A run that failed before its first checkpoint has none: name only what is there.
+      const checkpoints = join(dir, 'checkpoints');
+      io.stdout.write(`results in ${out}/results.md${existsSync(checkpoints) ? `; checkpoints in ${checkpoints}` : ''}\n`);
       state.code = outcome(bench, io, () => `clusterflow train ${relative(process.cwd(), config)} --resume ${relative(process.cwd(), dir)}`);
     });
 

@@ -108,8 +108,12 @@ export async function readCheckpoint(path: string): Promise<Checkpoint> {
 
 /** A checkpoint from its bytes (`name` says where they came from, in errors). */
 export async function decodeCheckpoint(file: Uint8Array, name: string): Promise<Checkpoint> {
-  if (file.length < MAGIC.length + 4 || !MAGIC.every((b, i) => file[i] === b)) {
+  // Judged on the bytes there are: a file cut short inside its header is truncated, not foreign.
+  if (!MAGIC.subarray(0, Math.min(file.length, MAGIC.length)).every((b, i) => file[i] === b) || file.length === 0) {
     throw new CheckpointError(`${name} is not a clusterflow checkpoint (bad magic bytes)`);
+  }
+  if (file.length < MAGIC.length + 4) {
+    throw new CheckpointError(`checkpoint ${name} is truncated: ${file.length} bytes, shorter than its header`);
   }
   const view = new DataView(file.buffer, file.byteOffset, file.byteLength);
   const headerLen = view.getUint32(MAGIC.length, true);

@@ -76,6 +76,9 @@ export const evalSection = z
   })
   .strict();
 
+/** The largest seed: the RNG is seeded with 32 bits. */
+export const MAX_SEED = 2 ** 32 - 1;
+
 /**
  * A run. Every part is `{ id, options }`, looked up in the registry and validated
  * by its own schema; only `data` and `objective` are required: augmentation and
@@ -84,7 +87,8 @@ export const evalSection = z
 export const runConfig = z
   .object({
     name: z.string().default('run'),
-    seed: z.number().int().min(0).default(0),
+    /** The RNG takes 32 bits: larger seeds would repeat smaller ones. */
+    seed: z.number().int().min(0).max(MAX_SEED, `a seed is at most ${MAX_SEED} (the random generator takes 32 bits)`).default(0),
     /** `auto`, a backend's id, or `{ id, options }`. */
     backend: z.union([z.string().min(1), componentRef]).default('auto'),
     /** Plugins to import before any component is looked up: npm names or paths. */
@@ -115,6 +119,10 @@ export const runConfig = z
   .refine((c) => new Set((c.stages ?? []).map((s) => s.name)).size === (c.stages ?? []).length, {
     message: 'stage names must be unique',
     path: ['stages'],
+  })
+  .refine((c) => c.stages?.[0]?.head !== 'previous', {
+    message: "the first stage has no previous stage whose cluster head it could start from: use head: new (or drop it)",
+    path: ['stages', 0, 'head'],
   });
 
 /** A run config as written by a user (defaults optional). */
