@@ -98,6 +98,16 @@ for (const th of document.querySelectorAll('#runs th')) {
   });
 }
 
+/** A log line as an object, or undefined when it is not a JSON object. */
+function parseLine(text) {
+  try {
+    const v = JSON.parse(text);
+    return v && typeof v === 'object' && !Array.isArray(v) ? v : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 function connection(text, live) {
   $('connection').textContent = text;
   $('connection').classList.toggle('live', live);
@@ -107,7 +117,7 @@ function listenToRuns() {
   const source = new EventSource('/api/runs/live');
   source.addEventListener('open', () => connection('live', true));
   source.addEventListener('error', () => connection('reconnecting…', false));
-  source.addEventListener('failure', (e) => connection(`cannot read the runs folder: ${JSON.parse(e.data).error}`, false));
+  source.addEventListener('failure', (e) => connection(`cannot read the runs folder: ${parseLine(e.data)?.error ?? 'unknown error'}`, false));
   source.addEventListener('runs', (e) => {
     connection('live', true);
     state.runs = JSON.parse(e.data);
@@ -141,7 +151,9 @@ function select(id) {
   // Each line of the run's events.jsonl as it is written: a sign to redraw.
   state.events = new EventSource(`/api/run/events?id=${encodeURIComponent(id)}`);
   state.events.addEventListener('message', (e) => {
-    showProgressLine(JSON.parse(e.data));
+    // A run's log is a file anyone could have written: a line that is not JSON is passed over.
+    const line = parseLine(e.data);
+    if (line) showProgressLine(line);
     scheduleRefresh();
   });
   state.events.addEventListener('reset', () => scheduleRefresh());
@@ -184,7 +196,7 @@ async function refresh() {
 }
 
 function showProgressLine(line) {
-  if (line.type !== 'step') return;
+  if (line.type !== 'step' || !line.loss || typeof line.loss !== 'object') return;
   const parts = Object.entries(line.loss).map(([k, v]) => `${k} ${fixed(v, 4)}`).join(', ');
   $('run-progress').textContent = `epoch ${line.epoch + 1}, step ${line.step + 1}: ${parts}; ${fixed(line.imagesPerSec, 0)} images/s`;
 }

@@ -168,3 +168,22 @@ describe('live view security: network exposure (issue 26, item 4)', () => {
     }
   });
 });
+
+describe('live view: a bench record is not believed over the folder (issue 26, item 12)', () => {
+  it('does not list a run whose folder is gone as done', async () => {
+    const dir = await tempDir();
+    try {
+      await mkdir(join(dir, 'b', 'here-seed0'), { recursive: true });
+      await writeFile(join(dir, 'b', 'results.json'), bench(['here-seed0', 'gone-seed0']));
+      const app = await createLiveViewServer(dir);
+      try {
+        const ids = ((await app.inject({ url: '/api/runs' })).json().runs as { id: string }[]).map((r) => r.id);
+        expect(ids).to.deep.equal(['b/here-seed0']);
+      } finally {
+        await app.close();
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,4 +1,4 @@
-import { existsSync, type Dirent } from 'node:fs';
+import type { Dirent } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { basename, isAbsolute, join, relative, sep } from 'node:path';
@@ -184,12 +184,11 @@ export class RunsFolder {
     return f;
   }
 
-  /** A results.json naming a run folder `../x`, or a link to a folder outside, must not lead out of the runs folder. */
+  /** A run folder a results.json names: there, and not `../x` or a link to a folder outside. */
   private async inside(dir: string): Promise<boolean> {
     const rel = relative(this.root, dir);
     if (rel.startsWith('..') || isAbsolute(rel)) return false;
-    // Not there yet (a bench lists a run before it has files): nothing to read, nothing to leak.
-    if (!existsSync(dir)) return true;
+    // A folder that is gone (moved, deleted) holds no run, whatever the record says.
     return (await this.confinement.resolve(dir)) !== undefined;
   }
 
