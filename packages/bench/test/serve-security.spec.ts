@@ -170,15 +170,17 @@ describe('live view security: network exposure (issue 26, item 4)', () => {
 });
 
 describe('live view: a bench record is not believed over the folder (issue 26, item 12)', () => {
-  it('does not list a run whose folder is gone as done', async () => {
+  it('lists a run whose folder is gone with a note that it is', async () => {
     const dir = await tempDir();
     try {
       await mkdir(join(dir, 'b', 'here-seed0'), { recursive: true });
       await writeFile(join(dir, 'b', 'results.json'), bench(['here-seed0', 'gone-seed0']));
       const app = await createLiveViewServer(dir);
       try {
-        const ids = ((await app.inject({ url: '/api/runs' })).json().runs as { id: string }[]).map((r) => r.id);
-        expect(ids).to.deep.equal(['b/here-seed0']);
+        const runs = (await app.inject({ url: '/api/runs' })).json().runs as { id: string; error?: string }[];
+        expect(runs.map((r) => r.id)).to.deep.equal(['b/gone-seed0', 'b/here-seed0']);
+        expect(runs[0].error).to.include('is not there');
+        expect(runs[1].error).to.equal(undefined);
       } finally {
         await app.close();
       }

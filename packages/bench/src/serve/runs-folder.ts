@@ -1,4 +1,4 @@
-import type { Dirent } from 'node:fs';
+import { existsSync, type Dirent } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { basename, isAbsolute, join, relative, sep } from 'node:path';
@@ -51,6 +51,8 @@ export interface RunFolder {
   log: LogDigest;
   result?: RunResult;
   updated: number;
+  /** Listed by a results.json, but its folder is not there. */
+  missing?: boolean;
 }
 
 /** Folders never holding runs; a run's checkpoints are not runs. */
@@ -151,6 +153,7 @@ export class RunsFolder {
           if (!(await this.inside(runDir))) continue;
           const f = this.folder(found, runDir);
           if (runDir === dir || !f.result) f.result = r;
+          f.missing = !existsSync(runDir);
           f.updated = Math.max(f.updated, mtime);
         }
       }
@@ -188,7 +191,8 @@ export class RunsFolder {
   private async inside(dir: string): Promise<boolean> {
     const rel = relative(this.root, dir);
     if (rel.startsWith('..') || isAbsolute(rel)) return false;
-    // A folder that is gone (moved, deleted) holds no run, whatever the record says.
+    // Not there (a record copied without its runs, or a folder since deleted): its record alone is shown, marked as such.
+    if (!existsSync(dir)) return true;
     return (await this.confinement.resolve(dir)) !== undefined;
   }
 
@@ -294,7 +298,9 @@ export function liveStatus(log: LogDigest | readonly LogLine[], result?: RunResu
 /** What the table shows for a run: its log for what is in progress, its results.json for what is final. */
 export function runInfo(f: RunFolder, root: string, alive?: boolean): RunInfo {
   const log = f.log;
-  const { status, error } = liveStatus(log, f.result, alive);
+  const { status, error: runError } = liveStatus(log, f.result, alive);
+  // A record whose folder is gone: its numbers stand, but nothing backs them here.
+  const error = f.missing ? `${runError ? `${runError}; ` : ''}its folder ${f.id} is not there: only its results.json record is shown` : runError;
   const start = log.start;
   // Once over, the config as written (results.json's; the log's names this machine's checkpoint folder).
   const config = (status !== 'running' ? f.result?.config : undefined) ?? start?.config ?? f.result?.config;
