@@ -107,6 +107,12 @@ export interface NativeModule {
   /** Threads of the addon's kernels, products included (default 2, or CLUSTERFLOW_NATIVE_THREADS). */
   setNumThreads?: (n: number) => void;
   getNumThreads?: () => number;
+  /**
+   * Whether a thread done with its part of a kernel runs the parts no other
+   * thread has started (default true); false makes the caller wait for each
+   * worker's own part, as before: for the kernel ablation.
+   */
+  setWorkSharing?: (on: boolean) => void;
   /** OpenBLAS's build string (version, core, threading). */
   config?: string;
   openblas?: OpenblasCore;
@@ -126,6 +132,7 @@ export declare const sgdStep: SgdStep | undefined;
 export declare const adamStep: AdamStep | undefined;
 export declare const setNumThreads: ((n: number) => void) | undefined;
 export declare const getNumThreads: (() => number) | undefined;
+export declare const setWorkSharing: ((on: boolean) => void) | undefined;
 export declare const config: string | undefined;
 export declare const openblas: OpenblasCore | undefined;
 export { bestCoreFor, decideCore, describeCore, probeOpenblas } from './core-choice.js';

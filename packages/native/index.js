@@ -62,6 +62,7 @@ function load() {
       conv2dFilterGrad: addon.conv2dFilterGrad,
       conv2dInputGrad: addon.conv2dInputGrad,
       setNumThreads: addon.setNumThreads,
+      setWorkSharing: addon.setWorkSharing,
       getNumThreads: addon.getNumThreads,
       config,
       openblas: { core, reason: decision.reason, chosen: decision.set, summary: describeCore(config, core, decision, wanted) },
@@ -75,7 +76,7 @@ function load() {
 const native = load();
 export const {
   available, reason, sgemm, conv2d, conv2dFilterGrad, conv2dInputGrad, batchNormForward, batchNormBackward, sumMiddle, maxPoolGrad,
-  sgdStep, adamStep, setNumThreads, getNumThreads, config, openblas,
+  sgdStep, adamStep, setNumThreads, setWorkSharing, getNumThreads, config, openblas,
 } = native;
 export { bestCoreFor, decideCore, describeCore, probeOpenblas } from './core-choice.js';
 export default native;

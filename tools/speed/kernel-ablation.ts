@@ -7,7 +7,7 @@
  * of live tensor memory each way.
  *
  *   npx tsx --conditions=source tools/speed/kernel-ablation.ts [--steps 8] [--resnet-batch 32]
- *     [--only batchNorm,reduce,maxPoolGrad,sharedIdentity,optimizer] [--optimizer sgd|momentum|adam]
+ *     [--only batchNorm,reduce,maxPoolGrad,sharedIdentity,optimizer,workSharing] [--optimizer sgd|momentum|adam]
  *
  * Groups: batchNorm (the fused training BatchNorm against tf ops), reduce (Sum
  * and Mean), maxPoolGrad (native against clusterflow's JS kernel),
@@ -15,14 +15,16 @@
  * optimizer (the fused optimizer step, one kernel per variable, against core's
  * optimizer composing tf ops). --optimizer picks the models' optimizer: plain
  * SGD at lr 1e-3 (the PyTorch twins'), SGD with momentum 0.9 and decay 5e-4, or
- * Adam.
+ * Adam. workSharing: the addon's threads take the parts of a kernel that a
+ * thread not yet scheduled has not started, against each part waiting for its
+ * own thread (on a loaded machine a woken thread may wait milliseconds for a core).
  * ResNet-18 runs at --resnet-batch: at 128 a step without the fused BatchNorm
  * does not fit the wasm heap.
  */
 import { parseArgs } from 'node:util';
 import type { KernelConfig } from '@tensorflow/tfjs-core';
 import { tf, registerWasmKernels } from '@clusterflow/core';
-import { tryRegisterNativeKernels } from '../../packages/core/src/kernels/native-matmul.js';
+import { loadNativeAddon, tryRegisterNativeKernels } from '../../packages/core/src/kernels/native-matmul.js';
 import { BATCH_NORM_TRAIN } from '../../packages/core/src/kernels/batch_norm_train.js';
 import { Adam, Sgd, type Optimizer } from '@clusterflow/core';
 import { ADAM_STEP, SGD_STEP } from '../../packages/core/src/kernels/fused-optim.js';
@@ -57,6 +59,7 @@ const [sum, mean, maxPoolGrad] = get(['Sum', 'Mean', 'MaxPoolGrad']);
 const r = await tryRegisterNativeKernels();
 if (!r.used) throw new Error(`the native kernels are needed: ${r.reason}`);
 const tensors = trackWasmTensorBytes();
+const native = await loadNativeAddon();
 
 /** Puts these configs in place of whatever is registered under their names (nothing, if they already are). */
 function install(configs: KernelConfig[]): void {
@@ -86,6 +89,11 @@ const groups: Group[] = [
   swap('reduce', [sum, mean], [convnet, resnet, mlp]),
   swap('maxPoolGrad', [maxPoolGrad], [convnet]),
   swap('sharedIdentity', stockShare, [resnet, convnet, mlp]),
+  {
+    name: 'workSharing', models: [mlp, convnet],
+    off: () => native.setWorkSharing!(false),
+    on: () => native.setWorkSharing!(true),
+  },
   {
     name: 'optimizer', models: [mlp, convnet],
     off: () => { for (const k of [SGD_STEP, ADAM_STEP]) if (tf.getKernel(k, 'wasm')) tf.unregisterKernel(k, 'wasm'); },

@@ -303,6 +303,16 @@ static napi_value set_num_threads(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* setWorkSharing(on): pool.h's pool_set_sharing, for the kernel ablation. */
+static napi_value set_work_sharing(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  bool on;
+  if (!args_of(env, info, 1, argv) || napi_get_value_bool(env, argv[0], &on) != napi_ok)
+    THROW(type, "setWorkSharing: expected a boolean");
+  pool_set_sharing(on);
+  return NULL;
+}
+
 /* getNumThreads() and getConfig(): for logs, so a run says which BLAS it used. */
 static napi_value get_num_threads(napi_env env, napi_callback_info info) {
   napi_value out;
@@ -339,6 +349,7 @@ static napi_value init(napi_env env, napi_value exports) {
     {"conv2dFilterGrad", NULL, conv2d_filter_grad_js, NULL, NULL, NULL, napi_enumerable, NULL},
     {"conv2dInputGrad", NULL, conv2d_input_grad_js, NULL, NULL, NULL, napi_enumerable, NULL},
     {"setNumThreads", NULL, set_num_threads, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"setWorkSharing", NULL, set_work_sharing, NULL, NULL, NULL, napi_enumerable, NULL},
     {"getNumThreads", NULL, get_num_threads, NULL, NULL, NULL, napi_enumerable, NULL},
     {"getConfig", NULL, get_config, NULL, NULL, NULL, napi_enumerable, NULL},
     {"getCorename", NULL, get_corename, NULL, NULL, NULL, napi_enumerable, NULL},

@@ -1,6 +1,7 @@
 #include "pool.h"
 
 #include <pthread.h>
+#include <stdbool.h>
 
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 /* One job at a time, even if several JS threads (worker_threads) load the addon: jobs share the workers and the per-part scratch. */
@@ -8,9 +9,9 @@ static pthread_mutex_t job_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t start = PTHREAD_COND_INITIALIZER, done = PTHREAD_COND_INITIALIZER;
 static int threads = 1;  /* per job, the caller included */
 static int started = 0;  /* workers running */
-/* The current job; workers 1..parts-1 each run their slice of it once per generation. */
+/* The current job: parts 1..parts-1 are claimed by whichever thread is free first (claim_parts). */
 static uint64_t generation = 0;
-static int parts = 1, pending = 0;
+static int parts = 1, pending = 0, next_part = 1; /* next_part: the first part no thread has claimed */
 static pool_fn job_fn;
 static void *job_ctx;
 static int64_t job_n;
@@ -20,6 +21,31 @@ static void run_part(int part, int of) {
   if (b < e) job_fn(job_ctx, b, e, part);
 }
 
+/*
+ * Runs parts of the current job until none is left unclaimed; called with mu
+ * held, returns with it held. Any thread may run any part: on a machine where
+ * other processes hold the cores, a worker woken for part 1 may not get a core
+ * for milliseconds, and the caller, done with part 0, runs part 1 itself
+ * instead of waiting. A part's index, and so its slice and its scratch, does
+ * not depend on which thread runs it: results are the same either way.
+ */
+static void run_claimed(int part) {
+  const int of = parts;
+  pthread_mutex_unlock(&mu);
+  run_part(part, of);
+  pthread_mutex_lock(&mu);
+  if (--pending == 0) pthread_cond_signal(&done);
+}
+
+static void claim_parts(void) {
+  while (next_part < parts) run_claimed(next_part++);
+}
+
+/* Off: worker i runs part i and the caller waits for it (the kernel ablation's "without"). */
+static bool sharing = true;
+
+void pool_set_sharing(bool on) { sharing = on; }
+
 static void *worker(void *arg) {
   const int id = (int)(intptr_t)arg;
   uint64_t seen = 0;
@@ -27,12 +53,8 @@ static void *worker(void *arg) {
   for (;;) {
     while (generation == seen) pthread_cond_wait(&start, &mu);
     seen = generation;
-    if (id >= parts) continue;
-    const int of = parts;
-    pthread_mutex_unlock(&mu);
-    run_part(id, of);
-    pthread_mutex_lock(&mu);
-    if (--pending == 0) pthread_cond_signal(&done);
+    if (sharing) claim_parts();
+    else if (id < parts) run_claimed(id);
   }
   return NULL;
 }
@@ -79,11 +101,13 @@ void parallel_for(int64_t n, int64_t grain, pool_fn fn, void *ctx) {
   job_n = n;
   parts = p;
   pending = p - 1;
+  next_part = 1;
   generation++;
   pthread_cond_broadcast(&start);
   pthread_mutex_unlock(&mu);
   run_part(0, p);
   pthread_mutex_lock(&mu);
+  if (sharing) claim_parts();
   while (pending > 0) pthread_cond_wait(&done, &mu);
   pthread_mutex_unlock(&mu);
   pthread_mutex_unlock(&job_lock);

@@ -7,6 +7,7 @@
  */
 #ifndef CLUSTERFLOW_POOL_H
 #define CLUSTERFLOW_POOL_H
+#include <stdbool.h>
 #include <stdint.h>
 
 #define POOL_MAX_THREADS 64
@@ -17,6 +18,12 @@ typedef void (*pool_fn)(void *ctx, int64_t begin, int64_t end, int part);
 /* Threads a job may use, the caller included (clamped to 1..POOL_MAX_THREADS). */
 void pool_set_threads(int threads);
 int pool_threads(void);
+
+/*
+ * Whether a thread done with its part runs parts no other thread has started
+ * (default on; off: part i waits for worker i, for the kernel ablation).
+ */
+void pool_set_sharing(bool on);
 
 /*
  * How many parts parallel_for(n, grain, ...) splits into: at most the pool's

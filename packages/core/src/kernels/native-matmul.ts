@@ -48,6 +48,8 @@ export interface NativeBlas {
   sgdStep?: SgdStep;
   adamStep?: AdamStep;
   getNumThreads?: () => number;
+  /** Whether idle threads take parts of a kernel others have not started (default on; the ablation turns it off). */
+  setWorkSharing?: (on: boolean) => void;
   config?: string;
   /** The OpenBLAS core and why that one, e.g. "OpenBLAS 0.3.21, core SkylakeX (chosen: ...)" (summary). */
   openblas?: { core: string; reason: string; chosen?: string; summary: string };
