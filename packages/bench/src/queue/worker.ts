@@ -6,7 +6,7 @@ import { selectBackend } from '@clusterflow/core';
 import { machineInfo } from '../machine.js';
 import { defaultRegistry } from '../registry.js';
 import type { WorkerInfo } from '../results.js';
-import { QUEUE_NAME, sayErrors, type QueueAddress } from './connection.js';
+import { checkRedis, QUEUE_NAME, sayErrors, type QueueAddress } from './connection.js';
 import type { RunJobData, RunJobResult } from './jobs.js';
 import { settingsEnv, type WorkerSettings } from './worker-settings.js';
 
@@ -51,6 +51,8 @@ export async function runWorker(opts: WorkerOptions): Promise<void> {
     `queue ${opts.address.display}, ${opts.concurrency} run${opts.concurrency > 1 ? 's' : ''} at a time; ` +
       (opts.out ? `run folders and checkpoints in ${opts.out}` : 'no shared folder: a lost run starts again elsewhere'),
   );
+  // A database the Redis lacks, or refused credentials: said now, not waited on forever.
+  await checkRedis(opts.address);
   const settings: WorkerSettings = { worker: info, backend: opts.backend, out: opts.out, baseDir: opts.baseDir, logEvery: opts.logEvery };
   // The processor is this module's sibling, with this module's extension (.ts when run from source).
   const processor = new URL(`./run-job${extname(fileURLToPath(import.meta.url))}`, import.meta.url);
