@@ -230,7 +230,8 @@ export function buildProgram(io: CliIo, state: CliState, cli: CliContext = {}): 
     .option('--base-dir <dir>', "folder that the runs' relative paths (data, plugins) are resolved against (default: the bench config's folder where it was queued)")
     .option('--log-every <n>', 'a progress line every n steps', parsePositiveInt, 20)
     .option('--lock-seconds <n>', 'a run whose worker has been silent this long goes to another worker', parsePositiveInt, 30)
-    .action(async (o: { queue: string; concurrency: number; backend?: string; out?: string; baseDir?: string; logEvery: number; lockSeconds: number }) => {
+    .option('--give-up-after <seconds>', 'stop with an error when Redis has not answered for this long (default: wait for it for ever)', parsePositiveInt)
+    .action(async (o: { queue: string; concurrency: number; backend?: string; out?: string; baseDir?: string; logEvery: number; lockSeconds: number; giveUpAfter?: number }) => {
       const address = parseQueueUrl(o.queue);
       await runWorker({ ...o, address, out: o.out && resolve(o.out), baseDir: o.baseDir && resolve(o.baseDir), stream: io.stdout, stop: cli.stop });
       state.code = EXIT.ok;

@@ -69,3 +69,20 @@ describe('the queue honours the Redis database of its URL, and stops on permanen
     }
   });
 });
+
+describe('a worker that cannot reach Redis (issue 26, item 10)', function () {
+  this.timeout(60_000);
+  it('says so, and gives up after --give-up-after with a non-zero exit', async () => {
+    const { createServer } = await import('node:net');
+    const server = createServer();
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as { port: number }).port;
+    await new Promise((r) => server.close(r)); // nothing listens there now
+    const started = performance.now();
+    const res = await cli('worker', '--queue', `redis://127.0.0.1:${port}`, '--give-up-after', '3');
+    expect(res.code).to.equal(1);
+    expect(res.out).to.include(`cannot reach Redis at redis://127.0.0.1:${port}`);
+    expect(res.err + res.out).to.include('--give-up-after 3');
+    expect(performance.now() - started).to.be.within(2500, 20_000);
+  });
+});

@@ -8,6 +8,7 @@ import { defaultRegistry } from '../registry.js';
 import type { WorkerInfo } from '../results.js';
 import { checkRedis, QUEUE_NAME, sayErrors, type QueueAddress } from './connection.js';
 import type { RunJobData, RunJobResult } from './jobs.js';
+import { watchRedis } from './redis-watch.js';
 import { settingsEnv, type WorkerSettings } from './worker-settings.js';
 
 export interface WorkerOptions {
@@ -29,6 +30,8 @@ export interface WorkerOptions {
   stream: NodeJS.WriteStream;
   /** Ctrl-C: take no more runs, finish those in progress, then return. */
   stop?: AbortSignal;
+  /** Seconds without an answer from Redis after which the worker stops with an error; default: wait for ever. */
+  giveUpAfter?: number;
 }
 
 /** How often a run may be found lost before the queue gives up on it (BullMQ's maxStalledCount). */
@@ -74,14 +77,25 @@ export async function runWorker(opts: WorkerOptions): Promise<void> {
     for (const id of ids) if (worker.cancelJob(id, 'this worker lost its lock on the run')) say(`lost the lock on ${id}: stopped it here`);
   });
   sayErrors(worker, say);
+  let gaveUp: string | undefined;
+  let unwatch = () => {};
   await new Promise<void>((resolve) => {
     const close = () => {
       say('taking no more runs; the runs in progress finish first (Ctrl-C again to quit at once: they go back to the queue)');
       worker.close().then(resolve, resolve);
     };
+    // Says while Redis does not answer, and gives up after --give-up-after when asked to.
+    unwatch = watchRedis(opts.address, say, opts.giveUpAfter, (reason) => {
+      gaveUp = reason;
+      say(`giving up: ${reason}`);
+      // Without Redis the runs in progress cannot report: they go back to the queue when it returns (stalled).
+      worker.close(true).then(resolve, resolve);
+    });
     if (opts.stop?.aborted) close();
     else opts.stop?.addEventListener('abort', close, { once: true });
   });
+  unwatch();
+  if (gaveUp) throw new Error(`worker gave up: ${gaveUp}`);
   say('stopped');
 }
 
