@@ -114,7 +114,7 @@ describe(`live view property: no byte from outside the runs folder comes back (s
           const name = r.pick([...RUN_FILES, '../../secret.jsonl', '../../../outside/results.json', `link${r.int(14)}`, 'checkpoints/last.ckpt', '__proto__', '%00']);
           const query = route.startsWith('api/run') ? `?id=${encode(id)}&name=${encode(name)}` : route === 'vendor/' ? encode(r.pick(['vega.min.js', '../../package.json', name])) : '';
           const url = `${live.url}${route}${query}`;
-          const res = await get(url, r.pick([{}, { 'last-event-id': String(r.int(5000)) }, { 'last-event-id': '-5' }]));
+          const res = await get(url, r.pick<Record<string, string>>([{}, { 'last-event-id': String(r.int(5000)) }, { 'last-event-id': '-5' }]));
           expect(res.text, `${url} (seed ${SEED})`).to.not.include(secret);
           expect(res.text, `${url} (seed ${SEED})`).to.not.include(base);
           expect(res.status, `${url} (seed ${SEED}): ${res.text.slice(0, 300)}`).to.be.oneOf([200, 404, 422]);
