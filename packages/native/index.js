@@ -20,15 +20,17 @@ function chooseCore() {
 
 /**
  * Requires the addon with `core` in OPENBLAS_CORETYPE (OpenBLAS reads it in its
- * constructor, at this dlopen), then takes the variable away again: child
+ * constructor, at this dlopen), then puts the variable back as it was: child
  * processes (workers, PyTorch) decide for themselves.
  */
 function requireWithCore(core) {
+  const before = process.env.OPENBLAS_CORETYPE; // unset, or empty (OpenBLAS then detects)
   if (core) process.env.OPENBLAS_CORETYPE = core;
   try {
     return createRequire(import.meta.url)(file);
   } finally {
-    if (core) delete process.env.OPENBLAS_CORETYPE;
+    if (core && before === undefined) delete process.env.OPENBLAS_CORETYPE;
+    else if (core) process.env.OPENBLAS_CORETYPE = before;
   }
 }
 

@@ -137,6 +137,14 @@ describe('OpenBLAS core choice at load (child processes)', function () {
     expect(r.after).to.equal(undefined);
   });
 
+  it('treats an empty OPENBLAS_CORETYPE as unset, and leaves it empty after the load', () => {
+    const real = realFlags();
+    const best = bestCoreFor(real.flags, real.vendor);
+    const r = load({ OPENBLAS_CORETYPE: '', CLUSTERFLOW_OPENBLAS_PROBE: join(dir, 'fake-probe') });
+    expect(r.openblas.core).to.equal(best ?? real.core);
+    expect(r.after).to.equal('');
+  });
+
   it("keeps the user's OPENBLAS_CORETYPE, even over a generic pick", () => {
     const r = load({ OPENBLAS_CORETYPE: 'Prescott', CLUSTERFLOW_OPENBLAS_PROBE: join(dir, 'fake-probe') });
     expect(r.openblas.summary).to.match(/^OpenBLAS [0-9.]+, core Prescott \(set by OPENBLAS_CORETYPE\)$/);

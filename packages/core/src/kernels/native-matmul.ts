@@ -6,7 +6,7 @@
  * directly (views, no copies), and the transpose flags become CBLAS flags, so
  * no explicit transposes either. registerNativeKernels installs the addon's
  * other kernels too (native-conv.ts, native-batch-norm.ts, native-reduce.ts,
- * native-max-pool-grad.ts).
+ * native-max-pool-grad.ts, native-optim.ts).
  *
  * It wraps whatever BatchMatMul is registered (normally batch_matmul.ts's
  * wrapper around the stock kernel) and hands it every case it does not take:
