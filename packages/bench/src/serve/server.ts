@@ -91,6 +91,8 @@ export async function createLiveViewServer(root: string, access: Omit<AccessOpti
   guard(app, { ...access, host: access.host ?? DEFAULT_HOST });
   // What the server's specs measure it by (scans made, bytes read).
   app.decorate('runsFolder', runs);
+  // The first scan before the server says it is ready: no request waits for it (later ones answer from the last scan).
+  app.addHook('onReady', async () => void (await runs.runs()));
   app.addHook('onClose', async () => {
     runs.close();
     watches.close();
