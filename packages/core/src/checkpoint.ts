@@ -108,6 +108,33 @@ export async function readCheckpoint(path: string): Promise<Checkpoint> {
 
 /** A checkpoint from its bytes (`name` says where they came from, in errors). */
 export async function decodeCheckpoint(file: Uint8Array, name: string): Promise<Checkpoint> {
+  const { header, headerEnd } = await verifyCheckpoint(file, name);
+  const state: Record<string, StateValue> = {};
+  for (const e of header.entries) {
+    const copy = file.slice(headerEnd + e.offset, headerEnd + e.offset + e.length).buffer; // aligned copy
+    const data = e.dtype === 'int32' ? new Int32Array(copy) : new Float32Array(copy);
+    state[e.name] = e.kind === 'host' ? data : tf.tensor(data, e.shape, e.dtype);
+  }
+  return { meta: header.meta, state };
+}
+
+/**
+ * What a checkpoint records besides its arrays, after the same checks as
+ * `readCheckpoint`, without making a tensor: a caller can learn the run's config
+ * (its backend) before any tensor lands on a backend.
+ */
+export async function readCheckpointMeta(path: string): Promise<CheckpointMeta> {
+  let file: Uint8Array;
+  try {
+    file = await checkpointStore.read(path);
+  } catch (err) {
+    throw new CheckpointError(`cannot read checkpoint ${path}: ${(err as Error).message}`, { cause: err });
+  }
+  return (await verifyCheckpoint(file, path)).header.meta;
+}
+
+/** The header of a checkpoint whose bytes are whole (magic, lengths, checksum); throws with the reason otherwise. */
+async function verifyCheckpoint(file: Uint8Array, name: string): Promise<{ header: { meta: CheckpointMeta; entries: Entry[] }; headerEnd: number }> {
   // Judged on the bytes there are: a file cut short inside its header is truncated, not foreign.
   if (!MAGIC.subarray(0, Math.min(file.length, MAGIC.length)).every((b, i) => file[i] === b) || file.length === 0) {
     throw new CheckpointError(`${name} is not a clusterflow checkpoint (bad magic bytes)`);
@@ -127,6 +154,11 @@ export async function decodeCheckpoint(file: Uint8Array, name: string): Promise<
   } catch {
     throw new CheckpointError(`checkpoint ${name} is corrupt: its header is not valid JSON`);
   }
+  // Someone else's file: the header's shape is checked before it is used.
+  const entryOk = (e: Entry) => typeof e?.name === 'string' && ['tensor', 'host'].includes(e.kind) && ['float32', 'int32'].includes(e.dtype) && Array.isArray(e.shape) && Number.isSafeInteger(e.offset) && Number.isSafeInteger(e.length) && e.offset >= 0 && e.length >= 0;
+  if (typeof header?.meta !== 'object' || header.meta === null || !Array.isArray(header.entries) || !header.entries.every(entryOk)) {
+    throw new CheckpointError(`checkpoint ${name} is corrupt: its header does not describe a checkpoint`);
+  }
   const dataBytes = header.entries.reduce((s, e) => s + e.length, 0);
   const expected = headerEnd + dataBytes + DIGEST;
   if (file.length !== expected) {
@@ -137,14 +169,9 @@ export async function decodeCheckpoint(file: Uint8Array, name: string): Promise<
   if (!digest.every((b, i) => stored[i] === b)) {
     throw new CheckpointError(`checkpoint ${name} is corrupt: its checksum does not match its contents`);
   }
-  const state: Record<string, StateValue> = {};
-  for (const e of header.entries) {
-    const copy = file.slice(headerEnd + e.offset, headerEnd + e.offset + e.length).buffer; // aligned copy
-    const data = e.dtype === 'int32' ? new Int32Array(copy) : new Float32Array(copy);
-    state[e.name] = e.kind === 'host' ? data : tf.tensor(data, e.shape, e.dtype);
-  }
-  return { meta: header.meta, state };
+  return { header, headerEnd };
 }
+
 /** Disposes the tensors of a checkpoint read with `readCheckpoint`. */
 export function disposeCheckpoint(ckpt: Checkpoint): void {
   for (const v of Object.values(ckpt.state)) if (!ArrayBuffer.isView(v)) (v as tfc.Tensor).dispose();
