@@ -134,9 +134,7 @@ export const cifar10Dataset: DatasetFactory<Cifar10Options> = {
   description: 'CIFAR-10 binary batches (cifar-10-batches-bin)',
   options: cifar10Options,
   defaults: { augmentation: IMAGE_VIEWS, backbone: CIFAR_BACKBONE },
-  async create(o, ctx) {
-    return loadCifar('cifar10', filesFrom('cifar10', o, ctx.baseDir));
-  },
+  create: async (o, ctx) => loadCifar('cifar10', filesFrom('cifar10', o, ctx.baseDir)),
 };
 
 export const cifar100Dataset: DatasetFactory<Cifar100Options> = {
@@ -144,7 +142,5 @@ export const cifar100Dataset: DatasetFactory<Cifar100Options> = {
   description: 'CIFAR-100 binary files (cifar-100-binary), fine or coarse labels',
   options: cifar100Options,
   defaults: { augmentation: IMAGE_VIEWS, backbone: CIFAR_BACKBONE },
-  async create(o, ctx) {
-    return loadCifar('cifar100', filesFrom('cifar100', o, ctx.baseDir), o.label);
-  },
+  create: async (o, ctx) => loadCifar('cifar100', filesFrom('cifar100', o, ctx.baseDir), o.label),
 };

@@ -82,7 +82,5 @@ export const fashionMnistDataset: DatasetFactory<FashionMnistOptions> = {
   description: 'Fashion-MNIST (options.path, else /usr/share/datasets/fashion-mnist, else the bundled 10k test split)',
   options: fashionMnistOptions,
   defaults: { augmentation: IMAGE_VIEWS, backbone: MLP_BACKBONE },
-  async create(o, ctx) {
-    return loadFashionMnist(o.split, { path: o.path === undefined ? undefined : resolve(ctx.baseDir, o.path), limit: o.limit });
-  },
+  create: async ({ split, path, limit }, { baseDir }) => loadFashionMnist(split, { path: path === undefined ? undefined : resolve(baseDir, path), limit }),
 };

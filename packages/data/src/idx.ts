@@ -35,10 +35,6 @@ export const idxDataset: DatasetFactory<IdxOptions> = {
   description: 'Images in idx files (the MNIST format, raw or gzip), with optional idx1 labels',
   options: idxOptions,
   defaults: { augmentation: IMAGE_VIEWS, backbone: MLP_BACKBONE },
-  async create(options, ctx) {
-    return loadIdx({
-      images: resolve(ctx.baseDir, options.images),
-      labels: options.labels === undefined ? undefined : resolve(ctx.baseDir, options.labels),
-    });
-  },
+  create: async ({ images, labels }, { baseDir }) =>
+    loadIdx({ images: resolve(baseDir, images), labels: labels === undefined ? undefined : resolve(baseDir, labels) }),
 };

@@ -139,8 +139,6 @@ export const vectorsDataset: DatasetFactory<VectorsOptions> = {
   description: 'Vectors (embeddings) from .npy, CSV/TSV, Parquet, JSON or raw float32 files, with optional labels',
   options: vectorsOptions,
   defaults: { augmentation: VECTOR_VIEWS, backbone: MLP_BACKBONE },
-  async create(o, ctx) {
-    const { path, labels, ...rest } = o;
-    return readVectors(resolve(ctx.baseDir, path), { ...rest, labels: labels === undefined ? undefined : resolve(ctx.baseDir, labels) });
-  },
+  create: async ({ path, labels, ...rest }, { baseDir }) =>
+    readVectors(resolve(baseDir, path), { ...rest, labels: labels === undefined ? undefined : resolve(baseDir, labels) }),
 };

@@ -1,20 +1,8 @@
 import type * as tfc from '@tensorflow/tfjs-core';
 import { z } from 'zod';
-import { tf, type TransformFactory } from '@clusterflow/core';
+import { tf } from '@clusterflow/core';
+import { defineTransform } from './define.js';
 import { coins, uniform } from './ops.js';
-
-export const affineOptions = z
-  .object({
-    degrees: z.number().min(0).default(10).describe('rotation drawn from [-degrees, degrees]'),
-    translate: z.tuple([z.number().min(0), z.number().min(0)]).default([0.1, 0.1]).describe('max shift as a fraction of [W, H]'),
-    scale: z.tuple([z.number().positive(), z.number().positive()]).default([0.9, 1.1]).describe('zoom drawn from this range'),
-    shear: z.number().min(0).default(0).describe('x-shear angle drawn from [-shear, shear] degrees'),
-    fill: z.number().default(0).describe('value where the transformed image has no source pixel'),
-    p: z.number().min(0).max(1).default(1).describe('probability that a sample is transformed'),
-  })
-  .strict();
-
-export type AffineOptions = z.infer<typeof affineOptions>;
 
 /**
  * The 8-number row (tf.image.transform's layout), mapping an output pixel to its
@@ -84,27 +72,29 @@ export function warp(x: tfc.Tensor4D, rows: readonly number[][], fill: number): 
 }
 
 /** Small random affine maps per sample (torchvision RandomAffine-like), bilinear with constant fill. */
-export const affine: TransformFactory<AffineOptions> = {
+export const affine = defineTransform({
   id: 'affine',
   description: 'Random rotation, translation, scale and shear per sample (bilinear, constant fill)',
-  options: affineOptions,
-  create(o) {
-    return {
-      id: 'affine',
-      outputShape: (s) => [...s],
-      apply(x, rng) {
-        const [B, H, W] = x.shape;
-        const on = coins(rng, B, o.p);
-        const rows = on.map((a) => {
-          const deg = uniform(rng, -o.degrees, o.degrees);
-          const tx = uniform(rng, -o.translate[0], o.translate[0]) * W;
-          const ty = uniform(rng, -o.translate[1], o.translate[1]) * H;
-          const s = uniform(rng, o.scale[0], o.scale[1]);
-          const sh = uniform(rng, -o.shear, o.shear);
-          return a ? inverseAffineRow(H, W, deg, tx, ty, s, sh) : [1, 0, 0, 0, 1, 0, 0, 0];
-        });
-        return warp(x, rows, o.fill);
-      },
-    };
+  options: {
+    degrees: z.number().min(0).default(10).describe('rotation drawn from [-degrees, degrees]'),
+    translate: z.tuple([z.number().min(0), z.number().min(0)]).default([0.1, 0.1]).describe('max shift as a fraction of [W, H]'),
+    scale: z.tuple([z.number().positive(), z.number().positive()]).default([0.9, 1.1]).describe('zoom drawn from this range'),
+    shear: z.number().min(0).default(0).describe('x-shear angle drawn from [-shear, shear] degrees'),
+    fill: z.number().default(0).describe('value where the transformed image has no source pixel'),
+    p: z.number().min(0).max(1).default(1).describe('probability that a sample is transformed'),
   },
-};
+  create: (o) => (x, rng) => {
+    const [B, H, W] = x.shape;
+    const rows = coins(rng, B, o.p).map((a) => {
+      const deg = uniform(rng, -o.degrees, o.degrees);
+      const tx = uniform(rng, -o.translate[0], o.translate[0]) * W;
+      const ty = uniform(rng, -o.translate[1], o.translate[1]) * H;
+      const s = uniform(rng, o.scale[0], o.scale[1]);
+      const sh = uniform(rng, -o.shear, o.shear);
+      return a ? inverseAffineRow(H, W, deg, tx, ty, s, sh) : [1, 0, 0, 0, 1, 0, 0, 0];
+    });
+    return warp(x, rows, o.fill);
+  },
+});
+
+export type AffineOptions = z.infer<typeof affine.options>;

@@ -1,27 +1,8 @@
 import type * as tfc from '@tensorflow/tfjs-core';
 import { z } from 'zod';
-import { ConfigError, tf, type Rng, type TransformFactory } from '@clusterflow/core';
+import { ConfigError, tf, type Rng } from '@clusterflow/core';
+import { defineTransform } from './define.js';
 import { blend, clip01, coins, luma, perSample, uniform } from './ops.js';
-
-export const colorJitterOptions = z
-  .object({
-    brightness: z.number().min(0).default(0.4).describe('factor drawn from [max(0, 1-b), 1+b]'),
-    contrast: z.number().min(0).default(0.4).describe('factor drawn from [max(0, 1-c), 1+c]'),
-    saturation: z.number().min(0).default(0.4).describe('factor drawn from [max(0, 1-s), 1+s]'),
-    hue: z.number().min(0).max(0.5).default(0.1).describe('hue shift drawn from [-h, h] (fraction of the colour circle)'),
-    p: z.number().min(0).max(1).default(0.8).describe('probability that a sample is jittered at all'),
-    hueSpace: z
-      .enum(['hsv', 'yiq'])
-      .default('hsv')
-      .describe("'hsv': torchvision's adjust_hue (RGB -> HSV, shift, back); 'yiq': a rotation of the YIQ chroma plane, as runs before issue 29 shifted hue"),
-    order: z
-      .enum(['per-image', 'per-batch'])
-      .default('per-image')
-      .describe("'per-image': each sample draws its own order of the four adjustments (torchvision ColorJitter); 'per-batch': one order for the whole batch, as runs before issue 29 drew it"),
-  })
-  .strict();
-
-export type ColorJitterOptions = z.infer<typeof colorJitterOptions>;
 
 /** torchvision adjust_brightness: x * f (a blend with black), clamped. `f` is [B, 1, 1, 1]. */
 export function adjustBrightness(x: tfc.Tensor4D, f: tfc.Tensor): tfc.Tensor4D {
@@ -174,10 +155,24 @@ function onSubset(y: tfc.Tensor4D, mask: boolean[], op: (sub: tfc.Tensor4D, idx:
  * order of the four adjustments and its factors; samples left alone keep identity
  * factors. `order: 'per-batch'` keeps the earlier draws: one order for the batch.
  */
-export const colorJitter: TransformFactory<ColorJitterOptions> = {
+export const colorJitter = defineTransform({
   id: 'color-jitter',
   description: 'Brightness, contrast, saturation and hue jitter per sample (own factors and order), applied with probability p',
-  options: colorJitterOptions,
+  options: {
+    brightness: z.number().min(0).default(0.4).describe('factor drawn from [max(0, 1-b), 1+b]'),
+    contrast: z.number().min(0).default(0.4).describe('factor drawn from [max(0, 1-c), 1+c]'),
+    saturation: z.number().min(0).default(0.4).describe('factor drawn from [max(0, 1-s), 1+s]'),
+    hue: z.number().min(0).max(0.5).default(0.1).describe('hue shift drawn from [-h, h] (fraction of the colour circle)'),
+    p: z.number().min(0).max(1).default(0.8).describe('probability that a sample is jittered at all'),
+    hueSpace: z
+      .enum(['hsv', 'yiq'])
+      .default('hsv')
+      .describe("'hsv': torchvision's adjust_hue (RGB -> HSV, shift, back); 'yiq': a rotation of the YIQ chroma plane, as runs before issue 29 shifted hue"),
+    order: z
+      .enum(['per-image', 'per-batch'])
+      .default('per-image')
+      .describe("'per-image': each sample draws its own order of the four adjustments (torchvision ColorJitter); 'per-batch': one order for the whole batch, as runs before issue 29 drew it"),
+  },
   create(o, { sampleShape }) {
     const c = sampleShape[2];
     if (c !== 3 && c !== 1) throw new ConfigError(`transform 'color-jitter' needs 1 or 3 channels, got [${sampleShape}]`);
@@ -186,26 +181,22 @@ export const colorJitter: TransformFactory<ColorJitterOptions> = {
     }
     const enabled = [o.brightness > 0, o.contrast > 0, o.saturation > 0, o.hue > 0];
     const range = (v: number) => [Math.max(0, 1 - v), 1 + v] as const;
-    return {
-      id: 'color-jitter',
-      outputShape: (s) => [...s],
-      apply(x, rng) {
-        const B = x.shape[0];
-        if (o.order === 'per-batch') return perBatch(x, rng);
-        const params: JitterParams[] = [];
-        for (let b = 0; b < B; b++) {
-          const on = rng.float() < o.p;
-          const order = rng.permutation(4);
-          const factors: JitterParams['factors'] = [
-            uniform(rng, ...range(o.brightness)),
-            uniform(rng, ...range(o.contrast)),
-            uniform(rng, ...range(o.saturation)),
-            uniform(rng, -o.hue, o.hue),
-          ];
-          params.push({ factors: on ? factors : [...IDENTITY_FACTOR], order: on ? order : [] });
-        }
-        return jitterImages(x, params, enabled, o.hueSpace);
-      },
+    return (x, rng) => {
+      const B = x.shape[0];
+      if (o.order === 'per-batch') return perBatch(x, rng);
+      const params: JitterParams[] = [];
+      for (let b = 0; b < B; b++) {
+        const on = rng.float() < o.p;
+        const order = rng.permutation(4);
+        const factors: JitterParams['factors'] = [
+          uniform(rng, ...range(o.brightness)),
+          uniform(rng, ...range(o.contrast)),
+          uniform(rng, ...range(o.saturation)),
+          uniform(rng, -o.hue, o.hue),
+        ];
+        params.push({ factors: on ? factors : [...IDENTITY_FACTOR], order: on ? order : [] });
+      }
+      return jitterImages(x, params, enabled, o.hueSpace);
     };
 
     /** The draws and order of runs before issue 29: one permutation for the whole batch. */
@@ -227,7 +218,9 @@ export const colorJitter: TransformFactory<ColorJitterOptions> = {
       return y;
     }
   },
-};
+});
+
+export type ColorJitterOptions = z.infer<typeof colorJitter.options>;
 
 function mul3(a: number[][], b: number[][]): number[][] {
   return a.map((row) => b[0].map((_, j) => row.reduce((s, v, k) => s + v * b[k][j], 0)));

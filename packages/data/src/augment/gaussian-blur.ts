@@ -1,17 +1,8 @@
 import type * as tfc from '@tensorflow/tfjs-core';
 import { z } from 'zod';
-import { ConfigError, tf, type TransformFactory } from '@clusterflow/core';
+import { ConfigError, tf } from '@clusterflow/core';
+import { defineTransform } from './define.js';
 import { coins, uniform } from './ops.js';
-
-export const gaussianBlurOptions = z
-  .object({
-    kernelSize: z.number().int().positive().optional().describe('odd kernel width; default about 10% of the image side, odd, at least 3'),
-    sigma: z.tuple([z.number().positive(), z.number().positive()]).default([0.1, 2]).describe('sigma drawn per sample from this range'),
-    p: z.number().min(0).max(1).default(0.5).describe('probability that a sample is blurred'),
-  })
-  .strict();
-
-export type GaussianBlurOptions = z.infer<typeof gaussianBlurOptions>;
 
 /** torchvision's 1-D kernel: exp(-x^2 / 2 sigma^2) on x = -k/2..k/2, normalised; sigma 0 is a delta. */
 export function gaussianKernel1d(size: number, sigma: number): Float32Array {
@@ -54,22 +45,23 @@ export function defaultKernelSize(h: number, w: number): number {
   return Math.max(3, Math.round(0.1 * Math.min(h, w)) | 1);
 }
 
-export const gaussianBlurTransform: TransformFactory<GaussianBlurOptions> = {
+export const gaussianBlurTransform = defineTransform({
   id: 'gaussian-blur',
   description: 'Gaussian blur with a per-sample sigma, applied with probability p',
-  options: gaussianBlurOptions,
+  options: {
+    kernelSize: z.number().int().positive().optional().describe('odd kernel width; default about 10% of the image side, odd, at least 3'),
+    sigma: z.tuple([z.number().positive(), z.number().positive()]).default([0.1, 2]).describe('sigma drawn per sample from this range'),
+    p: z.number().min(0).max(1).default(0.5).describe('probability that a sample is blurred'),
+  },
   create(o) {
     if (o.kernelSize !== undefined && o.kernelSize % 2 === 0) {
       throw new ConfigError(`transform 'gaussian-blur': kernelSize must be odd, got ${o.kernelSize}`);
     }
-    return {
-      id: 'gaussian-blur',
-      outputShape: (s) => [...s],
-      apply(x, rng) {
-        const on = coins(rng, x.shape[0], o.p);
-        const sigmas = on.map((a) => (a ? uniform(rng, o.sigma[0], o.sigma[1]) : 0));
-        return gaussianBlur(x, sigmas, o.kernelSize ?? defaultKernelSize(x.shape[1], x.shape[2]));
-      },
+    return (x, rng) => {
+      const sigmas = coins(rng, x.shape[0], o.p).map((a) => (a ? uniform(rng, o.sigma[0], o.sigma[1]) : 0));
+      return gaussianBlur(x, sigmas, o.kernelSize ?? defaultKernelSize(x.shape[1], x.shape[2]));
     };
   },
-};
+});
+
+export type GaussianBlurOptions = z.infer<typeof gaussianBlurTransform.options>;

@@ -1,29 +1,19 @@
 import { z } from 'zod';
-import { ConfigError, tf, type TransformFactory } from '@clusterflow/core';
+import { ConfigError, tf } from '@clusterflow/core';
+import { defineTransform } from './define.js';
 import { coins, luma, select } from './ops.js';
 
-export const grayscaleOptions = z
-  .object({
-    p: z.number().min(0).max(1).default(0.2).describe('probability that a sample is turned gray'),
-  })
-  .strict();
-
-export type GrayscaleOptions = z.infer<typeof grayscaleOptions>;
-
 /** Random grayscale: luma replicated to the 3 channels (torchvision RandomGrayscale). */
-export const grayscale: TransformFactory<GrayscaleOptions> = {
+export const grayscale = defineTransform({
   id: 'grayscale',
   description: 'Turns each colour sample gray (luma in all 3 channels) with probability p',
-  options: grayscaleOptions,
+  options: {
+    p: z.number().min(0).max(1).default(0.2).describe('probability that a sample is turned gray'),
+  },
   create(o, { sampleShape }) {
     if (sampleShape[2] !== 3) throw new ConfigError(`transform 'grayscale' needs 3-channel images, got [${sampleShape}]`);
-    return {
-      id: 'grayscale',
-      outputShape: (s) => [...s],
-      apply(x, rng) {
-        const mask = coins(rng, x.shape[0], o.p);
-        return select(mask, tf.tile(luma(x), [1, 1, 1, 3]), x);
-      },
-    };
+    return (x, rng) => select(coins(rng, x.shape[0], o.p), tf.tile(luma(x), [1, 1, 1, 3]), x);
   },
-};
+});
+
+export type GrayscaleOptions = z.infer<typeof grayscale.options>;

@@ -1,3 +1,4 @@
+export * from './define.js';
 export * from './ops.js';
 export * from './random-resized-crop.js';
 export * from './flip.js';

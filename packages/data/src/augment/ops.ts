@@ -37,6 +37,20 @@ export function select(mask: boolean[], a: tfc.Tensor, b: tfc.Tensor): tfc.Tenso
   return blend(perSample(mask.map(Number)), a, b);
 }
 
+/**
+ * 1 inside each sample's rectangle [top, bottom) x [left, right), 0 elsewhere, as
+ * [B, H, W, 1] float32 built from index comparisons, so no pixel is touched in
+ * JavaScript (random erasing and cutout blend their fill through it).
+ */
+export function rectMask(H: number, W: number, rects: readonly (readonly [number, number, number, number])[]): tfc.Tensor4D {
+  const rows = tf.reshape(tf.range(0, H, 1, 'float32'), [1, H, 1, 1]);
+  const cols = tf.reshape(tf.range(0, W, 1, 'float32'), [1, 1, W, 1]);
+  const edge = (k: number) => perSample(rects.map((r) => r[k]));
+  const inRows = tf.cast(tf.logicalAnd(tf.greaterEqual(rows, edge(0)), tf.less(rows, edge(2))), 'float32');
+  const inCols = tf.cast(tf.logicalAnd(tf.greaterEqual(cols, edge(1)), tf.less(cols, edge(3))), 'float32');
+  return tf.mul(inRows, inCols) as tfc.Tensor4D;
+}
+
 /** ITU-R 601 luma (as torchvision's rgb_to_grayscale): [B, H, W, 3] -> [B, H, W, 1]. */
 export function luma(x: tfc.Tensor4D): tfc.Tensor4D {
   if (x.shape[3] === 1) return x;

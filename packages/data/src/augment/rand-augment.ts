@@ -1,7 +1,8 @@
 import type * as tfc from '@tensorflow/tfjs-core';
 import { z } from 'zod';
-import { ConfigError, type Rng, type TransformFactory } from '@clusterflow/core';
+import { ConfigError, type Rng } from '@clusterflow/core';
 import { inverseAffineRow, warp } from './affine.js';
+import { defineTransform } from './define.js';
 import { adjustBrightness, adjustContrast, adjustSaturation } from './color-jitter.js';
 import { perSample, select } from './ops.js';
 import { autocontrast, posterize, sharpness, solarize } from './pil-ops.js';
@@ -53,19 +54,6 @@ const RANGES: Record<RandAugmentOp, [number, number]> = {
 
 const GEOMETRIC = new Set<RandAugmentOp>(['rotate', 'shear-x', 'shear-y', 'translate-x', 'translate-y']);
 const IDENTITY_ROW = [1, 0, 0, 0, 1, 0, 0, 0];
-
-export const randAugmentOptions = z
-  .object({
-    n: z.number().int().min(1).default(4).describe('operations per sample, drawn with replacement (SCAN: num_strong_augs = 4)'),
-    ops: z
-      .array(z.enum(RAND_AUGMENT_OPS))
-      .min(1)
-      .optional()
-      .describe("operations to draw from; default: SCAN's list without equalize ('color' on 3-channel images only)"),
-  })
-  .strict();
-
-export type RandAugmentOptions = z.infer<typeof randAugmentOptions>;
 
 /**
  * The inverse map (tf.image.transform's row: output pixel -> source pixel) of a
@@ -122,39 +110,44 @@ function pixelOp(op: RandAugmentOp, x: tfc.Tensor4D, v: number[]): tfc.Tensor4D 
  * the batch, kept for the samples that drew it. Draws per round: B operations,
  * then B magnitudes, whatever was drawn.
  */
-export const randAugment: TransformFactory<RandAugmentOptions> = {
+export const randAugment = defineTransform({
   id: 'rand-augment',
   description: "RandAugment (SCAN's list): n operations per sample, each with a random magnitude",
-  options: randAugmentOptions,
+  options: {
+    n: z.number().int().min(1).default(4).describe('operations per sample, drawn with replacement (SCAN: num_strong_augs = 4)'),
+    ops: z
+      .array(z.enum(RAND_AUGMENT_OPS))
+      .min(1)
+      .optional()
+      .describe("operations to draw from; default: SCAN's list without equalize ('color' on 3-channel images only)"),
+  },
   create(o, { sampleShape }) {
     const [H, W, C] = sampleShape;
     const ops: readonly RandAugmentOp[] = o.ops ?? RAND_AUGMENT_OPS.filter((op) => op !== 'color' || C === 3);
     if (C !== 3 && ops.includes('color')) throw new ConfigError(`transform 'rand-augment': 'color' needs 3-channel images, got [${sampleShape}]`);
     if ((H < 3 || W < 3) && ops.includes('sharpness')) throw new ConfigError(`transform 'rand-augment': 'sharpness' needs images of at least 3x3, got [${sampleShape}]`);
-    return {
-      id: 'rand-augment',
-      outputShape: (s) => [...s],
-      apply(x: tfc.Tensor4D, rng: Rng) {
-        const B = x.shape[0];
-        let y = x;
-        for (let round = 0; round < o.n; round++) {
-          const picks = Array.from({ length: B }, () => ops[rng.int(ops.length)]);
-          const v = picks.map((op) => {
-            const [lo, hi] = RANGES[op];
-            return lo + (hi - lo) * rng.float();
-          });
-          if (picks.some((op) => GEOMETRIC.has(op))) y = warp(y, picks.map((op, b) => geometricRow(op, v[b], H, W)), 0);
-          for (const op of new Set(picks)) {
-            if (GEOMETRIC.has(op) || op === 'identity') continue;
-            // The op runs on the whole batch: the samples that drew another op get a
-            // magnitude of this op's own range, since another op's (solarize's 200 as
-            // posterize's bits) can make NaN, which the blend below would keep.
-            const own = picks.map((p, b) => (p === op ? v[b] : RANGES[op][0]));
-            y = select(picks.map((p) => p === op), pixelOp(op, y, own), y);
-          }
+    return (x, rng) => {
+      const B = x.shape[0];
+      let y = x;
+      for (let round = 0; round < o.n; round++) {
+        const picks = Array.from({ length: B }, () => ops[rng.int(ops.length)]);
+        const v = picks.map((op) => {
+          const [lo, hi] = RANGES[op];
+          return lo + (hi - lo) * rng.float();
+        });
+        if (picks.some((op) => GEOMETRIC.has(op))) y = warp(y, picks.map((op, b) => geometricRow(op, v[b], H, W)), 0);
+        for (const op of new Set(picks)) {
+          if (GEOMETRIC.has(op) || op === 'identity') continue;
+          // The op runs on the whole batch: the samples that drew another op get a
+          // magnitude of this op's own range, since another op's (solarize's 200 as
+          // posterize's bits) can make NaN, which the blend below would keep.
+          const own = picks.map((p, b) => (p === op ? v[b] : RANGES[op][0]));
+          y = select(picks.map((p) => p === op), pixelOp(op, y, own), y);
         }
-        return y;
-      },
+      }
+      return y;
     };
   },
-};
+});
+
+export type RandAugmentOptions = z.infer<typeof randAugment.options>;

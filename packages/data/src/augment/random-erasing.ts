@@ -1,17 +1,7 @@
 import { z } from 'zod';
-import { tf, type Rng, type TransformFactory } from '@clusterflow/core';
-import { blend, coins, perSample } from './ops.js';
-
-export const randomErasingOptions = z
-  .object({
-    p: z.number().min(0).max(1).default(0.5).describe('probability that a sample gets a rectangle erased'),
-    scale: z.tuple([z.number().positive(), z.number().positive()]).default([0.02, 0.33]).describe('erased area fraction'),
-    ratio: z.tuple([z.number().positive(), z.number().positive()]).default([0.3, 3.3]).describe('erased aspect ratio range'),
-    value: z.number().default(0).describe('value written into the rectangle'),
-  })
-  .strict();
-
-export type RandomErasingOptions = z.infer<typeof randomErasingOptions>;
+import type { Rng } from '@clusterflow/core';
+import { defineTransform } from './define.js';
+import { blend, coins, rectMask } from './ops.js';
 
 /** torchvision RandomErasing.get_params: [top, left, h, w], or undefined after 10 failed tries. */
 export function drawErasing(rng: Rng, H: number, W: number, scale: [number, number], ratio: [number, number]): [number, number, number, number] | undefined {
@@ -31,25 +21,21 @@ export function drawErasing(rng: Rng, H: number, W: number, scale: [number, numb
  * (row and column index ranges per sample), so no pixel is touched in JavaScript.
  * The mask is applied by `blend`, not tf.where, whose broadcast is slow on wasm.
  */
-export const randomErasing: TransformFactory<RandomErasingOptions> = {
+export const randomErasing = defineTransform({
   id: 'random-erasing',
   description: 'Erases a random rectangle of each sample with probability p',
-  options: randomErasingOptions,
-  create(o) {
-    return {
-      id: 'random-erasing',
-      outputShape: (s) => [...s],
-      apply(x, rng) {
-        const [B, H, W] = x.shape;
-        const rects = coins(rng, B, o.p).map((a) => (a ? drawErasing(rng, H, W, o.scale, o.ratio) : undefined) ?? [0, 0, 0, 0]);
-        const rows = tf.reshape(tf.range(0, H, 1, 'float32'), [1, H, 1, 1]);
-        const cols = tf.reshape(tf.range(0, W, 1, 'float32'), [1, 1, W, 1]);
-        const [top, left] = [perSample(rects.map((r) => r[0])), perSample(rects.map((r) => r[1]))];
-        const [bottom, right] = [perSample(rects.map((r) => r[0] + r[2])), perSample(rects.map((r) => r[1] + r[3]))];
-        const inRows = tf.cast(tf.logicalAnd(tf.greaterEqual(rows, top), tf.less(rows, bottom)), 'float32');
-        const inCols = tf.cast(tf.logicalAnd(tf.greaterEqual(cols, left), tf.less(cols, right)), 'float32');
-        return blend(tf.mul(inRows, inCols), o.value, x);
-      },
-    };
+  options: {
+    p: z.number().min(0).max(1).default(0.5).describe('probability that a sample gets a rectangle erased'),
+    scale: z.tuple([z.number().positive(), z.number().positive()]).default([0.02, 0.33]).describe('erased area fraction'),
+    ratio: z.tuple([z.number().positive(), z.number().positive()]).default([0.3, 3.3]).describe('erased aspect ratio range'),
+    value: z.number().default(0).describe('value written into the rectangle'),
   },
-};
+  create: (o) => (x, rng) => {
+    const [B, H, W] = x.shape;
+    const rects = coins(rng, B, o.p).map((a) => (a ? drawErasing(rng, H, W, o.scale, o.ratio) : undefined) ?? [0, 0, 0, 0]);
+    // [top, left, h, w] -> [top, left, bottom, right)
+    return blend(rectMask(H, W, rects.map(([t, l, h, w]) => [t, l, t + h, l + w] as const)), o.value, x);
+  },
+});
+
+export type RandomErasingOptions = z.infer<typeof randomErasing.options>;

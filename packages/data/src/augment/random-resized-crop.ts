@@ -1,23 +1,8 @@
 import type * as tfc from '@tensorflow/tfjs-core';
 import { z } from 'zod';
-import { tf, type Rng, type TransformFactory } from '@clusterflow/core';
+import { tf, type Rng } from '@clusterflow/core';
+import { defineTransform } from './define.js';
 import { cropBoxes, pixelBox } from './ops.js';
-
-export const randomResizedCropOptions = z
-  .object({
-    size: z.tuple([z.number().int().positive(), z.number().int().positive()]).optional().describe('[H, W] output; default the input size'),
-    scale: z.tuple([z.number().positive(), z.number().positive()]).default([0.08, 1]).describe('crop area as a fraction of the image'),
-    ratio: z.tuple([z.number().positive(), z.number().positive()]).default([3 / 4, 4 / 3]).describe('crop aspect ratio w/h range'),
-    sampling: z
-      .enum(['pil', 'align-corners'])
-      .default('pil')
-      .describe(
-        "'pil': torchvision's resized_crop on a PIL image (BILINEAR, half-pixel centres, edges clamped to the crop, antialiased when shrinking); 'align-corners': the sampling of runs before issue 29 (an enlarged crop spread from its first to its last pixel)",
-      ),
-  })
-  .strict();
-
-export type RandomResizedCropOptions = z.infer<typeof randomResizedCropOptions>;
 
 /** A crop box in pixels: [top, left, height, width]. */
 export type CropBox = [number, number, number, number];
@@ -106,22 +91,28 @@ export function resizedCrop(x: tfc.Tensor4D, boxes: readonly CropBox[], size: [n
 }
 
 /** Per-sample random crops resized to `size` (torchvision RandomResizedCrop on PIL images). */
-export const randomResizedCrop: TransformFactory<RandomResizedCropOptions> = {
+export const randomResizedCrop = defineTransform({
   id: 'random-resized-crop',
   description: 'Random area/aspect crop per sample, resized (torchvision RandomResizedCrop: parameters and PIL bilinear sampling)',
-  options: randomResizedCropOptions,
-  create(o) {
-    const out = (shape: readonly number[]): [number, number] => o.size ?? [shape[0], shape[1]];
-    return {
-      id: 'random-resized-crop',
-      outputShape: (shape) => [...out(shape), shape[2]],
-      apply(x, rng) {
-        const [B, H, W] = x.shape;
-        const [oh, ow] = out(x.shape.slice(1));
-        const boxes = Array.from({ length: B }, () => drawResizedCrop(rng, H, W, o.scale, o.ratio));
-        if (o.sampling === 'pil') return resizedCrop(x, boxes, [oh, ow]);
-        return cropBoxes(x, boxes.map(([t, l, h, w]) => pixelBox(t, l, h, w, H, W, oh, ow)), [oh, ow]);
-      },
-    };
+  options: {
+    size: z.tuple([z.number().int().positive(), z.number().int().positive()]).optional().describe('[H, W] output; default the input size'),
+    scale: z.tuple([z.number().positive(), z.number().positive()]).default([0.08, 1]).describe('crop area as a fraction of the image'),
+    ratio: z.tuple([z.number().positive(), z.number().positive()]).default([3 / 4, 4 / 3]).describe('crop aspect ratio w/h range'),
+    sampling: z
+      .enum(['pil', 'align-corners'])
+      .default('pil')
+      .describe(
+        "'pil': torchvision's resized_crop on a PIL image (BILINEAR, half-pixel centres, edges clamped to the crop, antialiased when shrinking); 'align-corners': the sampling of runs before issue 29 (an enlarged crop spread from its first to its last pixel)",
+      ),
   },
-};
+  outputShape: (s, o) => [...(o.size ?? [s[0], s[1]]), s[2]],
+  create: (o) => (x, rng) => {
+    const [B, H, W] = x.shape;
+    const [oh, ow] = o.size ?? [H, W];
+    const boxes = Array.from({ length: B }, () => drawResizedCrop(rng, H, W, o.scale, o.ratio));
+    if (o.sampling === 'pil') return resizedCrop(x, boxes, [oh, ow]);
+    return cropBoxes(x, boxes.map(([t, l, h, w]) => pixelBox(t, l, h, w, H, W, oh, ow)), [oh, ow]);
+  },
+});
+
+export type RandomResizedCropOptions = z.infer<typeof randomResizedCrop.options>;
