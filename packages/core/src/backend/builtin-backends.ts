@@ -55,7 +55,12 @@ export const cpuBackend: BackendFactory<Record<string, never>> = {
   options: noOptions,
   autoOrder: 50,
   async create() {
-    return (await activate('cpu')) ? { ok: true, tfBackend: 'cpu' } : { ok: false, reason: 'the cpu backend did not start' };
+    if (!(await activate('cpu'))) return { ok: false, reason: 'the cpu backend did not start' };
+    // The cpu backend greets its first tensor in Node with "Hi, looks like you are
+    // running TensorFlow.js in Node.js..." on stderr. Here cpu is a choice that the
+    // backend summary already states (with what auto tried), so the banner is noise.
+    (tf.backend() as { firstUse?: boolean }).firstUse = false;
+    return { ok: true, tfBackend: 'cpu' };
   },
 };
 
