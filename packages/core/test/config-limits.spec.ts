@@ -3,7 +3,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, parseRunConfig, readCheckpoint } from '@clusterflow/core';
-import { testConfig } from './support/components.js';
+import { testConfig, testRegistry } from './support/components.js';
+import { runError } from './support/run.js';
 
 /** The error `fn` throws. */
 function thrown(fn: () => unknown): Error {
@@ -30,6 +31,14 @@ describe('config mistakes found before anything runs (issue 26, item 11)', () =>
     const err = thrown(() => parseRunConfig(testConfig({ objective: undefined, stages })));
     expect(err).to.be.instanceOf(ConfigError);
     expect(err.message).to.include('stages.0.head');
+  });
+});
+
+describe('numClusters the data can fill (issue 26, item 11)', () => {
+  it('refuses more clusters than samples before a step, naming both', async () => {
+    const err = await runError(testConfig({ numClusters: 5000, data: { id: 'blobs', options: { n: 96 } } }), testRegistry());
+    expect(err).to.be.instanceOf(ConfigError);
+    expect(err.message).to.include('numClusters is 5000').and.include('96 samples');
   });
 });
 

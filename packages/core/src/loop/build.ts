@@ -41,6 +41,11 @@ export async function buildRun(
   if (!numClusters) {
     throw new ConfigError(`config field numClusters is required: dataset '${cfg.data.id}' has no class count to default to`);
   }
+  // More clusters than samples cannot all be filled: every objective would train
+  // towards empty clusters and its balance terms would fight the data.
+  if (numClusters > dataset.size) {
+    throw new ConfigError(`config field numClusters is ${numClusters}, more than the ${dataset.size} samples of dataset '${cfg.data.id}'`);
+  }
 
   const backbone = registry.build('backbone', cfg.backbone, {
     inputShape: augmentation.outputShape(dataset.sampleShape),
