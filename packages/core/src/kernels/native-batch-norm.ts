@@ -11,17 +11,9 @@
  * throughput-native.ts --without batchNorm, 2026-11-27).
  */
 import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
+import type { BatchNormBackward, BatchNormForward } from '@clusterflow/native';
 import type { WasmHeapBackend } from './wasm-heap.js';
 
-export type BatchNormForward = (
-  x: Float32Array, rows: number, C: number, gamma: Float32Array, beta: Float32Array, eps: number,
-  y: Float32Array, mean: Float32Array, variance: Float32Array,
-) => void;
-export type BatchNormBackward = (
-  dy: Float32Array, x: Float32Array, rows: number, C: number, gamma: Float32Array, mean: Float32Array,
-  variance: Float32Array, dmean: Float32Array, dvariance: Float32Array, eps: number,
-  dx: Float32Array, dgamma: Float32Array, dbeta: Float32Array,
-) => void;
 
 /** Stats for tests and benches: BatchNorm kernels run natively. */
 export const nativeBatchNormStats = { forward: 0, backward: 0 };

@@ -17,13 +17,9 @@
  */
 import { tf } from '../backend/tfjs.js';
 import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
+import type { ConvCall } from '@clusterflow/native';
 import type { WasmHeapBackend } from './wasm-heap.js';
 
-/** The addon's conv2d / conv2dFilterGrad / conv2dInputGrad: (a, b, out, N,H,W,C, KH,KW, SH,SW, PT,PL, OH,OW, CO). */
-export type ConvCall = (
-  a: Float32Array, b: Float32Array, out: Float32Array, N: number, H: number, W: number, C: number, KH: number, KW: number,
-  SH: number, SW: number, padTop: number, padLeft: number, OH: number, OW: number, CO: number,
-) => void;
 
 /** What the conv kernels need of the addon. */
 export interface NativeConvOps {

@@ -17,43 +17,18 @@ import { platform } from '#platform';
 import { tf } from '../backend/tfjs.js';
 import { whyNotLoaded } from '../optional-package.js';
 import type { KernelConfig, KernelFunc, TensorInfo, TypedArray } from '@tensorflow/tfjs-core';
+import type { NativeModule, Sgemm } from '@clusterflow/native';
 import { registerWasmKernels } from './register.js';
-import { nativeConv2D, nativeConv2DBackpropFilter, nativeConv2DBackpropInput, type ConvCall } from './native-conv.js';
+import { nativeConv2D, nativeConv2DBackpropFilter, nativeConv2DBackpropInput } from './native-conv.js';
 import { BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD, batchNormTrainGradConfig } from './batch_norm_train.js';
-import { nativeBatchNormTrain, nativeBatchNormTrainGrad, type BatchNormBackward, type BatchNormForward } from './native-batch-norm.js';
-import { nativeMean, nativeSum, type SumMiddle } from './native-reduce.js';
-import { nativeMaxPoolGrad, type MaxPoolGrad } from './native-max-pool-grad.js';
+import { nativeBatchNormTrain, nativeBatchNormTrainGrad } from './native-batch-norm.js';
+import { nativeMean, nativeSum } from './native-reduce.js';
+import { nativeMaxPoolGrad } from './native-max-pool-grad.js';
 import { ADAM_STEP, SGD_STEP } from './fused-optim.js';
-import { nativeAdamStep, nativeSgdStep, type AdamStep, type SgdStep } from './native-optim.js';
+import { nativeAdamStep, nativeSgdStep } from './native-optim.js';
 
-/** The addon's sgemm: C = alpha op(A) op(B) + beta C, row-major, in place. */
-export type Sgemm = (
-  transA: boolean, transB: boolean, M: number, N: number, K: number,
-  alpha: number, A: Float32Array, lda: number, B: Float32Array, ldb: number,
-  beta: number, C: Float32Array, ldc: number,
-) => void;
-
-/** What this module needs of @clusterflow/native (typed here so core does not depend on it). */
-export interface NativeBlas {
-  available: boolean;
-  reason?: string;
-  sgemm?: Sgemm;
-  conv2d?: ConvCall;
-  conv2dFilterGrad?: ConvCall;
-  conv2dInputGrad?: ConvCall;
-  batchNormForward?: BatchNormForward;
-  batchNormBackward?: BatchNormBackward;
-  sumMiddle?: SumMiddle;
-  maxPoolGrad?: MaxPoolGrad;
-  sgdStep?: SgdStep;
-  adamStep?: AdamStep;
-  getNumThreads?: () => number;
-  /** Whether idle threads take parts of a kernel others have not started (default on; the ablation turns it off). */
-  setWorkSharing?: (on: boolean) => void;
-  config?: string;
-  /** The OpenBLAS core and why that one, e.g. "OpenBLAS 0.3.21, core SkylakeX (chosen: ...)" (summary). */
-  openblas?: { core: string; reason: string; chosen?: string; summary: string };
-}
+/** @clusterflow/native as loaded: its types are declared once, in that package (an optional peer, imported for types only). */
+export type NativeBlas = NativeModule;
 
 /** The slice of BackendWasm used: allocate an output, view a tensor's heap memory. */
 interface WasmHeapBackend {
@@ -227,8 +202,8 @@ export async function tryRegisterNativeKernels(choice: NativeKernelChoice = {}):
 /** @clusterflow/native as loaded (once per process), or why it is not there. Never throws. */
 export async function loadNativeAddon(): Promise<NativeBlas> {
   try {
-    // Through the platform: core has no dependency (and no type reference) on the optional
-    // package, and a browser bundle never tries to include it.
+    // Through the platform: core has no run-time dependency on the optional package (its
+    // types are imported, and erased), and a browser bundle never tries to include it.
     const mod = (await platform.importNodeOnly('@clusterflow/native')) as { default?: NativeBlas } & NativeBlas;
     return mod.default ?? mod;
   } catch (err) {

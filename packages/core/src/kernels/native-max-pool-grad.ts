@@ -7,13 +7,10 @@
  */
 import { tf } from '../backend/tfjs.js';
 import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
+import type { MaxPoolGrad } from '@clusterflow/native';
 import type { MaxPoolGradAttrs } from './max_pool_grad.js';
 import type { WasmHeapBackend } from './wasm-heap.js';
 
-export type MaxPoolGrad = (
-  x: Float32Array, dy: Float32Array, N: number, H: number, W: number, C: number, KH: number, KW: number,
-  SH: number, SW: number, padTop: number, padLeft: number, OH: number, OW: number, dx: Float32Array,
-) => void;
 
 /** Stats for tests and benches: pool gradients done natively. */
 export const nativeMaxPoolGradStats = { calls: 0 };

@@ -4,18 +4,10 @@
  * on the addon's threads.
  */
 import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
+import type { AdamStep, SgdStep } from '@clusterflow/native';
 import type { AdamStepAttrs, SgdStepAttrs } from './fused-optim.js';
 import type { WasmHeapBackend } from './wasm-heap.js';
 
-export type SgdStep = (
-  p: Float32Array, g: Float32Array, buf: Float32Array | null, pOut: Float32Array, bufOut: Float32Array | null,
-  lr: number, momentum: number, weightDecay: number, nesterov: boolean,
-) => void;
-export type AdamStep = (
-  p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, pOut: Float32Array, mOut: Float32Array, vOut: Float32Array,
-  lrOverC1: number, beta1: number, oneMinusBeta1: number, beta2: number, oneMinusBeta2: number, sqrtC2: number, eps: number,
-  weightDecay: number, keep: number, decoupled: boolean, step: boolean,
-) => void;
 
 /** Stats for tests and benches: optimizer steps run natively, one per variable. */
 export const nativeOptimStats = { sgd: 0, adam: 0 };

@@ -12,9 +12,9 @@
  */
 import { tf } from '../backend/tfjs.js';
 import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
+import type { SumMiddle } from '@clusterflow/native';
 import type { WasmHeapBackend } from './wasm-heap.js';
 
-export type SumMiddle = (x: Float32Array, outer: number, r: number, inner: number, scale: number, out: Float32Array) => void;
 
 /** Tensors below this many elements stay on the wrapped kernel: the call costs more than it saves. */
 const MIN_NATIVE_ELEMENTS = 1 << 14;
