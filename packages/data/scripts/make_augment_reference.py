@@ -7,23 +7,15 @@ Input: a 3x12x12 colour image whose R, G, B planes are Fashion-MNIST test images
 0, 1, 2 (rows/cols 8..19), and image 3 likewise from images 3, 4, 5.
 Run from the repository root: /usr/bin/python3 packages/data/scripts/make_augment_reference.py
 """
-import gzip
-import json
-import os
-
 import numpy as np
 import torch
 import torch.nn.functional as F
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-FIX = os.path.join(HERE, '..', 'test', 'fixtures')
+from fixture_io import colour_crops, write_json
 
 
 def load():
-    with gzip.open(os.path.join(FIX, 'fmnist64-images-idx3-ubyte.gz'), 'rb') as f:
-        raw = f.read()
-    x = np.frombuffer(raw, dtype=np.uint8, offset=16).reshape(64, 28, 28)[:, 8:20, 8:20]
-    imgs = np.stack([np.stack([x[0], x[1], x[2]]), np.stack([x[3], x[4], x[5]])]).astype(np.float32) / 255
+    imgs = np.ascontiguousarray(np.stack(colour_crops()).transpose(0, 3, 1, 2)).astype(np.float32) / 255
     return torch.from_numpy(imgs)  # [2, 3, 12, 12]
 
 
@@ -95,8 +87,7 @@ def main():
             'size': size,
             'out': [hwc(crop_resize(x[i], *boxes[i], size, ac)) for i in range(2)],
         }
-    with open(os.path.join(FIX, 'augment-reference.json'), 'w') as f:
-        json.dump(out, f)
+    write_json('augment-reference.json', out)
 
 
 if __name__ == '__main__':

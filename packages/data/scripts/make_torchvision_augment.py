@@ -17,24 +17,17 @@ Images: Fashion-MNIST test images 0, 1, 2 (28x28, from the 64-image fixture) and
 a 12x10 random colour image (numpy seed 0).
 Run from the repository root: /usr/bin/python3 packages/data/scripts/make_torchvision_augment.py
 """
-import gzip
-import json
-import os
-
 import numpy as np
 import torch
 import torchvision.transforms as T
 import torchvision.transforms.functional as F
 from PIL import Image
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-FIX = os.path.join(HERE, '..', 'test', 'fixtures')
+from fixture_io import fmnist_images, write_json
 
 
 def images():
-    with gzip.open(os.path.join(FIX, 'fmnist64-images-idx3-ubyte.gz'), 'rb') as f:
-        raw = f.read()
-    gray = np.frombuffer(raw, dtype=np.uint8, offset=16).reshape(64, 28, 28)[:3]
+    gray = fmnist_images()[:3]
     colour = np.random.default_rng(0).integers(0, 256, size=(12, 10, 3), dtype=np.uint8)
     return [g[:, :, None] for g in gray], colour
 
@@ -174,8 +167,7 @@ def main():
         # RandomGrayscale's op on a PIL image: convert('L'), three channels.
         'grayscale': levels(F.rgb_to_grayscale(to_pil(colour), num_output_channels=3)),
     }
-    with open(os.path.join(FIX, 'torchvision-augment.json'), 'w') as f:
-        json.dump(out, f, separators=(',', ':'))
+    write_json('torchvision-augment.json', out, separators=(',', ':'))
 
 
 if __name__ == '__main__':
