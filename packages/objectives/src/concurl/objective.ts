@@ -1,22 +1,7 @@
 import type * as tfc from '@tensorflow/tfjs-core';
-import {
-  KMEANS,
-  Rng,
-  ShapeError,
-  tf,
-  throwIfAborted,
-  type KMeansService,
-  type LossOutput,
-  type Objective,
-  type ObjectiveBatch,
-  type ObjectiveContext,
-  type ObjectiveState,
-  type Pending,
-  type Readouts,
-  type StepInfo,
-  type StepPlan,
-  checkState,
-} from '@clusterflow/core';
+import { checkState, KMEANS, Rng, ShapeError, tf, throwIfAborted } from '@clusterflow/core';
+import type { LossOutput, Objective, ObjectiveBatch, ObjectiveContext, ObjectiveState, Pending, Readouts } from '@clusterflow/core';
+import type { KMeansService, StepInfo, StepPlan } from '@clusterflow/core';
 import { linear, mlpHead, type Module } from '@clusterflow/backbones';
 import { consensusLoss, randomProjections } from './consensus.js';
 import { exemplarLoss, updateBank } from './exemplar.js';

@@ -1,23 +1,12 @@
 import type * as tfc from '@tensorflow/tfjs-core';
 import { z } from 'zod';
 import { mlpHead, softmaxHead, type Module } from '@clusterflow/backbones';
-import {
-  countClusters,
-  tf,
-  type LossOutput,
-  type Objective,
-  type ObjectiveBatch,
-  type ObjectiveContext,
-  type ObjectiveFactory,
-  type ObjectiveState,
-  type Pending,
-  type Readouts,
-  type StepInfo,
-} from '@clusterflow/core';
+import { countClusters, tf } from '@clusterflow/core';
+import type { LossOutput, Objective, ObjectiveBatch, ObjectiveContext, ObjectiveFactory, Pending, Readouts, StepInfo } from '@clusterflow/core';
 import { resolveNumClusters } from '../num-clusters.js';
 import { clusterContrastiveLoss } from './cluster-contrastive.js';
 import { projectionHeadOptions } from './head-options.js';
-import { namedState, setNamedState } from './named-modules.js';
+import { NamedHeadsObjective } from './named-modules.js';
 import { ntXent } from './ntxent.js';
 import { mapRowBlocks, PREDICT_BLOCK, requireTwoViews, twoViews } from './views.js';
 
@@ -49,10 +38,10 @@ export type CcOptions = z.output<typeof ccOptions>;
  * Per-epoch cluster sizes count the argmax of view 1's training forward (the
  * head has no BatchNorm, so it equals the eval-mode one), handed to commit().
  */
-export class CcObjective implements Objective {
+export class CcObjective extends NamedHeadsObjective implements Objective {
   readonly id = 'cc';
   readonly numClusters: number;
-  private readonly heads: { instanceHead: Module; clusterHead: Module };
+  protected readonly heads: { instanceHead: Module; clusterHead: Module };
   /** Sizes of the last predict, or of the training epoch so far, whichever is newer. */
   private sizes: number[] | undefined;
   private epochCounts: number[] | undefined;
@@ -62,6 +51,7 @@ export class CcObjective implements Objective {
     readonly options: CcOptions,
     private readonly ctx: ObjectiveContext,
   ) {
+    super();
     requireTwoViews(ctx, this.id);
     this.numClusters = resolveNumClusters('cc', options.numClusters, ctx);
     const f = ctx.featureDim;
@@ -122,19 +112,6 @@ export class CcObjective implements Objective {
 
   clusterSizes(): Record<string, number[]> {
     return this.sizes ? { cluster: [...this.sizes] } : {};
-  }
-
-  getState(): ObjectiveState {
-    return namedState(this.heads);
-  }
-
-  setState(state: ObjectiveState): void {
-    setNamedState(this.heads, state, this.id);
-  }
-
-  dispose(): void {
-    this.heads.instanceHead.dispose();
-    this.heads.clusterHead.dispose();
   }
 
   private startCounting(epoch: number): void {

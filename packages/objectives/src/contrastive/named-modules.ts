@@ -51,3 +51,24 @@ export function setNamedState(modules: NamedModules, state: ObjectiveState, owne
   }
   for (const [name, module] of Object.entries(modules)) module.setState(byModule[name] ?? {});
 }
+
+/**
+ * The checkpoint and teardown part of an objective whose only state is its named
+ * heads (cc, simclr): the state under prefixed names, and every head disposed.
+ */
+export abstract class NamedHeadsObjective {
+  abstract readonly id: string;
+  protected abstract readonly heads: NamedModules;
+
+  getState(): ObjectiveState {
+    return namedState(this.heads);
+  }
+
+  setState(state: ObjectiveState): void {
+    setNamedState(this.heads, state, this.id);
+  }
+
+  dispose(): void {
+    for (const head of Object.values(this.heads)) head.dispose();
+  }
+}

@@ -1,23 +1,12 @@
 import type * as tfc from '@tensorflow/tfjs-core';
 import { z } from 'zod';
 import { mlpHead, type Module } from '@clusterflow/backbones';
-import {
-  countClusters,
-  KMEANS,
-  tf,
-  type KMeansService,
-  type LossOutput,
-  type Objective,
-  type ObjectiveBatch,
-  type ObjectiveContext,
-  type ObjectiveFactory,
-  type ObjectiveState,
-  type Readouts,
-} from '@clusterflow/core';
+import { countClusters, KMEANS, tf } from '@clusterflow/core';
+import type { KMeansService, LossOutput, Objective, ObjectiveBatch, ObjectiveContext, ObjectiveFactory, Readouts } from '@clusterflow/core';
 import { resolveNumClusters } from '../num-clusters.js';
 import { l2Normalize } from '../ops/l2-normalize.js';
 import { projectionHeadOptions } from './head-options.js';
-import { namedState, setNamedState } from './named-modules.js';
+import { NamedHeadsObjective } from './named-modules.js';
 import { ntXent } from './ntxent.js';
 import { mapRowBlocks, PREDICT_BLOCK, requireTwoViews, twoViews } from './views.js';
 
@@ -45,10 +34,10 @@ export type SimclrOptions = z.output<typeof simclrOptions>;
  * @clusterflow/eval's). Loss part: `instance`; no state besides the head, so
  * nothing to commit.
  */
-export class SimclrObjective implements Objective {
+export class SimclrObjective extends NamedHeadsObjective implements Objective {
   readonly id = 'simclr';
   readonly numClusters: number;
-  private readonly heads: { projectionHead: Module };
+  protected readonly heads: { projectionHead: Module };
   private readonly kmeans: KMeansService;
   /** One k-means seed per objective, drawn from the run's rng: predict is repeatable. */
   private readonly kmeansSeed: number;
@@ -58,6 +47,7 @@ export class SimclrObjective implements Objective {
     readonly options: SimclrOptions,
     private readonly ctx: ObjectiveContext,
   ) {
+    super();
     requireTwoViews(ctx, this.id);
     // Resolved now, so a run without k-means fails before it trains rather than at its first read-out.
     this.kmeans = ctx.services.resolve(KMEANS);
@@ -112,18 +102,6 @@ export class SimclrObjective implements Objective {
   /** Cluster sizes of the last predict, per read-out. */
   clusterSizes(): Record<string, number[]> {
     return Object.fromEntries(Object.entries(this.sizes).map(([name, s]) => [name, [...s]]));
-  }
-
-  getState(): ObjectiveState {
-    return namedState(this.heads);
-  }
-
-  setState(state: ObjectiveState): void {
-    setNamedState(this.heads, state, this.id);
-  }
-
-  dispose(): void {
-    this.heads.projectionHead.dispose();
   }
 }
 

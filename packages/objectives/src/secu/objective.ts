@@ -1,18 +1,6 @@
 import type * as tfc from '@tensorflow/tfjs-core';
-import {
-  ShapeError,
-  tf,
-  type LossOutput,
-  type Objective,
-  type ObjectiveBatch,
-  type ObjectiveContext,
-  type ObjectiveState,
-  type ParamGroup,
-  type Pending,
-  type Readouts,
-  type StepInfo,
-  checkState,
-} from '@clusterflow/core';
+import { checkState, ShapeError, tf } from '@clusterflow/core';
+import type { LossOutput, Objective, ObjectiveBatch, ObjectiveContext, ObjectiveState, ParamGroup, Pending, Readouts, StepInfo } from '@clusterflow/core';
 import { mlpHead, type Module } from '@clusterflow/backbones';
 import { assignLabels, type ConstraintTerms } from './assign.js';
 import { entropyTerms, entropyTermsFirstEpoch } from './assign-entropy.js';

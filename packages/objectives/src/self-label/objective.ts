@@ -1,20 +1,7 @@
 import type * as tfc from '@tensorflow/tfjs-core';
 import type { Module } from '@clusterflow/backbones';
-import {
-  checkState,
-  ConfigError,
-  ShapeError,
-  tf,
-  type LossOutput,
-  type Objective,
-  type ObjectiveBatch,
-  type ObjectiveContext,
-  type ObjectiveState,
-  type Pending,
-  type Readouts,
-  type StepInfo,
-  type TensorMap,
-} from '@clusterflow/core';
+import { checkState, ConfigError, ShapeError, tf } from '@clusterflow/core';
+import type { LossOutput, Objective, ObjectiveBatch, ObjectiveContext, ObjectiveState, Pending, Readouts, StepInfo, TensorMap } from '@clusterflow/core';
 import { linearClusterHead, loadClusterHead } from '../cluster-head.js';
 import { mapRowBlocks, PREDICT_BLOCK } from '../contrastive/views.js';
 import { resolveNumClusters } from '../num-clusters.js';
