@@ -2,8 +2,8 @@ import { existsSync, statSync } from 'node:fs';
 import { basename, dirname, extname, join, relative, resolve } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { ConfigError, describeObjectives, evaluateCheckpoint, loadPlugins, loadRunConfig, MAX_SEED, PluginError, UnknownComponentError, type BackendChoice } from '@clusterflow/core';
-import { loadBenchConfig } from './bench-config.js';
-import { checkRunNames, planRuns, runBench, type PlannedRun } from './bench.js';
+import { loadBenchConfig } from './run/bench-config.js';
+import { checkRunNames, planRuns, runBench, type PlannedRun } from './run/bench.js';
 import type { Queue } from 'bullmq';
 import { formatComponents, listComponents } from './list-components.js';
 import { openQueue, parseQueueUrl, sayErrors, type QueueAddress } from './queue/connection.js';
@@ -14,8 +14,8 @@ import { readManifests } from './queue/manifest.js';
 import { runWorker } from './queue/worker.js';
 import { addPredictCommands } from './cli/predict-commands.js';
 import { defaultRegistry } from './registry.js';
-import { checkpointsOf } from './resume-check.js';
-import type { BenchResult } from './results.js';
+import { checkpointsOf } from './run/resume-check.js';
+import type { BenchResult } from './report/results.js';
 import { allowHostOption, hostOption, openLiveView, portOption, tokenOption } from './serve/cli.js';
 
 /** Where the CLI writes; tests pass their own. */

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import native from '@clusterflow/native';
-import { machineInfo } from '../src/machine.js';
+import { machineInfo } from '../src/run/machine.js';
 
 // What results.json records about the machine: the OpenBLAS core the wasm
 // backend's products run on, and why that one, beside the CPU.

@@ -2,7 +2,7 @@ import { mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { encodeModel, type ModelJson } from '@clusterflow/clusterer';
 import { ConfigError, tf, type Registry } from '@clusterflow/core';
-import { writeFileAtomic } from '../atomic-write.js';
+import { writeFileAtomic } from '../util/atomic-write.js';
 import { trainedModel } from './trained-model.js';
 
 /**

@@ -3,7 +3,7 @@ import { dirname } from 'node:path';
 import type { Assignment, Clusterer } from '@clusterflow/clusterer';
 import { ConfigError, selectBackend, type BackendChoice, type Dataset, type Registry } from '@clusterflow/core';
 import { npyBytes } from '@clusterflow/data';
-import { writeFileAtomic } from '../atomic-write.js';
+import { writeFileAtomic } from '../util/atomic-write.js';
 import { datasetFromArg, type DataArgOptions } from './data-arg.js';
 import { openModel } from './open-model.js';
 

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import type { Queue } from 'bullmq';
-import type { PlannedRun } from '../bench.js';
+import type { PlannedRun } from '../run/bench.js';
 import { runJobId, type RunJobData, type RunJobResult } from './jobs.js';
 import { writeManifest, type QueuedBench } from './manifest.js';
 

@@ -2,13 +2,13 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Queue } from 'bullmq';
-import { machineInfo } from '../machine.js';
-import type { BenchResult, RunResult } from '../results.js';
-import { emptyResult } from '../run-one.js';
-import { writeBenchPlot, writeResults } from '../write-results.js';
+import { machineInfo } from '../run/machine.js';
+import type { BenchResult, RunResult } from '../report/results.js';
+import { emptyResult } from '../run/run-one.js';
+import { writeBenchPlot, writeResults } from '../report/write-results.js';
 import type { RunJobData, RunJobResult, RunProgress } from './jobs.js';
 import type { QueuedBench } from './manifest.js';
-import { createQueueDisplay, type RunView } from './queue-display.js';
+import { createQueueDisplay, type QueuedRunView } from './queue-display.js';
 import { unpackRunFiles } from './run-files.js';
 
 export interface GatherOptions {
@@ -38,7 +38,7 @@ export async function gatherBenches(queue: Queue<RunJobData, RunJobResult>, benc
   const display = createQueueDisplay(opts.stream);
   const total = benches.reduce((n, b) => n + b.bench.runs.length, 0);
   const ended = benches.map(() => new Map<string, RunResult>());
-  const views = new Map<string, RunView>();
+  const views = new Map<string, QueuedRunView>();
   const label = (b: number, dir: string) => `${benches.length > 1 ? `${benches[b].bench.name} ` : ''}${benches[b].bench.runs.findIndex((r) => r.dir === dir) + 1}/${benches[b].bench.runs.length} ${dir}`;
   const machine = machineInfo();
   const results = (b: number): BenchResult => {
@@ -84,7 +84,7 @@ async function look(
   run: QueuedBench['runs'][number],
   dir: string,
   header: Pick<BenchResult, 'name' | 'date' | 'machine'>,
-): Promise<Omit<RunView, 'label'>> {
+): Promise<Omit<QueuedRunView, 'label'>> {
   const job = await queue.getJob(run.jobId);
   const failed = async (error: string) => {
     const result: RunResult = { ...emptyResult(run.config, run.dir), status: 'failed', error };

@@ -3,7 +3,7 @@
  * progress while it trains, and its record and files when it ends.
  */
 import type { RunConfig } from '@clusterflow/core';
-import type { RunResult, WorkerInfo } from '../results.js';
+import type { RunResult, WorkerInfo } from '../report/results.js';
 
 /** One run of one bench, ready to train. */
 export interface RunJobData {

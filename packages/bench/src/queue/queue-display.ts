@@ -1,11 +1,11 @@
 import { MultiBar, type SingleBar } from 'cli-progress';
 import { metricText } from '@clusterflow/core';
-import { endText } from '../progress.js';
-import type { RunResult } from '../results.js';
+import { endText } from '../run/progress.js';
+import type { RunResult } from '../report/results.js';
 import type { RunProgress } from './jobs.js';
 
 /** One run of a queued bench as the gatherer last saw it. */
-export interface RunView {
+export interface QueuedRunView {
   /** `<i>/<n> <run folder>`. */
   label: string;
   state: 'waiting' | 'running' | 'done' | 'failed';
@@ -15,7 +15,7 @@ export interface RunView {
 }
 
 export interface QueueDisplay {
-  update(views: readonly RunView[]): void;
+  update(views: readonly QueuedRunView[]): void;
   close(): void;
 }
 
@@ -25,8 +25,8 @@ export interface QueueDisplay {
  * finishes an epoch or ends.
  */
 export function createQueueDisplay(stream: NodeJS.WriteStream): QueueDisplay {
-  const seen = new Map<string, RunView>();
-  const changes = (views: readonly RunView[], epochs: boolean): string[] => {
+  const seen = new Map<string, QueuedRunView>();
+  const changes = (views: readonly QueuedRunView[], epochs: boolean): string[] => {
     const lines: string[] = [];
     for (const v of views) {
       const before = seen.get(v.label);
@@ -77,7 +77,7 @@ export function createQueueDisplay(stream: NodeJS.WriteStream): QueueDisplay {
 }
 
 /** What changed for a run since it was last seen, as lines; `epochs`: also a line per finished epoch. */
-function viewLines(before: RunView | undefined, v: RunView, epochs: boolean): string[] {
+function viewLines(before: QueuedRunView | undefined, v: QueuedRunView, epochs: boolean): string[] {
   const p = v.progress;
   if (v.state === 'done' || v.state === 'failed') {
     if (before?.state === v.state) return [];
@@ -108,7 +108,7 @@ function progressText(p: RunProgress): string {
   return parts.join(' | ');
 }
 
-function summaryText(views: readonly RunView[]): string {
-  const n = (s: RunView['state']) => views.filter((v) => v.state === s).length;
+function summaryText(views: readonly QueuedRunView[]): string {
+  const n = (s: QueuedRunView['state']) => views.filter((v) => v.state === s).length;
   return `${n('done')} done, ${n('failed')} failed, ${n('running')} running, ${n('waiting')} waiting`;
 }

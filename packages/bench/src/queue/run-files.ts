@@ -1,7 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { writeFileAtomic } from '../atomic-write.js';
+import { writeFileAtomic } from '../util/atomic-write.js';
 import type { PackedFile } from './jobs.js';
 
 /** The files directly in a run's folder (results, assignments, plots), packed for the queue; sub-folders (checkpoints) stay. */

@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeFileAtomicSync } from '../atomic-write.js';
-import type { RunResult } from '../results.js';
+import { writeFileAtomicSync } from '../util/atomic-write.js';
+import type { RunResult } from '../report/results.js';
 
 /**
  * What a worker keeps beside a run's checkpoints in the shared folder, so that the

@@ -1,4 +1,4 @@
-import type { WorkerInfo } from '../results.js';
+import type { WorkerInfo } from '../report/results.js';
 
 /**
  * What `clusterflow worker` tells the processes that train its runs (BullMQ's

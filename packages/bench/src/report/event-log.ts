@@ -2,7 +2,7 @@ import { closeSync, openSync, rmSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { Hook, HookContext } from '@clusterflow/core';
-import { writeFileAtomic } from './atomic-write.js';
+import { writeFileAtomic } from '../util/atomic-write.js';
 import { orderedConfusion } from './confusion.js';
 import { EVENTS_FILE, loggedEvent, type LoggedEvent, type Writer } from './events-file.js';
 import type { RunResult } from './results.js';

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { writeFileAtomic } from './atomic-write.js';
+import { writeFileAtomic } from '../util/atomic-write.js';
 import { benchMetricsSpec, renderSvg } from './plots.js';
 import { resultsMarkdown } from './report-md.js';
 import type { BenchResult } from './results.js';

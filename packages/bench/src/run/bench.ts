@@ -7,11 +7,11 @@ import { machineInfo } from './machine.js';
 import { lockOut } from './out-lock.js';
 import { checkpointsOf, resumeCandidates, usableCheckpoint } from './resume-check.js';
 import type { PlannedRun } from './planned-run.js';
-import { defaultRegistry } from './registry.js';
-import type { BenchResult, RunResult } from './results.js';
+import { defaultRegistry } from '../registry.js';
+import type { BenchResult, RunResult } from '../report/results.js';
 import { emptyResult } from './run-one.js';
 import { trainRun } from './train-run.js';
-import { writeBenchPlot, writeResults } from './write-results.js';
+import { writeBenchPlot, writeResults } from '../report/write-results.js';
 
 export interface BenchOptions {
   out: string;

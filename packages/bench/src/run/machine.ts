@@ -1,6 +1,6 @@
 import { cpus, release, type as osType } from 'node:os';
 import { nativeBlasSummary, tf } from '@clusterflow/core';
-import type { MachineInfo } from './results.js';
+import type { MachineInfo } from '../report/results.js';
 
 // Loaded once, at import: which OpenBLAS core the wasm backend's products run
 // on moves a step's time 3-4x, so results.json says which (and why that one).

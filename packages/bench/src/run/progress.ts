@@ -1,6 +1,6 @@
 import { SingleBar } from 'cli-progress';
 import { metricText, type Hook, type HookSpec, type Logger } from '@clusterflow/core';
-import type { RunResult } from './results.js';
+import type { RunResult } from '../report/results.js';
 
 /** How a run shows its progress: the hooks that draw it and the logger its components write to. */
 export interface RunDisplay {

@@ -1,5 +1,5 @@
 import { describeObjectives, runTraining, stagesOf, type HookSpec, type Logger, type Registry, type RunConfig, type RunSummary, type TrainEvent } from '@clusterflow/core';
-import type { RunResult } from './results.js';
+import type { RunResult } from '../report/results.js';
 
 export interface RunOutcome {
   /** A multi-stage run's assignments at the end of each stage (main read-out), by stage name. */

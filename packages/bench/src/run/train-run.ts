@@ -1,14 +1,14 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RunConfig, TrainEvent } from '@clusterflow/core';
-import { EventLog } from './event-log.js';
+import { EventLog } from '../report/event-log.js';
 import type { PlannedRun } from './planned-run.js';
 import { createDisplay } from './progress.js';
-import { defaultRegistry } from './registry.js';
-import type { BenchResult, RunResult, WorkerInfo } from './results.js';
+import { defaultRegistry } from '../registry.js';
+import type { BenchResult, RunResult, WorkerInfo } from '../report/results.js';
 import { runOne } from './run-one.js';
-import { writeRunArtifacts } from './run-artifacts.js';
-import { writeResults } from './write-results.js';
+import { writeRunArtifacts } from '../report/run-artifacts.js';
+import { writeResults } from '../report/write-results.js';
 
 export interface TrainRunOptions {
   /** The run's folder: results, assignments, plots, and `checkpoints/`. */

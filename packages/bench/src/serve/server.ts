@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { ConfigError } from '@clusterflow/core';
-import { EVENTS_FILE } from '../events-file.js';
+import { EVENTS_FILE } from '../report/events-file.js';
 import { guard, isLoopback, makeToken, type AccessOptions } from './access.js';
 import { followLog } from './follow-log.js';
 import { LogWatches } from './log-watch.js';
