@@ -147,4 +147,11 @@ export interface Objective<P extends StepPlan = StepPlan> {
   dispose(): void;
 }
 
-export type ObjectiveFactory<O = any> = Factory<O, ObjectiveContext, Objective>;
+export type ObjectiveFactory<O = any> = Factory<O, ObjectiveContext, Objective> & {
+  /**
+   * True when the objectives it creates implement `clusterHead()`. A stage with
+   * `head: previous` is refused before anything trains unless one objective of the
+   * stage before it says so (otherwise the mistake shows only after that stage).
+   */
+  readonly providesClusterHead?: boolean;
+};

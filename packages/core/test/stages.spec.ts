@@ -113,7 +113,8 @@ describe('multi-stage runs', () => {
     const dup = staged();
     dup.stages[1].name = 'a';
     expect((await runError(dup, testRegistry())).message).to.contain('stage names must be unique');
-    // An objective with no cluster head cannot hand one to a stage that asks for it.
+    // An objective with no cluster head cannot hand one to a stage that asks for it:
+    // refused from the factories before stage a trains (issue 26, item 11).
     const registry = testRegistry();
     const prototypes = registry.get('objective', 'prototypes');
     registry.registrar('t').objective({
@@ -126,8 +127,15 @@ describe('multi-stage runs', () => {
     });
     const headless = staged();
     headless.stages[0].objective = [{ id: 'headless' }];
-    const err = await runError(headless, registry);
+    const steps: number[] = [];
+    const err = await runError(headless, registry, undefined, { onEvent: (e) => e.type === 'step' && steps.push(e.step) });
     expect(err).to.be.instanceOf(ConfigError);
-    expect(err.message).to.contain("stage 'b' starts from the previous stage's cluster head, but objective 'prototypes' of stage 'a' has none");
+    expect(err.message).to.contain("stage 'b' starts from the previous stage's cluster head, but the objectives of stage 'a' ('headless') provide none");
+    expect(steps, 'steps trained before the refusal').to.deep.equal([]);
+    // A factory that says it provides a head but whose objective has none is still caught when the stage starts.
+    registry.registrar('t2').objective({ id: 'claims-head', providesClusterHead: true, options: prototypes.options, create: registry.get('objective', 'headless').create });
+    headless.stages[0].objective = [{ id: 'claims-head' }];
+    const late = await runError(headless, registry);
+    expect(late.message).to.contain("stage 'b' starts from the previous stage's cluster head, but objective");
   });
 });

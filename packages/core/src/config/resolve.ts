@@ -38,11 +38,27 @@ export function resolveRunConfig(cfg: ParsedRunConfig, registry: Registry): RunC
     check('optimizer', stage.optimizer);
     check('schedule', stage.schedule);
   }
+  checkHeadHandOver(resolved, registry);
   for (const hook of resolved.hooks) check('hook', hook);
   for (const id of resolved.eval.metrics) check('metric', { id });
   const backend = typeof resolved.backend === 'string' ? { id: resolved.backend } : resolved.backend;
   if (backend.id !== 'auto') check('backend', backend);
   return resolved;
+}
+
+/** Every `head: previous` stage follows a stage with an objective whose factory provides a cluster head. */
+function checkHeadHandOver(cfg: RunConfig, registry: Registry): void {
+  const stages = stagesOf(cfg);
+  stages.forEach((stage, i) => {
+    if (i === 0 || stage.head !== 'previous') return;
+    const before = stages[i - 1];
+    if (before.objective.some((part) => registry.get('objective', part.id).providesClusterHead)) return;
+    const ids = before.objective.map((part) => `'${part.id}'`).join(', ');
+    throw new ConfigError(
+      `stage '${stage.name}' starts from the previous stage's cluster head, but the objectives of stage '${before.name}' (${ids}) provide none ` +
+        '(an objective factory that does declares providesClusterHead: true)',
+    );
+  });
 }
 
 function withOptions(ref: ComponentRef): RunConfig['backbone'] {

@@ -98,6 +98,7 @@ export const linearBackbone: BackboneFactory<{ dim: number; runningMean: boolean
  */
 export const prototypeObjective: ObjectiveFactory<{ nanAtStep: number; throwAtStep: number; temperature: number; freezeEpoch0: boolean }> = {
   id: 'prototypes',
+  providesClusterHead: true,
   options: z
     .object({ nanAtStep: z.number().int().default(-1), throwAtStep: z.number().int().default(-1), temperature: z.number().positive().default(1), freezeEpoch0: z.boolean().default(false) })
     .strict(),
