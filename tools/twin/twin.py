@@ -79,8 +79,9 @@ def grads_of(model, dump, step, dtype):
     return (inst.item(), contrast.item(), ne.item()), g, rs
 
 
-def compare_grads(d, s, g32, g64, lines, worst_ts, worst_32):
-    """Appends a line per gradient of step s (ours and torch float32 against float64) and returns the worst errors."""
+def compare_grads(d, s, g32, g64, worst_ts, worst_32):
+    """Prints a line per gradient of step s (ours and torch float32 against float64) and returns the worst errors."""
+    lines = []
     for ours, gts in d.state(f'grad{s}').items():
         k, _ = torch_key(ours)
         gts = to_torch_layout(ours, gts)
@@ -92,7 +93,14 @@ def compare_grads(d, s, g32, g64, lines, worst_ts, worst_32):
         e_ts, e_32 = rel(gts, g64[k]), rel(g32[k], g64[k])
         worst_ts, worst_32 = max(worst_ts, e_ts), max(worst_32, e_32)
         lines.append(f'    {k:32s} |g| {np.linalg.norm(g64[k]):.3e}  rel.err clusterflow {e_ts:.1e}  torch32 {e_32:.1e}')
+    print('\n'.join(lines))
     return worst_ts, worst_32
+
+
+def state_after(d, s):
+    """The state the run dumped after step s, or None where it dumped none."""
+    after = f'after{s + 1}'
+    return d.state(after) if any(k.startswith(after + '/') for k in d.m['tensors']) else None
 
 
 def teacher_forced(d):
@@ -107,13 +115,11 @@ def teacher_forced(d):
         ts = d.m['losses'][s]
         print(f'step {s}: instance ts {ts["instance"]:.7f} torch64 {i64:.7f} | cluster ts {ts["cluster"]:.7f} '
               f'torch64 {c64:.7f} | entropy part ts {ts["entropy"]:.7f} official ne-2logK {n64 - k2:.7f}')
-        lines = []
-        worst_ts, worst_32 = compare_grads(d, s, g32, g64, lines, worst_ts, worst_32)
-        print('\n'.join(lines))
-        after = f'after{s + 1}'
-        if any(k.startswith(after + '/') for k in d.m['tensors']):
+        worst_ts, worst_32 = compare_grads(d, s, g32, g64, worst_ts, worst_32)
+        aft = state_after(d, s)
+        if aft is not None:
             errs = []
-            for ours, v in d.state(after).items():
+            for ours, v in aft.items():
                 k, _ = torch_key(ours)
                 if k in rs64:
                     errs.append(rel(v, rs64[k]))
@@ -232,12 +238,9 @@ def secu_teacher_forced(d):
         ts = d.m['losses'][s]
         print(f'step {s} (epoch {epoch}): representation ts {ts["representation"]:.7f} torch64 {lx64:.7f} | '
               f'center ts {ts["center"]:.7f} torch64 {lc64:.7f}')
-        lines = []
-        worst_ts, worst_32 = compare_grads(d, s, g32, g64, lines, worst_ts, worst_32)
-        print('\n'.join(lines))
-        after = f'after{s + 1}'
-        if any(k.startswith(after + '/') for k in d.m['tensors']):
-            aft = d.state(after)
+        worst_ts, worst_32 = compare_grads(d, s, g32, g64, worst_ts, worst_32)
+        aft = state_after(d, s)
+        if aft is not None:
             same_ts = np.mean([np.mean(aft[f'objective.labels.{h}'][idx] == lab64[h].numpy()) for h in range(len(ks))])
             same_32 = np.mean([np.mean(lab32[h].numpy() == lab64[h].numpy()) for h in range(len(ks))])
             dual_err = max(float(np.abs(aft[f'objective.duals.{h}'] -
