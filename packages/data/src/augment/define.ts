@@ -6,13 +6,13 @@ import type { Rng, TransformContext, TransformFactory } from '@clusterflow/core'
 export type ApplyTransform = (x: tfc.Tensor4D, rng: Rng) => tfc.Tensor4D;
 
 /** The options a definition's shape parses to. */
-export type OptionsOf<S extends z.ZodRawShape> = z.output<z.ZodObject<S>>;
+export type TransformOptionsOf<S extends z.ZodRawShape> = z.output<z.ZodObject<S>>;
 
 /**
  * A transform as its author writes it: the factory's fields, with `options` as the
  * fields of a strict object (unknown keys are config typos) and `create` returning only `apply`.
  */
-export interface TransformDefinition<S extends z.ZodRawShape, O = OptionsOf<S>> {
+export interface TransformDefinition<S extends z.ZodRawShape, O = TransformOptionsOf<S>> {
   readonly id: string;
   readonly description: string;
   readonly options: S;
@@ -27,12 +27,12 @@ export interface TransformDefinition<S extends z.ZodRawShape, O = OptionsOf<S>> 
  * shell (a factory whose product carries the id again and a shape function); this
  * writes it once, so a transform file holds only its options and its pixels.
  */
-export function defineTransform<S extends z.ZodRawShape>(def: TransformDefinition<S>): TransformFactory<OptionsOf<S>> {
+export function defineTransform<S extends z.ZodRawShape>(def: TransformDefinition<S>): TransformFactory<TransformOptionsOf<S>> {
   const { id, description } = def;
   return {
     id,
     description,
-    options: z.object(def.options).strict() as z.ZodType<OptionsOf<S>>,
+    options: z.object(def.options).strict() as z.ZodType<TransformOptionsOf<S>>,
     create(o, ctx) {
       const apply = def.create(o, ctx);
       const outputShape = def.outputShape;

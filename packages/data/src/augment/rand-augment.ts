@@ -1,6 +1,6 @@
 import type * as tfc from '@tensorflow/tfjs-core';
 import { z } from 'zod';
-import { ConfigError, type Rng } from '@clusterflow/core';
+import { ConfigError } from '@clusterflow/core';
 import { inverseAffineRow, warp } from './affine.js';
 import { defineTransform } from './define.js';
 import { adjustBrightness, adjustContrast, adjustSaturation } from './color-jitter.js';
