@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The `clusterflow` executable (package.json "bin").
-import { EXIT, runCli } from './cli.js';
+import { EXIT } from './cli/context.js';
+import { runCli } from './cli/program.js';
 
 // The first Ctrl-C (SIGINT) or SIGTERM stops the run in progress at its next step,
 // with a checkpoint and partial results; a second one exits at once. SIGTERM is what

@@ -1,19 +1,12 @@
 import { resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import type { BackendChoice } from '@clusterflow/core';
-import { exportModel } from '../predict/export.js';
 import { predict } from '../predict/predict.js';
 import { defaultRegistry } from '../registry.js';
+import { EXIT, type CommandContext } from './context.js';
 
-/** What the two commands need of the CLI: its streams, where the exit code goes, Ctrl-C. */
-interface CommandIo {
-  io: { stdout: NodeJS.WriteStream; stderr: NodeJS.WriteStream };
-  state: { code: number };
-  stop?: AbortSignal;
-}
-
-/** `clusterflow predict` and `clusterflow export`. */
-export function addPredictCommands(program: Command, { io, state, stop }: CommandIo): void {
+/** `clusterflow predict`: assignments of new data by a trained run or an exported model. */
+export function addPredictCommand(program: Command, { io, state, cli }: CommandContext): void {
   program
     .command('predict')
     .description("assign data to clusters with a trained run (checkpoint or run folder) or an exported model; writes index,cluster,confidence[,label] per sample")
@@ -27,7 +20,7 @@ export function addPredictCommands(program: Command, { io, state, stop }: Comman
     .addOption(new Option('--backend <name>', "TF.js backend: auto or a registered backend's id (default: the run's)"))
     .option('--base-dir <dir>', "folder the run's stored config resolves its relative paths against", '.')
     .action(async (model: string, data: string | undefined, o: { out: string; features?: string; probabilities?: string; labels?: string; labelColumn?: string; backend?: BackendChoice; baseDir: string }) => {
-      const s = await predict(model, data, { ...o, out: resolve(o.out), features: o.features && resolve(o.features), probabilities: o.probabilities && resolve(o.probabilities), baseDir: resolve(o.baseDir), registry: defaultRegistry(), signal: stop });
+      const s = await predict(model, data, { ...o, out: resolve(o.out), features: o.features && resolve(o.features), probabilities: o.probabilities && resolve(o.probabilities), baseDir: resolve(o.baseDir), registry: defaultRegistry(), signal: cli.stop });
       const skipped = s.skipped.map((k) => `\n  not predicted: read-out '${k.name}' (${k.why})`).join('');
       io.stdout.write(
         `${s.rows} samples of ${s.data} assigned (${s.backend}); read-out${s.readouts.length > 1 ? 's' : ''} ${s.readouts.join(', ')}; ` +
@@ -35,24 +28,6 @@ export function addPredictCommands(program: Command, { io, state, stop }: Comman
           (s.metrics ? `against the data's labels: ${Object.entries(s.metrics).map(([k, v]) => `${k} ${v.toFixed(4)}`).join(', ')}\n` : '') +
           `wrote ${o.out}${o.features ? `, ${o.features}` : ''}${o.probabilities ? `, ${o.probabilities}` : ''}${skipped}\n`,
       );
-      state.code = 0;
-    });
-
-  program
-    .command('export')
-    .description('write a trained run as a self-contained model folder (TF.js weights, model.json) for loadClusterer in Node or a browser')
-    .argument('<checkpoint>', 'a checkpoint (.ckpt) or a run folder written by train/bench')
-    .requiredOption('--out <dir>', 'the model folder to write (new or empty, or an earlier export)')
-    .option('--base-dir <dir>', "folder the run's stored config resolves its relative paths against", '.')
-    .action(async (checkpoint: string, o: { out: string; baseDir: string }) => {
-      const { model, files, skipped } = await exportModel(checkpoint, resolve(o.out), { registry: defaultRegistry(), baseDir: resolve(o.baseDir) });
-      const bytes = model.weightsManifest.flatMap((g) => g.weights).reduce((s, w) => s + 4 * w.shape.reduce((a, b) => a * b, 1), 0);
-      io.stdout.write(
-        `exported ${model.trainedWith?.run} (${model.backbone.id} backbone, ${model.numClusters} clusters, read-outs ${model.readouts.map((r) => r.name).join(', ')}) ` +
-          `to ${o.out}: ${files.join(', ')} (${(bytes / 1024).toFixed(0)} KiB of weights)` +
-          skipped.map((k) => `\n  not exported: read-out '${k.name}' (${k.why})`).join('') +
-          '\n',
-      );
-      state.code = 0;
+      state.code = EXIT.ok;
     });
 }
