@@ -127,11 +127,10 @@ describe('multi-stage runs', () => {
     });
     const headless = staged();
     headless.stages[0].objective = [{ id: 'headless' }];
-    const steps: number[] = [];
-    const err = await runError(headless, registry, undefined, { onEvent: (e) => e.type === 'step' && steps.push(e.step) });
+    const err = await runError(headless, registry);
     expect(err).to.be.instanceOf(ConfigError);
+    // The config check's words (the stage's start would name the objective instance instead).
     expect(err.message).to.contain("stage 'b' starts from the previous stage's cluster head, but the objectives of stage 'a' ('headless') provide none");
-    expect(steps, 'steps trained before the refusal').to.deep.equal([]);
     // A factory that says it provides a head but whose objective has none is still caught when the stage starts.
     registry.registrar('t2').objective({ id: 'claims-head', providesClusterHead: true, options: prototypes.options, create: registry.get('objective', 'headless').create });
     headless.stages[0].objective = [{ id: 'claims-head' }];
