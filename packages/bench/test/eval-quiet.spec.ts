@@ -7,23 +7,35 @@ import { cli, tempDir, writeBlobs } from './support.js';
 
 const main = fileURLToPath(new URL('../src/main.ts', import.meta.url));
 
-describe('clusterflow eval says only what it found (issue 26, item 12)', function () {
-  this.timeout(120_000);
-  it("prints no TF.js banner about Node.js (no tensor is made before the run's backend is chosen)", async () => {
+/** Runs the CLI in a process of its own (TF.js greets once per process) and returns its exit code and output. */
+async function ownProcess(...args: string[]): Promise<{ code: unknown; text: string }> {
+  const child = spawn(process.execPath, ['--conditions=source', '--import=tsx', main, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let text = '';
+  child.stdout.on('data', (d) => (text += d));
+  child.stderr.on('data', (d) => (text += d));
+  const code = await new Promise((r) => child.on('exit', r));
+  return { code, text };
+}
+
+describe('clusterflow eval, predict and export say only what they found (issue 26, item 12)', function () {
+  this.timeout(180_000);
+  it("print no TF.js banner about Node.js (no tensor is made before the run's backend is chosen)", async () => {
     const dir = await tempDir();
     await writeBlobs(dir);
     const config = join(dir, 'a.json');
     await writeFile(config, JSON.stringify({ name: 'a', data: { id: 'vectors', options: { path: 'blobs.json' } }, backbone: { id: 'mlp', options: { hidden: [16], featureDim: 8 } }, objective: [{ id: 'cc', options: { projectionDim: 8 } }], train: { epochs: 1, batchSize: 16 } }));
     const out = join(dir, 'out');
     expect((await cli('train', config, '--out', out)).code).to.equal(0);
-    // A process of its own: TF.js says it once per process, and this one has long used its CPU backend.
-    const child = spawn(process.execPath, ['--conditions=source', '--import=tsx', main, 'eval', join(out, 'a-seed0', 'checkpoints', 'last.ckpt'), '--base-dir', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let text = '';
-    child.stdout.on('data', (d) => (text += d));
-    child.stderr.on('data', (d) => (text += d));
-    const code = await new Promise((r) => child.on('exit', r));
-    expect(code, text).to.equal(0);
-    expect(text).to.include('metrics:');
-    expect(text).to.not.include('Hi, looks like');
+    const ckpt = join(out, 'a-seed0', 'checkpoints', 'last.ckpt');
+    const evaluated = await ownProcess('eval', ckpt, '--base-dir', dir);
+    expect(evaluated.code, evaluated.text).to.equal(0);
+    expect(evaluated.text).to.include('metrics:');
+    const predicted = await ownProcess('predict', ckpt, '--base-dir', dir, '--out', join(dir, 'p.csv'));
+    expect(predicted.code, predicted.text).to.equal(0);
+    expect(predicted.text).to.include('assigned');
+    const exported = await ownProcess('export', ckpt, '--base-dir', dir, '--out', join(dir, 'model'));
+    expect(exported.code, exported.text).to.equal(0);
+    expect(exported.text).to.include('exported');
+    for (const [name, { text }] of Object.entries({ eval: evaluated, predict: predicted, export: exported })) expect(text, name).to.not.include('Hi, looks like');
   });
 });

@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
+import { selectBackend } from '@clusterflow/core';
 import { exportModel } from '../predict/export.js';
 import { defaultRegistry } from '../registry.js';
 import { EXIT, type CommandContext } from './context.js';
@@ -13,7 +14,10 @@ export function addExportCommand(program: Command, { io, state }: CommandContext
     .requiredOption('--out <dir>', 'the model folder to write (new or empty, or an earlier export)')
     .option('--base-dir <dir>', "folder the run's stored config resolves its relative paths against", '.')
     .action(async (checkpoint: string, o: { out: string; baseDir: string }) => {
-      const { model, files, skipped } = await exportModel(checkpoint, resolve(o.out), { registry: defaultRegistry(), baseDir: resolve(o.baseDir) });
+      const registry = defaultRegistry();
+      // Export only copies weights: the plain cpu backend, chosen before any tensor exists.
+      await selectBackend('cpu', registry);
+      const { model, files, skipped } = await exportModel(checkpoint, resolve(o.out), { registry, baseDir: resolve(o.baseDir) });
       const bytes = model.weightsManifest.flatMap((g) => g.weights).reduce((s, w) => s + 4 * w.shape.reduce((a, b) => a * b, 1), 0);
       io.stdout.write(
         `exported ${model.trainedWith?.run} (${model.backbone.id} backbone, ${model.numClusters} clusters, read-outs ${model.readouts.map((r) => r.name).join(', ')}) ` +

@@ -1,11 +1,12 @@
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Assignment, Clusterer } from '@clusterflow/clusterer';
-import { ConfigError, selectBackend, type BackendChoice, type Dataset, type Registry } from '@clusterflow/core';
+import { ConfigError, readCheckpointMeta, selectBackend, type BackendChoice, type Dataset, type Registry } from '@clusterflow/core';
 import { npyBytes } from '@clusterflow/data';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { datasetFromArg, type DataArgOptions } from './data-arg.js';
-import { openModel } from './open-model.js';
+import { isExportedModel, openModel } from './open-model.js';
+import { checkpointOf } from './trained-model.js';
 
 export interface PredictOptions extends DataArgOptions {
   /** assignments CSV to write. */
@@ -41,10 +42,12 @@ export interface PredictSummary {
  * pair per further read-out.
  */
 export async function predict(model: string, data: string | undefined, o: PredictOptions): Promise<PredictSummary> {
+  // The backend before the first tensor: the model's weights then land on it (and
+  // TF.js's cpu backend, the default until one is chosen, prints no Node banner).
+  const backend = await selectBackend(o.backend ?? (await runBackend(model)), o.registry);
   const opened = await openModel(model, { registry: o.registry, baseDir: o.baseDir });
   const { clusterer } = opened;
   try {
-    const backend = await selectBackend(o.backend ?? opened.run?.config.backend ?? 'auto', o.registry);
     let dataset: Dataset;
     let dataName: string;
     if (data === undefined) {
@@ -127,3 +130,9 @@ async function writeOut(path: string, data: string | Uint8Array): Promise<void> 
   await writeFileAtomic(path, data);
 }
 
+/** The backend a checkpoint's run config names (its header only: nothing is imported); `auto` for an exported model. */
+async function runBackend(model: string): Promise<BackendChoice> {
+  if (isExportedModel(model)) return 'auto';
+  const config = (await readCheckpointMeta(checkpointOf(model))).config as { backend?: BackendChoice } | undefined;
+  return config?.backend ?? 'auto';
+}
