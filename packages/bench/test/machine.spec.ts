@@ -5,8 +5,8 @@ import { machineInfo } from '../src/run/machine.js';
 // What results.json records about the machine: the OpenBLAS core the wasm
 // backend's products run on, and why that one, beside the CPU.
 describe('machineInfo', () => {
-  it("records the native BLAS's core and why, or why there is none", () => {
-    const m = machineInfo();
+  it("records the native BLAS's core and why, or why there is none", async () => {
+    const m = await machineInfo();
     if (native.available) {
       expect(m.blas).to.equal(native.openblas!.summary);
       expect(m.blas).to.match(/^OpenBLAS [0-9.]+, core \w+ \((set by OPENBLAS_CORETYPE|OpenBLAS's own choice|chosen: .+)\)$/);

@@ -40,7 +40,7 @@ export async function gatherBenches(queue: Queue<RunJobData, RunJobResult>, benc
   const ended = benches.map(() => new Map<string, RunResult>());
   const views = new Map<string, QueuedRunView>();
   const label = (b: number, dir: string) => `${benches.length > 1 ? `${benches[b].bench.name} ` : ''}${benches[b].bench.runs.findIndex((r) => r.dir === dir) + 1}/${benches[b].bench.runs.length} ${dir}`;
-  const machine = machineInfo();
+  const machine = await machineInfo();
   const results = (b: number): BenchResult => {
     const { bench } = benches[b];
     const runs = bench.runs.flatMap((r) => ended[b].get(r.dir) ?? []);

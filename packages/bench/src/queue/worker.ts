@@ -44,7 +44,7 @@ const MAX_LOST = 5;
  */
 export async function runWorker(opts: WorkerOptions): Promise<void> {
   const say = (text: string) => opts.stream.write(`worker: ${text}\n`);
-  const info: WorkerInfo = { id: `${hostname()}/${process.pid}`, host: hostname(), machine: machineInfo() };
+  const info: WorkerInfo = { id: `${hostname()}/${process.pid}`, host: hostname(), machine: await machineInfo() };
   const m = info.machine;
   // Chosen here once to say what this machine offers, and to refuse a backend it cannot start before taking any run.
   const backend = await selectBackend(opts.backend ?? 'auto', defaultRegistry());

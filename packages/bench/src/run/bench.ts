@@ -118,7 +118,7 @@ async function benchInto(out: string, name: string, runs: readonly PlannedRun[],
       if (candidates.length > 0) resumeFrom.set(run.dir, await usableCheckpoint(candidates, run.config, `run ${run.dir}`));
     }
   }
-  const bench: BenchResult = { name, date: new Date().toISOString(), machine: machineInfo(), runs: [], ok: 0, failed: 0, interrupted: 0 };
+  const bench: BenchResult = { name, date: new Date().toISOString(), machine: await machineInfo(), runs: [], ok: 0, failed: 0, interrupted: 0 };
   const record = async (result: RunResult) => {
     bench.runs.push(result);
     bench[result.status]++;
