@@ -4,7 +4,7 @@ import { mkdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { startLiveView, type LiveView } from '@clusterflow/bench';
-import { tempDir } from './support.js';
+import { readAnswer, tempDir } from './support.js';
 
 /**
  * A property of the live view: whatever the runs folder holds (links to files and
@@ -127,26 +127,4 @@ describe(`live view property: no byte from outside the runs folder comes back (s
 });
 
 /** A GET's status and body (answered within 10 s); event streams are read for 250 ms. */
-async function get(url: string, headers: Record<string, string>): Promise<{ status: number; text: string }> {
-  const abort = new AbortController();
-  let timer = setTimeout(() => abort.abort(), 10_000);
-  let text = '';
-  let status = 0;
-  try {
-    const res = await fetch(url, { signal: abort.signal, headers });
-    status = res.status;
-    clearTimeout(timer);
-    timer = setTimeout(() => abort.abort(), 250);
-    const reader = res.body!.getReader();
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      text += Buffer.from(value).toString('latin1');
-    }
-  } catch (err) {
-    if ((err as Error).name !== 'AbortError') throw err;
-  } finally {
-    clearTimeout(timer);
-  }
-  return { status, text };
-}
+const get = (url: string, headers: Record<string, string>) => readAnswer(url, { ms: 10_000, bodyMs: 250, headers });

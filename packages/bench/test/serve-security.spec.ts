@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { RunConfig } from '@clusterflow/core';
 import { createLiveViewServer, startLiveView, type LiveView, type LogLine } from '@clusterflow/bench';
-import { capture, tempDir } from './support.js';
+import { capture, readAnswer, tempDir } from './support.js';
 
 const SECRET = 'SECRET-5f1c9e-not-for-the-page';
 const CONFIG = { name: 'cc', seed: 0, objective: [{ id: 'cc' }], backbone: { id: 'mlp' }, data: { id: 'fashion-mnist' }, train: { epochs: 2 } } as unknown as RunConfig;
@@ -15,27 +15,7 @@ const secretLog = JSON.stringify({ ...start, backend: SECRET }) + '\n' + JSON.st
 const bench = (dirs: string[]) => JSON.stringify({ name: 'b', date: '', machine: {}, runs: dirs.map((dir) => ({ name: dir, seed: 0, status: 'ok', dir, metrics: {}, perEpoch: [], stepLoss: [], warnings: [], files: [], clusterSizes: {} })) });
 
 /** The body of every answer to `url`, event streams read for `ms`. */
-async function body(base: string, path: string, ms = 400, headers: Record<string, string> = {}): Promise<{ status: number; text: string }> {
-  const abort = new AbortController();
-  const timer = setTimeout(() => abort.abort(), ms);
-  let text = '';
-  let status = 0;
-  try {
-    const res = await fetch(base + path, { signal: abort.signal, headers });
-    status = res.status;
-    const reader = res.body!.getReader();
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      text += Buffer.from(value).toString('latin1');
-    }
-  } catch (err) {
-    if ((err as Error).name !== 'AbortError') throw err;
-  } finally {
-    clearTimeout(timer);
-  }
-  return { status, text };
-}
+const body = (base: string, path: string, ms = 400, headers: Record<string, string> = {}) => readAnswer(base + path, { ms, headers });
 
 describe('live view security: links never lead outside the runs folder (issue 26, item 1)', () => {
   let dir: string;
