@@ -97,13 +97,16 @@ export async function copyCheckpoint(from: string, to: string): Promise<void> {
 
 /** Reads and verifies a checkpoint; a truncated, corrupt or foreign one is refused with the reason. */
 export async function readCheckpoint(path: string): Promise<Checkpoint> {
-  let file: Uint8Array;
+  return decodeCheckpoint(await checkpointBytes(path), path);
+}
+
+/** A checkpoint file's bytes; a file that cannot be read is a CheckpointError naming it. */
+async function checkpointBytes(path: string): Promise<Uint8Array> {
   try {
-    file = await checkpointStore.read(path);
+    return await checkpointStore.read(path);
   } catch (err) {
     throw new CheckpointError(`cannot read checkpoint ${path}: ${(err as Error).message}`, { cause: err });
   }
-  return decodeCheckpoint(file, path);
 }
 
 /** A checkpoint from its bytes (`name` says where they came from, in errors). */
@@ -124,13 +127,7 @@ export async function decodeCheckpoint(file: Uint8Array, name: string): Promise<
  * (its backend) before any tensor lands on a backend.
  */
 export async function readCheckpointMeta(path: string): Promise<CheckpointMeta> {
-  let file: Uint8Array;
-  try {
-    file = await checkpointStore.read(path);
-  } catch (err) {
-    throw new CheckpointError(`cannot read checkpoint ${path}: ${(err as Error).message}`, { cause: err });
-  }
-  return (await verifyCheckpoint(file, path)).header.meta;
+  return (await verifyCheckpoint(await checkpointBytes(path), path)).header.meta;
 }
 
 /** The header of a checkpoint whose bytes are whole (magic, lengths, checksum); throws with the reason otherwise. */
