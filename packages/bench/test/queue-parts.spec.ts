@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConfigError } from '@clusterflow/core';
-import { packRunFolder, parseQueueUrl, readRunRecord, unpackRunFiles, writeRunRecord, type RunResult } from '@clusterflow/bench';
+import { gatherBenches, packRunFolder, parseQueueUrl, readRunRecord, unpackRunFiles, writeRunRecord, type RunResult } from '@clusterflow/bench';
 import { createQueueDisplay } from '../src/queue/queue-display.js';
 import { capture, tempDir } from './support.js';
 
@@ -90,6 +90,28 @@ describe('queue parts', () => {
         const told = out.text().split('\n').filter((l) => l.includes('continues it from epoch 3'));
         expect(told, out.text()).to.deep.equal(['[1/1 cc-seed0] h/2 (cpu) continues it from epoch 3']);
       }
+    });
+  });
+
+  describe('gathering a queued bench', () => {
+    it('reads a job that ends between two reads of a poll whole, on the next poll (it once read the state after the job, and stopped on a null value)', async () => {
+      const result: RunResult = {
+        ...{ name: 'cc', seed: 0, status: 'ok', objectives: ['cc'], backbone: 'mlp', dataset: 'blobs', backend: 'cpu', epochs: 1, epochsDone: 1, wallSeconds: 1, imagesPerSec: 64 },
+        ...{ metrics: { acc: 0.5 }, clusterSizes: {}, perEpoch: [], stepLoss: [], warnings: [], dir: 'cc-seed0', files: [], config: {} as never },
+      };
+      // A fake queue whose one job ends just after the first read of it, whichever that is.
+      let reads = 0;
+      const snapshot = () => {
+        const ended = reads++ > 0;
+        return { state: ended ? 'completed' : 'active', job: { returnvalue: ended ? { result, files: [] } : null, progress: { worker: 'h/1', epoch: 0, epochs: 1, step: 0 }, getState: async () => (reads++ > 0 ? 'completed' : 'active') } };
+      };
+      const queue = { getJobState: async () => snapshot().state, getJob: async () => snapshot().job };
+      const out = await tempDir();
+      const bench = { name: 'tiny', id: 'tiny-1', queued: '2026-12-06T00:00:00Z', runs: [{ dir: 'cc-seed0', jobId: 'tiny-1--cc-seed0', config: {} as never }] };
+      const { results, pending } = await gatherBenches(queue as never, [{ out, bench }], { stream: capture() as never, pollMs: 1 });
+      expect(pending).to.equal(0);
+      expect(results[0]).to.include({ ok: 1, failed: 0 });
+      expect(JSON.parse(await readFile(join(out, 'results.json'), 'utf8')).runs[0].metrics).to.deep.equal({ acc: 0.5 });
     });
   });
 });

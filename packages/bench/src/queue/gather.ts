@@ -85,7 +85,12 @@ async function look(
   dir: string,
   header: Pick<BenchResult, 'name' | 'date' | 'machine'>,
 ): Promise<Omit<QueuedRunView, 'label'>> {
-  const job = await queue.getJob(run.jobId);
+  // The state is read before the job: a job read while active has no return value yet,
+  // and if it ended between the two reads, 'completed' came with a job whose value was
+  // null (a bench waiting on a loaded machine through a Redis restart stopped on that).
+  // An ended job no longer changes, so read after its state it is whole.
+  const state = await queue.getJobState(run.jobId);
+  const job = state === 'unknown' ? undefined : await queue.getJob(run.jobId);
   const failed = async (error: string) => {
     const result: RunResult = { ...emptyResult(run.config, run.dir), status: 'failed', error };
     await mkdir(dir, { recursive: true });
@@ -93,8 +98,7 @@ async function look(
     return { state: 'failed' as const, result };
   };
   if (!job) return failed(`its job ${run.jobId} is gone from the queue (removed, or Redis restarted without persistence)`);
-  const state = await job.getState();
-  if (state === 'completed') {
+  if (state === 'completed' && job.returnvalue) {
     const { result, files } = job.returnvalue;
     await mkdir(dir, { recursive: true });
     await unpackRunFiles(dir, files);
