@@ -1,8 +1,8 @@
 import { expect } from 'chai';
 import { ClusterflowError, selectBackend, ShapeError, tf } from '@clusterflow/core';
 import { knnAccuracy } from '@clusterflow/eval';
-import { fixture } from './fixtures.js';
-import { expectReject } from './helpers.js';
+import { fixture } from './support/fixtures.js';
+import { expectReject } from './support/reject.js';
 
 interface KnnFixture {
   d: number;

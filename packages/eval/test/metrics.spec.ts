@@ -9,7 +9,7 @@ import {
   purity,
   register,
 } from '@clusterflow/eval';
-import { fixture } from './fixtures.js';
+import { fixture } from './support/fixtures.js';
 
 interface Case {
   name: string;

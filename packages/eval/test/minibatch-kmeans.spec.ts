@@ -1,8 +1,8 @@
 import { expect } from 'chai';
 import { ConfigError, selectBackend, ShapeError, tf } from '@clusterflow/core';
 import { miniBatchKmeans } from '@clusterflow/eval';
-import { fixture } from './fixtures.js';
-import { expectReject } from './helpers.js';
+import { fixture } from './support/fixtures.js';
+import { expectReject } from './support/reject.js';
 
 interface KMeansCase { name: string; n: number; d: number; k: number; x: number[]; inertia: number }
 const cases = fixture<KMeansCase[]>('kmeans.json');

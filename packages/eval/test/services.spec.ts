@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { AbortError, KMEANS, KNN, createRegistry, selectBackend, tf } from '@clusterflow/core';
 import { kmeans, miniBatchKmeans, nearestNeighbors, register } from '@clusterflow/eval';
-import { fixture } from './fixtures.js';
+import { fixture } from './support/fixtures.js';
 
 interface KMeansCase { name: string; n: number; d: number; k: number; x: number[] }
 const c = fixture<KMeansCase[]>('kmeans.json')[1];
