@@ -8,7 +8,7 @@ import {
   register,
   resnet18CifarBackbone,
 } from '@clusterflow/backbones';
-import { disposeState, expectClose, fixture, toState, toTensor } from './helpers.js';
+import { disposeState, expectClose, fixture, toState, toTensor } from './support/reference.js';
 
 function paramCount(b: { variables(): tfc.Variable[] }): number {
   return b.variables().reduce((n, v) => n + v.size, 0);

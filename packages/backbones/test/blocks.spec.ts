@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { Rng, ShapeError, selectBackend, tf } from '@clusterflow/core';
 import type * as tfc from '@tensorflow/tfjs-core';
 import { batchNorm, linear, mlpHead, sequential, softmaxHead, type Module } from '@clusterflow/backbones';
-import { disposeState, expectClose, fixture, maxRelError, toState, toTensor, type Fixed } from './helpers.js';
+import { disposeState, expectClose, fixture, maxRelError, toState, toTensor, type Fixed } from './support/reference.js';
 
 interface BnCase {
   momentum: number;

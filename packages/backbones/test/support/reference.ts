@@ -9,7 +9,7 @@ export interface Fixed {
 }
 
 export function fixture<T = any>(name: string): T {
-  return JSON.parse(readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8')) as T;
+  return JSON.parse(readFileSync(new URL(`../fixtures/${name}`, import.meta.url), 'utf8')) as T;
 }
 
 export function toTensor(f: Fixed): tfc.Tensor {
