@@ -3,9 +3,9 @@ import { readFileSync } from 'node:fs';
 import { selectBackend, tf } from '@clusterflow/core';
 import type * as tfc from '@tensorflow/tfjs-core';
 import { adjustBrightness, adjustContrast, adjustSaturation, cropBoxes, gaussianBlur, perSample, pixelBox } from '@clusterflow/data';
-import { fixture } from './helpers.js';
+import { fixture } from './support/fixtures.js';
 
-// Expected values from scripts/make_augment_reference.py (PyTorch, torchvision's formulas).
+// Expected values from fixtures/make_augment_reference.py (PyTorch, torchvision's formulas).
 interface Ref {
   input: number[][];
   brightness: { factors: number[]; out: number[][] };

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { Rng, selectBackend, tf } from '@clusterflow/core';
 import { batches, loadIdx, numBatches } from '@clusterflow/data';
-import { fixture } from './helpers.js';
+import { fixture } from './support/fixtures.js';
 
 describe('batches', () => {
   before(async () => {

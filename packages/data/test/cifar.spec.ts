@@ -1,11 +1,11 @@
 import { expect } from 'chai';
 import { selectBackend, tf } from '@clusterflow/core';
 import { cifar100Dataset, cifar10Dataset, DataError, loadCifar } from '@clusterflow/data';
-import { fixture, fmnist64 } from './helpers.js';
+import { fixture, fmnist64 } from './support/fixtures.js';
 
 // No CIFAR data is available here: the fixtures are CIFAR-format records whose
 // R, G, B planes are Fashion-MNIST images i, i+1, i+2 zero-padded to 32x32
-// (see scripts/make_fixtures.py), so the planar -> HWC conversion is checked
+// (see fixtures/make_fixtures.py), so the planar -> HWC conversion is checked
 // against pixels read independently from the idx fixture.
 describe('CIFAR datasets', () => {
   before(async () => {

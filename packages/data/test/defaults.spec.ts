@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { Rng, selectBackend, tf } from '@clusterflow/core';
-import { dataRegistry } from './helpers.js';
+import { dataRegistry } from './support/registry.js';
 
 // What a run gets when its config names no augmentation or backbone.
 describe('dataset defaults', () => {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { selectBackend } from '@clusterflow/core';
 import { BUNDLED_FASHION_MNIST_DIR, DataError, fashionMnistDataset, loadFashionMnist, resolveFashionMnist } from '@clusterflow/data';
-import { fixture, fmnist64 } from './helpers.js';
+import { fixture, fmnist64 } from './support/fixtures.js';
 
 describe('fashion-mnist dataset', () => {
   let dir: string;

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { selectBackend, tf } from '@clusterflow/core';
 import { DataError, idxDataset, loadIdx, parseIdx } from '@clusterflow/data';
-import { fixture, fmnist64 } from './helpers.js';
+import { fixture, fmnist64 } from './support/fixtures.js';
 
 describe('idx datasets', () => {
   before(async () => {

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { selectBackend, tf } from '@clusterflow/core';
 import { DataError, imageFolderDataset, loadImageFolder, type HostDataset } from '@clusterflow/data';
-import { fixture, fmnist64 } from './helpers.js';
+import { fixture, fmnist64 } from './support/fixtures.js';
 
 // Fixture folder: Fashion-MNIST test images 0..11 saved by PIL, class sub-folders
 // named after their labels; every 4th image (3, 7, 11) is a JPEG (quality 95).

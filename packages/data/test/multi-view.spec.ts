@@ -3,7 +3,8 @@ import { ConfigError, Rng, ShapeError, UnknownComponentError, selectBackend, tf,
 import type * as tfc from '@tensorflow/tfjs-core';
 import { z } from 'zod';
 import { identity, loadIdx, multiView, multiViewAugmentation, presetTransforms, register } from '@clusterflow/data';
-import { dataRegistry, fixture } from './helpers.js';
+import { fixture } from './support/fixtures.js';
+import { dataRegistry } from './support/registry.js';
 
 describe('multi-view and identity augmentations', () => {
   let gray: tfc.Tensor4D;

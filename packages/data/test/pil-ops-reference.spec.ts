@@ -3,9 +3,9 @@ import { readFileSync } from 'node:fs';
 import { selectBackend, tf } from '@clusterflow/core';
 import type * as tfc from '@tensorflow/tfjs-core';
 import { autocontrast, posterize, sharpness, solarize } from '@clusterflow/data';
-import { fixture } from './helpers.js';
+import { fixture } from './support/fixtures.js';
 
-// Expected values from scripts/make_rand_augment_reference.py: PIL 9.4's own
+// Expected values from fixtures/make_rand_augment_reference.py: PIL 9.4's own
 // ImageOps / ImageEnhance on uint8 images (levels 0..255, two 12x12 RGB images).
 interface Ref {
   input: number[][];

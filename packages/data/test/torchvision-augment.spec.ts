@@ -3,9 +3,10 @@ import { readFileSync } from 'node:fs';
 import type * as tfc from '@tensorflow/tfjs-core';
 import { Rng, selectBackend, tf } from '@clusterflow/core';
 import { cropBoxes, drawResizedCrop, jitterImages, pixelBox, resizedCrop, roundHalfEven, type CropBox, type JitterParams } from '@clusterflow/data';
-import { dataRegistry, fixture } from './helpers.js';
+import { fixture } from './support/fixtures.js';
+import { dataRegistry } from './support/registry.js';
 
-// Expected values from scripts/make_torchvision_augment.py: torchvision 0.14 and PIL 9.4
+// Expected values from fixtures/make_torchvision_augment.py: torchvision 0.14 and PIL 9.4
 // themselves (resized_crop on PIL images, ColorJitter's functionals, RandomResizedCrop.get_params).
 interface Fixture {
   images: Record<string, { shape: [number, number, number]; levels: number[] }>;

@@ -2,7 +2,8 @@ import { expect } from 'chai';
 import { ConfigError, Rng, UnknownComponentError, selectBackend, tf, type ComponentRef } from '@clusterflow/core';
 import type * as tfc from '@tensorflow/tfjs-core';
 import { adjustHue, inverseAffineRow, warpAffine, loadIdx, luma, TRANSFORMS } from '@clusterflow/data';
-import { dataRegistry, fixture } from './helpers.js';
+import { fixture } from './support/fixtures.js';
+import { dataRegistry } from './support/registry.js';
 
 describe('image transforms', () => {
   let gray: tfc.Tensor4D; // [6, 28, 28, 1] Fashion-MNIST

@@ -5,8 +5,8 @@ import { fileURLToPath } from 'node:url';
 import { selectBackend, tf } from '@clusterflow/core';
 import { DataError, readVectors, type HostDataset } from '@clusterflow/data';
 
-// Fixtures written by NumPy and pandas (scripts/make_vector_fixtures.py) and,
-// for Parquet, by hyparquet-writer (scripts/make_parquet_fixtures.ts).
+// Fixtures written by NumPy and pandas (fixtures/make_vector_fixtures.py) and,
+// for Parquet, by hyparquet-writer (fixtures/make_parquet_fixtures.ts).
 const dir = join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'vectors');
 const f = (name: string) => join(dir, name);
 const expected = JSON.parse(readFileSync(f('expected.json'), 'utf8')) as { values: number[][]; labels: number[] };

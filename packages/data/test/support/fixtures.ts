@@ -1,12 +1,10 @@
 import { gunzipSync } from 'node:zlib';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { Registry } from '@clusterflow/core';
-import { register } from '@clusterflow/data';
 
-/** Absolute path of a committed fixture. */
+/** Absolute path of a committed fixture (test/fixtures/, where its generator lives too). */
 export function fixture(name: string): string {
-  return fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
+  return fileURLToPath(new URL(`../fixtures/${name}`, import.meta.url));
 }
 
 /** The first 64 Fashion-MNIST test images [64*784] and labels, read here without the package's parser. */
@@ -14,11 +12,4 @@ export function fmnist64(): { pixels: Uint8Array; labels: Uint8Array } {
   const img = gunzipSync(readFileSync(fixture('fmnist64-images-idx3-ubyte.gz')));
   const lab = gunzipSync(readFileSync(fixture('fmnist64-labels-idx1-ubyte.gz')));
   return { pixels: new Uint8Array(img.subarray(16)), labels: new Uint8Array(lab.subarray(8)) };
-}
-
-/** A registry holding this package's components (datasets, augmentations, transforms), as a run sees them. */
-export function dataRegistry(): Registry {
-  const r = new Registry();
-  register(r.registrar('builtin:@clusterflow/data'));
-  return r;
 }
