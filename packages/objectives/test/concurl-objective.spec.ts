@@ -11,8 +11,8 @@ import {
   ConcurlObjective,
   momentumRows,
 } from '../src/concurl/index.js';
-import { testServices } from './fixtures/services.js';
-import { runStep } from './fixtures/step.js';
+import { testServices } from './support/services.js';
+import { runStep } from './support/step.js';
 
 function context(over: Partial<ObjectiveContext> = {}): ObjectiveContext {
   return { featureDim: 8, numSamples: 30, numClusters: 3, numViews: 2, rng: new Rng(11), services: testServices(), ...over };

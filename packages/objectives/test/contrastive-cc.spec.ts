@@ -10,9 +10,9 @@ import {
   type ObjectiveContext,
 } from '@clusterflow/core';
 import { ccFactory, ccOptions, type CcObjective } from '../src/contrastive/cc.js';
-import { expectAllClose, expectClose, loadFixture, stateTensors } from './contrastive-helpers.js';
-import { testServices } from './fixtures/services.js';
-import { runStep } from './fixtures/step.js';
+import { expectAllClose, expectClose, loadFixture, stateTensors } from './support/contrastive.js';
+import { testServices } from './support/services.js';
+import { runStep } from './support/step.js';
 
 const fixture = loadFixture();
 

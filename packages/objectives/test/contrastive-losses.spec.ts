@@ -3,7 +3,7 @@ import { expect } from 'chai';
 import { Rng, selectBackend, tf } from '@clusterflow/core';
 import { assignmentEntropy, clusterContrastiveLoss, ntXent } from '../src/contrastive/index.js';
 import { l2Normalize } from '../src/ops/index.js';
-import { expectAllClose, expectClose, loadFixture } from './contrastive-helpers.js';
+import { expectAllClose, expectClose, loadFixture } from './support/contrastive.js';
 
 const fixture = loadFixture();
 

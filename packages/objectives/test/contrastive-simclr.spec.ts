@@ -2,8 +2,8 @@ import type * as tfc from '@tensorflow/tfjs-core';
 import { expect } from 'chai';
 import { AbortError, createRegistry, Rng, selectBackend, tf, type ObjectiveBatch, type ObjectiveContext } from '@clusterflow/core';
 import { contrastiveObjectives, simclrFactory, simclrOptions, type SimclrObjective } from '../src/contrastive/index.js';
-import { expectAllClose, expectClose, loadFixture, stateTensors } from './contrastive-helpers.js';
-import { testServices } from './fixtures/services.js';
+import { expectAllClose, expectClose, loadFixture, stateTensors } from './support/contrastive.js';
+import { testServices } from './support/services.js';
 
 const fixture = loadFixture();
 

@@ -7,8 +7,8 @@ import { ConfigError, Rng, selectBackend, ShapeError, tf, type ObjectiveContext 
 import { nearestNeighbors } from '@clusterflow/eval';
 import { expect } from 'chai';
 import { neighbourPurity, scanFactory, scanObjectives, scanOptions, ScanObjective } from '../src/scan/index.js';
-import { assignState, runServices } from './fixtures/scan-helpers.js';
-import { runStep } from './fixtures/step.js';
+import { assignState, runServices } from './support/scan.js';
+import { runStep } from './support/step.js';
 
 const N = 40;
 const F = 6;

@@ -6,9 +6,9 @@ import type * as tfc from '@tensorflow/tfjs-core';
 import { selectBackend, tf } from '@clusterflow/core';
 import { expect } from 'chai';
 import { scanHeadLosses, scanOptions, ScanObjective } from '../src/scan/index.js';
-import { assignState, context } from './fixtures/scan-helpers.js';
-import { expectClose } from './fixtures/secu-helpers.js';
-import { runStep } from './fixtures/step.js';
+import { assignState, context } from './support/scan.js';
+import { expectClose } from './support/secu.js';
+import { runStep } from './support/step.js';
 
 interface Fixture {
   heads: {

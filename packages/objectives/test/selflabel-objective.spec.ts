@@ -6,8 +6,8 @@ import { ConfigError, Rng, selectBackend, ShapeError, tf, type ObjectiveContext 
 import { expect } from 'chai';
 import { scanOptions, ScanObjective } from '../src/scan/index.js';
 import { rulesFor, selectPseudoLabels, selfLabelFactory, selfLabelObjectives, selfLabelOptions, SelfLabelObjective } from '../src/self-label/index.js';
-import { assignState, context } from './fixtures/scan-helpers.js';
-import { runStep } from './fixtures/step.js';
+import { assignState, context } from './support/scan.js';
+import { runStep } from './support/step.js';
 
 const F = 6;
 const K = 4;

@@ -7,9 +7,9 @@ import type * as tfc from '@tensorflow/tfjs-core';
 import { selectBackend, tf } from '@clusterflow/core';
 import { expect } from 'chai';
 import { rulesFor, selectPseudoLabels, selfLabelOptions, SelfLabelObjective } from '../src/self-label/index.js';
-import { assignState, context } from './fixtures/scan-helpers.js';
-import { expectClose } from './fixtures/secu-helpers.js';
-import { runStep } from './fixtures/step.js';
+import { assignState, context } from './support/scan.js';
+import { expectClose } from './support/secu.js';
+import { runStep } from './support/step.js';
 
 interface Rules { threshold: number; classBalance: boolean; maxShare: number; minShare: number; fallbackShare: number }
 interface Fixture {

@@ -58,7 +58,7 @@ export interface ContrastiveFixture {
 }
 
 export function loadFixture(): ContrastiveFixture {
-  return JSON.parse(readFileSync(new URL('./fixtures/contrastive.json', import.meta.url), 'utf8')) as ContrastiveFixture;
+  return JSON.parse(readFileSync(new URL('../fixtures/contrastive.json', import.meta.url), 'utf8')) as ContrastiveFixture;
 }
 
 /** Relative tolerance of every comparison against PyTorch (float64 there, float32 here). */
