@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import { ari, clusterAccuracy, nmi } from '@clusterflow/eval';
 import { parseAssignmentsCsv, type BenchResult } from '@clusterflow/bench';
-import { cli, tempDir } from './support.js';
+import { cli } from './support/cli.js';
+import { tempDir } from './support/files.js';
 
 const TINY = `
 name: tiny

@@ -2,7 +2,8 @@ import { expect } from 'chai';
 import { existsSync } from 'node:fs';
 import { readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { cli, tempDir, writeBlobs } from './support.js';
+import { cli } from './support/cli.js';
+import { tempDir, writeBlobs } from './support/files.js';
 
 describe('command-line mistakes found before anything is made (issue 26, items 11 and 12)', function () {
   this.timeout(60_000);

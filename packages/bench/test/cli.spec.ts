@@ -4,7 +4,8 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { cli, tempDir } from './support.js';
+import { cli } from './support/cli.js';
+import { tempDir } from './support/files.js';
 
 const bin = fileURLToPath(new URL('../bin/clusterflow.js', import.meta.url));
 

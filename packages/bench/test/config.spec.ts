@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { checkRunNames, deepMerge, expandRuns, loadBenchConfig, parseBenchConfig } from '@clusterflow/bench';
 import { ConfigError } from '@clusterflow/core';
 import { formatMeanStd } from '@clusterflow/bench';
-import { cli, tempDir } from './support.js';
+import { cli } from './support/cli.js';
+import { tempDir } from './support/files.js';
 
 const base = {
   data: { id: 'vectors', options: { path: 'x.json' } },

@@ -5,7 +5,8 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BenchResult } from '@clusterflow/bench';
-import { cli, tempDir, writeBlobs } from './support.js';
+import { cli } from './support/cli.js';
+import { tempDir, writeBlobs } from './support/files.js';
 
 const main = fileURLToPath(new URL('../src/main.ts', import.meta.url));
 

@@ -5,7 +5,8 @@ import { fileURLToPath } from 'node:url';
 import { PNG } from 'pngjs';
 import { parseAssignmentsCsv } from '@clusterflow/bench';
 import { loadIdx, npyBytes } from '@clusterflow/data';
-import { cli, tempDir } from './support.js';
+import { cli } from './support/cli.js';
+import { tempDir } from './support/files.js';
 
 const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'data', 'test', 'fixtures');
 const IMAGES = join(FIXTURES, 'fmnist64-images-idx3-ubyte');

@@ -5,7 +5,8 @@ import { loadClusterer, ModelError, type ModelJson } from '@clusterflow/clustere
 import { selectBackend, tf } from '@clusterflow/core';
 import { npyBytes, readNpyVectors } from '@clusterflow/data';
 import { parseAssignmentsCsv } from '@clusterflow/bench';
-import { cli, tempDir, writeBlobs } from './support.js';
+import { cli } from './support/cli.js';
+import { tempDir, writeBlobs } from './support/files.js';
 
 /** The columns of a predict CSV by name. */
 function readPredictions(text: string): Record<string, number[]> {

@@ -2,8 +2,9 @@ import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
 import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { cli, tempDir } from './support.js';
-import { queueSpecsBlocked, TestRedis } from './redis.js';
+import { cli } from './support/cli.js';
+import { tempDir } from './support/files.js';
+import { queueSpecsBlocked, TestRedis } from './support/redis.js';
 
 /** The keys of one database of the test's Redis. */
 const keys = (redis: TestRedis, db: number) => spawnSync('redis-cli', ['-p', String(redis.port), '-n', String(db), '--raw', 'keys', '*'], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean);

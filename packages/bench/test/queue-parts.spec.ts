@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { ConfigError } from '@clusterflow/core';
 import { gatherBenches, packRunFolder, parseQueueUrl, readRunRecord, unpackRunFiles, writeRunRecord, type RunResult } from '@clusterflow/bench';
 import { createQueueDisplay } from '../src/queue/queue-display.js';
-import { capture, tempDir } from './support.js';
+import { capture } from './support/cli.js';
+import { tempDir } from './support/files.js';
 
 describe('queue parts', () => {
   describe('parseQueueUrl', () => {

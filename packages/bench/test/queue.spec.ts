@@ -5,8 +5,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runCli, type BenchResult, type RunResult } from '@clusterflow/bench';
-import { queueSpecsBlocked, TestRedis } from './redis.js';
-import { capture, cli, tempDir, writeBlobs } from './support.js';
+import { queueSpecsBlocked, TestRedis } from './support/redis.js';
+import { capture, cli } from './support/cli.js';
+import { tempDir, writeBlobs } from './support/files.js';
 
 const main = fileURLToPath(new URL('../src/main.ts', import.meta.url));
 

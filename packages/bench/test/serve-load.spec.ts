@@ -4,8 +4,8 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { RunConfig } from '@clusterflow/core';
 import { RunsFolder, startLiveView, type LiveView, type LogLine } from '@clusterflow/bench';
-import { tempDir } from './support.js';
-import { serveLoad } from './load/serve-load.js';
+import { tempDir } from './support/files.js';
+import { serveLoad } from './support/serve-load.js';
 
 const CONFIG = { name: 'cc', seed: 0, objective: [{ id: 'cc' }], backbone: { id: 'mlp' }, data: { id: 'fashion-mnist' }, train: { epochs: 2 } } as unknown as RunConfig;
 const start: LogLine = { t: 1, type: 'run-start', config: CONFIG, backend: 'cpu', backendSummary: '', tfjsVersion: '', numSamples: 4, numClusters: 2, numParameters: 1, writer: { pid: 2 ** 30, host: hostname() } };

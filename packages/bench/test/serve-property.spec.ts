@@ -4,7 +4,8 @@ import { mkdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { startLiveView, type LiveView } from '@clusterflow/bench';
-import { readAnswer, tempDir } from './support.js';
+import { tempDir } from './support/files.js';
+import { readAnswer } from './support/http.js';
 
 /**
  * A property of the live view: whatever the runs folder holds (links to files and

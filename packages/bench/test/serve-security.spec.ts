@@ -5,7 +5,9 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { RunConfig } from '@clusterflow/core';
 import { createLiveViewServer, startLiveView, type LiveView, type LogLine } from '@clusterflow/bench';
-import { capture, readAnswer, tempDir } from './support.js';
+import { capture } from './support/cli.js';
+import { tempDir } from './support/files.js';
+import { readAnswer } from './support/http.js';
 
 const SECRET = 'SECRET-5f1c9e-not-for-the-page';
 const CONFIG = { name: 'cc', seed: 0, objective: [{ id: 'cc' }], backbone: { id: 'mlp' }, data: { id: 'fashion-mnist' }, train: { epochs: 2 } } as unknown as RunConfig;

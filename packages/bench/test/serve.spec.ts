@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { ConfigError, tf, type Dataset, type HookContext, type RunConfig, type TrainEvent } from '@clusterflow/core';
 import { createLiveViewServer, EventLog, liveStatus, MAX_STEPS, parseLogLines, RunsFolder, sampleGridPng, startLiveView, thin, type LogLine, type RunResult } from '@clusterflow/bench';
-import { cli, tempDir } from './support.js';
+import { cli } from './support/cli.js';
+import { tempDir } from './support/files.js';
 
 const CONFIG = { name: 'cc', seed: 0, objective: [{ id: 'cc' }], backbone: { id: 'mlp' }, data: { id: 'fashion-mnist' }, train: { epochs: 2 } } as unknown as RunConfig;
 /** A pid no process has: the writer of a log it names is gone. */

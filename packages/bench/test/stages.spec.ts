@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type { BenchResult } from '@clusterflow/bench';
 import { checkResults } from '../../../scripts/check-results.js';
-import { cli, tempDir, writeBlobs } from './support.js';
+import { cli } from './support/cli.js';
+import { tempDir, writeBlobs } from './support/files.js';
 
 const STAGED = (blobs: string) => `
 name: staged

@@ -2,7 +2,8 @@ import { expect } from 'chai';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BenchResult } from '@clusterflow/bench';
-import { cli, tempDir, writeBlobs } from './support.js';
+import { cli } from './support/cli.js';
+import { tempDir, writeBlobs } from './support/files.js';
 
 describe('clusterflow train and eval', () => {
   it('eval prints epoch, config, backend and the metrics of a checkpoint written by train', async () => {

@@ -4,7 +4,7 @@
  * event stream, and `/api/runs` timed meanwhile. The server runs in a child process,
  * so its memory is its own. The spec runs it small; for the issue's sizes:
  *
- *   node --conditions=source --import tsx packages/bench/test/load/serve-load.ts 200 8
+ *   node --conditions=source --import tsx packages/bench/test/support/serve-load.ts 200 8
  *
  * (log MB, clients, seconds); it prints the server's peak RSS and /api/runs's slowest
  * answer. The server is the built one (packages/bench/dist: what `clusterflow serve`
