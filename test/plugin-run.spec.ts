@@ -29,7 +29,7 @@ describe('a config naming a third-party plugin package', () => {
     registerEval(registry.registrar('builtin:@clusterflow/eval'));
     expect(registry.has('objective', 'mutual-info')).to.equal(false);
 
-    const configDir = join(here, 'configs');
+    const configDir = join(here, 'fixtures');
     const loaded = await loadRunConfig(join(configDir, 'plugin-run.yaml'));
     const historyFile = join(out, 'loss-history.json');
     const config = { ...loaded, hooks: [{ id: 'loss-history', options: { path: historyFile } }] };

@@ -6,8 +6,7 @@ import { register as backbones } from '@clusterflow/backbones';
 import { datasetFromImageFiles, imageFilesDataset, register as data, type ImageFileEntry } from '@clusterflow/data/browser';
 import { register as evaluation } from '@clusterflow/eval';
 import { register as objectives } from '@clusterflow/objectives';
-import { Charts } from '@clusterflow/report/page';
-import embed from 'vega-embed';
+import { Charts } from './charts.js';
 import { BACKBONES, BACKENDS, OBJECTIVES } from './choices.js';
 import { downloadCheckpoint } from './download.js';
 import { downloadModel } from './download-model.js';
@@ -25,7 +24,7 @@ setWasmPaths(new URL('./', document.baseURI).href);
 const registry = createRegistry();
 for (const [name, r] of Object.entries({ data, backbones, evaluation, objectives })) r(registry.registrar(`builtin:@clusterflow/${name}`));
 
-const charts = new Charts(embed);
+const charts = new Charts();
 const session = new Session(registry, changed);
 
 /** For tests and curious users: the page's state, its registry, its charts, and a promise of the next drawing. */

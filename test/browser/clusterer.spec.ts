@@ -10,7 +10,7 @@ import { parseAssignmentsCsv, runCli } from '@clusterflow/bench';
 import { loadClusterer } from '@clusterflow/clusterer';
 import { selectBackend, tf } from '@clusterflow/core';
 import { loadIdx } from '@clusterflow/data';
-import { findChromium, launchChromium, WEBGPU_FLAGS } from './chromium.js';
+import { findChromium, launchChromium, WEBGPU_FLAGS } from '../support/chromium.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const FIXTURES = join(HERE, '..', '..', 'packages', 'data', 'test', 'fixtures');
@@ -69,11 +69,11 @@ describe('an exported model in headless Chromium: loadClusterer assigns what eva
     images = Array.from({ length: ds.size }, (_, i) => ({ data: Array.from(pixels.subarray(i * 784, (i + 1) * 784)), width: 28, height: 28 }));
 
     // The page: its bundle (every package's browser entry), the wasm binaries, the model folder.
-    await copyFile(join(HERE, 'clusterer-page', 'index.html'), join(site, 'index.html'));
+    await copyFile(join(HERE, '..', 'fixtures', 'clusterer-page', 'index.html'), join(site, 'index.html'));
     const wasmDir = join(dirname(createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist');
     for (const f of (await readdir(wasmDir)).filter((n) => n.endsWith('.wasm'))) await copyFile(join(wasmDir, f), join(site, f));
     server = await esbuild.context({
-      entryPoints: [join(HERE, 'clusterer-page', 'main.ts')],
+      entryPoints: [join(HERE, '..', 'fixtures', 'clusterer-page', 'main.ts')],
       outfile: join(site, 'app.js'),
       bundle: true,
       platform: 'browser',

@@ -8,7 +8,7 @@ import { loadClusterer } from '@clusterflow/clusterer';
 import { buildRun, disposeCheckpoint, evaluateCheckpoint, parseRunConfig, readCheckpoint, resolveRunConfig, selectBackend } from '@clusterflow/core';
 import { serveDemo, type DemoServer } from '../../demo/build.js';
 import type { PageState } from '../../demo/src/page-state.js';
-import { findChromium, launchChromium } from './chromium.js';
+import { findChromium, launchChromium } from '../support/chromium.js';
 
 const state = (page: Page): Promise<PageState> =>
   page.evaluate(() => (window as unknown as { clusterflowDemo: { state: PageState } }).clusterflowDemo.state);

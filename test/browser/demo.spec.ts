@@ -9,7 +9,7 @@ import { defaultRegistry } from '@clusterflow/bench';
 import { loadImageFolder } from '@clusterflow/data';
 import { serveDemo, type DemoServer } from '../../demo/build.js';
 import type { PageState } from '../../demo/src/page-state.js';
-import { findChromium, launchChromium, WEBGPU_FLAGS } from './chromium.js';
+import { findChromium, launchChromium, WEBGPU_FLAGS } from '../support/chromium.js';
 
 /** Where the screenshot goes (the README's picture of the page); $CLUSTERFLOW_SCREENSHOTS moves it. */
 const SCREENSHOT = join(process.env.CLUSTERFLOW_SCREENSHOTS ?? join(tmpdir(), 'clusterflow-screenshots'), 'browser-demo.png');

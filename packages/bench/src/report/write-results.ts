@@ -1,7 +1,6 @@
 import { join } from 'node:path';
-import { benchMetricsSpec } from '@clusterflow/report';
 import { writeFileAtomic } from '../util/atomic-write.js';
-import { renderSvg } from './plots.js';
+import { benchMetricsSpec, renderSvg } from './plots.js';
 import { resultsMarkdown } from './report-md.js';
 import type { BenchResult } from './results.js';
 
