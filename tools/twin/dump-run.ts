@@ -12,6 +12,7 @@
 //   node --conditions=source --import=tsx tools/twin/dump-run.ts \
 //     --out /tmp/twin-cc [--objective cc] [--options '{}'] [--split test] [--seed 0] [--steps 100] \
 //     [--grad-steps 0,1,10,50,99] [--state-steps 1,10,50,100] [--optimizer '{"id":"adam","options":{"lr":0.0003}}']
+//     [--schedule '{"id":"constant"}'] [--epochs E]
 //   --secu '{"constraint":"size"}' stands for --objective secu --options '{"constraint":"size"}'.
 // The 10k test split is bundled; for --split train or all the idx files are read from
 // ../shared/data/fashion-mnist beside the repository unless --path names a folder.
@@ -53,6 +54,9 @@ const { values: a } = parseArgs({
     seed: { type: 'string', default: '0' },
     steps: { type: 'string', default: '100' },
     batch: { type: 'string', default: '256' },
+    // The schedule's length in epochs (default: the epochs the recorded steps span), so
+    // that a short recording can follow the first steps of a longer run's schedule.
+    epochs: { type: 'string' },
     'grad-steps': { type: 'string', default: '0,1,10,50,99' },
     'state-steps': { type: 'string', default: '1,10,50,100' },
     'no-bn': { type: 'boolean', default: false },
@@ -159,7 +163,8 @@ optimizer.step = (gs: GroupStep[]) => {
 // The loop of packages/core (loop/train.ts): per epoch, the objective's onEpochStart,
 // then a new permutation; the last partial batch is dropped.
 const stepsPerEpoch = Math.floor(run.dataset.size / batchSize);
-const epochs = Math.ceil(steps / stepsPerEpoch);
+const epochs = a.epochs ? Number(a.epochs) : Math.ceil(steps / stepsPerEpoch);
+manifest.scheduleEpochs = epochs;
 let order: Int32Array = new Int32Array(0);
 const indices = new Int32Array(steps * batchSize);
 const t0 = performance.now();
