@@ -164,6 +164,8 @@ describe('clusterflow serve: the runs table in a real browser', function () {
   let live: LiveView;
   let browser: Awaited<ReturnType<typeof launchChromium>> | undefined;
   let page: Page;
+  /** Uncaught errors and console errors of the page (its bundle, dist/page/app.js, from page/src). */
+  const errors: string[] = [];
 
   before(async function () {
     if (!executable) return this.skip();
@@ -176,6 +178,8 @@ describe('clusterflow serve: the runs table in a real browser', function () {
     live = await startLiveView({ root: dir, port: 0 });
     browser = await launchChromium(executable);
     page = await browser.context.newPage();
+    page.on('pageerror', (err) => errors.push(err.message));
+    page.on('console', (msg) => void (msg.type() === 'error' && errors.push(msg.text())));
     await page.goto(live.url);
     await page.locator('#runs tbody tr').nth(2).waitFor();
   });
@@ -184,6 +188,14 @@ describe('clusterflow serve: the runs table in a real browser', function () {
     await browser?.close();
     await live?.close();
     if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('runs the built page without an error in the console', async () => {
+    // The first run is selected and shown: the bundle's code, @clusterflow/report/page's among it, ran in the browser.
+    await page.locator('#run-title').filter({ hasText: 'cc (seed 0)' }).waitFor();
+    expect(await page.locator('#run-metrics [data-metric="acc"]').textContent()).to.equal('ACC 0.6000');
+    expect(await page.evaluate(() => typeof (window as unknown as { clusterflow: { views: object } }).clusterflow.views)).to.equal('object');
+    expect(errors).to.deep.equal([]);
   });
 
   const order = () => page.locator('#runs tbody tr').evaluateAll((rows) => rows.map((r) => (r as HTMLElement).dataset.id));
