@@ -1,5 +1,5 @@
 import type { Hook, HookContext } from '@clusterflow/core';
-import { orderedConfusion, sampleGridImage } from '@clusterflow/bench/charts';
+import { orderedConfusion, sampleGridImage } from '@clusterflow/report';
 import type { EvaluationView } from './page-state.js';
 
 /**

@@ -6,7 +6,8 @@ import { register as backbones } from '@clusterflow/backbones';
 import { datasetFromImageFiles, imageFilesDataset, register as data, type ImageFileEntry } from '@clusterflow/data/browser';
 import { register as evaluation } from '@clusterflow/eval';
 import { register as objectives } from '@clusterflow/objectives';
-import { Charts } from './charts.js';
+import { Charts } from '@clusterflow/report/page';
+import embed from 'vega-embed';
 import { BACKBONES, BACKENDS, OBJECTIVES } from './choices.js';
 import { downloadCheckpoint } from './download.js';
 import { downloadModel } from './download-model.js';
@@ -24,7 +25,7 @@ setWasmPaths(new URL('./', document.baseURI).href);
 const registry = createRegistry();
 for (const [name, r] of Object.entries({ data, backbones, evaluation, objectives })) r(registry.registrar(`builtin:@clusterflow/${name}`));
 
-const charts = new Charts();
+const charts = new Charts(embed);
 const session = new Session(registry, changed);
 
 /** For tests and curious users: the page's state, its registry, its charts, and a promise of the next drawing. */

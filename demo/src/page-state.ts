@@ -1,5 +1,5 @@
 import type { EpochEndEvent, RunConfig } from '@clusterflow/core';
-import type { OrderedConfusion, RgbaImage } from '@clusterflow/bench/charts';
+import type { OrderedConfusion, RgbaImage } from '@clusterflow/report';
 
 /** Where the page's run stands. */
 export type Status = 'idle' | 'training' | 'stopping' | 'stopped' | 'done' | 'failed';

@@ -1,12 +1,9 @@
-import type { EpochRecord } from '@clusterflow/bench';
-import { clusterSizesSpec, confusionSpec, lossPartsSpec, MAX_STEPS, metricsSpec, thin, throughputSpec } from '@clusterflow/bench/charts';
-import type { Charts } from './charts.js';
+import { clusterSizesSpec, confusionSpec, lossPartsSpec, MAX_STEPS, metricsSpec, thin, throughputSpec, type EpochPoint } from '@clusterflow/report';
+import { fixed, metricSpans, warningItems, type Charts } from '@clusterflow/report/page';
 import type { PageState } from './page-state.js';
 import { drawGrid } from './samples.js';
 
 const $ = (id: string) => document.getElementById(id)!;
-const fixed = (v: number | undefined, digits: number) => (typeof v === 'number' && Number.isFinite(v) ? v.toFixed(digits) : '–');
-const METRICS = ['acc', 'nmi', 'ari'];
 
 /** Shows the run of `state` with the live view's charts (its vega-lite specs) and the page's own lines. */
 export async function renderRun(state: PageState, charts: Charts): Promise<void> {
@@ -31,15 +28,10 @@ export async function renderRun(state: PageState, charts: Charts): Promise<void>
   $('memory').textContent = memory ? `after the last step: ${memory.numTensors} tensors, ${(memory.numBytes / 2 ** 20).toFixed(1)} MiB (tf.memory())` : '';
 
   const e = state.evaluation;
-  const metric = (m: string) => {
-    const span = Object.assign(document.createElement('span'), { textContent: `${m.toUpperCase()} ${fixed(e!.metrics[m], 4)}` });
-    span.dataset.metric = m;
-    return span;
-  };
-  $('run-metrics').replaceChildren(...(e ? [`epoch ${e.epoch + 1} (${e.mainReadout}): `, ...METRICS.filter((m) => m in e.metrics).map(metric)] : ['not evaluated yet']));
+  $('run-metrics').replaceChildren(...(e ? [`epoch ${e.epoch + 1} (${e.mainReadout}): `, ...metricSpans(e.metrics)] : ['not evaluated yet']));
 
   // The same charts as the live view, from the same specs.
-  const perEpoch: EpochRecord[] = state.epochs.map((x) => ({ epoch: x.epoch, loss: x.loss, metrics: x.metrics, seconds: x.seconds, imagesPerSec: x.imagesPerSec }));
+  const perEpoch: EpochPoint[] = state.epochs.map((x) => ({ epoch: x.epoch, loss: x.loss, metrics: x.metrics }));
   const steps = thin(state.steps, MAX_STEPS);
   const rows = steps.flatMap((s) => Object.entries(s.loss).map(([part, value]) => ({ step: s.step, part, value })));
   await charts.draw('loss', $('chart-loss'), rows.length ? lossPartsSpec(`${title}: loss`, rows, perEpoch) : undefined);
@@ -54,9 +46,5 @@ export async function renderRun(state: PageState, charts: Charts): Promise<void>
 
   $('samples').hidden = !e;
   if (e) drawGrid($('samples-canvas') as HTMLCanvasElement, e.grid);
-  $('run-warnings').replaceChildren(
-    ...(state.warnings.length ? state.warnings : [{ epoch: undefined, message: 'none' }]).map((w) =>
-      Object.assign(document.createElement('li'), { textContent: w.epoch === undefined ? w.message : `epoch ${w.epoch + 1}: ${w.message}` }),
-    ),
-  );
+  $('run-warnings').replaceChildren(...warningItems(state.warnings));
 }

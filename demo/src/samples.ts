@@ -1,4 +1,4 @@
-import type { RgbaImage } from '@clusterflow/bench/charts';
+import type { RgbaImage } from '@clusterflow/report';
 
 /** Puts a sample grid (the live view's samples.png, as pixels) on a canvas. */
 export function drawGrid(canvas: HTMLCanvasElement, grid: RgbaImage): void {

@@ -10,7 +10,6 @@ export * from './report/plots.js';
 export * from './report/sample-grid.js';
 export * from './list-components.js';
 export * from './report/stats.js';
-export * from './report/confusion.js';
 export * from './report/events-file.js';
 export * from './report/event-log.js';
 export * from './serve/index.js';

@@ -1,7 +1,35 @@
 // The vega-lite specs of the reports and the live view. Plain objects, no vega at
 // run time, so a page that trains in the browser draws the same charts.
 import type { TopLevelSpec } from 'vega-lite';
-import type { EpochRecord, RunResult } from './results.js';
+
+/** One epoch of a run as its charts read it (results.json's perEpoch has these fields and more). */
+export interface EpochPoint {
+  /** Counted from 0; the charts show it from 1. */
+  epoch: number;
+  /** Mean of each loss part over the epoch. */
+  loss: Record<string, number>;
+  /** The evaluated metrics; empty when the epoch was not evaluated. */
+  metrics: Record<string, number>;
+}
+
+/** One run as its charts read it (a results.json run has these fields and more). */
+export interface RunSeries {
+  name: string;
+  seed: number;
+  perEpoch: EpochPoint[];
+  /** Total loss at each logged step. */
+  stepLoss: { step: number; total: number }[];
+  mainReadout?: string;
+}
+
+/** A finished run's final metrics, for the bench overview. */
+export interface RunOutcome {
+  name: string;
+  seed: number;
+  /** Only 'ok' runs are drawn. */
+  status: string;
+  metrics: Record<string, number>;
+}
 
 const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
 
@@ -13,7 +41,7 @@ export interface StepLossRow {
 }
 
 /** Total loss per logged step, and the mean of each loss part per epoch. */
-export function lossSpec(r: Pick<RunResult, 'name' | 'seed' | 'stepLoss' | 'perEpoch'>): TopLevelSpec {
+export function lossSpec(r: Pick<RunSeries, 'name' | 'seed' | 'stepLoss' | 'perEpoch'>): TopLevelSpec {
   const steps = r.stepLoss.map((s) => ({ step: s.step, part: 'total', value: s.total }));
   return lossPartsSpec(`${r.name} (seed ${r.seed}): loss`, steps, r.perEpoch);
 }
@@ -22,7 +50,7 @@ export function lossSpec(r: Pick<RunResult, 'name' | 'seed' | 'stepLoss' | 'perE
  * Loss per logged step (every part given, one line each) beside the mean of each part
  * per epoch. The step panel's data is named `steps`, so a live view can read it back.
  */
-export function lossPartsSpec(title: string, steps: StepLossRow[], perEpoch: Pick<EpochRecord, 'epoch' | 'loss'>[]): TopLevelSpec {
+export function lossPartsSpec(title: string, steps: StepLossRow[], perEpoch: Pick<EpochPoint, 'epoch' | 'loss'>[]): TopLevelSpec {
   const epochRows = perEpoch.flatMap((e) => Object.entries(e.loss).map(([part, value]) => ({ epoch: e.epoch + 1, part, value })));
   const manyParts = new Set(steps.map((s) => s.part)).size > 1;
   const stepCount = new Set(steps.map((s) => s.step)).size;
@@ -59,7 +87,7 @@ export function lossPartsSpec(title: string, steps: StepLossRow[], perEpoch: Pic
 }
 
 /** Every metric of the main read-out at each evaluated epoch. */
-export function metricsSpec(r: Pick<RunResult, 'name' | 'seed' | 'perEpoch' | 'mainReadout'>): TopLevelSpec {
+export function metricsSpec(r: Pick<RunSeries, 'name' | 'seed' | 'perEpoch' | 'mainReadout'>): TopLevelSpec {
   const values = r.perEpoch.flatMap((e) =>
     Object.entries(e.metrics)
       .filter(([k]) => !k.includes('/'))
@@ -105,7 +133,7 @@ export function confusionSpec(title: string, cm: { classes: number[]; clusters: 
 }
 
 /** Bench overview: the final metrics of every ok run, one bar per run and seed. */
-export function benchMetricsSpec(runs: RunResult[]): TopLevelSpec {
+export function benchMetricsSpec(runs: RunOutcome[]): TopLevelSpec {
   const values = runs
     .filter((r) => r.status === 'ok')
     .flatMap((r) => ['acc', 'nmi', 'ari'].filter((m) => m in r.metrics).map((metric) => ({ run: r.name, seed: r.seed, metric, value: r.metrics[metric] })));

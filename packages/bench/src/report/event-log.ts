@@ -2,11 +2,11 @@ import { closeSync, openSync, rmSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { Hook, HookContext } from '@clusterflow/core';
+import { isImageDataset, orderedConfusion } from '@clusterflow/report';
 import { writeFileAtomic } from '../util/atomic-write.js';
-import { orderedConfusion } from './confusion.js';
 import { EVENTS_FILE, loggedEvent, type LoggedEvent, type Writer } from './events-file.js';
 import type { RunResult } from './results.js';
-import { isImageDataset, sampleGridPng } from './sample-grid.js';
+import { sampleGridPng } from './sample-grid.js';
 
 export interface EventLogOptions {
   /** Start the file afresh (a new run); otherwise append (a resumed one). */

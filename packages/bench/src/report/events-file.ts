@@ -1,5 +1,5 @@
 import type { CheckpointEvent, EpochEndEvent, RunStartEvent, RunSummary, StageEndEvent, StageStartEvent, StepEvent, TrainEvent, WarningEvent } from '@clusterflow/core';
-import type { OrderedConfusion } from './confusion.js';
+import type { OrderedConfusion } from '@clusterflow/report';
 import type { RunStatus } from './results.js';
 
 /**

@@ -1,11 +1,11 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Registry, RunSummary } from '@clusterflow/core';
+import { confusionSpec, isImageDataset, lossSpec, metricsSpec, orderedConfusion } from '@clusterflow/report';
 import { assignmentsCsv } from './assignments.js';
-import { orderedConfusion } from './confusion.js';
-import { confusionSpec, lossSpec, metricsSpec, renderSvg } from './plots.js';
+import { renderSvg } from './plots.js';
 import type { RunResult } from './results.js';
-import { isImageDataset, loadRunDataset, sampleGridPng } from './sample-grid.js';
+import { loadRunDataset, sampleGridPng } from './sample-grid.js';
 
 /**
  * Writes a finished run's files into `dir`: assignments.csv, loss.svg, metrics.svg,

@@ -1,8 +1,6 @@
 import { PNG } from 'pngjs';
 import { type Dataset, type Registry, type RunConfig } from '@clusterflow/core';
-import { sampleGridImage, type GridOptions } from './sample-grid-image.js';
-
-export * from './sample-grid-image.js';
+import { sampleGridImage, type GridOptions } from '@clusterflow/report';
 
 /** Rebuilds a run's dataset from its config, for pictures of what each cluster holds. */
 export async function loadRunDataset(cfg: RunConfig, registry: Registry, baseDir: string): Promise<Dataset> {

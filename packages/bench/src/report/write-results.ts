@@ -1,6 +1,7 @@
 import { join } from 'node:path';
+import { benchMetricsSpec } from '@clusterflow/report';
 import { writeFileAtomic } from '../util/atomic-write.js';
-import { benchMetricsSpec, renderSvg } from './plots.js';
+import { renderSvg } from './plots.js';
 import { resultsMarkdown } from './report-md.js';
 import type { BenchResult } from './results.js';
 

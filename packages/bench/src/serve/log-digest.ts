@@ -1,5 +1,5 @@
 import type { LogLine } from '../report/events-file.js';
-import { MAX_STEPS } from '../report/thin.js';
+import { MAX_STEPS } from '@clusterflow/report';
 
 type Line<T extends LogLine['type']> = Extract<LogLine, { type: T }>;
 

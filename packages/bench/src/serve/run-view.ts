@@ -3,12 +3,21 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import type { TopLevelSpec } from 'vega-lite';
 import { parseAssignmentsCsv } from '../report/assignments.js';
-import { orderedConfusion, type OrderedConfusion } from '../report/confusion.js';
 import type { LogLine } from '../report/events-file.js';
-import { clusterSizesSpec, confusionSpec, lossPartsSpec, metricsSpec, throughputSpec, type StepLossRow } from '../report/plots.js';
+import {
+  clusterSizesSpec,
+  confusionSpec,
+  lossPartsSpec,
+  MAX_STEPS,
+  metricsSpec,
+  orderedConfusion,
+  thin,
+  throughputSpec,
+  type OrderedConfusion,
+  type StepLossRow,
+} from '@clusterflow/report';
 import type { EpochRecord, RunResult } from '../report/results.js';
 import { LogDigest } from './log-digest.js';
-import { MAX_STEPS, thin } from '../report/thin.js';
 import type { RunFolder, RunInfo, RunsFolder } from './runs-folder.js';
 
 /** What the page shows for one run: its row, its charts as vega-lite specs, its warnings and pictures. */

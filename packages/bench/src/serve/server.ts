@@ -43,8 +43,11 @@ export interface LiveView {
 export const DEFAULT_PORT = 6070;
 export const DEFAULT_HOST = '127.0.0.1';
 
-/** The page: plain HTML, CSS and browser JavaScript, next to src/ and dist/ alike, so there is nothing to build. */
-const PAGE_DIR = fileURLToPath(new URL('../../page/', import.meta.url));
+/**
+ * The page as page/build.ts built it (`npm run build`): its HTML, CSS and bundle,
+ * and nothing else. dist/page is the same folder seen from src/serve and dist/serve.
+ */
+const PAGE_DIR = fileURLToPath(new URL('../../dist/page/', import.meta.url));
 
 /** The browser bundles of vega, vega-lite and vega-embed, found where npm installed them. */
 function vendorFiles(): Map<string, string> {
@@ -98,7 +101,9 @@ export async function createLiveViewServer(root: string, access: Omit<AccessOpti
     watches.close();
     list.close();
   });
-  await app.register(fastifyStatic, { root: PAGE_DIR, wildcard: false, index: 'index.html' });
+  // Not built (a checkout before `npm run build`): the API still answers, and the page's address says what to do.
+  if (existsSync(join(PAGE_DIR, 'index.html'))) await app.register(fastifyStatic, { root: PAGE_DIR, wildcard: false, index: 'index.html' });
+  else app.get('/', (_req, reply) => reply.code(404).send({ error: "the live view's page is not built: run `npm run build`" }));
 
   // Texts name what was asked for, never where the server keeps it.
   const notFound = (reply: FastifyReply, message: string) => reply.code(404).send({ error: message });
