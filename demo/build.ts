@@ -18,6 +18,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { BUNDLED_FASHION_MNIST_DIR } from '@clusterflow/data';
+import { pageBundleOptions, writePage } from '../packages/report/build/page-build.js';
 
 const DEMO = fileURLToPath(new URL('./', import.meta.url));
 const REPO = resolve(DEMO, '..');
@@ -25,26 +26,14 @@ const REPO = resolve(DEMO, '..');
 export const DEFAULT_OUT = join(DEMO, 'dist');
 export const DEFAULT_PORT = 6080;
 
-/** esbuild's options for the page's bundle. */
-function bundleOptions(outDir: string): esbuild.BuildOptions {
-  return {
-    entryPoints: [join(DEMO, 'src/main.ts')],
-    outfile: join(outDir, 'app.js'),
-    bundle: true,
-    platform: 'browser',
-    format: 'esm',
-    target: 'es2022',
-    conditions: ['source'],
-    minify: true,
-    sourcemap: 'linked',
-    logLevel: 'warning',
-  };
-}
+/** esbuild's options for the page's bundle (the live view's page is bundled alike). */
+const bundleOptions = (outDir: string) => pageBundleOptions(join(DEMO, 'src/main.ts'), join(outDir, 'app.js'));
 
 /** Copies what the page loads beside its bundle. */
 async function copyStatic(outDir: string): Promise<void> {
   await mkdir(join(outDir, 'fashion-mnist'), { recursive: true });
-  await copyFile(join(DEMO, 'index.html'), join(outDir, 'index.html'));
+  // The markup the live view's page has too comes from @clusterflow/report's parts.
+  await writePage(join(DEMO, 'index.html'), join(outDir, 'index.html'));
   await copyFile(join(DEMO, 'demo.css'), join(outDir, 'demo.css'));
   await copyFile(join(REPO, 'packages/bench/page/style.css'), join(outDir, 'live-view.css'));
   // setWasmPaths points the wasm backend at the page's own folder.
