@@ -4,7 +4,7 @@
 // compiler, Node's headers or OpenBLAS is an ordinary case: print one line and
 // exit 0, and the loader (index.js) reports the addon as unavailable.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, renameSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -52,6 +52,22 @@ const blasInclude = [
 ].find((d) => existsSync(join(d, 'cblas.h')));
 if (!blasInclude) skip('OpenBLAS headers (cblas.h) not found: apt-get install libopenblas-dev');
 
+// oneDNN (Debian's libdnnl-dev) for the convolutions (src/dnnl_conv.c), when its header and library are
+// both there; CLUSTERFLOW_NO_DNNL=1 at build time leaves it out. Without it the addon is built as before.
+const dnnlInclude = process.env.CLUSTERFLOW_NO_DNNL === '1' ? undefined
+  : ['/usr/include', '/usr/local/include', '/opt/homebrew/include'].find((d) => existsSync(join(d, 'dnnl.h')));
+const dnnlLib = dnnlInclude && [
+  '/usr/lib/x86_64-linux-gnu', '/usr/lib/aarch64-linux-gnu', '/usr/lib', '/usr/lib64', '/usr/local/lib', '/opt/homebrew/lib',
+].find((d) => ['libdnnl.so', 'libdnnl.dylib'].some((f) => existsSync(join(d, f))));
+// Debian's oneDNN runs on OpenMP: the addon sets that team's size (libgomp's omp_set_num_threads).
+const dnnlOmp = dnnlLib && /DNNL_CPU_THREADING_RUNTIME\s+DNNL_RUNTIME_OMP/.test(
+  [join(dnnlInclude, 'oneapi', 'dnnl', 'dnnl_config.h'), join(dnnlInclude, 'dnnl_config.h')]
+    .filter((f) => existsSync(f)).map((f) => readFileSync(f, 'utf8')).join('\n'));
+const dnnl = dnnlLib ? [`-I${dnnlInclude}`, '-DCF_HAVE_DNNL', `-L${dnnlLib}`, ...(dnnlOmp ? ['-DCF_DNNL_OMP'] : [])] : [];
+const dnnlNote = dnnlLib ? 'with oneDNN convolutions'
+  : process.env.CLUSTERFLOW_NO_DNNL === '1' ? 'without oneDNN (CLUSTERFLOW_NO_DNNL=1)'
+    : 'without oneDNN (dnnl.h or libdnnl not found: apt-get install libdnnl-dev for its convolutions)';
+
 mkdirSync(dirname(out), { recursive: true });
 const tmp = `${out}.tmp`;
 const args = [
@@ -61,7 +77,7 @@ const args = [
   `-I${nodeInclude}`, `-I${blasInclude}`, ...sources.filter((f) => f.endsWith('.c')),
   // The addon's N-API symbols resolve against the running node at load time.
   ...(process.platform === 'darwin' ? ['-undefined', 'dynamic_lookup', '-L/opt/homebrew/opt/openblas/lib'] : []),
-  '-o', tmp, '-lopenblas', '-lm',
+  ...dnnl, '-o', tmp, '-lopenblas', ...(dnnlLib ? ['-ldnnl', ...(dnnlOmp ? ['-lgomp'] : [])] : []), '-lm',
 ];
 try {
   execFileSync(compiler, args, { stdio: ['ignore', 'inherit', 'pipe'] });
@@ -71,7 +87,7 @@ try {
 }
 // Rename last, so a failed build never leaves a half-written addon for the loader.
 renameSync(tmp, out);
-console.log(`@clusterflow/native: built ${out}`);
+console.log(`@clusterflow/native: built ${out} ${dnnlNote}`);
 
 // Without the probe the addon still works, on the core OpenBLAS picks itself (the loader says so).
 try {

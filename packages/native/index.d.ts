@@ -11,7 +11,8 @@ export type Sgemm = (
 ) => void;
 
 /**
- * A conv (NHWC, dilation 1) and its gradients, as products of the patch matrix
+ * A conv (NHWC, dilation 1) and its gradients, on oneDNN where the addon was
+ * built with it (ConvInfo), else as products of the patch matrix
  * [N*OH*OW, KH*KW*C] (built a block of rows at a time, never whole):
  * conv2d(x, w, y, ...), conv2dFilterGrad(x, dy, dw, ...) and
  * conv2dInputGrad(dy, w, dx, ...), each followed by
@@ -78,6 +79,18 @@ export type AdamStep = (
   weightDecay: number, keep: number, decoupled: boolean, step: boolean,
 ) => void;
 
+/** What getConvInfo() says of the convolutions' oneDNN path. */
+export interface ConvInfo {
+  /** "oneDNN 2.6.3 (avx512_core)": the library and the widest instructions its JIT uses; null when the addon was built without oneDNN. */
+  dnnl: string | null;
+  /** Which convolutions run on oneDNN: bit 1 forward, 2 filter gradient, 4 input gradient (0 without oneDNN). */
+  ops: number;
+  /** Convolutions run on oneDNN so far in this process. */
+  calls: number;
+  /** oneDNN's implementation last run for [forward, filter grad, input grad] ("brg:avx512_core"), null before any. */
+  impl: [string | null, string | null, string | null];
+}
+
 /** The core (kernel set) OpenBLAS runs on, and why that one (core-choice.js). */
 export interface OpenblasCore {
   /** openblas_get_corename(), e.g. "SkylakeX". */
@@ -113,6 +126,15 @@ export interface NativeModule {
    * worker's own part, as before: for the kernel ablation.
    */
   setWorkSharing?: (on: boolean) => void;
+  /**
+   * Which convolutions run on oneDNN (mask as ConvInfo.ops; the rest on
+   * OpenBLAS patch matrices); no effect without oneDNN. For the kernel
+   * ablation; CLUSTERFLOW_NO_DNNL=1 sets 0 at load.
+   */
+  setConvDnnl?: (mask: number) => void;
+  getConvInfo?: () => ConvInfo;
+  /** For logs: "oneDNN 2.6.3 (avx512_core) for forward, filter grad; OpenBLAS patch matrices otherwise", as at load. */
+  convolutions?: string;
   /** OpenBLAS's build string (version, core, threading). */
   config?: string;
   openblas?: OpenblasCore;
@@ -133,6 +155,9 @@ export declare const adamStep: AdamStep | undefined;
 export declare const setNumThreads: ((n: number) => void) | undefined;
 export declare const getNumThreads: (() => number) | undefined;
 export declare const setWorkSharing: ((on: boolean) => void) | undefined;
+export declare const setConvDnnl: ((mask: number) => void) | undefined;
+export declare const getConvInfo: (() => ConvInfo) | undefined;
+export declare const convolutions: string | undefined;
 export declare const config: string | undefined;
 export declare const openblas: OpenblasCore | undefined;
 export { bestCoreFor, decideCore, describeCore, probeOpenblas } from './core-choice.js';

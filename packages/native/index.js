@@ -40,6 +40,18 @@ function threadCount() {
   return Number.isInteger(n) && n >= 1 ? n : 2;
 }
 
+/**
+ * The convolutions' implementation, for logs: "oneDNN 2.6.3 (avx512_core) for forward, filter grad;
+ * OpenBLAS patch matrices otherwise", or why oneDNN is not used.
+ */
+function describeConvolutions(info) {
+  if (!info?.dnnl) return 'OpenBLAS patch matrices (addon built without oneDNN)';
+  if (process.env.CLUSTERFLOW_NO_DNNL === '1') return `OpenBLAS patch matrices (${info.dnnl} off: CLUSTERFLOW_NO_DNNL=1)`;
+  const ops = ['forward', 'filter grad', 'input grad'].filter((_, i) => info.ops & (1 << i));
+  if (ops.length === 0) return `OpenBLAS patch matrices (${info.dnnl} off)`;
+  return `${info.dnnl} for ${ops.join(', ')}${ops.length < 3 ? '; OpenBLAS patch matrices otherwise' : ''}`;
+}
+
 function load() {
   if (process.env.CLUSTERFLOW_NATIVE === '0') return { available: false, reason: 'disabled by CLUSTERFLOW_NATIVE=0' };
   if (!existsSync(file)) {
@@ -49,6 +61,8 @@ function load() {
     const decision = chooseCore();
     const addon = requireWithCore(decision.set);
     addon.setNumThreads(threadCount());
+    // Read once, here: the convolutions stay on OpenBLAS for the whole process.
+    if (process.env.CLUSTERFLOW_NO_DNNL === '1') addon.setConvDnnl(0);
     const config = addon.getConfig(), core = addon.getCorename?.() ?? 'unknown';
     const wanted = decision.set ?? process.env.OPENBLAS_CORETYPE;
     return {
@@ -66,6 +80,9 @@ function load() {
       setNumThreads: addon.setNumThreads,
       setWorkSharing: addon.setWorkSharing,
       getNumThreads: addon.getNumThreads,
+      setConvDnnl: addon.setConvDnnl,
+      getConvInfo: addon.getConvInfo,
+      convolutions: describeConvolutions(addon.getConvInfo()),
       config,
       openblas: { core, reason: decision.reason, chosen: decision.set, summary: describeCore(config, core, decision, wanted) },
     };
@@ -78,7 +95,7 @@ function load() {
 const native = load();
 export const {
   available, reason, sgemm, conv2d, conv2dFilterGrad, conv2dInputGrad, batchNormForward, batchNormBackward, sumMiddle, maxPoolGrad,
-  sgdStep, adamStep, setNumThreads, setWorkSharing, getNumThreads, config, openblas,
+  sgdStep, adamStep, setNumThreads, setWorkSharing, getNumThreads, setConvDnnl, getConvInfo, convolutions, config, openblas,
 } = native;
 export { bestCoreFor, decideCore, describeCore, probeOpenblas } from './core-choice.js';
 export default native;

@@ -7,7 +7,8 @@
  * of live tensor memory each way.
  *
  *   npx tsx --conditions=source tools/speed/kernel-ablation.ts [--steps 8] [--resnet-batch 32]
- *     [--only batchNorm,reduce,maxPoolGrad,sharedIdentity,optimizer,workSharing] [--optimizer sgd|momentum|adam]
+ *     [--only batchNorm,reduce,maxPoolGrad,sharedIdentity,optimizer,workSharing,dnnl,dnnlForward,dnnlFilterGrad,dnnlInputGrad]
+ *     [--optimizer sgd|momentum|adam]
  *
  * Groups: batchNorm (the fused training BatchNorm against tf ops), reduce (Sum
  * and Mean), maxPoolGrad (native against clusterflow's JS kernel),
@@ -18,6 +19,9 @@
  * Adam. workSharing: the addon's threads take the parts of a kernel that a
  * thread not yet scheduled has not started, against each part waiting for its
  * own thread (on a loaded machine a woken thread may wait milliseconds for a core).
+ * dnnl, dnnlForward, dnnlFilterGrad, dnnlInputGrad: the convolutions (all, or
+ * one of the three) on oneDNN against the addon's OpenBLAS patch matrices, where
+ * the addon was built with oneDNN (the others are left as the addon set them).
  * ResNet-18 runs at --resnet-batch: at 128 a step without the fused BatchNorm
  * does not fit the wasm heap.
  */
@@ -94,6 +98,14 @@ const groups: Group[] = [
     off: () => native.setWorkSharing!(false),
     on: () => native.setWorkSharing!(true),
   },
+  ...(['dnnl', 'dnnlForward', 'dnnlFilterGrad', 'dnnlInputGrad'] as const).map((name, i): Group => {
+    const bit = i === 0 ? 7 : 1 << (i - 1), loaded = native.getConvInfo?.().ops ?? 0;
+    return {
+      name, models: i === 0 ? [convnet, resnet] : [convnet],
+      off: () => native.setConvDnnl!(loaded & ~bit),
+      on: () => native.setConvDnnl!(loaded | bit),
+    };
+  }).filter(() => native.getConvInfo?.().dnnl),
   {
     name: 'optimizer', models: [mlp, convnet],
     off: () => { for (const k of [SGD_STEP, ADAM_STEP]) if (tf.getKernel(k, 'wasm')) tf.unregisterKernel(k, 'wasm'); },

@@ -336,6 +336,44 @@ static napi_value get_corename(napi_env env, napi_callback_info info) {
   return out;
 }
 
+/* setConvDnnl(mask): which convolutions run on oneDNN (bit 1 forward, 2 filter grad, 4 input grad), for the ablation and CLUSTERFLOW_NO_DNNL. */
+static napi_value set_conv_dnnl(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  int64_t mask;
+  if (!args_of(env, info, 1, argv) || !dim(env, argv[0], &mask) || mask > CF_DNNL_ALL)
+    THROW(range, "setConvDnnl: expected a mask from 0 to 7");
+  cf_dnnl_set_ops((int)mask);
+  return NULL;
+}
+
+/* A JS string, or null for NULL. */
+static napi_value string_or_null(napi_env env, const char *s) {
+  napi_value out;
+  if (s) napi_create_string_utf8(env, s, NAPI_AUTO_LENGTH, &out);
+  else napi_get_null(env, &out);
+  return out;
+}
+
+/*
+ * getConvInfo(): { dnnl: "oneDNN 2.6.3 (avx512_core)" or null when the build has
+ * no oneDNN, ops: the mask setConvDnnl set, calls: convolutions run on oneDNN,
+ * impl: [forward, filter grad, input grad], oneDNN's implementation last run, or null }.
+ */
+static napi_value get_conv_info(napi_env env, napi_callback_info info) {
+  napi_value out, v, impl;
+  (void)info;
+  napi_create_object(env, &out);
+  napi_set_named_property(env, out, "dnnl", string_or_null(env, cf_dnnl_info()));
+  napi_create_int32(env, cf_dnnl_info() ? cf_dnnl_ops() : 0, &v);
+  napi_set_named_property(env, out, "ops", v);
+  napi_create_double(env, (double)cf_dnnl_calls(), &v);
+  napi_set_named_property(env, out, "calls", v);
+  napi_create_array_with_length(env, 3, &impl);
+  for (uint32_t op = 0; op < 3; op++) napi_set_element(env, impl, op, string_or_null(env, cf_dnnl_impl((int)op)));
+  napi_set_named_property(env, out, "impl", impl);
+  return out;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
     {"sgemm", NULL, sgemm, NULL, NULL, NULL, napi_enumerable, NULL},
@@ -353,6 +391,8 @@ static napi_value init(napi_env env, napi_value exports) {
     {"getNumThreads", NULL, get_num_threads, NULL, NULL, NULL, napi_enumerable, NULL},
     {"getConfig", NULL, get_config, NULL, NULL, NULL, napi_enumerable, NULL},
     {"getCorename", NULL, get_corename, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"setConvDnnl", NULL, set_conv_dnnl, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"getConvInfo", NULL, get_conv_info, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   return exports;

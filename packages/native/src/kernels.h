@@ -27,6 +27,26 @@ bool conv_filter_grad(const conv_geom *g, int64_t co, const float *x, const floa
 bool conv_input_grad(const conv_geom *g, int64_t co, const float *dy, const float *w, float *dx);
 
 /*
+ * dnnl_conv.c: the same three convolutions on oneDNN, where the build found it
+ * (CF_HAVE_DNNL). op is CF_DNNL_FORWARD (a = x, b = w, out = y),
+ * CF_DNNL_FILTER_GRAD (x, dy, dw) or CF_DNNL_INPUT_GRAD (dy, w, dx). false
+ * when the op is switched off, oneDNN is absent or does not take the geometry:
+ * the caller then runs conv.c's own path. The ops on by default are those
+ * where oneDNN measured faster (CF_DNNL_DEFAULT).
+ */
+enum { CF_DNNL_FORWARD = 0, CF_DNNL_FILTER_GRAD = 1, CF_DNNL_INPUT_GRAD = 2, CF_DNNL_ALL = 7 };
+bool cf_dnnl_run(int op, const conv_geom *g, int64_t co, const float *a, const float *b, float *out);
+/* Bit 1 << op per op on oneDNN; cf_dnnl_ops() is 0 without oneDNN. */
+void cf_dnnl_set_ops(int mask);
+int cf_dnnl_ops(void);
+/* "oneDNN 2.6.3 (avx512_core)", or NULL without oneDNN. */
+const char *cf_dnnl_info(void);
+/* The implementation oneDNN last ran for op ("brg:avx512_core"), or NULL before any. */
+const char *cf_dnnl_impl(int op);
+/* Convolutions run on oneDNN so far (for tests). */
+int64_t cf_dnnl_calls(void);
+
+/*
  * batch_norm.c: BatchNorm in training mode over the rows of x [rows, C] (NHWC
  * flattened): batch mean and biased variance per channel, y = (x - mean) /
  * sqrt(var + eps) * gamma + beta. The backward pass gives dx (through the

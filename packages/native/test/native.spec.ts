@@ -154,4 +154,59 @@ describe('@clusterflow/native addon', function () {
   it('uses the requested thread count', () => {
     expect(native.getNumThreads!()).to.be.at.least(1);
   });
+
+  // oneDNN's convolutions (dnnl_conv.c) on views at a 4-byte offset (wasm heap tensors are not 64-byte aligned), against
+  // a float64 loop for the forward and the adjoint identities <y, dy> = <x, dx> = <w, dw> for the gradients; and
+  // elementwise against the OpenBLAS path. Batch 3 on 2 threads splits into parts of 1 and 2 images.
+  it('conv2d and its gradients on oneDNN match a float64 loop and the OpenBLAS path, on unaligned views', function () {
+    const info = native.getConvInfo!();
+    if (!info.dnnl) {
+      console.log('      skipped: the addon was built without oneDNN');
+      this.skip();
+    }
+    // N,H,W,C, KH,KW, SH,SW, PT,PL, OH,OW, CO: stride 2 'same' on odd sizes (pads bottom and right only), and 'valid' stride (2, 1).
+    const geoms = [[3, 9, 7, 5, 3, 3, 2, 2, 1, 1, 5, 4, 6], [2, 8, 6, 3, 3, 2, 2, 1, 0, 0, 3, 5, 4], [1, 6, 6, 4, 1, 1, 1, 1, 0, 0, 6, 6, 8]];
+    const view = (n: number, seed: number) => { const v = new Float32Array(new ArrayBuffer(4 * (n + 1)), 4, n); v.set(rand(n, seed)); return v; };
+    const dot = (a: Float32Array, b: Float32Array) => a.reduce((s, v, i) => s + v * b[i], 0);
+    try {
+      for (const d of geoms) {
+        const [N, H, W, C, KH, KW, SH, SW, PT, PL, OH, OW, CO] = d;
+        const x = view(N * H * W * C, 30), w = view(KH * KW * C * CO, 31), dy = view(N * OH * OW * CO, 32);
+        const run = (mask: number) => {
+          native.setConvDnnl!(mask);
+          const y = view(N * OH * OW * CO, 0), dx = view(N * H * W * C, 0), dw = view(KH * KW * C * CO, 0);
+          native.conv2d!(x, w, y, ...d as [number, number, number, number, number, number, number, number, number, number, number, number, number]);
+          native.conv2dFilterGrad!(x, dy, dw, ...d as [number, number, number, number, number, number, number, number, number, number, number, number, number]);
+          native.conv2dInputGrad!(dy, w, dx, ...d as [number, number, number, number, number, number, number, number, number, number, number, number, number]);
+          return { y, dx, dw };
+        };
+        const before = native.getConvInfo!().calls;
+        const dnnl = run(7);
+        expect(native.getConvInfo!().calls - before, `${d}: convs on oneDNN`).to.equal(3);
+        const blas = run(0);
+        expect(native.getConvInfo!().calls - before, `${d}: none on oneDNN when off`).to.equal(3);
+        for (let n = 0; n < N; n++) for (let oh = 0; oh < OH; oh++) for (let ow = 0; ow < OW; ow++) for (let co = 0; co < CO; co++) {
+          let s = 0;
+          for (let kh = 0; kh < KH; kh++) for (let kw = 0; kw < KW; kw++) {
+            const ih = oh * SH - PT + kh, iw = ow * SW - PL + kw;
+            if (ih < 0 || ih >= H || iw < 0 || iw >= W) continue;
+            for (let c = 0; c < C; c++) s += x[((n * H + ih) * W + iw) * C + c] * w[((kh * KW + kw) * C + c) * CO + co];
+          }
+          expect(dnnl.y[((n * OH + oh) * OW + ow) * CO + co]).to.be.closeTo(s, 1e-5);
+        }
+        const ydy = dot(dnnl.y, dy);
+        expect(dot(x, dnnl.dx), `${d}: <x, dx>`).to.be.closeTo(ydy, 1e-4 * Math.max(1, Math.abs(ydy)));
+        expect(dot(w, dnnl.dw), `${d}: <w, dw>`).to.be.closeTo(ydy, 1e-4 * Math.max(1, Math.abs(ydy)));
+        for (const k of ['y', 'dx', 'dw'] as const) dnnl[k].forEach((v, i) => expect(v, `${d}: ${k}[${i}]`).to.be.closeTo(blas[k][i], 1e-5));
+      }
+    } finally {
+      native.setConvDnnl!(info.ops);
+    }
+  });
+
+  it('setConvDnnl takes a mask of the three convolutions only', () => {
+    expect(() => native.setConvDnnl!(8)).to.throw(RangeError);
+    expect(() => native.setConvDnnl!(-1)).to.throw(RangeError);
+    expect(native.convolutions).to.match(/^(oneDNN \d+\.\d+\.\d+ \(\w+\) for |OpenBLAS patch matrices \()/);
+  });
 });

@@ -14,6 +14,10 @@
  * then one 2-thread product, made the ConvNet's step 1.3-1.5x and ResNet-18's
  * 1.1-1.15x slower (paired steps in one process, 2026-11-27). Anything else
  * (NCHW, dilation, other dtypes, tiny convs) goes to the wrapped kernel.
+ *
+ * Where the addon was built with oneDNN (libdnnl-dev), the same three calls run
+ * on oneDNN's JIT convolutions instead, inside the addon (dnnl_conv.c), with
+ * the patch path as its fallback; the addon's `convolutions` line says which.
  */
 import { tf } from '../backend/tfjs.js';
 import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';

@@ -195,8 +195,7 @@ export async function tryRegisterNativeKernels(choice: NativeKernelChoice = {}):
   } catch (err) {
     return { used: false, reason: `registering native kernels failed: ${String((err as Error).message ?? err).split('\n')[0]}` };
   }
-  const blas = native.openblas?.summary ?? native.config ?? 'unknown build';
-  return { used: true, reason: `@clusterflow/native for ${nativeKernelNames().join(', ')}; ${native.getNumThreads?.() ?? '?'} threads; ${blas}` };
+  return { used: true, reason: `@clusterflow/native for ${nativeKernelNames().join(', ')}; ${native.getNumThreads?.() ?? '?'} threads; ${blasAndConvolutions(native)}` };
 }
 
 /** @clusterflow/native as loaded (once per process), or why it is not there. Never throws. */
@@ -218,5 +217,11 @@ export async function loadNativeAddon(): Promise<NativeBlas> {
 export async function nativeBlasSummary(): Promise<string> {
   const native = await loadNativeAddon();
   if (!native.available) return `none: ${native.reason ?? 'unavailable'}`;
-  return native.openblas?.summary ?? native.config ?? 'unknown build';
+  return blasAndConvolutions(native);
+}
+
+/** "OpenBLAS 0.3.21, core Haswell (...); convolutions: oneDNN 2.6.3 (avx512_core) for forward, ...": which library does the products, which the convolutions. */
+function blasAndConvolutions(native: NativeBlas): string {
+  const blas = native.openblas?.summary ?? native.config ?? 'unknown build';
+  return native.convolutions ? `${blas}; convolutions: ${native.convolutions}` : blas;
 }
