@@ -10,7 +10,7 @@ import {
   createRegistry,
   Registry,
   buildRun,
-  evaluate,
+  evaluateModel,
   paramGroups,
   parseRunConfig,
   resolveRunConfig,
@@ -118,7 +118,7 @@ async function trace(c: Case, backend: 'cpu' | 'webgpu'): Promise<Trace> {
     const host: Record<string, number[]> = {};
     for (const [k, v] of Object.entries(run.objective.getState())) if (ArrayBuffer.isView(v)) host[k] = Array.from(v);
     const readouts: Record<string, number[]> = {};
-    if (!c.short) for (const [k, v] of Object.entries((await evaluate(cfg.eval, run, r)).readouts)) readouts[k] = Array.from(v);
+    if (!c.short) for (const [k, v] of Object.entries((await evaluateModel(cfg.eval, run, r)).readouts)) readouts[k] = Array.from(v);
     return { losses, gradient, host, readouts, stepTensors };
   } finally {
     optimizer.dispose();

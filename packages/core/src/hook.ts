@@ -52,7 +52,9 @@ export interface HookContext {
   requestStop(reason: string, by: string): void;
   /** Sends an event to the run's subscribers. */
   emit(event: TrainEvent): void;
-  /** Features, read-outs and metrics of the current model on the run's data. */
+  /** Features, read-outs and metrics of the current model on the run's data (`evaluateModel` with the config's `eval:` section). */
+  evaluateModel(): Promise<Evaluation>;
+  /** @deprecated Use `evaluateModel()`: the same evaluation, named apart from the `evaluate` hook. */
   evaluate(): Promise<Evaluation>;
   /**
    * Writes everything needed to continue this run exactly (weights, optimizer slots,

@@ -1,10 +1,10 @@
 import { evalSection } from '../config/schema.js';
 import { HOOK_PRIORITY, type HookContext, type HookFactory } from '../hook.js';
-import { evaluate, type EvalOptions } from '../loop/evaluate.js';
+import { evaluateModel, type EvalOptions } from '../loop/evaluate-model.js';
 import { REGISTRY } from '../registry.js';
 
-async function evaluateInto(ctx: HookContext, options: EvalOptions): Promise<void> {
-  const evaluation = await evaluate(options, ctx.run, ctx.services.resolve(REGISTRY), ctx.signal);
+async function recordEvaluation(ctx: HookContext, options: EvalOptions): Promise<void> {
+  const evaluation = await evaluateModel(options, ctx.run, ctx.services.resolve(REGISTRY), ctx.signal);
   ctx.evaluation = { ...evaluation, epoch: ctx.epoch, step: ctx.step };
   ctx.metrics = { ...ctx.metrics, ...evaluation.metrics };
   // The objective's own counts (per head) stay beside the read-outs' sizes.
@@ -26,11 +26,11 @@ export const evaluateHook: HookFactory<EvalOptions & { every: number }> = {
     priority: HOOK_PRIORITY.evaluate,
     async onEpochEnd(ctx) {
       const last = ctx.epoch === ctx.epochs - 1;
-      if (last || (o.every > 0 && (ctx.epoch + 1) % o.every === 0)) await evaluateInto(ctx, o);
+      if (last || (o.every > 0 && (ctx.epoch + 1) % o.every === 0)) await recordEvaluation(ctx, o);
     },
     async onRunEnd(ctx) {
       if (ctx.end?.kind === 'interrupted' || ctx.evaluation?.step === ctx.step) return;
-      await evaluateInto(ctx, o);
+      await recordEvaluation(ctx, o);
     },
   }),
 };

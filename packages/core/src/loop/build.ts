@@ -10,7 +10,7 @@ import { Rng } from '../rng.js';
 import type { RunParts } from '../run.js';
 import { containerServices, DATASET, EMBED, RNG, RUN_CONFIG } from '../services.js';
 import type { TensorMap } from '../tensors.js';
-import { embed } from './evaluate.js';
+import { embed } from './embed.js';
 
 /**
  * Builds dataset, augmentation, backbone and objective (of stage `stageIndex`),

@@ -5,7 +5,7 @@ import type { Registry } from '../registry.js';
 import type { Services } from '../services.js';
 import type { TrainEvent } from '../events.js';
 import type { Evaluation, RunEnd, RunParts } from '../run.js';
-import { evaluate } from './evaluate.js';
+import { evaluateModel } from './evaluate-model.js';
 
 /** What the loop hands to the context once, at the start of a run. */
 export interface RunContextInit {
@@ -66,7 +66,11 @@ export class RunContext implements HookContext {
     this.stop ??= { reason, by };
   }
 
+  evaluateModel(): Promise<Evaluation> {
+    return evaluateModel(this.config.eval, this.run, this.registry, this.signal);
+  }
+
   evaluate(): Promise<Evaluation> {
-    return evaluate(this.config.eval, this.run, this.registry, this.signal);
+    return this.evaluateModel();
   }
 }

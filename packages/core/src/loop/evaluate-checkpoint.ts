@@ -9,7 +9,7 @@ import { unloadedPluginError } from '../plugin.js';
 import type { Registry } from '../registry.js';
 import { buildRun } from './build.js';
 import type { Evaluation } from '../run.js';
-import { evaluate } from './evaluate.js';
+import { evaluateModel } from './evaluate-model.js';
 import { restoreModel } from './run-state.js';
 
 /**
@@ -44,7 +44,7 @@ export async function evaluateCheckpoint(
     const run = await buildRun(cfg, registry, baseDir, undefined, (ckpt.meta.stage as number | undefined) ?? 0);
     try {
       restoreModel(ckpt.state, run);
-      const result = await evaluate(cfg.eval, run, registry, opts.signal);
+      const result = await evaluateModel(cfg.eval, run, registry, opts.signal);
       return { ...result, config: cfg, epoch: ckpt.meta.epoch, step: ckpt.meta.step, backend: selected.name };
     } finally {
       run.objective.dispose();

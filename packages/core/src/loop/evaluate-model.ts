@@ -1,10 +1,9 @@
-import type * as tfc from '@tensorflow/tfjs-core';
-import { tf } from '../backend/tfjs.js';
 import type { Readouts } from '../objective.js';
 import type { Registry } from '../registry.js';
 import type { Evaluation, RunParts } from '../run.js';
 import { throwIfAborted } from './abort.js';
 import { countClusters } from './collapse.js';
+import { embed } from './embed.js';
 
 /** What an evaluation computes: the config's `eval:` section. */
 export interface EvalOptions {
@@ -17,11 +16,12 @@ export interface EvalOptions {
 }
 
 /**
- * Features of every un-augmented sample, the objective's read-outs, and metrics
- * when labels exist. `signal` stops it between batches and inside the read-outs
- * (k-means), with an AbortError.
+ * An evaluation of the run's current model: features of every un-augmented sample,
+ * the objective's read-outs, and metrics when labels exist. `signal` stops it between
+ * batches and inside the read-outs (k-means), with an AbortError. The `evaluate` hook
+ * calls it on its schedule, `evaluateCheckpoint` on a checkpoint's model.
  */
-export async function evaluate(options: EvalOptions, run: RunParts, registry: Registry, signal?: AbortSignal): Promise<Evaluation> {
+export async function evaluateModel(options: EvalOptions, run: RunParts, registry: Registry, signal?: AbortSignal): Promise<Evaluation> {
   const { dataset, objective, numClusters } = run;
   const features = await embed(run, options.batchSize, signal);
   let readouts: Readouts;
@@ -50,30 +50,8 @@ export async function evaluate(options: EvalOptions, run: RunParts, registry: Re
   return { metrics, clusterSizes, readouts, mainReadout };
 }
 
-/** Backbone features (inference mode) of the whole dataset, batch by batch, as one [N, f] tensor. */
-export async function embed(
-  run: Pick<RunParts, 'dataset' | 'augmentation' | 'backbone'>,
-  batchSize: number,
-  signal?: AbortSignal,
-): Promise<tfc.Tensor2D> {
-  const { dataset, augmentation, backbone } = run;
-  const outShape = augmentation.outputShape(dataset.sampleShape);
-  const resize = outShape.length === 3 && outShape.join() !== dataset.sampleShape.join();
-  const buf = new Float32Array(dataset.size * backbone.featureDim);
-  for (let start = 0; start < dataset.size; start += batchSize) {
-    throwIfAborted(signal);
-    const idx = new Int32Array(Math.min(batchSize, dataset.size - start)).map((_, i) => start + i);
-    const f = tf.tidy(() => {
-      let x = dataset.batch(idx);
-      // Crops change the training size; evaluation sees the whole image at that size.
-      if (resize) x = tf.image.resizeBilinear(x as tfc.Tensor4D, [outShape[0], outShape[1]]);
-      return backbone.apply(x, false);
-    });
-    try {
-      buf.set((await f.data()) as Float32Array, start * backbone.featureDim);
-    } finally {
-      f.dispose();
-    }
-  }
-  return tf.tensor2d(buf, [dataset.size, backbone.featureDim]);
-}
+/**
+ * @deprecated Use `evaluateModel`: the same function. "evaluate" alone now names
+ * only the hook that runs it every `eval.every` epochs.
+ */
+export const evaluate = evaluateModel;
