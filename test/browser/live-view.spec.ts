@@ -198,6 +198,13 @@ describe('clusterflow serve: the runs table in a real browser', function () {
     expect(errors).to.deep.equal([]);
   });
 
+  it("serves the page's build (dist/page), not its sources", async () => {
+    const status = async (path: string) => (await fetch(new URL(path, live.url))).status;
+    expect(await status('/app.js')).to.equal(200);
+    expect(await status('/style.css')).to.equal(200);
+    for (const path of ['/src/main.ts', '/build.ts', '/page/src/main.ts', '/dist/page/app.js']) expect(await status(path), path).to.equal(404);
+  });
+
   const order = () => page.locator('#runs tbody tr').evaluateAll((rows) => rows.map((r) => (r as HTMLElement).dataset.id));
 
   it('sorts by a column when its header is clicked, the other way on a second click', async () => {
