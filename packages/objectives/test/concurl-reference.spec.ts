@@ -7,7 +7,8 @@ import { Rng, selectBackend, tf, type ObjectiveContext, type ObjectiveState, typ
 import { expect } from 'chai';
 import { concurlOptions, ConcurlObjective, exemplarLoss, populationLoss } from '../src/concurl/index.js';
 import { sinkhorn } from '../src/sinkhorn.js';
-import { expectClose, flat, loadReference } from './support/concurl.js';
+import { expectClose } from './support/compare.js';
+import { flat, loadReference } from './support/concurl.js';
 import { testServices } from './support/services.js';
 
 const ref = loadReference().concurl;

@@ -2,7 +2,7 @@ import type * as tfc from '@tensorflow/tfjs-core';
 import { selectBackend, tf } from '@clusterflow/core';
 import { expect } from 'chai';
 import { logSumExp } from '../src/ops/log-sum-exp.js';
-import { expectClose } from './support/concurl.js';
+import { expectClose } from './support/compare.js';
 
 describe('ops/logSumExp', () => {
   before(async () => {

@@ -7,7 +7,7 @@ import { selectBackend, tf } from '@clusterflow/core';
 import { expect } from 'chai';
 import { scanHeadLosses, scanOptions, ScanObjective } from '../src/scan/index.js';
 import { assignState, context } from './support/scan.js';
-import { expectClose } from './support/secu.js';
+import { expectClose } from './support/compare.js';
 import { runStep } from './support/step.js';
 
 interface Fixture {

@@ -19,7 +19,7 @@ import {
   type ConstraintTerms,
 } from '../src/secu/index.js';
 import { l2Normalize, stopGradient } from '../src/ops/index.js';
-import { expectClose } from './support/secu.js';
+import { expectClose } from './support/compare.js';
 
 function randn(rng: Rng, n: number): Float32Array {
   return Float32Array.from({ length: n }, () => rng.normal());

@@ -6,7 +6,8 @@ import { ConfigError, Rng, selectBackend, tf, type ObjectiveContext } from '@clu
 import { expect } from 'chai';
 import { l2Normalize } from '../src/ops/index.js';
 import { secuFactory, secuObjectives, secuOptions, type SecuObjective } from '../src/secu/index.js';
-import { context, expectClose, lossAndGrads, makeSecu } from './support/secu.js';
+import { expectClose } from './support/compare.js';
+import { context, lossAndGrads, makeSecu } from './support/secu.js';
 
 /** Two views of `n` samples: a shared random part plus view noise, from a seeded Rng. */
 function features(rng: Rng, n: number, dim: number, noise = 0.3): [Float32Array, Float32Array] {

@@ -6,7 +6,8 @@ import { fileURLToPath } from 'node:url';
 import type * as tfc from '@tensorflow/tfjs-core';
 import { selectBackend, tf, type ObjectiveState } from '@clusterflow/core';
 import { expect } from 'chai';
-import { context, expectClose, lossAndGrads, makeSecu } from './support/secu.js';
+import { expectClose } from './support/compare.js';
+import { context, lossAndGrads, makeSecu } from './support/secu.js';
 
 interface HeadState { labels: number[]; counts: number[]; duals: number[] | null }
 interface Fixture {

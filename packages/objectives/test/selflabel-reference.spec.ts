@@ -8,7 +8,7 @@ import { selectBackend, tf } from '@clusterflow/core';
 import { expect } from 'chai';
 import { rulesFor, selectPseudoLabels, selfLabelOptions, SelfLabelObjective } from '../src/self-label/index.js';
 import { assignState, context } from './support/scan.js';
-import { expectClose } from './support/secu.js';
+import { expectClose } from './support/compare.js';
 import { runStep } from './support/step.js';
 
 interface Rules { threshold: number; classBalance: boolean; maxShare: number; minShare: number; fallbackShare: number }

@@ -2,7 +2,8 @@ import type * as tfc from '@tensorflow/tfjs-core';
 import { selectBackend, tf } from '@clusterflow/core';
 import { expect } from 'chai';
 import { sinkhorn } from '../src/sinkhorn.js';
-import { expectClose, flat, loadReference } from './support/concurl.js';
+import { expectClose } from './support/compare.js';
+import { flat, loadReference } from './support/concurl.js';
 
 /** Row and column sums of a [B, K] matrix on the host. */
 function sums(q: tfc.Tensor2D): { rows: number[]; cols: number[]; values: Float32Array } {
