@@ -9,9 +9,9 @@
  * Threads: the batch is split over the addon's own pool (pool.h), each part
  * one single-threaded oneDNN call on its images (filter gradients summed in
  * order, as conv.c does). Debian's oneDNN would otherwise run an OpenMP team
- * of its own, whose threads spin between calls against the pool's and, on a
- * loaded 2-core machine, made the ConvNet's convolutions 2-5x slower than
- * these single-threaded parts (2026-12-06).
+ * of its own, whose threads spin between calls against the pool's: on a
+ * loaded 2-core machine the ConvNet's convolutions ran 2-17x slower on a
+ * 2-thread team than on one thread (2026-12-06).
  */
 #include "kernels.h"
 #include "pool.h"
@@ -158,7 +158,7 @@ static bool create(cache_entry *e) {
    * HWIO each call; activations stay NHWC. With HWIO filters oneDNN 2.6 falls
    * back to its own patch-matrix convolutions (gemm:jit), and with blocked
    * activations too (reorders of x, y, dx, dy) the ConvNet's step was slower:
-   * ratio to PyTorch 3.09 and 3.0 against 2.53 and 2.66 (2026-12-06, loaded machine).
+   * ratio to PyTorch 3.09, 3.0, 2.69 against 2.53, 2.66, 2.58 (2026-12-06, load 12-16).
    */
   dnnl_memory_desc_init_by_tag(&cw, 4, w.dims, dnnl_f32, dnnl_format_tag_any);
   dnnl_convolution_desc_t fwd, bwd;

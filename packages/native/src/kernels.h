@@ -31,8 +31,8 @@ bool conv_input_grad(const conv_geom *g, int64_t co, const float *dy, const floa
  * (CF_HAVE_DNNL). op is CF_DNNL_FORWARD (a = x, b = w, out = y),
  * CF_DNNL_FILTER_GRAD (x, dy, dw) or CF_DNNL_INPUT_GRAD (dy, w, dx). false
  * when the op is switched off, oneDNN is absent or does not take the geometry:
- * the caller then runs conv.c's own path. The ops on by default are those
- * where oneDNN measured faster (CF_DNNL_DEFAULT).
+ * the caller then runs conv.c's own path. All three are on until
+ * cf_dnnl_set_ops: each measured faster on oneDNN (docs/speed.md).
  */
 enum { CF_DNNL_FORWARD = 0, CF_DNNL_FILTER_GRAD = 1, CF_DNNL_INPUT_GRAD = 2, CF_DNNL_ALL = 7 };
 bool cf_dnnl_run(int op, const conv_geom *g, int64_t co, const float *a, const float *b, float *out);

@@ -217,10 +217,10 @@ export async function loadNativeAddon(): Promise<NativeBlas> {
 export async function nativeBlasSummary(): Promise<string> {
   const native = await loadNativeAddon();
   if (!native.available) return `none: ${native.reason ?? 'unavailable'}`;
-  return blasAndConvolutions(native);
+  return native.openblas?.summary ?? native.config ?? 'unknown build';
 }
 
-/** "OpenBLAS 0.3.21, core Haswell (...); convolutions: oneDNN 2.6.3 (avx512_core) for forward, ...": which library does the products, which the convolutions. */
+/** For the backend summary: "OpenBLAS 0.3.21, core Haswell (...); convolutions: oneDNN 2.6.3 (avx512_core) for forward, ...". */
 function blasAndConvolutions(native: NativeBlas): string {
   const blas = native.openblas?.summary ?? native.config ?? 'unknown build';
   return native.convolutions ? `${blas}; convolutions: ${native.convolutions}` : blas;
