@@ -43,7 +43,7 @@ void omp_set_num_threads(int n);
 #endif
 
 /* Primitives kept: ResNet-18 has 11 conv geometries, so 33 (op, geometry) pairs, twice that for a batch the threads do not split evenly. */
-#define CACHE_SIZE 48
+#define CACHE_SIZE 96
 
 typedef struct {
   int op;
