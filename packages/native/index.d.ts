@@ -57,6 +57,18 @@ export type MaxPoolGrad = (
   SH: number, SW: number, padTop: number, padLeft: number, OH: number, OW: number, dx: Float32Array,
 ) => void;
 
+/** y = max(x + b, 0) over the rows of x [rows, C], b [C]; y overwritten. */
+export type BiasReluForward = (x: Float32Array, rows: number, C: number, b: Float32Array, y: Float32Array) => void;
+
+/**
+ * BiasReluForward's gradient from its output y, in one pass: dx = dy where y > 0
+ * (0 elsewhere, NaN where y is NaN), and db (null: not wanted) the column sums of
+ * dx (float64 accumulators); dx and db overwritten.
+ */
+export type BiasReluBackward = (
+  dy: Float32Array, y: Float32Array, rows: number, C: number, dx: Float32Array, db: Float32Array | null,
+) => void;
+
 /**
  * One SGD step over a variable (PyTorch's: g' = g + wd·p; buf' = momentum·buf + g';
  * p' = p - lr·(nesterov ? g' + momentum·buf' : buf')), in one pass on the addon's
@@ -115,6 +127,8 @@ export interface NativeModule {
   batchNormBackward?: BatchNormBackward;
   sumMiddle?: SumMiddle;
   maxPoolGrad?: MaxPoolGrad;
+  biasReluForward?: BiasReluForward;
+  biasReluBackward?: BiasReluBackward;
   sgdStep?: SgdStep;
   adamStep?: AdamStep;
   /** Threads of the addon's kernels, products included (default 2, or CLUSTERFLOW_NATIVE_THREADS). */
@@ -150,6 +164,8 @@ export declare const batchNormForward: BatchNormForward | undefined;
 export declare const batchNormBackward: BatchNormBackward | undefined;
 export declare const sumMiddle: SumMiddle | undefined;
 export declare const maxPoolGrad: MaxPoolGrad | undefined;
+export declare const biasReluForward: BiasReluForward | undefined;
+export declare const biasReluBackward: BiasReluBackward | undefined;
 export declare const sgdStep: SgdStep | undefined;
 export declare const adamStep: AdamStep | undefined;
 export declare const setNumThreads: ((n: number) => void) | undefined;

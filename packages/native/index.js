@@ -72,6 +72,8 @@ function load() {
       batchNormBackward: addon.batchNormBackward,
       sumMiddle: addon.sumMiddle,
       maxPoolGrad: addon.maxPoolGrad,
+      biasReluForward: addon.biasReluForward,
+      biasReluBackward: addon.biasReluBackward,
       sgdStep: addon.sgdStep,
       adamStep: addon.adamStep,
       conv2d: addon.conv2d,
@@ -95,7 +97,7 @@ function load() {
 const native = load();
 export const {
   available, reason, sgemm, conv2d, conv2dFilterGrad, conv2dInputGrad, batchNormForward, batchNormBackward, sumMiddle, maxPoolGrad,
-  sgdStep, adamStep, setNumThreads, setWorkSharing, getNumThreads, setConvDnnl, getConvInfo, convolutions, config, openblas,
+  biasReluForward, biasReluBackward, sgdStep, adamStep, setNumThreads, setWorkSharing, getNumThreads, setConvDnnl, getConvInfo, convolutions, config, openblas,
 } = native;
 export { bestCoreFor, decideCore, describeCore, probeOpenblas } from './core-choice.js';
 export default native;

@@ -7,10 +7,11 @@
  * of live tensor memory each way.
  *
  *   npx tsx --conditions=source tools/speed/kernel-ablation.ts [--steps 8] [--resnet-batch 32]
- *     [--only batchNorm,reduce,maxPoolGrad,sharedIdentity,optimizer,workSharing,dnnl,dnnlForward,dnnlFilterGrad,dnnlInputGrad]
+ *     [--only batchNorm,biasRelu,reduce,maxPoolGrad,sharedIdentity,optimizer,workSharing,dnnl,dnnlForward,dnnlFilterGrad,dnnlInputGrad]
  *     [--optimizer sgd|momentum|adam]
  *
- * Groups: batchNorm (the fused training BatchNorm against tf ops), reduce (Sum
+ * Groups: batchNorm (the fused training BatchNorm against tf ops), biasRelu
+ * (the fused bias + ReLU and its gradient against Add and Relu), reduce (Sum
  * and Mean), maxPoolGrad (native against clusterflow's JS kernel),
  * sharedIdentity (Identity and Cast sharing data against the stock copies),
  * optimizer (the fused optimizer step, one kernel per variable, against core's
@@ -30,6 +31,7 @@ import type { KernelConfig } from '@tensorflow/tfjs-core';
 import { tf, registerWasmKernels } from '@clusterflow/core';
 import { loadNativeAddon, tryRegisterNativeKernels } from '../../packages/core/src/kernels/native-matmul.js';
 import { BATCH_NORM_TRAIN } from '../../packages/core/src/kernels/batch_norm_train.js';
+import { BIAS_RELU } from '../../packages/core/src/kernels/bias_relu.js';
 import { Adam, Sgd, type Optimizer } from '@clusterflow/core';
 import { ADAM_STEP, SGD_STEP } from '../../packages/core/src/kernels/fused-optim.js';
 import { benchSgd, convnet, mlp, resnet18, trainStep, type BenchModel } from './models.js';
@@ -82,6 +84,7 @@ function swap(name: string, off: KernelConfig[], models: (() => BenchModel)[]): 
   return { name, models, off: () => install(off), on: () => install(on) };
 }
 const bn = tf.getKernel(BATCH_NORM_TRAIN, 'wasm')!;
+const biasReluKernel = tf.getKernel(BIAS_RELU, 'wasm')!;
 const fusedOptim = get([SGD_STEP, ADAM_STEP]);
 const resnet = () => resnet18(resnetBatch);
 const groups: Group[] = [
@@ -89,6 +92,12 @@ const groups: Group[] = [
     name: 'batchNorm', models: [resnet],
     off: () => { if (tf.getKernel(BATCH_NORM_TRAIN, 'wasm')) tf.unregisterKernel(BATCH_NORM_TRAIN, 'wasm'); },
     on: () => install([bn]),
+  },
+  {
+    // Without its kernel, biasRelu composes Add and Relu (and their gradients' Step, Multiply and Sum).
+    name: 'biasRelu', models: [convnet, mlp],
+    off: () => { if (tf.getKernel(BIAS_RELU, 'wasm')) tf.unregisterKernel(BIAS_RELU, 'wasm'); },
+    on: () => install([biasReluKernel]),
   },
   swap('reduce', [sum, mean], [convnet, resnet, mlp]),
   swap('maxPoolGrad', [maxPoolGrad], [convnet]),

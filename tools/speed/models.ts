@@ -4,7 +4,7 @@
  * mean(out^2), plain SGD at lr 1e-3, and the same FLOP convention (3x the
  * forward's matmul/conv FLOPs; bias, ReLU, pooling, loss, update uncounted).
  */
-import { tf, batchNormTrain, Sgd, type Optimizer } from '@clusterflow/core';
+import { tf, batchNormTrain, biasRelu, Sgd, type Optimizer } from '@clusterflow/core';
 import type { Tensor, Tensor2D, Tensor4D, Variable } from '@tensorflow/tfjs-core';
 
 /** One benchmark model: its variables, its input and its forward pass. */
@@ -41,8 +41,8 @@ export function mlp(batch = 256): BenchModel {
     forward(x) {
       let h = x as Tensor2D;
       ws.forEach((w, i) => {
-        h = tf.add(tf.matMul(h, w), bs[i]);
-        if (i < ws.length - 1) h = tf.relu(h);
+        // relu(h @ w + b) as one op (one kernel each way where the backend has it), the last layer without ReLU.
+        h = i < ws.length - 1 ? biasRelu(tf.matMul(h, w), bs[i]) : tf.add(tf.matMul(h, w), bs[i]);
       });
       return h;
     },
@@ -62,7 +62,7 @@ export function convnet(batch = 128): BenchModel {
     forward(x) {
       let h = x as Tensor4D;
       convs.forEach(({ w, b }, i) => {
-        h = tf.relu(tf.add(tf.conv2d(h, w as Tensor4D, 1, 'same'), b)) as Tensor4D;
+        h = biasRelu(tf.conv2d(h, w as Tensor4D, 1, 'same'), b);
         if (i < 2) h = tf.maxPool(h, 2, 2, 'valid');
       });
       return tf.add(tf.matMul(tf.mean(h, [1, 2]) as Tensor2D, fcW), fcB);

@@ -226,6 +226,21 @@ static napi_value sum_middle_js(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* biasReluForward(x, rows, C, b, y): y = max(x + b, 0) over the rows of x [rows, C]. */
+static napi_value bias_relu_forward_js(napi_env env, napi_callback_info info) {
+  napi_value argv[5];
+  if (!args_of(env, info, 5, argv)) THROW(type, "native biasReluForward: expected 5 arguments");
+  int64_t rows, c;
+  if (!dim(env, argv[1], &rows) || !dim(env, argv[2], &c))
+    THROW(range, "native biasReluForward: rows and C must be non-negative int32 integers");
+  float *x, *b, *y;
+  ARRAY(0, x, rows * c, "native biasReluForward: x");
+  ARRAY(3, b, c, "native biasReluForward: b");
+  ARRAY(4, y, rows * c, "native biasReluForward: y");
+  bias_relu_forward(x, rows, c, b, y);
+  return NULL;
+}
+
 /* A Float32Array of at least `need` elements, or null (*out = NULL): optional arrays. */
 static bool f32_or_null(napi_env env, napi_value v, float **out, int64_t need) {
   napi_valuetype t;
@@ -236,6 +251,22 @@ static bool f32_or_null(napi_env env, napi_value v, float **out, int64_t need) {
   }
   size_t len;
   return f32(env, v, out, &len) && (uint64_t)len >= (uint64_t)need;
+}
+
+/* biasReluBackward(dy, y, rows, C, dx, db): dx = dy where y > 0; db (or null) the column sums of dx. */
+static napi_value bias_relu_backward_js(napi_env env, napi_callback_info info) {
+  napi_value argv[6];
+  if (!args_of(env, info, 6, argv)) THROW(type, "native biasReluBackward: expected 6 arguments");
+  int64_t rows, c;
+  if (!dim(env, argv[2], &rows) || !dim(env, argv[3], &c))
+    THROW(range, "native biasReluBackward: rows and C must be non-negative int32 integers");
+  float *dy, *y, *dx, *db;
+  ARRAY(0, dy, rows * c, "native biasReluBackward: dy");
+  ARRAY(1, y, rows * c, "native biasReluBackward: y");
+  ARRAY(4, dx, rows * c, "native biasReluBackward: dx");
+  if (!f32_or_null(env, argv[5], &db, c)) THROW(type, "native biasReluBackward: db must be a Float32Array of C elements, or null");
+  if (!bias_relu_backward(dy, y, rows, c, dx, db)) THROW(range, "native biasReluBackward: out of memory");
+  return NULL;
 }
 
 /* sgdStep(p, g, buf, pOut, bufOut, lr, momentum, weightDecay, nesterov): buf and bufOut both null without momentum. */
@@ -381,6 +412,8 @@ static napi_value init(napi_env env, napi_value exports) {
     {"batchNormBackward", NULL, batch_norm_backward_js, NULL, NULL, NULL, napi_enumerable, NULL},
     {"sumMiddle", NULL, sum_middle_js, NULL, NULL, NULL, napi_enumerable, NULL},
     {"maxPoolGrad", NULL, max_pool_grad_js, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"biasReluForward", NULL, bias_relu_forward_js, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"biasReluBackward", NULL, bias_relu_backward_js, NULL, NULL, NULL, napi_enumerable, NULL},
     {"sgdStep", NULL, sgd_step_js, NULL, NULL, NULL, napi_enumerable, NULL},
     {"adamStep", NULL, adam_step_js, NULL, NULL, NULL, napi_enumerable, NULL},
     {"conv2d", NULL, conv2d_js, NULL, NULL, NULL, napi_enumerable, NULL},

@@ -66,6 +66,14 @@ void max_pool_grad(const conv_geom *g, const float *x, const float *dy, float *d
 bool sum_middle(const float *x, int64_t outer, int64_t r, int64_t inner, float scale, float *out);
 
 /*
+ * bias_relu.c: y = max(x + b, 0) over the rows of x [rows, C], and its gradient
+ * dx = dy where y > 0 with db (NULL: not wanted) the column sums of dx, in one
+ * pass each; false when scratch memory ran out.
+ */
+void bias_relu_forward(const float *x, int64_t rows, int64_t c, const float *b, float *y);
+bool bias_relu_backward(const float *dy, const float *y, int64_t rows, int64_t c, float *dx, float *db);
+
+/*
  * optim.c: one optimizer step over n elements, outputs separate from inputs.
  * SGD: g' = g + wd·p; buf' = momentum·buf + g' (buf and buf_out NULL without
  * momentum); p' = p - lr·(nesterov ? g' + momentum·buf' : buf'), or p' = p when lr is 0.

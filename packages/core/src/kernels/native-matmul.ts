@@ -6,7 +6,7 @@
  * directly (views, no copies), and the transpose flags become CBLAS flags, so
  * no explicit transposes either. registerNativeKernels installs the addon's
  * other kernels too (native-conv.ts, native-batch-norm.ts, native-reduce.ts,
- * native-max-pool-grad.ts, native-optim.ts).
+ * native-max-pool-grad.ts, native-optim.ts, native-bias-relu.ts).
  *
  * It wraps whatever BatchMatMul is registered (normally batch_matmul.ts's
  * wrapper around the stock kernel) and hands it every case it does not take:
@@ -26,6 +26,8 @@ import { nativeMean, nativeSum } from './native-reduce.js';
 import { nativeMaxPoolGrad } from './native-max-pool-grad.js';
 import { ADAM_STEP, SGD_STEP } from './fused-optim.js';
 import { nativeAdamStep, nativeSgdStep } from './native-optim.js';
+import { BIAS_RELU, BIAS_RELU_GRAD, biasReluGradConfig } from './bias_relu.js';
+import { nativeBiasRelu, nativeBiasReluGrad } from './native-bias-relu.js';
 
 /** @clusterflow/native as loaded: its types are declared once, in that package (an optional peer, imported for types only). */
 export type NativeBlas = NativeModule;
@@ -111,6 +113,8 @@ export interface NativeKernelChoice {
   maxPoolGrad?: boolean;
   /** The fused optimizer steps (fused-optim.ts): SGD and Adam/AdamW, one kernel per variable. */
   optimizer?: boolean;
+  /** The fused bias + ReLU (bias_relu.ts) and its gradient. */
+  biasRelu?: boolean;
 }
 
 /**
@@ -152,6 +156,15 @@ export function registerNativeKernels(native: NativeBlas, choice: NativeKernelCh
     // Global, like every TF.js gradient: it only runs for the fused kernel, which only backends with it run.
     if (!tf.getGradient(BATCH_NORM_TRAIN)) tf.registerGradient(batchNormTrainGradConfig);
   }
+  if (choice.biasRelu !== false && native.biasReluForward && native.biasReluBackward) {
+    any = true;
+    if (!tf.getKernel(BIAS_RELU, BACKEND)) {
+      tf.registerKernel({ kernelName: BIAS_RELU, backendName: BACKEND, kernelFunc: nativeBiasRelu(native.biasReluForward), [NATIVE]: true } as Marked);
+      tf.registerKernel({ kernelName: BIAS_RELU_GRAD, backendName: BACKEND, kernelFunc: nativeBiasReluGrad(native.biasReluBackward), [NATIVE]: true } as Marked);
+    }
+    // Global, like every TF.js gradient: it only runs for the fused kernel, which only backends with it run.
+    if (!tf.getGradient(BIAS_RELU)) tf.registerGradient(biasReluGradConfig);
+  }
   if (choice.optimizer !== false && native.sgdStep && native.adamStep) {
     any = true;
     for (const [name, kernelFunc] of [[SGD_STEP, nativeSgdStep(native.sgdStep)], [ADAM_STEP, nativeAdamStep(native.adamStep)]] as const) {
@@ -173,7 +186,7 @@ export function registerNativeKernels(native: NativeBlas, choice: NativeKernelCh
 /** The wasm kernels that go through the addon now. */
 export function nativeKernelNames(): string[] {
   return ['BatchMatMul', 'Conv2D', 'Conv2DBackpropFilter', 'Conv2DBackpropInput', 'Sum', 'Mean', 'MaxPoolGrad', BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD,
-    SGD_STEP, ADAM_STEP]
+    SGD_STEP, ADAM_STEP, BIAS_RELU, BIAS_RELU_GRAD]
     .filter((n) => (tf.getKernel(n, BACKEND) as Marked | undefined)?.[NATIVE]);
 }
 
