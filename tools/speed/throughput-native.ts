@@ -6,7 +6,7 @@
  *
  *   npx tsx --conditions=source tools/speed/throughput-native.ts [--steps 10] [--json out.json]
  *     [--resnet-steps 3] [--resnet-batch 128] [--no-resnet] [--no-torch]
- *     [--without native|matmul|conv|batchNorm|reduce|maxPoolGrad|sharedIdentity,...]
+ *     [--without native|matmul|conv|batchNorm|biasRelu|reduce|maxPoolGrad|sharedIdentity,...]
  *
  * Models: MLP and ConvNet (../shared/bench/torch_steps.py) and ResNet-18 with
  * the CIFAR stem at its reference batch, 128 (torch_resnet18.py); see models.ts.
@@ -60,7 +60,7 @@ const rounds = Math.max(1, Math.ceil(steps / (BLOCK - 1)));
 const resnetSteps = Number(args['resnet-steps']);
 const resnetBatch = Number(args['resnet-batch']);
 const withResnet = !args['no-resnet'];
-const WITHOUT = ['native', 'matmul', 'conv', 'batchNorm', 'reduce', 'maxPoolGrad', 'sharedIdentity'] as const;
+const WITHOUT = ['native', 'matmul', 'conv', 'batchNorm', 'biasRelu', 'reduce', 'maxPoolGrad', 'sharedIdentity'] as const;
 const without = new Set(args.without.split(',').filter(Boolean));
 for (const w of without) if (!(WITHOUT as readonly string[]).includes(w)) throw new Error(`--without: unknown ${w} (one of ${WITHOUT.join(', ')})`);
 
@@ -74,7 +74,7 @@ async function setUp(): Promise<string> {
   let installed = 'clusterflow wasm kernels, no native addon';
   if (!without.has('native')) {
     const choice: NativeKernelChoice = {};
-    for (const k of ['matmul', 'conv', 'batchNorm', 'reduce', 'maxPoolGrad'] as const) choice[k] = !without.has(k);
+    for (const k of ['matmul', 'conv', 'batchNorm', 'biasRelu', 'reduce', 'maxPoolGrad'] as const) choice[k] = !without.has(k);
     const r = await tryRegisterNativeKernels(choice);
     installed = r.used ? r.reason : `native NOT used: ${r.reason}`;
   }

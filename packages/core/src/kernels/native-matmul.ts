@@ -119,7 +119,8 @@ export interface NativeKernelChoice {
 
 /**
  * Wraps the wasm backend's current BatchMatMul, Conv2D and its gradients, Sum,
- * Mean and MaxPoolGrad with the native ones, and adds the fused BatchNorm kernels.
+ * Mean and MaxPoolGrad with the native ones, and adds the fused
+ * BatchNorm, bias + ReLU and optimizer kernels.
  * Idempotent per kernel. Needs '@tensorflow/tfjs-backend-wasm' imported (so the
  * kernels exist); returns whether any native kernel is installed.
  */
