@@ -1,5 +1,5 @@
 import type * as tfc from '@tensorflow/tfjs-core';
-import { tf, type Rng } from '@clusterflow/core';
+import { biasRelu, tf, type Rng } from '@clusterflow/core';
 import { kaimingNormalFanOut, uniformFanIn } from './init.js';
 import { leaf, type Module } from './module.js';
 
@@ -34,13 +34,15 @@ export function conv2d(inChannels: number, outChannels: number, kernel: number, 
         : kaimingNormalFanOut(shape, outChannels * kernel * kernel, rng),
   };
   if (opts.bias ?? true) vars.bias = uniformFanIn([outChannels], fanIn, rng);
-  return leaf(vars, Object.keys(vars), (x) =>
+  const forward = (x: tfc.Tensor, relu: boolean): tfc.Tensor =>
     tf.tidy(() => {
       if (x.rank !== 4 || x.shape[3] !== inChannels) {
         throw new Error(`conv2d(${inChannels} -> ${outChannels}) wants [B, H, W, ${inChannels}], got [${x.shape}]`);
       }
       const y = tf.conv2d(x as tfc.Tensor4D, vars.weight as tfc.Tensor4D, stride, padding === 0 ? 'valid' : padding);
-      return vars.bias ? tf.add(y, vars.bias) : y;
-    }),
-  );
+      if (!vars.bias) return relu ? tf.relu(y) : y;
+      return relu ? biasRelu(y, vars.bias) : tf.add(y, vars.bias);
+    });
+  const module = leaf(vars, Object.keys(vars), (x) => forward(x, false));
+  return vars.bias ? { ...module, applyRelu: (x) => forward(x, true) } : module;
 }

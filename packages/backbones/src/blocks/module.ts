@@ -14,6 +14,13 @@ export interface Module {
   /** Trainable variables. */
   variables(): tfc.Variable[];
   apply(x: tfc.Tensor, training: boolean): tfc.Tensor;
+  /**
+   * relu(apply(x)) as one fused op (core's biasRelu) for a module whose output
+   * ends in a bias add (linear, conv2d with a bias); absent otherwise. `sequential`
+   * uses it where tf.relu follows the module: one kernel each way instead of
+   * Add and Relu forward and Step, Multiply and a Sum back.
+   */
+  applyRelu?(x: tfc.Tensor, training: boolean): tfc.Tensor;
   /** Trainable and non-trainable state (BatchNorm running statistics) by stable names. */
   getState(): TensorMap;
   /** Assigns values; keys must match `getState` exactly and shapes must agree. */

@@ -14,6 +14,21 @@ export function sequential(...layers: Layer[]): Module {
     if (isModule(layer)) children[String(i)] = layer;
   });
   return compose(children, (x, training) =>
-    tf.tidy(() => layers.reduce<tfc.Tensor>((h, layer) => (isModule(layer) ? layer.apply(h, training) : layer(h)), x)),
+    tf.tidy(() => {
+      let h: tfc.Tensor = x;
+      for (let i = 0; i < layers.length; i++) {
+        const layer = layers[i];
+        if (!isModule(layer)) {
+          h = layer(h);
+        } else if (layer.applyRelu && (layers[i + 1] as unknown) === tf.relu) {
+          // A bias add then ReLU: one fused op (the same values), and the ReLU layer is done.
+          h = layer.applyRelu(h, training);
+          i++;
+        } else {
+          h = layer.apply(h, training);
+        }
+      }
+      return h;
+    }),
   );
 }
