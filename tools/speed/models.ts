@@ -3,6 +3,8 @@
  * ../shared/bench/torch_steps.py (beside the repository) exactly: same layers, same batch, loss
  * mean(out^2), plain SGD at lr 1e-3, and the same FLOP convention (3x the
  * forward's matmul/conv FLOPs; bias, ReLU, pooling, loss, update uncounted).
+ * A hidden layer's bias and ReLU go through core's biasRelu, as the backbones'
+ * do: relu(x + b), one kernel each way where the backend has it.
  */
 import { tf, batchNormTrain, biasRelu, Sgd, type Optimizer } from '@clusterflow/core';
 import type { Tensor, Tensor2D, Tensor4D, Variable } from '@tensorflow/tfjs-core';
