@@ -70,13 +70,17 @@ async function* resultFiles(dir: string): AsyncGenerator<string> {
 
 /** Reads assignments.csv.gz into its label and cluster columns; a malformed line is an error naming the file and line. */
 export async function readAssignments(path: string): Promise<{ labels: Int32Array; clusters: Int32Array }> {
-  const lines = gunzipSync(await readFile(path)).toString('utf8').trim().split('\n');
+  const lines = gunzipSync(await readFile(path))
+    .toString('utf8')
+    .trim()
+    .split('\n');
   if (lines[0] !== 'index,label,cluster') throw new Error(`${path}: expected the header index,label,cluster, found ${lines[0]}`);
   const labels = new Int32Array(lines.length - 1);
   const clusters = new Int32Array(lines.length - 1);
   for (let i = 1; i < lines.length; i++) {
     const [index, label, cluster] = lines[i].split(',').map(Number);
-    if (index !== i - 1 || !Number.isInteger(label) || !Number.isInteger(cluster)) throw new Error(`${path}:${i + 1}: expected ${i - 1},<label>,<cluster>, found ${lines[i]}`);
+    if (index !== i - 1 || !Number.isInteger(label) || !Number.isInteger(cluster))
+      throw new Error(`${path}:${i + 1}: expected ${i - 1},<label>,<cluster>, found ${lines[i]}`);
     labels[i - 1] = label;
     clusters[i - 1] = cluster;
   }
@@ -90,7 +94,10 @@ export async function checkResults(root: string): Promise<Check[]> {
     const { runs } = JSON.parse(await readFile(file, 'utf8')) as { runs?: StatedRun[] };
     for (const claim of (runs ?? []).filter((r) => r.status === 'ok').flatMap((r) => claims(file, r))) {
       const csv = claim.assignments.find((p) => existsSync(p));
-      if (!csv) throw new Error(`${relative(root, file)}: run ${claim.run} has no assignments (looked for ${claim.assignments.map((p) => relative(root, p)).join(', ')})`);
+      if (!csv)
+        throw new Error(
+          `${relative(root, file)}: run ${claim.run} has no assignments (looked for ${claim.assignments.map((p) => relative(root, p)).join(', ')})`,
+        );
       const { labels, clusters } = await readAssignments(csv);
       for (const [metric, f] of Object.entries(METRICS)) {
         const stated = claim.metrics[metric];
@@ -106,7 +113,8 @@ export async function checkResults(root: string): Promise<Check[]> {
 async function main(): Promise<void> {
   const root = resolve(process.argv[2] ?? fileURLToPath(new URL('../results', import.meta.url)));
   const checks = await checkResults(root);
-  for (const c of checks) console.log(`${c.ok ? 'ok  ' : 'FAIL'} ${c.file} ${c.run} ${c.metric}: stated ${c.stated.toFixed(4)}, recomputed ${c.recomputed.toFixed(4)}`);
+  for (const c of checks)
+    console.log(`${c.ok ? 'ok  ' : 'FAIL'} ${c.file} ${c.run} ${c.metric}: stated ${c.stated.toFixed(4)}, recomputed ${c.recomputed.toFixed(4)}`);
   const failed = checks.filter((c) => !c.ok).length;
   console.log(`${checks.length} metrics checked, ${failed} wrong`);
   process.exitCode = failed > 0 ? 1 : 0;

@@ -16,7 +16,9 @@ for (const id of ids) {
   const events: TrainEvent[] = await lastValueFrom(
     train(
       {
-        name: id, seed: 0, backend: 'wasm',
+        name: id,
+        seed: 0,
+        backend: 'wasm',
         data: { id: 'fashion-mnist', options: {} },
         augmentation: { id: 'multi-view', options: { views: 2 } },
         backbone: { id: 'mlp', options: { featureDim: 128 } },
@@ -25,8 +27,23 @@ for (const id of ids) {
         train: { epochs: 1, batchSize: 256, maxStepsPerEpoch: 4 },
       },
       { registry },
-    ).pipe(tap((e) => { if (e.type === 'step') console.log(id, 'step', e.step, JSON.stringify(e.loss), `${e.imagesPerSec.toFixed(0)} img/s`); if (e.type === 'epoch-end') firstEpochEnd = performance.now(); }), toArray()),
+    ).pipe(
+      tap((e) => {
+        if (e.type === 'step') console.log(id, 'step', e.step, JSON.stringify(e.loss), `${e.imagesPerSec.toFixed(0)} img/s`);
+        if (e.type === 'epoch-end') firstEpochEnd = performance.now();
+      }),
+      toArray(),
+    ),
   );
   const done = events[events.length - 1];
-  if (done.type === 'complete') console.log(id, 'metrics', JSON.stringify(done.summary.metrics), 'total s', ((performance.now() - t0) / 1000).toFixed(1), 'epoch-end at s', ((firstEpochEnd - t0) / 1000).toFixed(1));
+  if (done.type === 'complete')
+    console.log(
+      id,
+      'metrics',
+      JSON.stringify(done.summary.metrics),
+      'total s',
+      ((performance.now() - t0) / 1000).toFixed(1),
+      'epoch-end at s',
+      ((firstEpochEnd - t0) / 1000).toFixed(1),
+    );
 }

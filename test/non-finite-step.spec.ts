@@ -172,7 +172,10 @@ describe('a non-finite step changes no state, for every stateful objective', fun
         const moved = changed(kept, snapshot(run, optimizer, params));
         const own = moved.filter((k) => k.startsWith('objective/') || k.startsWith('sizes/'));
         expect(own, `objective state a good step changes (${moved.join(', ')})`).to.not.deep.equal([]);
-        expect(moved.some((k) => k.includes('running_mean')), 'BatchNorm statistics move in a good step').to.equal(true);
+        expect(
+          moved.some((k) => k.includes('running_mean')),
+          'BatchNorm statistics move in a good step',
+        ).to.equal(true);
       } finally {
         optimizer.dispose();
         run.objective.dispose();

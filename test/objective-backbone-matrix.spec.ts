@@ -31,7 +31,13 @@ const objectives: { name: string; parts: { id: string; weight?: number; options?
   { name: 'cc', parts: [{ id: 'cc', options: { projectionDim: 16 } }] },
   { name: 'secu', parts: [{ id: 'secu', options: { hidden: 32, dim: 16, numHeads: 2 } }] },
   { name: 'concurl', parts: [{ id: 'concurl', options: { numProjections: 4, projectionHidden: 64, projectionDim: 16, randomDim: 8, exemplarDim: 16 } }] },
-  { name: 'cc+secu', parts: [{ id: 'cc', options: { projectionDim: 16 } }, { id: 'secu', weight: 0.5, options: { hidden: 32, dim: 16, numHeads: 2 } }] },
+  {
+    name: 'cc+secu',
+    parts: [
+      { id: 'cc', options: { projectionDim: 16 } },
+      { id: 'secu', weight: 0.5, options: { hidden: 32, dim: 16, numHeads: 2 } },
+    ],
+  },
 ];
 
 describe('every objective with every backbone, through train()', function () {
@@ -50,7 +56,10 @@ describe('every objective with every backbone, through train()', function () {
               name: `${objective.name}-${backbone.id}`,
               seed: 0,
               backend: 'wasm',
-              data: { id: 'idx', options: { images: join(fixtures, 'fmnist64-images-idx3-ubyte.gz'), labels: join(fixtures, 'fmnist64-labels-idx1-ubyte.gz') } },
+              data: {
+                id: 'idx',
+                options: { images: join(fixtures, 'fmnist64-images-idx3-ubyte.gz'), labels: join(fixtures, 'fmnist64-labels-idx1-ubyte.gz') },
+              },
               augmentation: { id: 'multi-view', options: { views: 2 } },
               backbone,
               objective: objective.parts,

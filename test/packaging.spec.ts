@@ -43,7 +43,10 @@ function workspaces(): Workspace[] {
 function cleanEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', npm_config_update_notifier: 'false' };
   for (const key of Object.keys(env)) {
-    if (/^npm_(package|lifecycle)_/.test(key) || /^npm_config_(workspaces?|include_workspace_root|global|prefix|local_prefix|location|dry_run|omit|include|package_lock_only|offline)$/i.test(key)) {
+    if (
+      /^npm_(package|lifecycle)_/.test(key) ||
+      /^npm_config_(workspaces?|include_workspace_root|global|prefix|local_prefix|location|dry_run|omit|include|package_lock_only|offline)$/i.test(key)
+    ) {
       delete env[key];
     }
   }
@@ -75,7 +78,8 @@ function run(cmd: string, args: string[], cwd: string, timeoutMs = 240_000): Pro
         done(stdout);
         return;
       }
-      const how = signal === 'SIGKILL' && Date.now() - started >= timeoutMs ? `timed out after ${seconds} s` : signal ? `died of ${signal}` : `exited with ${code}`;
+      const how =
+        signal === 'SIGKILL' && Date.now() - started >= timeoutMs ? `timed out after ${seconds} s` : signal ? `died of ${signal}` : `exited with ${code}`;
       fail(new Error(`\`${cmd} ${args.join(' ')}\` (in ${cwd}) ${how}\n--- stdout:\n${tail(stdout)}\n--- stderr:\n${tail(stderr)}`));
     });
   });
@@ -169,20 +173,13 @@ describe('npm pack: the tarballs install and train in an empty folder', function
     packed = JSON.parse(out.slice(out.indexOf('['))) as PackEntry[];
     expect(packed.map((p) => p.name).sort()).to.deep.equal(ws.map((w) => w.name).sort());
 
-    writeFileSync(
-      join(project, 'package.json'),
-      JSON.stringify({ name: 'clusterflow-packaging-check', private: true, type: 'module' }, null, 2) + '\n',
-    );
+    writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'clusterflow-packaging-check', private: true, type: 'module' }, null, 2) + '\n');
     // --ignore-scripts: what npm 11 does by default (nothing here needs an install script), on any npm.
     // --prefer-offline: the tarballs come from the cache `npm ci` filled; npm still asks the registry
     // for package documents it holds in another form (npm ci caches abbreviated ones).
     try {
       await timed('install', () =>
-        run(
-          'npm',
-          ['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', ...packed.map((p) => join(tarballs, p.filename))],
-          project,
-        ),
+        run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', ...packed.map((p) => join(tarballs, p.filename))], project),
       );
     } catch (err) {
       const offline = /\b(ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ECONNRESET|ENETUNREACH|ETIMEDOUT|ENOTCACHED)\b/.exec((err as Error).message);
@@ -198,15 +195,25 @@ describe('npm pack: the tarballs install and train in an empty folder', function
     const failed = this.test?.parent?.tests.some((t) => t.state === 'failed');
     if (failed || process.env.CLUSTERFLOW_KEEP_PACKAGING) console.log(`    packaging scratch folder kept: ${work}`);
     else if (work) rmSync(work, { recursive: true, force: true });
-    console.log(`    seconds: ${Object.entries(seconds).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')}`);
+    console.log(
+      `    seconds: ${Object.entries(seconds)
+        .map(([k, v]) => `${k} ${v.toFixed(1)}`)
+        .join(', ')}`,
+    );
   });
 
   it('packs built code and declarations, not sources or build info', () => {
     for (const p of packed) {
       const files = p.files.map((f) => f.path);
       expect(files, p.name).to.include('package.json');
-      expect(files.filter((f) => f.endsWith('.tsbuildinfo')), `${p.name}: build info`).to.deep.equal([]);
-      expect(files.filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts')), `${p.name}: TypeScript sources`).to.deep.equal([]);
+      expect(
+        files.filter((f) => f.endsWith('.tsbuildinfo')),
+        `${p.name}: build info`,
+      ).to.deep.equal([]);
+      expect(
+        files.filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts')),
+        `${p.name}: TypeScript sources`,
+      ).to.deep.equal([]);
       const pkg = JSON.parse(readFileSync(join(project, 'node_modules', p.name, 'package.json'), 'utf8')) as {
         exports?: Record<string, { types?: string; default?: string }>;
         main?: string;

@@ -22,7 +22,7 @@ describe('a config naming a third-party plugin package', () => {
     await rm(out, { recursive: true, force: true });
   });
 
-  it("loads the plugin and trains with its objective (k-means injected), its transform and its hook, end to end, twice on one registry", async () => {
+  it('loads the plugin and trains with its objective (k-means injected), its transform and its hook, end to end, twice on one registry', async () => {
     const registry = createRegistry();
     registerData(registry.registrar('builtin:@clusterflow/data'));
     registerBackbones(registry.registrar('builtin:@clusterflow/backbones'));
@@ -37,7 +37,11 @@ describe('a config naming a third-party plugin package', () => {
     const events = await lastValueFrom(train(config, { registry, baseDir: configDir, logger: silent }).pipe(toArray()));
     expect(tf.memory().numTensors).to.equal(before);
 
-    const origins = (kind: 'objective' | 'transform' | 'hook') => registry.list(kind).filter((e) => e.origin === 'clusterflow-plugin-example').map((e) => e.factory.id);
+    const origins = (kind: 'objective' | 'transform' | 'hook') =>
+      registry
+        .list(kind)
+        .filter((e) => e.origin === 'clusterflow-plugin-example')
+        .map((e) => e.factory.id);
     expect(origins('objective')).to.deep.equal(['mutual-info']);
     expect(origins('transform')).to.deep.equal(['invert']);
     expect(origins('hook')).to.deep.equal(['loss-history']);

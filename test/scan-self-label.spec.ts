@@ -100,7 +100,10 @@ describe('scan and self-label through train()', function () {
     const before = tf.memory().numTensors;
     const { events } = await run('cc+scan', {
       augmentation: { id: 'multi-view', options: { views: 2 } },
-      objective: [{ id: 'cc', options: { projectionDim: 16 } }, { id: 'scan', weight: 0.5, options: { numHeads: 2, k: 5 } }],
+      objective: [
+        { id: 'cc', options: { projectionDim: 16 } },
+        { id: 'scan', weight: 0.5, options: { numHeads: 2, k: 5 } },
+      ],
       train: { epochs: 1, batchSize: 16, maxStepsPerEpoch: 2 },
     });
     expect(tf.memory().numTensors, 'tensors left behind').to.equal(before);

@@ -25,9 +25,12 @@ function pipeline(first: string) {
   });
 }
 
-describe("head: previous checked against the shipped objectives before stage 1 trains (issue 26, item 11)", () => {
+describe('head: previous checked against the shipped objectives before stage 1 trains (issue 26, item 11)', () => {
   it('refuses self-labelling from SimCLR, which has no cluster head, naming both stages', () => {
-    expect(() => resolveRunConfig(pipeline('simclr'), registry())).to.throw(ConfigError, "stage 'two' starts from the previous stage's cluster head, but the objectives of stage 'one' ('simclr') provide none");
+    expect(() => resolveRunConfig(pipeline('simclr'), registry())).to.throw(
+      ConfigError,
+      "stage 'two' starts from the previous stage's cluster head, but the objectives of stage 'one' ('simclr') provide none",
+    );
   });
 
   it('accepts it after SCAN and after self-labelling, whose heads are handed on', () => {

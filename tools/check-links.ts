@@ -44,9 +44,15 @@ export function brokenLinks(file: string): string[] {
   return bad;
 }
 
-const files = process.argv.length > 2
-  ? process.argv.slice(2).map((f) => resolve(f))
-  : [join(root, 'README.md'), ...readdirSync(join(root, 'docs')).filter((f) => f.endsWith('.md')).map((f) => join(root, 'docs', f))];
+const files =
+  process.argv.length > 2
+    ? process.argv.slice(2).map((f) => resolve(f))
+    : [
+        join(root, 'README.md'),
+        ...readdirSync(join(root, 'docs'))
+          .filter((f) => f.endsWith('.md'))
+          .map((f) => join(root, 'docs', f)),
+      ];
 const bad = files.flatMap(brokenLinks);
 for (const line of bad) console.log(line);
 console.log(`${files.length} files, ${bad.length} broken links`);

@@ -23,7 +23,11 @@ export const OBJECTIVES: readonly Choice[] = [
 /** Backbones: a small MLP quick enough for any browser first, then the benches' own. */
 export const BACKBONES: readonly Choice[] = [
   { value: 'mlp-small', label: 'MLP 64-32 with BatchNorm (quick)', ref: { id: 'mlp', options: { hidden: [64], featureDim: 32, batchNorm: true } } },
-  { value: 'mlp', label: 'MLP 500-500-2000-128 with BatchNorm (configs/default.yaml)', ref: { id: 'mlp', options: { hidden: [500, 500, 2000], featureDim: 128, batchNorm: true } } },
+  {
+    value: 'mlp',
+    label: 'MLP 500-500-2000-128 with BatchNorm (configs/default.yaml)',
+    ref: { id: 'mlp', options: { hidden: [500, 500, 2000], featureDim: 128, batchNorm: true } },
+  },
   { value: 'convnet', label: 'ConvNet', ref: { id: 'convnet', options: {} } },
 ];
 

@@ -21,7 +21,9 @@ export async function downloadModel(key: string, registry: Registry): Promise<st
 }
 
 function save(bytes: Uint8Array, fileName: string): void {
-  const url = URL.createObjectURL(new Blob([bytes as Uint8Array<ArrayBuffer>], { type: fileName.endsWith('.json') ? 'application/json' : 'application/octet-stream' }));
+  const url = URL.createObjectURL(
+    new Blob([bytes as Uint8Array<ArrayBuffer>], { type: fileName.endsWith('.json') ? 'application/json' : 'application/octet-stream' }),
+  );
   try {
     Object.assign(document.createElement('a'), { href: url, download: fileName }).click();
   } finally {

@@ -83,7 +83,13 @@ $('download').addEventListener('click', () => {
 });
 // Beside it: the trained model as `clusterflow export` writes it, for loadClusterer (docs/predict-and-export.md).
 $('download').after(
-  Object.assign(document.createElement('button'), { type: 'button', id: 'download-model', disabled: true, textContent: 'download model', title: 'model.json and its weights, as clusterflow export writes them: loadClusterer reads them' }),
+  Object.assign(document.createElement('button'), {
+    type: 'button',
+    id: 'download-model',
+    disabled: true,
+    textContent: 'download model',
+    title: 'model.json and its weights, as clusterflow export writes them: loadClusterer reads them',
+  }),
 );
 $('download-model').addEventListener('click', () => {
   if (session.state.checkpoint) downloadModel(session.state.checkpoint, registry).catch(fail);
@@ -147,7 +153,8 @@ function changed(): void {
   $<HTMLButtonElement>('continue').disabled = busy || !checkpoint;
   $<HTMLButtonElement>('download').disabled = busy || !checkpoint;
   $<HTMLButtonElement>('download-model').disabled = busy || !checkpoint;
-  for (const input of form.querySelectorAll<HTMLInputElement | HTMLSelectElement>('fieldset input, fieldset select')) input.disabled = busy || (input.name === 'data' && input.value === 'image-files' && !session.state.images);
+  for (const input of form.querySelectorAll<HTMLInputElement | HTMLSelectElement>('fieldset input, fieldset select'))
+    input.disabled = busy || (input.name === 'data' && input.value === 'image-files' && !session.state.images);
   scheduleRender();
 }
 
@@ -158,10 +165,13 @@ let rendering = Promise.resolve();
 
 function scheduleRender(): void {
   if (pending) return;
-  pending = setTimeout(() => {
-    pending = undefined;
-    void render();
-  }, Math.max(0, lastRender + REFRESH_MS - Date.now()));
+  pending = setTimeout(
+    () => {
+      pending = undefined;
+      void render();
+    },
+    Math.max(0, lastRender + REFRESH_MS - Date.now()),
+  );
 }
 
 /** Draws now (after any drawing in progress); resolves when done. */

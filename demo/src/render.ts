@@ -21,7 +21,9 @@ export async function renderRun(state: PageState, charts: Charts): Promise<void>
   const resumed = run.resumedFrom ? ` (continued from step ${run.resumedFrom.step})` : '';
   $('run-progress').textContent = last
     ? `epoch ${last.epoch + 1} of ${run.config.train.epochs}, step ${last.step + 1}${resumed}: ` +
-      Object.entries(last.loss).map(([k, v]) => `${k} ${fixed(v, 4)}`).join(', ') +
+      Object.entries(last.loss)
+        .map(([k, v]) => `${k} ${fixed(v, 4)}`)
+        .join(', ') +
       `; ${fixed(last.imagesPerSec, 0)} images/s`
     : `starting on ${run.backend}…`;
   const memory = last?.memory ?? state.steps.at(-2)?.memory;
@@ -37,12 +39,20 @@ export async function renderRun(state: PageState, charts: Charts): Promise<void>
   await charts.draw('loss', $('chart-loss'), rows.length ? lossPartsSpec(`${title}: loss`, rows, perEpoch) : undefined);
   await charts.draw('throughput', $('chart-throughput'), steps.length ? throughputSpec(`${title}: images/s per step`, steps) : undefined);
   const evaluated = perEpoch.some((x) => Object.keys(x.metrics).length > 0);
-  await charts.draw('metrics', $('chart-metrics'), evaluated ? metricsSpec({ name: title, seed: run.config.seed, perEpoch, mainReadout: e?.mainReadout }) : undefined);
+  await charts.draw(
+    'metrics',
+    $('chart-metrics'),
+    evaluated ? metricsSpec({ name: title, seed: run.config.seed, perEpoch, mainReadout: e?.mainReadout }) : undefined,
+  );
   const readout = e?.mainReadout ?? Object.keys(state.epochs.at(-1)?.clusterSizes ?? {})[0];
   const sizes = readout ? state.epochs.flatMap((x) => (x.clusterSizes[readout] ?? []).map((size, cluster) => ({ epoch: x.epoch, cluster, size }))) : [];
   const marked = state.warnings.filter((w) => w.message.startsWith(`${readout}: `));
   await charts.draw('sizes', $('chart-sizes'), sizes.length ? clusterSizesSpec(`${title}: cluster sizes (${readout})`, sizes, marked) : undefined);
-  await charts.draw('confusion', $('chart-confusion'), e?.confusion ? confusionSpec(`${title}: classes x clusters (${e.mainReadout}, epoch ${e.epoch + 1})`, e.confusion, e.confusion.order) : undefined);
+  await charts.draw(
+    'confusion',
+    $('chart-confusion'),
+    e?.confusion ? confusionSpec(`${title}: classes x clusters (${e.mainReadout}, epoch ${e.epoch + 1})`, e.confusion, e.confusion.order) : undefined,
+  );
 
   $('samples').hidden = !e;
   if (e) drawGrid($('samples-canvas') as HTMLCanvasElement, e.grid);

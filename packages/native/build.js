@@ -10,7 +10,9 @@ import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const srcDir = join(here, 'src');
-const sources = readdirSync(srcDir).filter((f) => /\.[ch]$/.test(f)).map((f) => join(srcDir, f));
+const sources = readdirSync(srcDir)
+  .filter((f) => /\.[ch]$/.test(f))
+  .map((f) => join(srcDir, f));
 const out = join(here, 'build', 'clusterflow_native.node');
 // The probe (probe/openblas-probe.c) tells the loader which core OpenBLAS picks on its own (core-choice.js).
 const probeSource = join(here, 'probe', 'openblas-probe.c');
@@ -47,25 +49,40 @@ if (!nodeInclude) skip("Node's headers (node_api.h) not found");
 
 // cblas.h: Debian's libopenblas-dev puts it under the multiarch dir; others under openblas/.
 const blasInclude = [
-  '/usr/include/x86_64-linux-gnu', '/usr/include/aarch64-linux-gnu', '/usr/include/openblas', '/usr/include',
-  '/usr/local/include', '/opt/homebrew/opt/openblas/include',
+  '/usr/include/x86_64-linux-gnu',
+  '/usr/include/aarch64-linux-gnu',
+  '/usr/include/openblas',
+  '/usr/include',
+  '/usr/local/include',
+  '/opt/homebrew/opt/openblas/include',
 ].find((d) => existsSync(join(d, 'cblas.h')));
 if (!blasInclude) skip('OpenBLAS headers (cblas.h) not found: apt-get install libopenblas-dev');
 
 // oneDNN (Debian's libdnnl-dev) for the convolutions (src/dnnl_conv.c), when its header and library are
 // both there; CLUSTERFLOW_NO_DNNL=1 at build time leaves it out. Without it the addon is built as before.
-const dnnlInclude = process.env.CLUSTERFLOW_NO_DNNL === '1' ? undefined
-  : ['/usr/include', '/usr/local/include', '/opt/homebrew/include'].find((d) => existsSync(join(d, 'dnnl.h')));
-const dnnlLib = dnnlInclude && [
-  '/usr/lib/x86_64-linux-gnu', '/usr/lib/aarch64-linux-gnu', '/usr/lib', '/usr/lib64', '/usr/local/lib', '/opt/homebrew/lib',
-].find((d) => ['libdnnl.so', 'libdnnl.dylib'].some((f) => existsSync(join(d, f))));
+const dnnlInclude =
+  process.env.CLUSTERFLOW_NO_DNNL === '1'
+    ? undefined
+    : ['/usr/include', '/usr/local/include', '/opt/homebrew/include'].find((d) => existsSync(join(d, 'dnnl.h')));
+const dnnlLib =
+  dnnlInclude &&
+  ['/usr/lib/x86_64-linux-gnu', '/usr/lib/aarch64-linux-gnu', '/usr/lib', '/usr/lib64', '/usr/local/lib', '/opt/homebrew/lib'].find((d) =>
+    ['libdnnl.so', 'libdnnl.dylib'].some((f) => existsSync(join(d, f))),
+  );
 // Debian's oneDNN runs on OpenMP: the addon sets that team's size (libgomp's omp_set_num_threads).
-const dnnlOmp = dnnlLib && /DNNL_CPU_THREADING_RUNTIME\s+DNNL_RUNTIME_OMP/.test(
-  [join(dnnlInclude, 'oneapi', 'dnnl', 'dnnl_config.h'), join(dnnlInclude, 'dnnl_config.h')]
-    .filter((f) => existsSync(f)).map((f) => readFileSync(f, 'utf8')).join('\n'));
+const dnnlOmp =
+  dnnlLib &&
+  /DNNL_CPU_THREADING_RUNTIME\s+DNNL_RUNTIME_OMP/.test(
+    [join(dnnlInclude, 'oneapi', 'dnnl', 'dnnl_config.h'), join(dnnlInclude, 'dnnl_config.h')]
+      .filter((f) => existsSync(f))
+      .map((f) => readFileSync(f, 'utf8'))
+      .join('\n'),
+  );
 const dnnl = dnnlLib ? [`-I${dnnlInclude}`, '-DCF_HAVE_DNNL', `-L${dnnlLib}`, ...(dnnlOmp ? ['-DCF_DNNL_OMP'] : [])] : [];
-const dnnlNote = dnnlLib ? 'with oneDNN convolutions'
-  : process.env.CLUSTERFLOW_NO_DNNL === '1' ? 'without oneDNN (CLUSTERFLOW_NO_DNNL=1)'
+const dnnlNote = dnnlLib
+  ? 'with oneDNN convolutions'
+  : process.env.CLUSTERFLOW_NO_DNNL === '1'
+    ? 'without oneDNN (CLUSTERFLOW_NO_DNNL=1)'
     : 'without oneDNN (dnnl.h or libdnnl not found: apt-get install libdnnl-dev for its convolutions)';
 
 mkdirSync(dirname(out), { recursive: true });
@@ -73,16 +90,32 @@ const tmp = `${out}.tmp`;
 const args = [
   ...(compiler === 'g++' ? ['-x', 'c'] : []),
   // -O3 vectorises the elementwise loops of the BatchNorm and reduction kernels.
-  '-O3', '-fPIC', '-shared', '-fvisibility=hidden', '-Wall', '-pthread',
-  `-I${nodeInclude}`, `-I${blasInclude}`, ...sources.filter((f) => f.endsWith('.c')),
+  '-O3',
+  '-fPIC',
+  '-shared',
+  '-fvisibility=hidden',
+  '-Wall',
+  '-pthread',
+  `-I${nodeInclude}`,
+  `-I${blasInclude}`,
+  ...sources.filter((f) => f.endsWith('.c')),
   // The addon's N-API symbols resolve against the running node at load time.
   ...(process.platform === 'darwin' ? ['-undefined', 'dynamic_lookup', '-L/opt/homebrew/opt/openblas/lib'] : []),
-  ...dnnl, '-o', tmp, '-lopenblas', ...(dnnlLib ? ['-ldnnl', ...(dnnlOmp ? ['-lgomp'] : [])] : []), '-lm',
+  ...dnnl,
+  '-o',
+  tmp,
+  '-lopenblas',
+  ...(dnnlLib ? ['-ldnnl', ...(dnnlOmp ? ['-lgomp'] : [])] : []),
+  '-lm',
 ];
 try {
   execFileSync(compiler, args, { stdio: ['ignore', 'inherit', 'pipe'] });
 } catch (err) {
-  const msg = String(err.stderr ?? err.message).trim().split('\n').find((l) => /error/i.test(l)) ?? 'compiler failed';
+  const msg =
+    String(err.stderr ?? err.message)
+      .trim()
+      .split('\n')
+      .find((l) => /error/i.test(l)) ?? 'compiler failed';
   skip(`${compiler} failed: ${msg.trim()}`);
 }
 // Rename last, so a failed build never leaves a half-written addon for the loader.
@@ -91,12 +124,27 @@ console.log(`@clusterflow/native: built ${out} ${dnnlNote}`);
 
 // Without the probe the addon still works, on the core OpenBLAS picks itself (the loader says so).
 try {
-  execFileSync(compiler, [...(compiler === 'g++' ? ['-x', 'c'] : []), '-O2', `-I${blasInclude}`, probeSource,
-    ...(process.platform === 'darwin' ? ['-L/opt/homebrew/opt/openblas/lib'] : []), '-o', `${probeOut}.tmp`, '-lopenblas'],
-  { stdio: ['ignore', 'inherit', 'pipe'] });
+  execFileSync(
+    compiler,
+    [
+      ...(compiler === 'g++' ? ['-x', 'c'] : []),
+      '-O2',
+      `-I${blasInclude}`,
+      probeSource,
+      ...(process.platform === 'darwin' ? ['-L/opt/homebrew/opt/openblas/lib'] : []),
+      '-o',
+      `${probeOut}.tmp`,
+      '-lopenblas',
+    ],
+    { stdio: ['ignore', 'inherit', 'pipe'] },
+  );
   renameSync(`${probeOut}.tmp`, probeOut);
   console.log(`@clusterflow/native: built ${probeOut}`);
 } catch (err) {
-  const msg = String(err.stderr ?? err.message).trim().split('\n').find((l) => /error/i.test(l)) ?? 'compiler failed';
+  const msg =
+    String(err.stderr ?? err.message)
+      .trim()
+      .split('\n')
+      .find((l) => /error/i.test(l)) ?? 'compiler failed';
   console.log(`@clusterflow/native: probe not built (${msg.trim()}); OpenBLAS will run on the core it picks itself`);
 }

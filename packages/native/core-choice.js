@@ -16,11 +16,29 @@ import { spawnSync } from 'node:child_process';
  * CPUs it recognised, so they are never overridden.
  */
 const TIER = {
-  unknown: 0, katmai: 0, coppermine: 0, northwood: 0, prescott: 0, banias: 0, atom: 0, core2: 0, penryn: 0,
-  dunnington: 0, nehalem: 0, athlon: 0, opteron: 0, opteron_sse3: 0, barcelona: 0, nano: 0, bobcat: 0,
+  unknown: 0,
+  katmai: 0,
+  coppermine: 0,
+  northwood: 0,
+  prescott: 0,
+  banias: 0,
+  atom: 0,
+  core2: 0,
+  penryn: 0,
+  dunnington: 0,
+  nehalem: 0,
+  athlon: 0,
+  opteron: 0,
+  opteron_sse3: 0,
+  barcelona: 0,
+  nano: 0,
+  bobcat: 0,
   sandybridge: 1,
-  haswell: 2, zen: 2,
-  skylakex: 3, cooperlake: 3, sapphirerapids: 3,
+  haswell: 2,
+  zen: 2,
+  skylakex: 3,
+  cooperlake: 3,
+  sapphirerapids: 3,
 };
 
 /**
@@ -52,9 +70,10 @@ export function decideCore({ userCore, probe, probeError }) {
   if (best === undefined || own === undefined || own >= TIER[best.toLowerCase()]) return { reason: "OpenBLAS's own choice" };
   return {
     set: best,
-    reason: own <= 1
-      ? `chosen: OpenBLAS did not recognise this CPU and picked ${probe.core}`
-      : `chosen: OpenBLAS picked ${probe.core}, which leaves this CPU's AVX-512 unused`,
+    reason:
+      own <= 1
+        ? `chosen: OpenBLAS did not recognise this CPU and picked ${probe.core}`
+        : `chosen: OpenBLAS picked ${probe.core}, which leaves this CPU's AVX-512 unused`,
   };
 }
 

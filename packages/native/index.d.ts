@@ -5,9 +5,19 @@
  * lengths and a RangeError is thrown rather than reading or writing past them.
  */
 export type Sgemm = (
-  transA: boolean, transB: boolean, M: number, N: number, K: number,
-  alpha: number, A: Float32Array, lda: number, B: Float32Array, ldb: number,
-  beta: number, C: Float32Array, ldc: number,
+  transA: boolean,
+  transB: boolean,
+  M: number,
+  N: number,
+  K: number,
+  alpha: number,
+  A: Float32Array,
+  lda: number,
+  B: Float32Array,
+  ldb: number,
+  beta: number,
+  C: Float32Array,
+  ldc: number,
 ) => void;
 
 /**
@@ -20,8 +30,22 @@ export type Sgemm = (
  * y and dy [N,OH,OW,CO], w and dw [KH,KW,C,CO]. The third array is overwritten.
  */
 export type ConvCall = (
-  a: Float32Array, b: Float32Array, out: Float32Array, N: number, H: number, W: number, C: number, KH: number, KW: number,
-  SH: number, SW: number, padTop: number, padLeft: number, OH: number, OW: number, CO: number,
+  a: Float32Array,
+  b: Float32Array,
+  out: Float32Array,
+  N: number,
+  H: number,
+  W: number,
+  C: number,
+  KH: number,
+  KW: number,
+  SH: number,
+  SW: number,
+  padTop: number,
+  padLeft: number,
+  OH: number,
+  OW: number,
+  CO: number,
 ) => void;
 
 /**
@@ -30,8 +54,15 @@ export type ConvCall = (
  * y = (x - mean) / sqrt(variance + eps) * gamma + beta.
  */
 export type BatchNormForward = (
-  x: Float32Array, rows: number, C: number, gamma: Float32Array, beta: Float32Array, eps: number,
-  y: Float32Array, mean: Float32Array, variance: Float32Array,
+  x: Float32Array,
+  rows: number,
+  C: number,
+  gamma: Float32Array,
+  beta: Float32Array,
+  eps: number,
+  y: Float32Array,
+  mean: Float32Array,
+  variance: Float32Array,
 ) => void;
 
 /**
@@ -39,9 +70,19 @@ export type BatchNormForward = (
  * gradients dmean and dvariance of the mean and variance outputs add), dgamma, dbeta.
  */
 export type BatchNormBackward = (
-  dy: Float32Array, x: Float32Array, rows: number, C: number, gamma: Float32Array, mean: Float32Array,
-  variance: Float32Array, dmean: Float32Array, dvariance: Float32Array, eps: number,
-  dx: Float32Array, dgamma: Float32Array, dbeta: Float32Array,
+  dy: Float32Array,
+  x: Float32Array,
+  rows: number,
+  C: number,
+  gamma: Float32Array,
+  mean: Float32Array,
+  variance: Float32Array,
+  dmean: Float32Array,
+  dvariance: Float32Array,
+  eps: number,
+  dx: Float32Array,
+  dgamma: Float32Array,
+  dbeta: Float32Array,
 ) => void;
 
 /** out[o, i] = scale * sum over k of x[o, k, i], x viewed as [outer, r, inner] (float64 accumulators). */
@@ -53,8 +94,21 @@ export type SumMiddle = (x: Float32Array, outer: number, r: number, inner: numbe
  * first maximum of x (row-major window order, as TF.js's cpu backend).
  */
 export type MaxPoolGrad = (
-  x: Float32Array, dy: Float32Array, N: number, H: number, W: number, C: number, KH: number, KW: number,
-  SH: number, SW: number, padTop: number, padLeft: number, OH: number, OW: number, dx: Float32Array,
+  x: Float32Array,
+  dy: Float32Array,
+  N: number,
+  H: number,
+  W: number,
+  C: number,
+  KH: number,
+  KW: number,
+  SH: number,
+  SW: number,
+  padTop: number,
+  padLeft: number,
+  OH: number,
+  OW: number,
+  dx: Float32Array,
 ) => void;
 
 /** y = max(x + b, 0) over the rows of x [rows, C], b [C]; y overwritten. */
@@ -65,9 +119,7 @@ export type BiasReluForward = (x: Float32Array, rows: number, C: number, b: Floa
  * (0 elsewhere, NaN where y is NaN), and db (null: not wanted) the column sums of
  * dx (float64 accumulators); dx and db overwritten.
  */
-export type BiasReluBackward = (
-  dy: Float32Array, y: Float32Array, rows: number, C: number, dx: Float32Array, db: Float32Array | null,
-) => void;
+export type BiasReluBackward = (dy: Float32Array, y: Float32Array, rows: number, C: number, dx: Float32Array, db: Float32Array | null) => void;
 
 /**
  * One SGD step over a variable (PyTorch's: g' = g + wd·p; buf' = momentum·buf + g';
@@ -76,8 +128,15 @@ export type BiasReluBackward = (
  * p' = p - lr·g'). lr 0 leaves p' = p.
  */
 export type SgdStep = (
-  p: Float32Array, g: Float32Array, buf: Float32Array | null, pOut: Float32Array, bufOut: Float32Array | null,
-  lr: number, momentum: number, weightDecay: number, nesterov: boolean,
+  p: Float32Array,
+  g: Float32Array,
+  buf: Float32Array | null,
+  pOut: Float32Array,
+  bufOut: Float32Array | null,
+  lr: number,
+  momentum: number,
+  weightDecay: number,
+  nesterov: boolean,
 ) => void;
 
 /**
@@ -86,9 +145,24 @@ export type SgdStep = (
  * p' = p - (m' / (sqrt(v') / sqrtC2 + eps))·lrOverC1 when `step`, else p.
  */
 export type AdamStep = (
-  p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, pOut: Float32Array, mOut: Float32Array, vOut: Float32Array,
-  lrOverC1: number, beta1: number, oneMinusBeta1: number, beta2: number, oneMinusBeta2: number, sqrtC2: number, eps: number,
-  weightDecay: number, keep: number, decoupled: boolean, step: boolean,
+  p: Float32Array,
+  g: Float32Array,
+  m: Float32Array,
+  v: Float32Array,
+  pOut: Float32Array,
+  mOut: Float32Array,
+  vOut: Float32Array,
+  lrOverC1: number,
+  beta1: number,
+  oneMinusBeta1: number,
+  beta2: number,
+  oneMinusBeta2: number,
+  sqrtC2: number,
+  eps: number,
+  weightDecay: number,
+  keep: number,
+  decoupled: boolean,
+  step: boolean,
 ) => void;
 
 /** What getConvInfo() says of the convolutions' oneDNN path. */

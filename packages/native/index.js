@@ -55,7 +55,11 @@ function describeConvolutions(info) {
 function load() {
   if (process.env.CLUSTERFLOW_NATIVE === '0') return { available: false, reason: 'disabled by CLUSTERFLOW_NATIVE=0' };
   if (!existsSync(file)) {
-    return { available: false, reason: 'addon not built (run `node build.js` in the @clusterflow/native folder, `npm run build -w @clusterflow/native` in the repository; needs a C compiler and libopenblas-dev)' };
+    return {
+      available: false,
+      reason:
+        'addon not built (run `node build.js` in the @clusterflow/native folder, `npm run build -w @clusterflow/native` in the repository; needs a C compiler and libopenblas-dev)',
+    };
   }
   try {
     const decision = chooseCore();
@@ -63,7 +67,8 @@ function load() {
     addon.setNumThreads(threadCount());
     // Read once, here: the convolutions stay on OpenBLAS for the whole process.
     if (process.env.CLUSTERFLOW_NO_DNNL === '1') addon.setConvDnnl(0);
-    const config = addon.getConfig(), core = addon.getCorename?.() ?? 'unknown';
+    const config = addon.getConfig(),
+      core = addon.getCorename?.() ?? 'unknown';
     const wanted = decision.set ?? process.env.OPENBLAS_CORETYPE;
     return {
       available: true,
@@ -96,8 +101,28 @@ function load() {
 
 const native = load();
 export const {
-  available, reason, sgemm, conv2d, conv2dFilterGrad, conv2dInputGrad, batchNormForward, batchNormBackward, sumMiddle, maxPoolGrad,
-  biasReluForward, biasReluBackward, sgdStep, adamStep, setNumThreads, setWorkSharing, getNumThreads, setConvDnnl, getConvInfo, convolutions, config, openblas,
+  available,
+  reason,
+  sgemm,
+  conv2d,
+  conv2dFilterGrad,
+  conv2dInputGrad,
+  batchNormForward,
+  batchNormBackward,
+  sumMiddle,
+  maxPoolGrad,
+  biasReluForward,
+  biasReluBackward,
+  sgdStep,
+  adamStep,
+  setNumThreads,
+  setWorkSharing,
+  getNumThreads,
+  setConvDnnl,
+  getConvInfo,
+  convolutions,
+  config,
+  openblas,
 } = native;
 export { bestCoreFor, decideCore, describeCore, probeOpenblas } from './core-choice.js';
 export default native;

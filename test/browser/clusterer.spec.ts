@@ -114,7 +114,8 @@ describe('an exported model in headless Chromium: loadClusterer assigns what eva
       let got: Assigned;
       try {
         got = await page.evaluate(
-          ([b, u, ims]) => (window as unknown as { clustererTest: { assign(b: string, u: string, i: unknown): Promise<Assigned> } }).clustererTest.assign(b, u, ims),
+          ([b, u, ims]) =>
+            (window as unknown as { clustererTest: { assign(b: string, u: string, i: unknown): Promise<Assigned> } }).clustererTest.assign(b, u, ims),
           [backend, `${url}model/`, images] as const,
         );
       } catch (err) {

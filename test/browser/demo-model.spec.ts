@@ -10,8 +10,7 @@ import { serveDemo, type DemoServer } from '../../demo/build.js';
 import type { PageState } from '../../demo/src/page-state.js';
 import { findChromium, launchChromium } from '../support/chromium.js';
 
-const state = (page: Page): Promise<PageState> =>
-  page.evaluate(() => (window as unknown as { clusterflowDemo: { state: PageState } }).clusterflowDemo.state);
+const state = (page: Page): Promise<PageState> => page.evaluate(() => (window as unknown as { clusterflowDemo: { state: PageState } }).clusterflowDemo.state);
 
 describe('the browser demo downloads the model it trained, and loadClusterer in Node assigns what eval does', function () {
   this.timeout(240_000);
@@ -49,7 +48,10 @@ describe('the browser demo downloads the model it trained, and loadClusterer in 
     await page.check('input[name=data][value="fashion-mnist"]');
     await page.selectOption('select[name=limit]', '1000');
     await page.click('#start');
-    await page.waitForFunction(() => (window as unknown as { clusterflowDemo: { state: PageState } }).clusterflowDemo.state.status === 'done', null, { timeout: 200_000, polling: 200 });
+    await page.waitForFunction(() => (window as unknown as { clusterflowDemo: { state: PageState } }).clusterflowDemo.state.status === 'done', null, {
+      timeout: 200_000,
+      polling: 200,
+    });
 
     const folder = join(out, 'model');
     await mkdir(folder);

@@ -29,7 +29,7 @@ interface Form {
 async function fill(page: Page, f: Form): Promise<void> {
   await page.selectOption('#backend', f.backend);
   for (const box of await page.locator('input[name=objective]').all()) {
-    await box.setChecked(f.objectives.includes(await box.getAttribute('value') ?? ''));
+    await box.setChecked(f.objectives.includes((await box.getAttribute('value')) ?? ''));
   }
   await page.fill('input[name=epochs]', String(f.epochs));
   await page.fill('input[name=stepsPerEpoch]', String(f.stepsPerEpoch));
@@ -38,15 +38,18 @@ async function fill(page: Page, f: Form): Promise<void> {
   await page.selectOption('select[name=limit]', f.limit ?? '');
 }
 
-const state = (page: Page): Promise<PageState> =>
-  page.evaluate(() => (window as unknown as { clusterflowDemo: { state: PageState } }).clusterflowDemo.state);
+const state = (page: Page): Promise<PageState> => page.evaluate(() => (window as unknown as { clusterflowDemo: { state: PageState } }).clusterflowDemo.state);
 
 /** Waits for the run in progress to end (done, stopped or failed) and returns the page's state then. */
 async function ended(page: Page, timeout: number): Promise<PageState> {
-  await page.waitForFunction(() => {
-    const s = (window as unknown as { clusterflowDemo: { state: PageState } }).clusterflowDemo.state.status;
-    return s === 'done' || s === 'stopped' || s === 'failed';
-  }, null, { timeout, polling: 200 });
+  await page.waitForFunction(
+    () => {
+      const s = (window as unknown as { clusterflowDemo: { state: PageState } }).clusterflowDemo.state.status;
+      return s === 'done' || s === 'stopped' || s === 'failed';
+    },
+    null,
+    { timeout, polling: 200 },
+  );
   const s = await state(page);
   expect(s.error, 'the run failed').to.equal(undefined);
   return s;
@@ -79,7 +82,7 @@ describe('the browser demo: the objectives train in a tab (headless Chromium)', 
 
   before(async function () {
     if (!executable) {
-      console.log('      (skipped: no chromium on the PATH; install Debian\'s chromium package or set CHROMIUM)');
+      console.log("      (skipped: no chromium on the PATH; install Debian's chromium package or set CHROMIUM)");
       return this.skip();
     }
     out = await mkdtemp(join(tmpdir(), 'cf-demo-'));
@@ -184,7 +187,10 @@ describe('the browser demo: the objectives train in a tab (headless Chromium)', 
   it('reads the images a user picks (labels from their folders, as image-folder reads them) and trains on them', async () => {
     // Two classes of 28 x 28 gray pictures: a bright bar on the left, or on the right.
     const root = join(out, 'shapes');
-    for (const [label, x0] of [['left', 2], ['right', 18]] as const) {
+    for (const [label, x0] of [
+      ['left', 2],
+      ['right', 18],
+    ] as const) {
       await mkdir(join(root, label), { recursive: true });
       for (let i = 0; i < 16; i++) {
         const png = new PNG({ width: 28, height: 28 });
@@ -200,7 +206,18 @@ describe('the browser demo: the objectives train in a tab (headless Chromium)', 
     await page.locator('#pick-folder').setInputFiles(root);
     await page.waitForFunction(() => (window as unknown as { clusterflowDemo: { state: PageState } }).clusterflowDemo.state.images !== undefined);
     const picked = await page.evaluate(async () => {
-      const { registry } = (window as unknown as { clusterflowDemo: { registry: { get(kind: string, id: string): { create(o: object, c: object): Promise<{ data: Uint8Array; labels?: Int32Array; sampleShape: number[]; classNames?: string[] }> } } } }).clusterflowDemo;
+      const { registry } = (
+        window as unknown as {
+          clusterflowDemo: {
+            registry: {
+              get(
+                kind: string,
+                id: string,
+              ): { create(o: object, c: object): Promise<{ data: Uint8Array; labels?: Int32Array; sampleShape: number[]; classNames?: string[] }> };
+            };
+          };
+        }
+      ).clusterflowDemo;
       const ds = await registry.get('dataset', 'image-files').create({}, { baseDir: document.baseURI });
       return { data: Array.from(ds.data), labels: Array.from(ds.labels ?? []), shape: ds.sampleShape, classNames: ds.classNames };
     });

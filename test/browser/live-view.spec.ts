@@ -58,16 +58,31 @@ describe('clusterflow bench --serve: the live view in a real browser', function 
 
   before(async function () {
     if (!executable) {
-      console.log('      (skipped: no chromium on the PATH; install Debian\'s chromium package or set CHROMIUM)');
+      console.log("      (skipped: no chromium on the PATH; install Debian's chromium package or set CHROMIUM)");
       return this.skip();
     }
     dir = await mkdtemp(join(tmpdir(), 'cf-live-'));
     await writeFile(join(dir, 'live.yaml'), BENCH);
     // The real command line, as a user runs it, on a port of its own.
-    cli = spawn(process.execPath, ['--conditions=source', '--import=tsx', join(REPO, 'packages/bench/src/main.ts'), 'bench', join(dir, 'live.yaml'), '--out', join(dir, 'out'), '--serve', '--port', '0'], {
-      cwd: REPO,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    cli = spawn(
+      process.execPath,
+      [
+        '--conditions=source',
+        '--import=tsx',
+        join(REPO, 'packages/bench/src/main.ts'),
+        'bench',
+        join(dir, 'live.yaml'),
+        '--out',
+        join(dir, 'out'),
+        '--serve',
+        '--port',
+        '0',
+      ],
+      {
+        cwd: REPO,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     cli.stdout!.on('data', (d) => (output += d));
     cli.stderr!.on('data', (d) => (output += d));
     url = await new Promise<string>((resolve, reject) => {
@@ -104,7 +119,7 @@ describe('clusterflow bench --serve: the live view in a real browser', function 
 
   it('adds points to the loss curve while the run trains', async () => {
     // Watch until the run is over; every look is kept.
-    for (const deadline = Date.now() + 150_000; Date.now() < deadline; ) {
+    for (const deadline = Date.now() + 150_000; Date.now() < deadline;) {
       const s = await sample(page);
       seen.push(s);
       if (s.status && s.status !== 'running') break;
@@ -124,7 +139,7 @@ describe('clusterflow bench --serve: the live view in a real browser', function 
     const run = results.runs[0];
     expect(run.status).to.equal('ok');
     // The page redraws at most once a second: give it the time to catch up with the end.
-    for (const deadline = Date.now() + 10_000; (await sample(page)).points !== run.stepLoss.length && Date.now() < deadline; ) await page.waitForTimeout(200);
+    for (const deadline = Date.now() + 10_000; (await sample(page)).points !== run.stepLoss.length && Date.now() < deadline;) await page.waitForTimeout(200);
     expect((await sample(page)).points).to.equal(run.stepLoss.length);
     for (const metric of ['acc', 'nmi', 'ari']) {
       const expected = run.metrics[metric].toFixed(4);
@@ -150,7 +165,7 @@ describe('clusterflow bench --serve: the live view in a real browser', function 
     expect((await readFile(SCREENSHOT)).subarray(1, 4).toString()).to.equal('PNG');
   });
 
-  it('stops serving at Ctrl-C, with the bench\'s exit code', async () => {
+  it("stops serving at Ctrl-C, with the bench's exit code", async () => {
     cli.kill('SIGINT');
     const [code] = await once(cli, 'exit');
     expect(code, output).to.equal(0);
@@ -172,7 +187,27 @@ describe('clusterflow serve: the runs table in a real browser', function () {
     // A bench from before the event log: its results.json alone.
     dir = await mkdtemp(join(tmpdir(), 'cf-table-'));
     const run = (name: string, acc: number, imagesPerSec: number) =>
-      ({ name, seed: 0, status: 'ok', objectives: [name], backbone: 'mlp', dataset: 'fashion-mnist', backend: 'cpu', epochs: 1, epochsDone: 1, wallSeconds: 1, imagesPerSec, metrics: { acc, nmi: acc, ari: acc }, clusterSizes: {}, perEpoch: [], stepLoss: [], warnings: [], dir: `${name}-seed0`, files: [], config: { name, seed: 0, objective: [{ id: name }], backbone: { id: 'mlp' }, data: { id: 'fashion-mnist' }, train: { epochs: 1 } } }) as unknown as RunResult;
+      ({
+        name,
+        seed: 0,
+        status: 'ok',
+        objectives: [name],
+        backbone: 'mlp',
+        dataset: 'fashion-mnist',
+        backend: 'cpu',
+        epochs: 1,
+        epochsDone: 1,
+        wallSeconds: 1,
+        imagesPerSec,
+        metrics: { acc, nmi: acc, ari: acc },
+        clusterSizes: {},
+        perEpoch: [],
+        stepLoss: [],
+        warnings: [],
+        dir: `${name}-seed0`,
+        files: [],
+        config: { name, seed: 0, objective: [{ id: name }], backbone: { id: 'mlp' }, data: { id: 'fashion-mnist' }, train: { epochs: 1 } },
+      }) as unknown as RunResult;
     const runs = [run('cc', 0.6, 900), run('secu', 0.7, 1200), run('simclr', 0.5, 1500)];
     await writeFile(join(dir, 'results.json'), JSON.stringify({ name: 'b', date: '', machine: {}, runs, ok: 3, failed: 0, interrupted: 0 }));
     live = await startLiveView({ root: dir, port: 0 });

@@ -41,7 +41,12 @@ export const WEBGPU_FLAGS = ['--enable-unsafe-webgpu'];
 export async function launchChromium(executablePath: string, args: readonly string[] = []): Promise<{ context: BrowserContext; close(): Promise<void> }> {
   const profile = await mkdtemp(join(tmpdir(), 'cf-chromium-'));
   // A persistent context is how playwright takes a user-data-dir of our choosing.
-  const context = await chromium.launchPersistentContext(profile, { executablePath, headless: true, args: [...FLAGS, ...args], viewport: { width: 1400, height: 900 } });
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath,
+    headless: true,
+    args: [...FLAGS, ...args],
+    viewport: { width: 1400, height: 900 },
+  });
   return {
     context,
     async close() {

@@ -94,7 +94,19 @@ function runTorch(scale: number, steps: number, warmup: number): Promise<{ rows:
   const script = args['torch-script'];
   const stepsDir = args['torch-steps-dir'];
   if (!script || !stepsDir) return Promise.resolve({ rows: [], error: 'no --torch-script / --torch-steps-dir given' });
-  const argv = [script, '--steps-dir', stepsDir, '--device', args['torch-device']!, '--steps', String(steps), '--warmup', String(warmup), '--batch-scale', String(scale)];
+  const argv = [
+    script,
+    '--steps-dir',
+    stepsDir,
+    '--device',
+    args['torch-device']!,
+    '--steps',
+    String(steps),
+    '--warmup',
+    String(warmup),
+    '--batch-scale',
+    String(scale),
+  ];
   return new Promise((resolve) => {
     const child = spawn(args.python!, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
@@ -103,7 +115,10 @@ function runTorch(scale: number, steps: number, warmup: number): Promise<{ rows:
     child.stderr.on('data', (d) => (err += d));
     child.on('error', (e) => resolve({ rows: [], error: `${args.python} could not start: ${e.message}` }));
     child.on('close', (code) => {
-      const rows = out.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as TorchTiming);
+      const rows = out
+        .split('\n')
+        .filter((l) => l.startsWith('{'))
+        .map((l) => JSON.parse(l) as TorchTiming);
       resolve(code === 0 ? { rows } : { rows, error: `torch_gpu.py exited ${code}: ${err.trim().split('\n').slice(-3).join(' | ')}` });
     });
   });
@@ -144,7 +159,9 @@ report.models = timings.map((t) => {
 });
 report.torchError = torch.error;
 for (const m of report.models as { model: string; batch: number; msMedian: number; ratio?: number; torch?: TorchTiming }[]) {
-  console.log(`${m.model} batch ${m.batch}: webgpu ${m.msMedian.toFixed(2)} ms, torch ${m.torch?.device ?? '-'} ${m.torch?.ms_median ?? '-'} ms, ratio ${m.ratio?.toFixed(3) ?? '-'}`);
+  console.log(
+    `${m.model} batch ${m.batch}: webgpu ${m.msMedian.toFixed(2)} ms, torch ${m.torch?.device ?? '-'} ${m.torch?.ms_median ?? '-'} ms, ratio ${m.ratio?.toFixed(3) ?? '-'}`,
+  );
 }
 
 if (args.data) {
@@ -161,7 +178,12 @@ if (args.data) {
       train: { epochs: Number(args.epochs), batchSize: Number(args['train-batch']), maxStepsPerEpoch: Number(args['max-steps']) },
       eval: { every: Number(args.epochs) },
     },
-    { registry, logger: { info: (m) => console.log(m), warn: (m) => console.log(m) }, hooks: [{ id: 'progress', options: { logEvery: 50 } }], onEvent: (e) => void (e.type === 'epoch-end' && epochs.push(e)) },
+    {
+      registry,
+      logger: { info: (m) => console.log(m), warn: (m) => console.log(m) },
+      hooks: [{ id: 'progress', options: { logEvery: 50 } }],
+      onEvent: (e) => void (e.type === 'epoch-end' && epochs.push(e)),
+    },
   );
   report.training = {
     split: args.split,

@@ -78,7 +78,12 @@ function install(configs: KernelConfig[]): void {
 }
 
 /** A kernel group: how to switch it off and back on. */
-interface Group { name: string; models: (() => BenchModel)[]; off(): void; on(): void }
+interface Group {
+  name: string;
+  models: (() => BenchModel)[];
+  off(): void;
+  on(): void;
+}
 function swap(name: string, off: KernelConfig[], models: (() => BenchModel)[]): Group {
   const on = get(off.map((c) => c.kernelName));
   return { name, models, off: () => install(off), on: () => install(on) };
@@ -89,35 +94,49 @@ const fusedOptim = get([SGD_STEP, ADAM_STEP]);
 const resnet = () => resnet18(resnetBatch);
 const groups: Group[] = [
   {
-    name: 'batchNorm', models: [resnet],
-    off: () => { if (tf.getKernel(BATCH_NORM_TRAIN, 'wasm')) tf.unregisterKernel(BATCH_NORM_TRAIN, 'wasm'); },
+    name: 'batchNorm',
+    models: [resnet],
+    off: () => {
+      if (tf.getKernel(BATCH_NORM_TRAIN, 'wasm')) tf.unregisterKernel(BATCH_NORM_TRAIN, 'wasm');
+    },
     on: () => install([bn]),
   },
   {
     // Without its kernel, biasRelu composes Add and Relu (and their gradients' Step, Multiply and Sum).
-    name: 'biasRelu', models: [convnet, mlp],
-    off: () => { if (tf.getKernel(BIAS_RELU, 'wasm')) tf.unregisterKernel(BIAS_RELU, 'wasm'); },
+    name: 'biasRelu',
+    models: [convnet, mlp],
+    off: () => {
+      if (tf.getKernel(BIAS_RELU, 'wasm')) tf.unregisterKernel(BIAS_RELU, 'wasm');
+    },
     on: () => install([biasReluKernel]),
   },
   swap('reduce', [sum, mean], [convnet, resnet, mlp]),
   swap('maxPoolGrad', [maxPoolGrad], [convnet]),
   swap('sharedIdentity', stockShare, [resnet, convnet, mlp]),
   {
-    name: 'workSharing', models: [mlp, convnet],
+    name: 'workSharing',
+    models: [mlp, convnet],
     off: () => native.setWorkSharing!(false),
     on: () => native.setWorkSharing!(true),
   },
-  ...(['dnnl', 'dnnlForward', 'dnnlFilterGrad', 'dnnlInputGrad'] as const).map((name, i): Group => {
-    const bit = i === 0 ? 7 : 1 << (i - 1), loaded = native.getConvInfo?.().ops ?? 0;
-    return {
-      name, models: i === 0 ? [convnet, resnet] : [convnet],
-      off: () => native.setConvDnnl!(loaded & ~bit),
-      on: () => native.setConvDnnl!(loaded | bit),
-    };
-  }).filter(() => native.getConvInfo?.().dnnl),
+  ...(['dnnl', 'dnnlForward', 'dnnlFilterGrad', 'dnnlInputGrad'] as const)
+    .map((name, i): Group => {
+      const bit = i === 0 ? 7 : 1 << (i - 1),
+        loaded = native.getConvInfo?.().ops ?? 0;
+      return {
+        name,
+        models: i === 0 ? [convnet, resnet] : [convnet],
+        off: () => native.setConvDnnl!(loaded & ~bit),
+        on: () => native.setConvDnnl!(loaded | bit),
+      };
+    })
+    .filter(() => native.getConvInfo?.().dnnl),
   {
-    name: 'optimizer', models: [mlp, convnet],
-    off: () => { for (const k of [SGD_STEP, ADAM_STEP]) if (tf.getKernel(k, 'wasm')) tf.unregisterKernel(k, 'wasm'); },
+    name: 'optimizer',
+    models: [mlp, convnet],
+    off: () => {
+      for (const k of [SGD_STEP, ADAM_STEP]) if (tf.getKernel(k, 'wasm')) tf.unregisterKernel(k, 'wasm');
+    },
     on: () => install(fusedOptim),
   },
 ].filter((g) => !args.only || args.only.split(',').includes(g.name));
@@ -134,24 +153,41 @@ const lines: string[] = [];
 for (const g of groups) {
   for (const make of g.models) {
     const model = make();
-    const withK: { ms: number; peak: number }[] = [], without: { ms: number; peak: number }[] = [];
-    g.off(); trainStep(model, makeOptimizer); g.on(); trainStep(model, makeOptimizer); // warm-up both ways
+    const withK: { ms: number; peak: number }[] = [],
+      without: { ms: number; peak: number }[] = [];
+    g.off();
+    trainStep(model, makeOptimizer);
+    g.on();
+    trainStep(model, makeOptimizer); // warm-up both ways
     for (let i = 0; i < steps; i++) {
       // Alternate which goes first, so neither always follows the other.
       for (const use of i % 2 ? [true, false] : [false, true]) {
-        if (use) g.on(); else g.off();
+        if (use) g.on();
+        else g.off();
         (use ? withK : without).push(timedStep(model));
       }
     }
     g.on();
     const speedup = median(without.map((w, i) => w.ms / withK[i].ms));
-    const line = `${g.name.padEnd(15)} ${model.name.padEnd(8)} ${args.optimizer.padEnd(8)} batch ${String(model.batch).padStart(3)}  ms with ${median(withK.map((x) => x.ms)).toFixed(1).padStart(7)}` +
-      `  without ${median(without.map((x) => x.ms)).toFixed(1).padStart(7)}  without/with ${speedup.toFixed(3)}` +
+    const line =
+      `${g.name.padEnd(15)} ${model.name.padEnd(8)} ${args.optimizer.padEnd(8)} batch ${String(model.batch).padStart(3)}  ms with ${median(
+        withK.map((x) => x.ms),
+      )
+        .toFixed(1)
+        .padStart(7)}` +
+      `  without ${median(without.map((x) => x.ms))
+        .toFixed(1)
+        .padStart(7)}  without/with ${speedup.toFixed(3)}` +
       `  peak tensors MiB with ${(Math.max(...withK.map((x) => x.peak)) / MiB).toFixed(0).padStart(5)} without ${(Math.max(...without.map((x) => x.peak)) / MiB).toFixed(0).padStart(5)}`;
     console.log(line);
     lines.push(line);
     model.dispose();
   }
 }
-console.log(`\n${new Date().toISOString()}  load average ${(await import('node:os')).loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+console.log(
+  `\n${new Date().toISOString()}  load average ${(await import('node:os'))
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')}`,
+);
 lines.forEach((l) => console.log(l));

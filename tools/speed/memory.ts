@@ -29,8 +29,10 @@ export interface TensorBytes {
 export function trackWasmTensorBytes(): TensorBytes {
   const map = (tf.backend() as unknown as WasmInternals).dataIdMap;
   const sizes = new WeakMap<object, number>();
-  let current = 0, peak = 0;
-  const set = map.set.bind(map), del = map.delete.bind(map);
+  let current = 0,
+    peak = 0;
+  const set = map.set.bind(map),
+    del = map.delete.bind(map);
   map.set = (id, d) => {
     if (!sizes.has(id)) {
       const bytes = d.dtype === 'string' ? 0 : tf.util.sizeFromShape(d.shape) * tf.util.bytesPerElement(d.dtype as 'float32');
@@ -45,7 +47,13 @@ export function trackWasmTensorBytes(): TensorBytes {
     sizes.delete(id);
     return del(id);
   };
-  return { current: () => current, peak: () => peak, resetPeak: () => { peak = current; } };
+  return {
+    current: () => current,
+    peak: () => peak,
+    resetPeak: () => {
+      peak = current;
+    },
+  };
 }
 
 /** The wasm heap's size in bytes. */

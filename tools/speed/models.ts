@@ -30,7 +30,8 @@ function param(shape: number[], fanIn: number): Variable {
 
 export function mlp(batch = 256): BenchModel {
   const dims = [784, 500, 500, 2000, 128];
-  const ws: Variable[] = [], bs: Variable[] = [];
+  const ws: Variable[] = [],
+    bs: Variable[] = [];
   for (let i = 0; i + 1 < dims.length; i++) {
     ws.push(param([dims[i], dims[i + 1]], dims[i]));
     bs.push(param([dims[i + 1]], dims[i]));
@@ -39,7 +40,11 @@ export function mlp(batch = 256): BenchModel {
   for (let i = 0; i + 1 < dims.length; i++) fwd += 2 * batch * dims[i] * dims[i + 1];
   const input = tf.randomUniform([batch, 784], 0, 1, 'float32', 1);
   return {
-    name: 'mlp', batch, flopsPerStep: 3 * fwd, variables: [...ws, ...bs], input,
+    name: 'mlp',
+    batch,
+    flopsPerStep: 3 * fwd,
+    variables: [...ws, ...bs],
+    input,
     forward(x) {
       let h = x as Tensor2D;
       ws.forEach((w, i) => {
@@ -48,18 +53,30 @@ export function mlp(batch = 256): BenchModel {
       });
       return h;
     },
-    dispose() { input.dispose(); [...ws, ...bs].forEach((v) => v.dispose()); optimizers.get(this)?.dispose(); },
+    dispose() {
+      input.dispose();
+      [...ws, ...bs].forEach((v) => v.dispose());
+      optimizers.get(this)?.dispose();
+    },
   };
 }
 
 /** torch_steps.py's CNN in NHWC: conv3x3(32)-relu-maxpool2, conv3x3(64)-relu-maxpool2, conv3x3(128)-relu, global mean, linear 128. */
 export function convnet(batch = 128): BenchModel {
-  const convs = [[1, 32], [32, 64], [64, 128]].map(([ci, co]) => ({ w: param([3, 3, ci, co], 9 * ci), b: param([co], 9 * ci) }));
-  const fcW = param([128, 128], 128), fcB = param([128], 128);
+  const convs = [
+    [1, 32],
+    [32, 64],
+    [64, 128],
+  ].map(([ci, co]) => ({ w: param([3, 3, ci, co], 9 * ci), b: param([co], 9 * ci) }));
+  const fcW = param([128, 128], 128),
+    fcB = param([128], 128);
   const fwd = 2 * batch * (28 * 28 * 32 * 1 * 9 + 14 * 14 * 64 * 32 * 9 + 7 * 7 * 128 * 64 * 9 + 128 * 128);
   const input = tf.randomUniform([batch, 28, 28, 1], 0, 1, 'float32', 1);
   return {
-    name: 'cnn', batch, flopsPerStep: 3 * fwd, input,
+    name: 'cnn',
+    batch,
+    flopsPerStep: 3 * fwd,
+    input,
     variables: [...convs.flatMap((c) => [c.w, c.b]), fcW, fcB],
     forward(x) {
       let h = x as Tensor4D;
@@ -69,12 +86,21 @@ export function convnet(batch = 128): BenchModel {
       });
       return tf.add(tf.matMul(tf.mean(h, [1, 2]) as Tensor2D, fcW), fcB);
     },
-    dispose() { input.dispose(); this.variables.forEach((v) => v.dispose()); optimizers.get(this)?.dispose(); },
+    dispose() {
+      input.dispose();
+      this.variables.forEach((v) => v.dispose());
+      optimizers.get(this)?.dispose();
+    },
   };
 }
 
 /** ResNet-18's stages for resnet18(): output channels and the first block's stride; 2 BasicBlocks each. */
-const RESNET_STAGES = [[64, 1], [128, 2], [256, 2], [512, 2]] as const;
+const RESNET_STAGES = [
+  [64, 1],
+  [128, 2],
+  [256, 2],
+  [512, 2],
+] as const;
 const RESNET_OUT = 10;
 
 /**
@@ -116,7 +142,8 @@ export function resnet18(batch = RESNET_BENCH_BATCH): BenchModel {
   const bn = (c: number): Bn => tf.tidy(() => ({ gamma: tf.variable(tf.ones([c])), beta: tf.variable(tf.zeros([c])) }));
   const stem = { conv: conv(3, 64, 3, 1, 32), bn: bn(64) };
   const blocks: { conv1: Conv; bn1: Bn; conv2: Conv; bn2: Bn; down?: { conv: Conv; bn: Bn } }[] = [];
-  let c = 64, size = 32;
+  let c = 64,
+    size = 32;
   for (const [width, stride] of RESNET_STAGES) {
     for (let b = 0; b < 2; b++) {
       const st = b === 0 ? stride : 1;
@@ -128,22 +155,36 @@ export function resnet18(batch = RESNET_BENCH_BATCH): BenchModel {
       size = Math.floor((size - 1) / st) + 1;
     }
   }
-  const fcW = param([c, RESNET_OUT], c), fcB = param([RESNET_OUT], c);
+  const fcW = param([c, RESNET_OUT], c),
+    fcB = param([RESNET_OUT], c);
   layers.push({ oh: 1, co: RESNET_OUT, ci: c, k: 1 });
   const fwd = layers.reduce((f, l) => f + 2 * batch * l.oh * l.oh * l.co * l.ci * l.k * l.k, 0);
 
-  const applyConv = (x: Tensor4D, { w, k, stride }: Conv): Tensor4D =>
-    tf.conv2d(x, w as Tensor4D, stride, k === 3 ? 1 : 'valid');
+  const applyConv = (x: Tensor4D, { w, k, stride }: Conv): Tensor4D => tf.conv2d(x, w as Tensor4D, stride, k === 3 ? 1 : 'valid');
   const applyBn = (x: Tensor4D, { gamma, beta }: Bn): Tensor4D => batchNormTrain(x, gamma, beta, 1e-5).y as Tensor4D;
   const input = tf.randomUniform([batch, 32, 32, 3], 0, 1, 'float32', 1);
   const variables: Variable[] = [
-    stem.conv.w, stem.bn.gamma, stem.bn.beta,
-    ...blocks.flatMap((b) => [b.conv1.w, b.bn1.gamma, b.bn1.beta, b.conv2.w, b.bn2.gamma, b.bn2.beta,
-      ...(b.down ? [b.down.conv.w, b.down.bn.gamma, b.down.bn.beta] : [])]),
-    fcW, fcB,
+    stem.conv.w,
+    stem.bn.gamma,
+    stem.bn.beta,
+    ...blocks.flatMap((b) => [
+      b.conv1.w,
+      b.bn1.gamma,
+      b.bn1.beta,
+      b.conv2.w,
+      b.bn2.gamma,
+      b.bn2.beta,
+      ...(b.down ? [b.down.conv.w, b.down.bn.gamma, b.down.bn.beta] : []),
+    ]),
+    fcW,
+    fcB,
   ];
   return {
-    name: 'resnet18', batch, flopsPerStep: 3 * fwd, input, variables,
+    name: 'resnet18',
+    batch,
+    flopsPerStep: 3 * fwd,
+    input,
+    variables,
     forward(x) {
       let h = tf.relu(applyBn(applyConv(x as Tensor4D, stem.conv), stem.bn));
       for (const b of blocks) {
@@ -153,7 +194,11 @@ export function resnet18(batch = RESNET_BENCH_BATCH): BenchModel {
       }
       return tf.add(tf.matMul(tf.mean(h, [1, 2]) as Tensor2D, fcW), fcB);
     },
-    dispose() { input.dispose(); variables.forEach((v) => v.dispose()); optimizers.get(this)?.dispose(); },
+    dispose() {
+      input.dispose();
+      variables.forEach((v) => v.dispose());
+      optimizers.get(this)?.dispose();
+    },
   };
 }
 

@@ -28,7 +28,9 @@ for (const name of args.models.split(',')) {
   const model = make();
   for (let i = 0; i < 2; i++) trainStep(model);
   const t0 = performance.now();
-  const info = await tf.profile(() => { for (let i = 0; i < steps; i++) trainStep(model); });
+  const info = await tf.profile(() => {
+    for (let i = 0; i < steps; i++) trainStep(model);
+  });
   const stepMs = (performance.now() - t0) / steps;
   const byName = new Map<string, { ms: number; calls: number }>();
   for (const k of info.kernels) {

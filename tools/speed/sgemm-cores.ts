@@ -12,13 +12,18 @@ import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 
-const { values: args } = parseArgs({ options: { reps: { type: 'string', default: '10' }, size: { type: 'string', default: '1024' }, child: { type: 'boolean', default: false } } });
-const n = Number(args.size), reps = Number(args.reps);
+const { values: args } = parseArgs({
+  options: { reps: { type: 'string', default: '10' }, size: { type: 'string', default: '1024' }, child: { type: 'boolean', default: false } },
+});
+const n = Number(args.size),
+  reps = Number(args.reps);
 
 if (args.child) {
   const native = (await import('@clusterflow/native')).default;
   if (!native.available) throw new Error(`the addon is needed: ${native.reason}`);
-  const a = new Float32Array(n * n).map((_, i) => (i % 7) - 3), b = new Float32Array(n * n).map((_, i) => (i % 5) - 2), c = new Float32Array(n * n);
+  const a = new Float32Array(n * n).map((_, i) => (i % 7) - 3),
+    b = new Float32Array(n * n).map((_, i) => (i % 5) - 2),
+    c = new Float32Array(n * n);
   const times: number[] = [];
   for (let r = 0; r < reps + 2; r++) {
     const t0 = performance.now();
@@ -30,12 +35,23 @@ if (args.child) {
   console.log(JSON.stringify({ summary: native.openblas?.summary, median: gflops(times[times.length >> 1]), best: gflops(times[0]) }));
 } else {
   const me = fileURLToPath(import.meta.url);
-  console.log(`sgemm ${n}^3, ${reps} reps, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  console.log(
+    `sgemm ${n}^3, ${reps} reps, load average ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
   for (const core of ['Prescott', 'Haswell', 'Zen', 'SkylakeX', 'own']) {
     const env = { ...process.env };
-    if (core === 'own') delete env.OPENBLAS_CORETYPE; else env.OPENBLAS_CORETYPE = core;
-    const r = spawnSync(process.execPath, ['--conditions=source', '--import=tsx', me, '--child', '--reps', String(reps), '--size', String(n)], { env, encoding: 'utf8' });
-    if (r.status !== 0) { console.log(`${core}: failed: ${r.stderr.trim().split('\n').pop()}`); continue; }
+    if (core === 'own') delete env.OPENBLAS_CORETYPE;
+    else env.OPENBLAS_CORETYPE = core;
+    const r = spawnSync(process.execPath, ['--conditions=source', '--import=tsx', me, '--child', '--reps', String(reps), '--size', String(n)], {
+      env,
+      encoding: 'utf8',
+    });
+    if (r.status !== 0) {
+      console.log(`${core}: failed: ${r.stderr.trim().split('\n').pop()}`);
+      continue;
+    }
     const j = JSON.parse(r.stdout.trim().split('\n').pop()!) as { summary: string; median: number; best: number };
     console.log(`${core.padEnd(9)} median ${j.median.toFixed(1).padStart(6)} GFLOP/s, best ${j.best.toFixed(1).padStart(6)}  (${j.summary})`);
   }

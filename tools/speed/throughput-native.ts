@@ -128,8 +128,16 @@ let aborted: string | undefined;
  * median over rounds. `first` (each process's first model) also records RSS
  * and heap.
  */
-async function measure(name: string, make: () => BenchModel, rounds: number, block: number, warmup: number,
-  torch: TorchStepper | undefined, tensors: TensorBytes, first: boolean): Promise<Row> {
+async function measure(
+  name: string,
+  make: () => BenchModel,
+  rounds: number,
+  block: number,
+  warmup: number,
+  torch: TorchStepper | undefined,
+  tensors: TensorBytes,
+  first: boolean,
+): Promise<Row> {
   if (aborted) return { model: name, batch: 0, gflop: 0, error: `not run: the wasm module aborted in ${aborted}` };
   const rssBefore = peakRssBytes();
   let model: BenchModel | undefined;
@@ -140,10 +148,13 @@ async function measure(name: string, make: () => BenchModel, rounds: number, blo
     for (let i = 0; i < warmup; i++) trainStep(model);
     // Its first step builds the model and runs an untimed one: PyTorch's warm-up.
     const torchFirst = await torch?.step(name, batch);
-    const ms: number[] = [], torchMs: number[] = [], ratios: number[] = [];
+    const ms: number[] = [],
+      torchMs: number[] = [],
+      ratios: number[] = [];
     const untimed = block > 1 ? 1 : 0;
     for (let r = 0; r < rounds; r++) {
-      const mine: number[] = [], theirs: number[] = [];
+      const mine: number[] = [],
+        theirs: number[] = [];
       for (let i = 0; i < block; i++) {
         const t0 = performance.now();
         trainStep(model);
@@ -160,7 +171,10 @@ async function measure(name: string, make: () => BenchModel, rounds: number, blo
     const torchLast = torch && (await torch.step(name, batch));
     console.log(`${name} (batch ${batch}): TF.js ${ms.map((t) => t.toFixed(1)).join(' ')} ms | PyTorch ${torchMs.join(' ')} ms`);
     return {
-      model: name, batch, gflop: model.flopsPerStep / 1e9, ms: round(median(ms)),
+      model: name,
+      batch,
+      gflop: model.flopsPerStep / 1e9,
+      ms: round(median(ms)),
       ...(torch ? { torchMs: round(median(torchMs)), ratio: round(median(ratios)), torchGflop: torchFirst!.gflop_per_step } : {}),
       tensorsMiB: round(tensors.peak() / MiB),
       ...(first ? { heapMiB: round(wasmHeapBytes() / MiB), rssGrowthMiB: round((peakRssBytes() - rssBefore) / MiB) } : {}),
@@ -190,21 +204,29 @@ function cpuName(): string {
   }
 }
 
-const loadAvg = () => loadavg().map((l) => l.toFixed(2)).join(' ');
-const startedAt = new Date().toISOString(), loadBefore = loadAvg();
+const loadAvg = () =>
+  loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
+const startedAt = new Date().toISOString(),
+  loadBefore = loadAvg();
 // The addon first: its loader decides the core, and PyTorch's process gets the same decision.
 const addon = await loadNativeAddon();
 const userCore = process.env.OPENBLAS_CORETYPE;
 const torchEnv: Record<string, string> = !userCore && addon.openblas?.chosen ? { OPENBLAS_CORETYPE: addon.openblas.chosen } : {};
-const torchCoreRule = userCore ? `the user's OPENBLAS_CORETYPE=${userCore}`
-  : torchEnv.OPENBLAS_CORETYPE ? `OPENBLAS_CORETYPE=${torchEnv.OPENBLAS_CORETYPE}, as the addon's loader chose`
-  : addon.available ? "nothing set: OpenBLAS's own pick, as for the addon" : `nothing set (the addon is not there: ${addon.reason})`;
+const torchCoreRule = userCore
+  ? `the user's OPENBLAS_CORETYPE=${userCore}`
+  : torchEnv.OPENBLAS_CORETYPE
+    ? `OPENBLAS_CORETYPE=${torchEnv.OPENBLAS_CORETYPE}, as the addon's loader chose`
+    : addon.available
+      ? "nothing set: OpenBLAS's own pick, as for the addon"
+      : `nothing set (the addon is not there: ${addon.reason})`;
 const torch = args['no-torch'] ? undefined : await TorchStepper.start(torchEnv);
 const kernels = await setUp();
 const header = {
   date: startedAt,
   cpu: cpuName(),
-  tfjsBlas: addon.available ? addon.openblas?.summary ?? addon.config ?? 'unknown' : `none: ${addon.reason}`,
+  tfjsBlas: addon.available ? (addon.openblas?.summary ?? addon.config ?? 'unknown') : `none: ${addon.reason}`,
   torch: torch?.ready,
   torchBlas: torch?.blas,
   torchCoreRule,
@@ -228,12 +250,17 @@ console.log(`\n${new Date().toISOString()}  load average ${loadBefore} before, $
 console.log('model     batch  GFLOP/step  TF.js ms  GFLOP/s  PyTorch ms  ratio  | TF.js MiB: tensors    heap  RSS growth | PyTorch MiB: RSS growth');
 for (const r of rows) {
   const flops = r.torchGflop !== undefined && Math.abs(r.torchGflop - r.gflop) > 1e-3 ? ` (PyTorch counts ${r.torchGflop}: DIFFERENT)` : '';
-  const cells = r.error ? [`fails: ${r.error}`] : [
-    r.gflop.toFixed(3).padStart(10), String(r.ms).padStart(8), (r.gflop / r.ms! * 1e3).toFixed(1).padStart(7),
-    String(r.torchMs ?? '-').padStart(10), String(r.ratio ?? '-').padStart(5),
-    ` | ${String(r.tensorsMiB).padStart(17)}  ${String(r.heapMiB ?? '').padStart(6)}  ${String(r.rssGrowthMiB ?? '').padStart(10)}`,
-    ` | ${String(r.torchRssGrowthMiB ?? '').padStart(23)}${flops}`,
-  ];
+  const cells = r.error
+    ? [`fails: ${r.error}`]
+    : [
+        r.gflop.toFixed(3).padStart(10),
+        String(r.ms).padStart(8),
+        ((r.gflop / r.ms!) * 1e3).toFixed(1).padStart(7),
+        String(r.torchMs ?? '-').padStart(10),
+        String(r.ratio ?? '-').padStart(5),
+        ` | ${String(r.tensorsMiB).padStart(17)}  ${String(r.heapMiB ?? '').padStart(6)}  ${String(r.rssGrowthMiB ?? '').padStart(10)}`,
+        ` | ${String(r.torchRssGrowthMiB ?? '').padStart(23)}${flops}`,
+      ];
   console.log([r.model.padEnd(8), String(r.batch).padStart(5), ...cells].join('  '));
 }
 

@@ -49,8 +49,12 @@ const { values: args } = parseArgs({
 function measure(model: BenchModel, backend: string, steps: number, warmup: number): Row {
   const ms = medianStepMs(model, steps, warmup);
   return {
-    model: model.name, backend, steps, msMedian: round(ms),
-    imagesPerSec: round((model.batch * 1000) / ms), gflops: round(model.flopsPerStep / ms / 1e6),
+    model: model.name,
+    backend,
+    steps,
+    msMedian: round(ms),
+    imagesPerSec: round((model.batch * 1000) / ms),
+    gflops: round(model.flopsPerStep / ms / 1e6),
   };
 }
 
@@ -63,10 +67,9 @@ async function main(): Promise<void> {
   const resnetSteps = Number(args['resnet-steps']);
   const resnetBatch = Number(args['resnet-batch']);
   const rows: Row[] = [];
-  const torch = args['no-torch'] ? new Map<string, TorchResult>() : new Map([
-    ...runTorch(TORCH_STEPS, Math.max(steps, 10), 2),
-    ...runTorch(TORCH_RESNET18, resnetSteps, 1, ['--batch', String(resnetBatch)]),
-  ]);
+  const torch = args['no-torch']
+    ? new Map<string, TorchResult>()
+    : new Map([...runTorch(TORCH_STEPS, Math.max(steps, 10), 2), ...runTorch(TORCH_RESNET18, resnetSteps, 1, ['--batch', String(resnetBatch)])]);
   const models = [mlp(), convnet(), resnet18(resnetBatch)];
   checkFlops(models, torch);
   models.forEach((m) => m.dispose());
@@ -75,7 +78,14 @@ async function main(): Promise<void> {
   const plan: { backend: string; name: string; model: () => BenchModel; steps: number; warmup: number; skip?: string }[] = [
     { backend: 'cpu', name: 'mlp', model: mlp, steps: 2, warmup: 1 },
     { backend: 'cpu', name: 'cnn', model: convnet, steps: 0, warmup: 0, skip: 'skipped: ~140 s per step on the cpu backend (README: 136,638 ms)' },
-    { backend: 'cpu', name: 'resnet18', model: resnet, steps: 0, warmup: 0, skip: 'skipped: ~74x the ConvNet\'s FLOPs at batch 128, which already takes ~140 s per step on cpu' },
+    {
+      backend: 'cpu',
+      name: 'resnet18',
+      model: resnet,
+      steps: 0,
+      warmup: 0,
+      skip: "skipped: ~74x the ConvNet's FLOPs at batch 128, which already takes ~140 s per step on cpu",
+    },
     { backend: 'wasm-stock', name: 'mlp', model: mlp, steps: 3, warmup: 1 },
     { backend: 'wasm-stock', name: 'cnn', model: convnet, steps: 1, warmup: 0 },
     { backend: 'wasm-stock', name: 'resnet18', model: resnet, steps: 0, warmup: 0, skip: 'skipped: stock wasm has no Conv2DBackpropFilter (see the cnn row)' },
@@ -89,12 +99,23 @@ async function main(): Promise<void> {
   let webgpu: string | undefined;
   for (const p of plan) {
     const name = p.name;
-    if (p.skip) { rows.push({ model: name, backend: p.backend, steps: 0, note: p.skip }); continue; }
+    if (p.skip) {
+      rows.push({ model: name, backend: p.backend, steps: 0, note: p.skip });
+      continue;
+    }
     if (p.backend === 'webgpu') {
       if (webgpu === undefined) {
-        try { await selectBackend('webgpu'); webgpu = ''; } catch (e) { webgpu = (e as Error).message; }
+        try {
+          await selectBackend('webgpu');
+          webgpu = '';
+        } catch (e) {
+          webgpu = (e as Error).message;
+        }
       }
-      if (webgpu) { rows.push({ model: name, backend: 'webgpu', steps: 0, note: `unavailable: ${webgpu}` }); continue; }
+      if (webgpu) {
+        rows.push({ model: name, backend: 'webgpu', steps: 0, note: `unavailable: ${webgpu}` });
+        continue;
+      }
     } else {
       if (p.backend === 'wasm-stock') {
         // selectBackend('wasm') installs clusterflow's kernels; the stock rows must not have them.
@@ -129,7 +150,9 @@ async function main(): Promise<void> {
 
 function printTable(rows: Row[], torch: Map<string, TorchResult>): void {
   const head = ['model', 'backend', 'ms/step', 'img/s', 'GFLOP/s', 'torch2t ms', 'ratio', 'note'];
-  const lines = rows.map((r) => [r.model, r.backend, r.msMedian ?? '', r.imagesPerSec ?? '', r.gflops ?? '', r.torchMs ?? '', r.ratioToTorch ?? '', r.note ?? ''].map(String));
+  const lines = rows.map((r) =>
+    [r.model, r.backend, r.msMedian ?? '', r.imagesPerSec ?? '', r.gflops ?? '', r.torchMs ?? '', r.ratioToTorch ?? '', r.note ?? ''].map(String),
+  );
   for (const [m, t] of torch) lines.push([m, 'pytorch-2threads', String(t.ms_median), '', String(t.gflops), String(t.ms_median), '1', '']);
   const widths = head.map((h, i) => Math.max(h.length, ...lines.map((l) => (i === 7 ? 0 : l[i].length))));
   const fmt = (l: string[]) => l.map((c, i) => (i === 7 ? c : c.padEnd(widths[i]))).join('  ');

@@ -21,7 +21,12 @@ export const TORCH_STEPPER = fileURLToPath(new URL('./torch_stepper.py', import.
 /** PyTorch on 2 threads whose OpenMP workers sleep between steps rather than spin against TF.js's. */
 const TORCH_ENV = { ...process.env, OMP_WAIT_POLICY: 'PASSIVE' };
 
-export interface TorchResult { model: string; ms_median: number; gflops: number; gflop_per_step: number }
+export interface TorchResult {
+  model: string;
+  ms_median: number;
+  gflops: number;
+  gflop_per_step: number;
+}
 
 /** Runs one reference script with --threads 2, the given steps and any further arguments; its results by model name. */
 function requireScript(script: string): void {
@@ -34,7 +39,8 @@ function requireScript(script: string): void {
 export function runTorch(script: string, steps: number, warmup: number, extra: string[] = []): Map<string, TorchResult> {
   requireScript(script);
   const r = spawnSync('/usr/bin/python3', [script, '--threads', '2', '--steps', String(steps), '--warmup', String(warmup), ...extra], {
-    env: TORCH_ENV, encoding: 'utf8',
+    env: TORCH_ENV,
+    encoding: 'utf8',
   });
   if (r.status !== 0) throw new Error(`${script} failed: ${r.stderr || r.error?.message}`);
   const out = new Map<string, TorchResult>();
@@ -86,7 +92,10 @@ export class TorchStepper {
   /** `env` goes over the process's own (the bench sets OPENBLAS_CORETYPE there: the same core rule as the addon's). */
   static async start(env: Record<string, string> = {}): Promise<TorchStepper> {
     requireScript(TORCH_STEPS);
-    const proc = spawn('/usr/bin/python3', [TORCH_STEPPER, TORCH_STEPS, '--threads', '2'], { env: { ...TORCH_ENV, ...env }, stdio: ['pipe', 'pipe', 'inherit'] });
+    const proc = spawn('/usr/bin/python3', [TORCH_STEPPER, TORCH_STEPS, '--threads', '2'], {
+      env: { ...TORCH_ENV, ...env },
+      stdio: ['pipe', 'pipe', 'inherit'],
+    });
     const stepper = new TorchStepper(proc);
     const ready = (await stepper.next()) as { ready: string; blas?: string };
     stepper.ready = ready.ready;

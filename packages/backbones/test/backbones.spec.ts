@@ -1,13 +1,7 @@
 import { expect } from 'chai';
 import { createRegistry, Rng, ShapeError, selectBackend, tf, type Backbone, type TensorMap } from '@clusterflow/core';
 import type * as tfc from '@tensorflow/tfjs-core';
-import {
-  convnetBackbone,
-  convnetOptions,
-  mlpBackbone,
-  register,
-  resnet18CifarBackbone,
-} from '@clusterflow/backbones';
+import { convnetBackbone, convnetOptions, mlpBackbone, register, resnet18CifarBackbone } from '@clusterflow/backbones';
 import { disposeState, expectClose, fixture, toState, toTensor } from './support/reference.js';
 
 function paramCount(b: { variables(): tfc.Variable[] }): number {
@@ -50,16 +44,20 @@ describe('backbones', () => {
   });
 
   describe('mlp', () => {
-    it('is the DEC layout 784-500-500-2000-10 with PyTorch\'s parameter count', () => {
+    it("is the DEC layout 784-500-500-2000-10 with PyTorch's parameter count", () => {
       const b = mlpBackbone([28, 28, 1], new Rng(0));
       expect(b.featureDim).to.equal(10);
       expect(paramCount(b)).to.equal(counts.mlp_784_default);
       const shapes = Object.fromEntries(Object.entries(b.getState()).map(([k, v]) => [k, v.shape]));
       expect(shapes).to.deep.equal({
-        'layers.0.weight': [784, 500], 'layers.0.bias': [500],
-        'layers.2.weight': [500, 500], 'layers.2.bias': [500],
-        'layers.4.weight': [500, 2000], 'layers.4.bias': [2000],
-        'layers.6.weight': [2000, 10], 'layers.6.bias': [10],
+        'layers.0.weight': [784, 500],
+        'layers.0.bias': [500],
+        'layers.2.weight': [500, 500],
+        'layers.2.bias': [500],
+        'layers.4.weight': [500, 2000],
+        'layers.4.bias': [2000],
+        'layers.6.weight': [2000, 10],
+        'layers.6.bias': [10],
       });
       b.dispose();
     });
@@ -68,7 +66,8 @@ describe('backbones', () => {
       const b = mlpBackbone([28, 28, 1], new Rng(0), { featureDim: 6, hidden: [16] });
       const x = tf.randomUniform([2, 28, 28, 1], 0, 1, 'float32', 1);
       const flat = tf.reshape(x, [2, 784]);
-      const y1 = b.apply(x, false), y2 = b.apply(flat, false);
+      const y1 = b.apply(x, false),
+        y2 = b.apply(flat, false);
       expect(y1.shape).to.deep.equal([2, 6]);
       expect(Array.from(y1.dataSync())).to.deep.equal(Array.from(y2.dataSync()));
       const wrong = tf.zeros([2, 783]);
@@ -101,7 +100,7 @@ describe('backbones', () => {
   });
 
   describe('convnet', () => {
-    it('has PyTorch\'s parameter count by default, with BN, and without BN (the throughput reference)', () => {
+    it("has PyTorch's parameter count by default, with BN, and without BN (the throughput reference)", () => {
       const b = convnetBackbone([28, 28, 1], new Rng(0));
       expect(b.featureDim).to.equal(128);
       expect(paramCount(b)).to.equal(counts.convnet_28x28x1_default);
@@ -171,7 +170,7 @@ describe('backbones', () => {
     });
     after(() => net.dispose());
 
-    it('has the PyTorch parameter count (11,168,832 without fc) and torchvision\'s state names and shapes', () => {
+    it("has the PyTorch parameter count (11,168,832 without fc) and torchvision's state names and shapes", () => {
       expect(r.trainableParams).to.equal(11168832);
       expect(r.trainableParamsWithFc10).to.equal(11173962);
       expect(paramCount(net)).to.equal(r.trainableParams);
@@ -223,7 +222,12 @@ describe('backbones', () => {
   it('register adds mlp, convnet and resnet18-cifar, built through their option schemas', () => {
     const registry = createRegistry();
     register(registry.registrar('builtin:@clusterflow/backbones'));
-    expect(registry.list('backbone').map((e) => e.factory.id).sort()).to.deep.equal(['convnet', 'mlp', 'resnet18-cifar']);
+    expect(
+      registry
+        .list('backbone')
+        .map((e) => e.factory.id)
+        .sort(),
+    ).to.deep.equal(['convnet', 'mlp', 'resnet18-cifar']);
     const f = registry.get('backbone', 'mlp');
     const b = f.create(f.options.parse({ featureDim: 4, hidden: [8] }), { inputShape: [3, 3, 1], rng: new Rng(0) });
     expect(b.id).to.equal('mlp');

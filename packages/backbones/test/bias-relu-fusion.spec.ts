@@ -59,9 +59,11 @@ describe('bias + ReLU fused in sequential (wasm)', function () {
     const head = mlpHead(f.dims, new Rng(1), { batchNorm: false });
     load(head, f.state);
     const x = toTensor(f.input);
-    const info = await tf.profile(() => tf.tidy(() => {
-      expectClose(head.apply(x, true), f.output, 1e-5, 1e-6);
-    }));
+    const info = await tf.profile(() =>
+      tf.tidy(() => {
+        expectClose(head.apply(x, true), f.output, 1e-5, 1e-6);
+      }),
+    );
     expect(info.kernelNames).to.include(FUSED);
     expect(info.kernelNames).not.to.include('Relu');
     tf.dispose(x);
@@ -77,10 +79,14 @@ describe('bias + ReLU fused in sequential (wasm)', function () {
     },
     {
       name: 'conv2d-relu-maxpool, a bias-less conv2d then relu',
-      make: () => sequential(
-        conv2d(3, 10, 3, new Rng(5), { padding: 1 }), tf.relu, (h: tfc.Tensor) => tf.maxPool(h as tfc.Tensor4D, 2, 2, 'valid'),
-        conv2d(10, 6, 3, new Rng(6), { bias: false }), tf.relu,
-      ),
+      make: () =>
+        sequential(
+          conv2d(3, 10, 3, new Rng(5), { padding: 1 }),
+          tf.relu,
+          (h: tfc.Tensor) => tf.maxPool(h as tfc.Tensor4D, 2, 2, 'valid'),
+          conv2d(10, 6, 3, new Rng(6), { bias: false }),
+          tf.relu,
+        ),
       x: () => tf.randomNormal([3, 11, 9, 3], 0, 1, 'float32', 7),
       fused: 1,
     },

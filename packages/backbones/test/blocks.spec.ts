@@ -72,13 +72,19 @@ describe('blocks', () => {
   });
 
   it('linear initialises from U(±1/sqrt(fan_in)), fixed by the seed', () => {
-    const a = linear(64, 32, new Rng(5)), b = linear(64, 32, new Rng(5)), c = linear(64, 32, new Rng(6));
-    const wa = a.getState().weight.dataSync(), wb = b.getState().weight.dataSync(), wc = c.getState().weight.dataSync();
+    const a = linear(64, 32, new Rng(5)),
+      b = linear(64, 32, new Rng(5)),
+      c = linear(64, 32, new Rng(6));
+    const wa = a.getState().weight.dataSync(),
+      wb = b.getState().weight.dataSync(),
+      wc = c.getState().weight.dataSync();
     expect(Array.from(wa)).to.deep.equal(Array.from(wb));
     expect(Array.from(wa)).to.not.deep.equal(Array.from(wc));
     const bound = 1 / 8;
     const max = Math.max(...Array.from(wa).map(Math.abs));
-    expect(max).to.be.at.most(bound).and.above(0.9 * bound);
+    expect(max)
+      .to.be.at.most(bound)
+      .and.above(0.9 * bound);
     expect(a.getState().weight.shape).to.deep.equal([64, 32]);
     const bias = a.getState().bias.dataSync();
     expect(Math.max(...Array.from(bias).map(Math.abs))).to.be.at.most(bound);
@@ -121,10 +127,12 @@ describe('blocks', () => {
   });
 
   it('getState/setState round-trips a model into another one', () => {
-    const a = mlpHead([6, 5, 4], new Rng(10)), b = mlpHead([6, 5, 4], new Rng(11));
+    const a = mlpHead([6, 5, 4], new Rng(10)),
+      b = mlpHead([6, 5, 4], new Rng(11));
     const x = tf.randomNormal([4, 6], 0, 1, 'float32', 3);
     tf.dispose([a.apply(x, true), a.apply(x, true)]); // move a's running stats off their initial values
-    const ya = a.apply(x, false), yb0 = b.apply(x, false);
+    const ya = a.apply(x, false),
+      yb0 = b.apply(x, false);
     expect(tf.max(tf.abs(tf.sub(ya, yb0))).dataSync()[0]).to.be.above(1e-3);
     b.setState(a.getState());
     const yb = b.apply(x, false);

@@ -32,7 +32,16 @@ function optionSchema(schema: z.ZodType): Record<string, unknown> {
   }
 }
 
-type Prop = { type?: string | string[]; default?: unknown; description?: string; enum?: unknown[]; anyOf?: Prop[]; oneOf?: Prop[]; const?: unknown; items?: Prop };
+type Prop = {
+  type?: string | string[];
+  default?: unknown;
+  description?: string;
+  enum?: unknown[];
+  anyOf?: Prop[];
+  oneOf?: Prop[];
+  const?: unknown;
+  items?: Prop;
+};
 
 /** Human-readable listing: per kind, each id with origin and description, then one line per option. */
 export function formatComponents(items: ComponentInfo[]): string {

@@ -15,7 +15,14 @@ describe('command-line mistakes found before anything is made (issue 26, items 1
     config = join(dir, 'a.json');
     await writeFile(
       config,
-      JSON.stringify({ name: 'a', backend: 'cpu', data: { id: 'vectors', options: { path: 'blobs.json' } }, backbone: { id: 'mlp', options: { hidden: [16], featureDim: 8 } }, objective: [{ id: 'cc', options: { projectionDim: 8 } }], train: { epochs: 1, batchSize: 16 } }),
+      JSON.stringify({
+        name: 'a',
+        backend: 'cpu',
+        data: { id: 'vectors', options: { path: 'blobs.json' } },
+        backbone: { id: 'mlp', options: { hidden: [16], featureDim: 8 } },
+        objective: [{ id: 'cc', options: { projectionDim: 8 } }],
+        train: { epochs: 1, batchSize: 16 },
+      }),
     );
   });
 
@@ -31,7 +38,10 @@ describe('command-line mistakes found before anything is made (issue 26, items 1
 
   it('refuses --only with no name in it', async () => {
     const bench = join(dir, 'bench.json');
-    await writeFile(bench, JSON.stringify({ name: 'b', runs: [{ name: 'x', data: { id: 'vectors', options: { path: 'blobs.json' } }, objective: [{ id: 'cc' }] }] }));
+    await writeFile(
+      bench,
+      JSON.stringify({ name: 'b', runs: [{ name: 'x', data: { id: 'vectors', options: { path: 'blobs.json' } }, objective: [{ id: 'cc' }] }] }),
+    );
     for (const only of [',', ' , ', '']) {
       const res = await cli('bench', bench, '--only', only, '--out', join(dir, 'only'));
       expect(res.code, `'${only}'`).to.equal(2);
@@ -41,7 +51,16 @@ describe('command-line mistakes found before anything is made (issue 26, items 1
 
   it('a failed run names no checkpoints folder that does not exist', async () => {
     const broken = join(dir, 'broken.json');
-    await writeFile(broken, JSON.stringify({ name: 'broken', backend: 'cpu', data: { id: 'vectors', options: { path: 'missing.json' } }, objective: [{ id: 'cc' }], train: { epochs: 1 } }));
+    await writeFile(
+      broken,
+      JSON.stringify({
+        name: 'broken',
+        backend: 'cpu',
+        data: { id: 'vectors', options: { path: 'missing.json' } },
+        objective: [{ id: 'cc' }],
+        train: { epochs: 1 },
+      }),
+    );
     const out = join(dir, 'broken-out');
     const res = await cli('train', broken, '--out', out);
     expect(res.code).to.equal(1);

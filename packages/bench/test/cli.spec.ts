@@ -41,12 +41,34 @@ describe('clusterflow CLI: parsing, help, list', () => {
   it('list prints every registered component with its origin and options', async () => {
     const { code, out } = await cli('list');
     expect(code).to.equal(0);
-    for (const id of ['simclr', 'cc', 'secu', 'concurl', 'mlp', 'convnet', 'resnet18-cifar', 'fashion-mnist', 'vectors', 'multi-view', 'identity', 'acc', 'nmi', 'ari', 'purity']) {
+    for (const id of [
+      'simclr',
+      'cc',
+      'secu',
+      'concurl',
+      'mlp',
+      'convnet',
+      'resnet18-cifar',
+      'fashion-mnist',
+      'vectors',
+      'multi-view',
+      'identity',
+      'acc',
+      'nmi',
+      'ari',
+      'purity',
+    ]) {
       expect(out).to.match(new RegExp(`^  ${id}  \\[builtin:@clusterflow/`, 'm'), id);
     }
     expect(out).to.include('  secu  [builtin:@clusterflow/objectives]');
     // Every kind a plugin can add is listed the same way.
-    for (const [kind, id] of [['transforms', 'random-resized-crop'], ['optimizers', 'adamw'], ['schedules', 'warmup-cosine'], ['hooks', 'early-stop'], ['backends', 'wasm']]) {
+    for (const [kind, id] of [
+      ['transforms', 'random-resized-crop'],
+      ['optimizers', 'adamw'],
+      ['schedules', 'warmup-cosine'],
+      ['hooks', 'early-stop'],
+      ['backends', 'wasm'],
+    ]) {
       expect(out).to.match(new RegExp(`^${kind} \\(\\d+\\):$`, 'm'), kind);
       expect(out).to.match(new RegExp(`^  ${id}  \\[builtin:@clusterflow/`, 'm'), id);
     }

@@ -24,7 +24,16 @@ describe('clusterflow eval, predict and export say only what they found (issue 2
     const dir = await tempDir();
     await writeBlobs(dir);
     const config = join(dir, 'a.json');
-    await writeFile(config, JSON.stringify({ name: 'a', data: { id: 'vectors', options: { path: 'blobs.json' } }, backbone: { id: 'mlp', options: { hidden: [16], featureDim: 8 } }, objective: [{ id: 'cc', options: { projectionDim: 8 } }], train: { epochs: 1, batchSize: 16 } }));
+    await writeFile(
+      config,
+      JSON.stringify({
+        name: 'a',
+        data: { id: 'vectors', options: { path: 'blobs.json' } },
+        backbone: { id: 'mlp', options: { hidden: [16], featureDim: 8 } },
+        objective: [{ id: 'cc', options: { projectionDim: 8 } }],
+        train: { epochs: 1, batchSize: 16 },
+      }),
+    );
     const out = join(dir, 'out');
     expect((await cli('train', config, '--out', out)).code).to.equal(0);
     const ckpt = join(out, 'a-seed0', 'checkpoints', 'last.ckpt');
@@ -37,6 +46,7 @@ describe('clusterflow eval, predict and export say only what they found (issue 2
     const exported = await ownProcess('export', ckpt, '--base-dir', dir, '--out', join(dir, 'model'));
     expect(exported.code, exported.text).to.equal(0);
     expect(exported.text).to.include('exported');
-    for (const [name, { text }] of Object.entries({ eval: evaluated, predict: predicted, export: exported })) expect(text, name).to.not.include('Hi, looks like');
+    for (const [name, { text }] of Object.entries({ eval: evaluated, predict: predicted, export: exported }))
+      expect(text, name).to.not.include('Hi, looks like');
   });
 });

@@ -41,7 +41,9 @@ describe('a run folder loses nothing (issue 26, item 5)', function () {
   it('a second process into the same --out refuses at once, naming the process that holds it', async () => {
     const out = join(dir, 'busy');
     const long = await runConfig(dir, 'long', 200);
-    const child = spawn(process.execPath, ['--conditions=source', '--import=tsx', main, 'train', long, '--out', out, '--log-every', '1'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--conditions=source', '--import=tsx', main, 'train', long, '--out', out, '--log-every', '1'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     try {
       let text = '';
       await new Promise<void>((resolve, reject) => {

@@ -12,7 +12,12 @@ const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'data
 const IMAGES = join(FIXTURES, 'fmnist64-images-idx3-ubyte');
 const LABELS = join(FIXTURES, 'fmnist64-labels-idx1-ubyte.gz');
 
-const clusters = (csv: string) => csv.trim().split('\n').slice(1).map((r) => Number(r.split(',')[1]));
+const clusters = (csv: string) =>
+  csv
+    .trim()
+    .split('\n')
+    .slice(1)
+    .map((r) => Number(r.split(',')[1]));
 
 describe("clusterflow predict's data argument: idx files, image folders, data configs", function () {
   this.timeout(120_000);
@@ -41,7 +46,7 @@ describe("clusterflow predict's data argument: idx files, image folders, data co
     expect(new Set(expected).size, 'the run uses more than one cluster').to.be.greaterThan(1);
   });
 
-  it('an idx file (labels from --labels), an inline JSON config and a YAML config file give the run\'s assignments', async () => {
+  it("an idx file (labels from --labels), an inline JSON config and a YAML config file give the run's assignments", async () => {
     const idx = await cli('predict', run, IMAGES, '--labels', LABELS, '--out', join(dir, 'idx.csv'));
     expect(idx.code, idx.err).to.equal(0);
     expect(idx.out).to.match(/against the data's labels: acc /);
@@ -58,7 +63,7 @@ describe("clusterflow predict's data argument: idx files, image folders, data co
     expect(clusters(await readFile(join(dir, 'yaml.csv'), 'utf8'))).to.deep.equal(expected);
   });
 
-  it('a folder of RGB PNGs (of the same pixels, twice the size) is converted to gray and resized to the model\'s input', async () => {
+  it("a folder of RGB PNGs (of the same pixels, twice the size) is converted to gray and resized to the model's input", async () => {
     const ds = loadIdx({ images: IMAGES });
     const pixels = ds.data as Uint8Array;
     const folder = join(dir, 'pngs');
@@ -67,10 +72,11 @@ describe("clusterflow predict's data argument: idx files, image folders, data co
       // 56 x 56 RGB, each pixel repeated 2 x 2: a bilinear resize back to 28 x 28 with
       // half-pixel centres averages four equal values, so the gray image comes back.
       const png = new PNG({ width: 56, height: 56 });
-      for (let y = 0; y < 56; y++) for (let x = 0; x < 56; x++) {
-        const v = pixels[i * 784 + (y >> 1) * 28 + (x >> 1)];
-        png.data.set([v, v, v, 255], (y * 56 + x) * 4);
-      }
+      for (let y = 0; y < 56; y++)
+        for (let x = 0; x < 56; x++) {
+          const v = pixels[i * 784 + (y >> 1) * 28 + (x >> 1)];
+          png.data.set([v, v, v, 255], (y * 56 + x) * 4);
+        }
       await writeFile(join(folder, `${String(i).padStart(3, '0')}.png`), PNG.sync.write(png));
     }
     const res = await cli('predict', run, folder, '--out', join(dir, 'pngs.csv'));

@@ -122,7 +122,7 @@ describe('clusterflow predict and export, loadClusterer in Node', function () {
         expect(readPredictions(await readFile(out, 'utf8')).cluster).to.deep.equal(runAssignments.cluster);
       });
 
-      it("a model needing a backbone the loader lacks, or with altered weights, is refused with the reason", async () => {
+      it('a model needing a backbone the loader lacks, or with altered weights, is refused with the reason', async () => {
         const model = join(dir, 'model');
         const json = JSON.parse(await readFile(join(model, 'model.json'), 'utf8')) as ModelJson;
         const plugin = join(dir, 'plugin-model');

@@ -7,7 +7,10 @@ import { tempDir } from './support/files.js';
 import { queueSpecsBlocked, TestRedis } from './support/redis.js';
 
 /** The keys of one database of the test's Redis. */
-const keys = (redis: TestRedis, db: number) => spawnSync('redis-cli', ['-p', String(redis.port), '-n', String(db), '--raw', 'keys', '*'], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean);
+const keys = (redis: TestRedis, db: number) =>
+  spawnSync('redis-cli', ['-p', String(redis.port), '-n', String(db), '--raw', 'keys', '*'], { encoding: 'utf8' })
+    .stdout.split('\n')
+    .filter(Boolean);
 
 describe('the queue honours the Redis database of its URL, and stops on permanent errors (issue 26, item 10)', function () {
   this.timeout(60_000);
@@ -27,7 +30,10 @@ describe('the queue honours the Redis database of its URL, and stops on permanen
 
   it('bench --queue puts its runs into the database the URL names, not database 0', async () => {
     const bench = join(dir, 'b.json');
-    await writeFile(bench, JSON.stringify({ name: 'b', runs: [{ name: 'x', data: { id: 'vectors', options: { path: 'nowhere.json' } }, objective: [{ id: 'cc' }] }] }));
+    await writeFile(
+      bench,
+      JSON.stringify({ name: 'b', runs: [{ name: 'x', data: { id: 'vectors', options: { path: 'nowhere.json' } }, objective: [{ id: 'cc' }] }] }),
+    );
     const res = await cli('bench', bench, '--queue', `${redis.url}/3`, '--detach', '--out', join(dir, 'out'));
     expect(res.code, res.err).to.equal(0);
     expect(keys(redis, 3).length).to.be.greaterThan(0);
@@ -54,7 +60,9 @@ describe('the queue honours the Redis database of its URL, and stops on permanen
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const port = (server.address() as { port: number }).port;
     await new Promise((r) => server.close(r));
-    const locked = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--requirepass', 'sesame'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    const locked = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--requirepass', 'sesame'], {
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
     try {
       await new Promise<void>((resolve) => locked.stdout!.on('data', (d: Buffer) => /Ready to accept/.test(String(d)) && resolve()));
       for (const url of [`redis://127.0.0.1:${port}`, `redis://:wrong@127.0.0.1:${port}`]) {

@@ -78,17 +78,41 @@ describe('queue parts', () => {
     });
   });
   describe('the display of a queued bench', () => {
-    const result = { name: 'cc', seed: 0, status: 'ok', backend: 'cpu', epochs: 10, epochsDone: 10, wallSeconds: 3, imagesPerSec: 100, metrics: { acc: 0.5 } } as unknown as RunResult;
-    const running = (worker: string, resumedAt?: number) => ({ label: '1/1 cc-seed0', state: 'running' as const, progress: { worker, backend: 'cpu', epoch: 3, epochs: 10, step: 30, resumedAt } });
+    const result = {
+      name: 'cc',
+      seed: 0,
+      status: 'ok',
+      backend: 'cpu',
+      epochs: 10,
+      epochsDone: 10,
+      wallSeconds: 3,
+      imagesPerSec: 100,
+      metrics: { acc: 0.5 },
+    } as unknown as RunResult;
+    const running = (worker: string, resumedAt?: number) => ({
+      label: '1/1 cc-seed0',
+      state: 'running' as const,
+      progress: { worker, backend: 'cpu', epoch: 3, epochs: 10, step: 30, resumedAt },
+    });
 
     it('tells a takeover once, whether a poll saw the new worker running or only the run done', () => {
-      const takenOver = { ...result, worker: { id: 'h/2' }, takeovers: [{ worker: 'h/2', checkpoint: 'epoch-0003.ckpt', epoch: 3, step: 30 }] } as unknown as RunResult;
+      const takenOver = {
+        ...result,
+        worker: { id: 'h/2' },
+        takeovers: [{ worker: 'h/2', checkpoint: 'epoch-0003.ckpt', epoch: 3, step: 30 }],
+      } as unknown as RunResult;
       const done = { label: '1/1 cc-seed0', state: 'done' as const, result: takenOver };
-      for (const polls of [[running('h/1'), running('h/2', 3), done], [running('h/1'), done]]) {
+      for (const polls of [
+        [running('h/1'), running('h/2', 3), done],
+        [running('h/1'), done],
+      ]) {
         const out = capture();
         const display = createQueueDisplay(out);
         for (const v of polls) display.update([v]);
-        const told = out.text().split('\n').filter((l) => l.includes('continues it from epoch 3'));
+        const told = out
+          .text()
+          .split('\n')
+          .filter((l) => l.includes('continues it from epoch 3'));
         expect(told, out.text()).to.deep.equal(['[1/1 cc-seed0] h/2 (cpu) continues it from epoch 3']);
       }
     });
@@ -97,14 +121,33 @@ describe('queue parts', () => {
   describe('gathering a queued bench', () => {
     it('reads a job that ends between two reads of a poll whole, on the next poll (it once read the state after the job, and stopped on a null value)', async () => {
       const result: RunResult = {
-        ...{ name: 'cc', seed: 0, status: 'ok', objectives: ['cc'], backbone: 'mlp', dataset: 'blobs', backend: 'cpu', epochs: 1, epochsDone: 1, wallSeconds: 1, imagesPerSec: 64 },
+        ...{
+          name: 'cc',
+          seed: 0,
+          status: 'ok',
+          objectives: ['cc'],
+          backbone: 'mlp',
+          dataset: 'blobs',
+          backend: 'cpu',
+          epochs: 1,
+          epochsDone: 1,
+          wallSeconds: 1,
+          imagesPerSec: 64,
+        },
         ...{ metrics: { acc: 0.5 }, clusterSizes: {}, perEpoch: [], stepLoss: [], warnings: [], dir: 'cc-seed0', files: [], config: {} as never },
       };
       // A fake queue whose one job ends just after the first read of it, whichever that is.
       let reads = 0;
       const snapshot = () => {
         const ended = reads++ > 0;
-        return { state: ended ? 'completed' : 'active', job: { returnvalue: ended ? { result, files: [] } : null, progress: { worker: 'h/1', epoch: 0, epochs: 1, step: 0 }, getState: async () => (reads++ > 0 ? 'completed' : 'active') } };
+        return {
+          state: ended ? 'completed' : 'active',
+          job: {
+            returnvalue: ended ? { result, files: [] } : null,
+            progress: { worker: 'h/1', epoch: 0, epochs: 1, step: 0 },
+            getState: async () => (reads++ > 0 ? 'completed' : 'active'),
+          },
+        };
       };
       const queue = { getJobState: async () => snapshot().state, getJob: async () => snapshot().job };
       const out = await tempDir();

@@ -155,7 +155,7 @@ describe('clusterflow bench --queue: runs spread over workers in separate proces
     // Its training process stops too, rather than go on writing beside the worker that takes the run over.
     const stopped = Date.now();
     while ((await isRunning(training[0])) && Date.now() - stopped < 5000) await sleep(50);
-    expect(await isRunning(training[0]), 'the killed worker\'s training process').to.equal(false);
+    expect(await isRunning(training[0]), "the killed worker's training process").to.equal(false);
     await during();
     const res = await bench;
     const survivor = workers.find((w) => w !== victim)!;
@@ -187,7 +187,9 @@ describe('clusterflow bench --queue: runs spread over workers in separate proces
     await expectSameAsLocal(out, results);
     expectEachOnce(res, victim.output() + survivor.output());
     // The survivor continued the run from the record and checkpoint the killed worker left in the shared folder.
-    expect(survivor.output()).to.match(new RegExp(`\\[tiny ${run}\\] continuing from epoch-000([2-9])\\.ckpt \\(epoch \\1\\) written by \\S+/${victim.child.pid}`));
+    expect(survivor.output()).to.match(
+      new RegExp(`\\[tiny ${run}\\] continuing from epoch-000([2-9])\\.ckpt \\(epoch \\1\\) written by \\S+/${victim.child.pid}`),
+    );
     const taken = results.runs.find((r) => r.dir === run)!;
     expect(taken.takeovers).to.have.length(1);
     expect(taken.takeovers![0].worker).to.match(new RegExp(`/${survivor.child.pid}$`));
@@ -204,7 +206,11 @@ describe('clusterflow bench --queue: runs spread over workers in separate proces
 
   it('--detach returns once queued and report gathers the bench later; a run that fails by itself is recorded failed, once, not retried', async () => {
     const broken = join(dir, 'broken.yaml');
-    await writeFile(broken, BENCH.replace('backend: cpu', 'backend: auto') + '  - name: missing\n    data: { id: vectors, options: { path: missing.json } }\n    objective: [{ id: cc }]\n');
+    await writeFile(
+      broken,
+      BENCH.replace('backend: cpu', 'backend: auto') +
+        '  - name: missing\n    data: { id: vectors, options: { path: missing.json } }\n    objective: [{ id: cc }]\n',
+    );
     const out = join(dir, 'detached');
     const queued = await cli('bench', broken, '--queue', redis.url, '--out', out, '--only', 'missing,cc', '--detach');
     expect(queued.code, queued.err).to.equal(0);
@@ -215,7 +221,9 @@ describe('clusterflow bench --queue: runs spread over workers in separate proces
     workers = [worker];
     const report = await queuedBench('report', '--queue', redis.url, '--out', out);
     expect(report.code, report.out + report.err).to.equal(1);
-    expect(worker.output()).to.match(/worker: \S+\/\d+: .+, \d+ cores; .+; node v\d+/).and.match(/worker: every run on cpu/);
+    expect(worker.output())
+      .to.match(/worker: \S+\/\d+: .+, \d+ cores; .+; node v\d+/)
+      .and.match(/worker: every run on cpu/);
     const results: BenchResult = JSON.parse(await readFile(join(out, 'results.json'), 'utf8'));
     expect(results).to.include({ ok: 1, failed: 1 });
     const [cc, missing] = results.runs;

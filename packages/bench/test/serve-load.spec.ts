@@ -7,9 +7,37 @@ import { RunsFolder, startLiveView, type LiveView, type LogLine } from '@cluster
 import { tempDir } from './support/files.js';
 import { serveLoad } from './support/serve-load.js';
 
-const CONFIG = { name: 'cc', seed: 0, objective: [{ id: 'cc' }], backbone: { id: 'mlp' }, data: { id: 'fashion-mnist' }, train: { epochs: 2 } } as unknown as RunConfig;
-const start: LogLine = { t: 1, type: 'run-start', config: CONFIG, backend: 'cpu', backendSummary: '', tfjsVersion: '', numSamples: 4, numClusters: 2, numParameters: 1, writer: { pid: 2 ** 30, host: hostname() } };
-const step = (n: number): LogLine => ({ t: 2 + n, type: 'step', epoch: 0, step: n, stepInEpoch: n, stepsPerEpoch: 3, loss: { total: 3 - n }, lr: 0.1, imagesPerSec: 100 });
+const CONFIG = {
+  name: 'cc',
+  seed: 0,
+  objective: [{ id: 'cc' }],
+  backbone: { id: 'mlp' },
+  data: { id: 'fashion-mnist' },
+  train: { epochs: 2 },
+} as unknown as RunConfig;
+const start: LogLine = {
+  t: 1,
+  type: 'run-start',
+  config: CONFIG,
+  backend: 'cpu',
+  backendSummary: '',
+  tfjsVersion: '',
+  numSamples: 4,
+  numClusters: 2,
+  numParameters: 1,
+  writer: { pid: 2 ** 30, host: hostname() },
+};
+const step = (n: number): LogLine => ({
+  t: 2 + n,
+  type: 'step',
+  epoch: 0,
+  step: n,
+  stepInEpoch: n,
+  stepsPerEpoch: 3,
+  loss: { total: 3 - n },
+  lr: 0.1,
+  imagesPerSec: 100,
+});
 const jsonl = (lines: LogLine[]) => lines.map((l) => JSON.stringify(l) + '\n').join('');
 /** A line that is not UTF-8 (nor JSON): it once shifted every offset after it. */
 const NOT_UTF8 = Buffer.from([0x7b, 0xff, 0xfe, 0xc3, 0x28, 0x7d, 0x0a]);

@@ -51,10 +51,27 @@ describe(`live view property: no byte from outside the runs folder comes back (s
       const secret = `S3CRET${randomBytes(8).toString('hex')}`;
       await mkdir(join(outside, 'run-seed0'), { recursive: true });
       // The secret as every kind of file the server reads: a log, a record, a plot, a table.
-      const secretLine = (type: string) => JSON.stringify({ t: 1, type, config: { name: secret }, backend: secret, writer: { pid: 1, host: secret }, epoch: 0, message: secret, status: 'failed', error: secret });
+      const secretLine = (type: string) =>
+        JSON.stringify({
+          t: 1,
+          type,
+          config: { name: secret },
+          backend: secret,
+          writer: { pid: 1, host: secret },
+          epoch: 0,
+          message: secret,
+          status: 'failed',
+          error: secret,
+        });
       const secretLog = ['run-start', 'warning', 'run-end'].map(secretLine).join('\n') + '\n';
       const secretResults = JSON.stringify({ runs: [{ name: secret, dir: 'run-seed0', status: 'failed', error: secret, config: { name: secret } }] });
-      const outsideFiles = [join(base, 'secret.jsonl'), join(outside, 'run-seed0', 'events.jsonl'), join(outside, 'results.json'), join(outside, 'run-seed0', 'results.json'), join(outside, 'assignments.csv')];
+      const outsideFiles = [
+        join(base, 'secret.jsonl'),
+        join(outside, 'run-seed0', 'events.jsonl'),
+        join(outside, 'results.json'),
+        join(outside, 'run-seed0', 'results.json'),
+        join(outside, 'assignments.csv'),
+      ];
       await writeFile(outsideFiles[0], secretLog);
       await writeFile(outsideFiles[1], secretLog);
       await writeFile(outsideFiles[2], secretResults);
@@ -72,17 +89,31 @@ describe(`live view property: no byte from outside the runs folder comes back (s
         names.push(rel);
         const kind = r.int(6);
         const writer = { pid: r.pick([process.pid, 2 ** 30, 0, -1, 1.5]), host: r.pick([hostname(), 'elsewhere']) };
-        const good = JSON.stringify({ t: 1, type: 'run-start', config: { name: `run${i}`, objective: [{ id: 'cc' }], train: { epochs: 2 } }, backend: 'cpu', writer }) + '\n';
+        const good =
+          JSON.stringify({ t: 1, type: 'run-start', config: { name: `run${i}`, objective: [{ id: 'cc' }], train: { epochs: 2 } }, backend: 'cpu', writer }) +
+          '\n';
         const logs = [
-          good + JSON.stringify({ t: 2, type: 'step', epoch: 0, step: 0, stepInEpoch: 0, stepsPerEpoch: 1, loss: { total: 1 }, lr: 0.1, imagesPerSec: 1 }) + '\n',
-          good + '{"t":2,"type":"step","loss":null}\n{"type":"epoch-end","metrics":"x"}\n{"type":"complete","summary":{}}\n{"type":"run-end","status":"weird"}\n',
+          good +
+            JSON.stringify({ t: 2, type: 'step', epoch: 0, step: 0, stepInEpoch: 0, stepsPerEpoch: 1, loss: { total: 1 }, lr: 0.1, imagesPerSec: 1 }) +
+            '\n',
+          good +
+            '{"t":2,"type":"step","loss":null}\n{"type":"epoch-end","metrics":"x"}\n{"type":"complete","summary":{}}\n{"type":"run-end","status":"weird"}\n',
           Buffer.concat([Buffer.from(good), randomBytes(2000), Buffer.from('\n'), Buffer.from([0xff, 0xfe, 0x0a])]),
           good + '{"t":3,"type":"warning","epoch":0,"message":"' + 'w'.repeat(1_200_000) + '"}\n',
           '{"t":"x","type":"run-start","config":[],"writer":{"pid":"1"}}\n{"__proto__":{"polluted":1},"type":"step"}\n',
           randomBytes(3000),
         ];
         await writeFile(join(d, 'events.jsonl'), logs[kind]);
-        if (r.next() < 0.5) await writeFile(join(d, 'results.json'), r.pick(['{', '{"runs":5}', '{"runs":[null,{"dir":5},{"dir":"../../outside/run-seed0"},{"dir":"/etc"},{"dir":"__proto__"}]}', JSON.stringify({ runs: [{ dir: `run${i}-seed0`, config: 'x', stepLoss: 'x', warnings: 3 }] })]));
+        if (r.next() < 0.5)
+          await writeFile(
+            join(d, 'results.json'),
+            r.pick([
+              '{',
+              '{"runs":5}',
+              '{"runs":[null,{"dir":5},{"dir":"../../outside/run-seed0"},{"dir":"/etc"},{"dir":"__proto__"}]}',
+              JSON.stringify({ runs: [{ dir: `run${i}-seed0`, config: 'x', stepLoss: 'x', warnings: 3 }] }),
+            ]),
+          );
         if (r.next() < 0.3) await writeFile(join(d, 'assignments.csv'), r.pick(['index,label,cluster\n0,1,2\n', 'garbage', '']));
       }
       // Links: to the secret files and outside folders, to files and folders inside, and chains of them.
@@ -106,14 +137,42 @@ describe(`live view property: no byte from outside the runs folder comes back (s
 
       const live: LiveView = await startLiveView({ root, port: 0 });
       try {
-        const ids = [...names, ...links.map((l) => l.slice(root.length + 1)), '..', '../outside', '.', '', '/', '%2e%2e', '__proto__', 'constructor', `${names[0]}/..`, `${names[0]}/../../outside/run-seed0`, '/etc', '\u0000'];
+        const ids = [
+          ...names,
+          ...links.map((l) => l.slice(root.length + 1)),
+          '..',
+          '../outside',
+          '.',
+          '',
+          '/',
+          '%2e%2e',
+          '__proto__',
+          'constructor',
+          `${names[0]}/..`,
+          `${names[0]}/../../outside/run-seed0`,
+          '/etc',
+          '\u0000',
+        ];
         const routes = ['api/runs', 'api/run', 'api/run/file', 'api/run/events', 'api/runs/live', 'vendor/', '', 'app.js', '..', '%2e%2e/%2e%2e/secret.jsonl'];
-        const encode = (s: string) => r.pick([encodeURIComponent(s), s, encodeURIComponent(encodeURIComponent(s)), s.replace(/\//g, '%2f'), s.replace(/\./g, '%2e')]);
+        const encode = (s: string) =>
+          r.pick([encodeURIComponent(s), s, encodeURIComponent(encodeURIComponent(s)), s.replace(/\//g, '%2f'), s.replace(/\./g, '%2e')]);
         for (let i = 0; i < REQUESTS && performance.now() < deadline; i++) {
           const route = r.pick(routes);
           const id = r.pick(ids);
-          const name = r.pick([...RUN_FILES, '../../secret.jsonl', '../../../outside/results.json', `link${r.int(14)}`, 'checkpoints/last.ckpt', '__proto__', '%00']);
-          const query = route.startsWith('api/run') ? `?id=${encode(id)}&name=${encode(name)}` : route === 'vendor/' ? encode(r.pick(['vega.min.js', '../../package.json', name])) : '';
+          const name = r.pick([
+            ...RUN_FILES,
+            '../../secret.jsonl',
+            '../../../outside/results.json',
+            `link${r.int(14)}`,
+            'checkpoints/last.ckpt',
+            '__proto__',
+            '%00',
+          ]);
+          const query = route.startsWith('api/run')
+            ? `?id=${encode(id)}&name=${encode(name)}`
+            : route === 'vendor/'
+              ? encode(r.pick(['vega.min.js', '../../package.json', name]))
+              : '';
           const url = `${live.url}${route}${query}`;
           const res = await get(url, r.pick<Record<string, string>>([{}, { 'last-event-id': String(r.int(5000)) }, { 'last-event-id': '-5' }]));
           expect(res.text, `${url} (seed ${SEED})`).to.not.include(secret);

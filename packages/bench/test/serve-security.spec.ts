@@ -10,11 +10,35 @@ import { tempDir } from './support/files.js';
 import { readAnswer } from './support/http.js';
 
 const SECRET = 'SECRET-5f1c9e-not-for-the-page';
-const CONFIG = { name: 'cc', seed: 0, objective: [{ id: 'cc' }], backbone: { id: 'mlp' }, data: { id: 'fashion-mnist' }, train: { epochs: 2 } } as unknown as RunConfig;
-const start: LogLine = { t: 1, type: 'run-start', config: CONFIG, backend: 'cpu', backendSummary: '', tfjsVersion: '', numSamples: 4, numClusters: 2, numParameters: 1, writer: { pid: 2 ** 30, host: hostname() } };
+const CONFIG = {
+  name: 'cc',
+  seed: 0,
+  objective: [{ id: 'cc' }],
+  backbone: { id: 'mlp' },
+  data: { id: 'fashion-mnist' },
+  train: { epochs: 2 },
+} as unknown as RunConfig;
+const start: LogLine = {
+  t: 1,
+  type: 'run-start',
+  config: CONFIG,
+  backend: 'cpu',
+  backendSummary: '',
+  tfjsVersion: '',
+  numSamples: 4,
+  numClusters: 2,
+  numParameters: 1,
+  writer: { pid: 2 ** 30, host: hostname() },
+};
 /** A file outside the runs folder that looks like a log: what an attacker would have the server stream. */
 const secretLog = JSON.stringify({ ...start, backend: SECRET }) + '\n' + JSON.stringify({ t: 2, type: 'warning', epoch: 0, message: SECRET }) + '\n';
-const bench = (dirs: string[]) => JSON.stringify({ name: 'b', date: '', machine: {}, runs: dirs.map((dir) => ({ name: dir, seed: 0, status: 'ok', dir, metrics: {}, perEpoch: [], stepLoss: [], warnings: [], files: [], clusterSizes: {} })) });
+const bench = (dirs: string[]) =>
+  JSON.stringify({
+    name: 'b',
+    date: '',
+    machine: {},
+    runs: dirs.map((dir) => ({ name: dir, seed: 0, status: 'ok', dir, metrics: {}, perEpoch: [], stepLoss: [], warnings: [], files: [], clusterSizes: {} })),
+  });
 
 /** The body of every answer to `url`, event streams read for `ms`. */
 const body = (base: string, path: string, ms = 400, headers: Record<string, string> = {}) => readAnswer(base + path, { ms, headers });
@@ -62,7 +86,12 @@ describe('live view security: links never lead outside the runs folder (issue 26
 
   for (const id of ['b/linked-log-seed0', 'b/chain-seed0', 'b/linked-dir-seed0', 'b/linked-parent/run-seed0']) {
     it(`streams, shows and serves nothing from outside for ${id}`, async () => {
-      for (const path of [`api/run?id=${id}`, `api/run/events?id=${id}`, `api/run/file?id=${id}&name=events.jsonl`, `api/run/file?id=${id}&name=results.json`]) {
+      for (const path of [
+        `api/run?id=${id}`,
+        `api/run/events?id=${id}`,
+        `api/run/file?id=${id}&name=events.jsonl`,
+        `api/run/file?id=${id}&name=results.json`,
+      ]) {
         const res = await body(live.url, path);
         expect(res.text, path).to.not.include(SECRET);
         expect(res.text, path).to.not.include('5f1c9e');
@@ -109,7 +138,16 @@ describe('live view security: network exposure (issue 26, item 4)', () => {
 
   it('with --token, asks for it on every route: query, header or the cookie the page gets', async () => {
     app = await createLiveViewServer(dir, { host: '127.0.0.1', token: 'abc123' });
-    for (const url of ['/', '/app.js', '/api/runs', '/api/run?id=r-seed0', '/api/run/file?id=r-seed0&name=events.jsonl', '/vendor/vega.min.js', '/api/runs/live', '/api/run/events?id=r-seed0']) {
+    for (const url of [
+      '/',
+      '/app.js',
+      '/api/runs',
+      '/api/run?id=r-seed0',
+      '/api/run/file?id=r-seed0&name=events.jsonl',
+      '/vendor/vega.min.js',
+      '/api/runs/live',
+      '/api/run/events?id=r-seed0',
+    ]) {
       const res = await app.inject({ url });
       expect(res.statusCode, url).to.equal(401);
       expect((await app.inject({ url: `${url}${url.includes('?') ? '&' : '?'}token=wrong` })).statusCode, url).to.equal(401);
@@ -117,7 +155,9 @@ describe('live view security: network exposure (issue 26, item 4)', () => {
     const page = await app.inject({ url: '/?token=abc123' });
     expect(page.statusCode).to.equal(200);
     const cookie = String(page.headers['set-cookie']);
-    expect(cookie).to.match(/HttpOnly/i).and.match(/SameSite=Strict/i);
+    expect(cookie)
+      .to.match(/HttpOnly/i)
+      .and.match(/SameSite=Strict/i);
     const pair = cookie.split(';')[0];
     expect((await app.inject({ url: '/api/runs', headers: { cookie: pair } })).statusCode).to.equal(200);
     expect((await app.inject({ url: '/api/runs', headers: { authorization: 'token abc123' } })).statusCode).to.equal(200);

@@ -4,34 +4,121 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { ConfigError, tf, type Dataset, type HookContext, type RunConfig, type TrainEvent } from '@clusterflow/core';
-import { createLiveViewServer, EventLog, liveStatus, MAX_STEPS, parseLogLines, RunsFolder, sampleGridPng, startLiveView, thin, type LogLine, type RunResult } from '@clusterflow/bench';
+import {
+  createLiveViewServer,
+  EventLog,
+  liveStatus,
+  MAX_STEPS,
+  parseLogLines,
+  RunsFolder,
+  sampleGridPng,
+  startLiveView,
+  thin,
+  type LogLine,
+  type RunResult,
+} from '@clusterflow/bench';
 import { cli } from './support/cli.js';
 import { tempDir } from './support/files.js';
 
-const CONFIG = { name: 'cc', seed: 0, objective: [{ id: 'cc' }], backbone: { id: 'mlp' }, data: { id: 'fashion-mnist' }, train: { epochs: 2 } } as unknown as RunConfig;
+const CONFIG = {
+  name: 'cc',
+  seed: 0,
+  objective: [{ id: 'cc' }],
+  backbone: { id: 'mlp' },
+  data: { id: 'fashion-mnist' },
+  train: { epochs: 2 },
+} as unknown as RunConfig;
 /** A pid no process has: the writer of a log it names is gone. */
 const DEAD = { pid: 2 ** 30, host: hostname() };
 const ALIVE = { pid: process.pid, host: hostname() };
 
 /** Every run's log starts with the time of its start: `t` tells one from the next. */
-const start = (writer = DEAD, t = 1): LogLine => ({ t, type: 'run-start', config: CONFIG, backend: 'cpu', backendSummary: '', tfjsVersion: '', numSamples: 4, numClusters: 2, numParameters: 1, writer });
-const step = (n: number): LogLine => ({ t: 2 + n, type: 'step', epoch: 0, step: n, stepInEpoch: n, stepsPerEpoch: 3, loss: { total: 3 - n, cc: 2 - n }, lr: 0.1, imagesPerSec: 100 + n });
-const epochEnd: LogLine = { t: 9, type: 'epoch-end', epoch: 0, metrics: { acc: 0.5, nmi: 0.25, ari: 0.125 }, clusterSizes: { cluster: [4, 0] }, loss: { total: 2, cc: 1 }, seconds: 1, imagesPerSec: 100 };
+const start = (writer = DEAD, t = 1): LogLine => ({
+  t,
+  type: 'run-start',
+  config: CONFIG,
+  backend: 'cpu',
+  backendSummary: '',
+  tfjsVersion: '',
+  numSamples: 4,
+  numClusters: 2,
+  numParameters: 1,
+  writer,
+});
+const step = (n: number): LogLine => ({
+  t: 2 + n,
+  type: 'step',
+  epoch: 0,
+  step: n,
+  stepInEpoch: n,
+  stepsPerEpoch: 3,
+  loss: { total: 3 - n, cc: 2 - n },
+  lr: 0.1,
+  imagesPerSec: 100 + n,
+});
+const epochEnd: LogLine = {
+  t: 9,
+  type: 'epoch-end',
+  epoch: 0,
+  metrics: { acc: 0.5, nmi: 0.25, ari: 0.125 },
+  clusterSizes: { cluster: [4, 0] },
+  loss: { total: 2, cc: 1 },
+  seconds: 1,
+  imagesPerSec: 100,
+};
 const COLLAPSE = 'cluster: possible cluster collapse: 1 of 2 clusters are empty';
 const warning: LogLine = { t: 9, type: 'warning', epoch: 0, message: COLLAPSE };
-const evaluation: LogLine = { t: 9, type: 'evaluation', epoch: 0, step: 3, readout: 'cluster', confusion: { classes: [0, 1], clusters: [0], counts: [[2], [2]], order: [0] } };
+const evaluation: LogLine = {
+  t: 9,
+  type: 'evaluation',
+  epoch: 0,
+  step: 3,
+  readout: 'cluster',
+  confusion: { classes: [0, 1], clusters: [0], counts: [[2], [2]], order: [0] },
+};
 const complete = (kind: 'completed' | 'interrupted'): LogLine => ({
   t: 10,
   type: 'complete',
-  summary: { name: 'cc', backend: 'cpu', epochs: 2, epochsDone: 1, steps: 3, stages: [], end: kind === 'completed' ? { kind } : { kind, reason: 'Ctrl-C' }, wallSeconds: 1, imagesPerSec: 100, metrics: { acc: 0.5 }, clusterSizes: {}, mainReadout: 'cluster' },
+  summary: {
+    name: 'cc',
+    backend: 'cpu',
+    epochs: 2,
+    epochsDone: 1,
+    steps: 3,
+    stages: [],
+    end: kind === 'completed' ? { kind } : { kind, reason: 'Ctrl-C' },
+    wallSeconds: 1,
+    imagesPerSec: 100,
+    metrics: { acc: 0.5 },
+    clusterSizes: {},
+    mainReadout: 'cluster',
+  },
 });
 const jsonl = (lines: LogLine[]) => lines.map((l) => JSON.stringify(l) + '\n').join('');
 
 function result(dir: string, over: Partial<RunResult> = {}): RunResult {
   return {
-    name: 'cc', seed: 0, status: 'ok', objectives: ['cc'], backbone: 'mlp', dataset: 'fashion-mnist', backend: 'cpu', epochs: 2, epochsDone: 2,
-    wallSeconds: 1, imagesPerSec: 100, metrics: { acc: 0.75, nmi: 0.5, ari: 0.25 }, mainReadout: 'cluster', clusterSizes: { cluster: [2, 2] },
-    perEpoch: [], stepLoss: [], warnings: [], dir, files: [], config: CONFIG, ...over,
+    name: 'cc',
+    seed: 0,
+    status: 'ok',
+    objectives: ['cc'],
+    backbone: 'mlp',
+    dataset: 'fashion-mnist',
+    backend: 'cpu',
+    epochs: 2,
+    epochsDone: 2,
+    wallSeconds: 1,
+    imagesPerSec: 100,
+    metrics: { acc: 0.75, nmi: 0.5, ari: 0.25 },
+    mainReadout: 'cluster',
+    clusterSizes: { cluster: [2, 2] },
+    perEpoch: [],
+    stepLoss: [],
+    warnings: [],
+    dir,
+    files: [],
+    config: CONFIG,
+    ...over,
   };
 }
 const bench = (runs: RunResult[]) => JSON.stringify({ name: 'b', date: '', machine: {}, runs, ok: runs.length, failed: 0, interrupted: 0 });
@@ -60,7 +147,21 @@ describe('live view: the event log hook', () => {
       { type: 'step', epoch: 0, step: 0, stepInEpoch: 0, stepsPerEpoch: 1, loss: { total: 1 }, lr: 0.1, imagesPerSec: 10 },
       {
         type: 'complete',
-        summary: { name: 'cc', backend: 'cpu', epochs: 1, epochsDone: 1, steps: 1, stages: [], end: { kind: 'completed' }, wallSeconds: 1, imagesPerSec: 10, metrics: {}, clusterSizes: {}, readouts: { cluster: new Int32Array([0, 1]) }, labels: new Int32Array([1, 0]) },
+        summary: {
+          name: 'cc',
+          backend: 'cpu',
+          epochs: 1,
+          epochsDone: 1,
+          steps: 1,
+          stages: [],
+          end: { kind: 'completed' },
+          wallSeconds: 1,
+          imagesPerSec: 10,
+          metrics: {},
+          clusterSizes: {},
+          readouts: { cluster: new Int32Array([0, 1]) },
+          labels: new Int32Array([1, 0]),
+        },
       },
     ];
     const write = (fresh: boolean) => {
@@ -86,7 +187,17 @@ describe('live view: the event log hook', () => {
     const labels = new Int32Array([0, 0, 1, 1]);
     const dataset = { labels, size: 4, sampleShape: [2, 2, 1], batch: (idx: Int32Array) => tf.fill([idx.length, 2, 2, 1], 0.5) };
     const ctx = (epoch: number, step: number) =>
-      ({ run: { dataset }, evaluation: { epoch, step, mainReadout: 'cluster', readouts: { cluster: new Int32Array([1, 1, 0, 1]) }, clusterSizes: { cluster: [1, 3] }, metrics: {} } }) as unknown as HookContext;
+      ({
+        run: { dataset },
+        evaluation: {
+          epoch,
+          step,
+          mainReadout: 'cluster',
+          readouts: { cluster: new Int32Array([1, 1, 0, 1]) },
+          clusterSizes: { cluster: [1, 3] },
+          metrics: {},
+        },
+      }) as unknown as HookContext;
     const log = new EventLog(dir, { fresh: true, warn: (m) => expect.fail(m) });
     await log.hook.onEpochEnd!(ctx(0, 4));
     await log.hook.onRunEnd!(ctx(0, 4)); // the same evaluation: nothing more
@@ -94,7 +205,20 @@ describe('live view: the event log hook', () => {
     const lines = parseLogLines(await readFile(log.path, 'utf8')).lines;
     expect(lines.map((l) => l.type)).to.deep.equal(['evaluation', 'run-end']);
     // Clusters ordered by their matched class: cluster 1 holds class 0, cluster 0 class 1.
-    expect(lines[0]).to.deep.include({ epoch: 0, step: 4, readout: 'cluster', confusion: { classes: [0, 1], clusters: [0, 1], counts: [[0, 2], [1, 1]], order: [1, 0] } });
+    expect(lines[0]).to.deep.include({
+      epoch: 0,
+      step: 4,
+      readout: 'cluster',
+      confusion: {
+        classes: [0, 1],
+        clusters: [0, 1],
+        counts: [
+          [0, 2],
+          [1, 1],
+        ],
+        order: [1, 0],
+      },
+    });
     // The same picture as the run's final samples.png would be for this assignment.
     const expected = await sampleGridPng(dataset as unknown as Dataset, new Int32Array([1, 1, 0, 1]), 2);
     expect((await readFile(join(dir, 'samples.png'))).equals(expected)).to.equal(true);
@@ -118,16 +242,25 @@ describe('live view: the server', () => {
     root = join(dir, 'runs');
     const ok = join(root, 'b', 'ok-seed0');
     await mkdir(ok, { recursive: true });
-    await writeFile(join(ok, 'events.jsonl'), jsonl([start(), step(0), step(1), step(2), epochEnd, warning, evaluation, complete('completed'), { t: 11, type: 'run-end', status: 'ok' }]));
+    await writeFile(
+      join(ok, 'events.jsonl'),
+      jsonl([start(), step(0), step(1), step(2), epochEnd, warning, evaluation, complete('completed'), { t: 11, type: 'run-end', status: 'ok' }]),
+    );
     await writeFile(join(ok, 'results.json'), bench([result('ok-seed0')]));
     await writeFile(join(ok, 'samples.png'), Buffer.from('89504e470d0a1a0a', 'hex'));
-    for (const [name, lines] of [['live-seed0', [start(ALIVE), step(0)]], ['dead-seed0', [start(), step(0)]]] as const) {
+    for (const [name, lines] of [
+      ['live-seed0', [start(ALIVE), step(0)]],
+      ['dead-seed0', [start(), step(0)]],
+    ] as const) {
       await mkdir(join(root, 'b', name));
       await writeFile(join(root, 'b', name, 'events.jsonl'), jsonl([...lines]));
     }
     // A bench's results.json: its own runs, one from before the event log, and one that points outside.
     await mkdir(join(root, 'b', 'old-seed0'));
-    await writeFile(join(root, 'b', 'results.json'), bench([result('ok-seed0'), result('old-seed0', { status: 'failed', error: 'no data' }), result('../../outside')]));
+    await writeFile(
+      join(root, 'b', 'results.json'),
+      bench([result('ok-seed0'), result('old-seed0', { status: 'failed', error: 'no data' }), result('../../outside')]),
+    );
     await writeFile(join(dir, 'secret.txt'), 'not for the page');
     await mkdir(join(dir, 'outside'));
     await writeFile(join(dir, 'outside', 'events.jsonl'), jsonl([start()]));
@@ -216,7 +349,10 @@ describe('live view: listening and live events', () => {
     try {
       expect(live.url).to.match(/^http:\/\/127\.0\.0\.1:\d+\/$/);
       const port = Number(new URL(live.url).port);
-      const err = await startLiveView({ root: dir, port }).then(() => undefined, (e: unknown) => e);
+      const err = await startLiveView({ root: dir, port }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       expect(err).to.be.instanceOf(ConfigError);
       expect((err as Error).message).to.include(`--port ${port}`);
     } finally {
@@ -233,7 +369,10 @@ describe('live view: listening and live events', () => {
     const abort = new AbortController();
     try {
       // The id of an event is the byte offset after it: resuming after the first line.
-      const res = await fetch(`${live.url}api/run/events?id=r-seed0`, { headers: { 'last-event-id': String(Buffer.byteLength(jsonl([start(ALIVE)]))) }, signal: abort.signal });
+      const res = await fetch(`${live.url}api/run/events?id=r-seed0`, {
+        headers: { 'last-event-id': String(Buffer.byteLength(jsonl([start(ALIVE)]))) },
+        signal: abort.signal,
+      });
       expect(res.headers.get('content-type')).to.match(/^text\/event-stream/);
       const events = readEvents(res.body!);
       const first = await events.next();

@@ -40,7 +40,10 @@ describe('clusterflow bench: a multi-stage run', () => {
 
   it("records each stage's epochs and metrics, and the per-epoch records name their stage", () => {
     const [run] = results.runs;
-    expect(run.stages!.map((s) => [s.name, s.epochs, s.epochsDone])).to.deep.equal([['contrast', 1, 1], ['refine', 2, 2]]);
+    expect(run.stages!.map((s) => [s.name, s.epochs, s.epochsDone])).to.deep.equal([
+      ['contrast', 1, 1],
+      ['refine', 2, 2],
+    ]);
     expect(run.perEpoch.map((e) => `${e.stage}:${e.epoch}`)).to.deep.equal(['contrast:0', 'refine:1', 'refine:2']);
     expect(run.metrics).to.deep.equal(run.stages![1].metrics);
     expect(run.objectives).to.deep.equal(['cc', 'cc']);
@@ -50,7 +53,7 @@ describe('clusterflow bench: a multi-stage run', () => {
     const runDir = join(out, results.runs[0].dir);
     const files = await readdir(runDir);
     expect(files).to.include.members(['assignments.csv', 'assignments-contrast.csv']);
-    expect(files, 'the last stage\'s are assignments.csv').to.not.include('assignments-refine.csv');
+    expect(files, "the last stage's are assignments.csv").to.not.include('assignments-refine.csv');
     // Committed results are gzipped: do as a commit would.
     for (const f of files.filter((n) => n.startsWith('assignments'))) await writeFile(join(runDir, `${f}.gz`), gzipSync(await readFile(join(runDir, f))));
     const checks = await checkResults(out);

@@ -49,7 +49,8 @@ export async function loadClusterer(urlOrPath: string, opts: LoadOptions = {}): 
 /** A clusterer from a parsed model.json and a way to read its shards (what `clusterflow predict` uses in memory). */
 export async function clustererFromModel(model: ModelJson, source: ModelSource, opts: Pick<LoadOptions, 'backbones'> = {}): Promise<Clusterer> {
   const name = source.name;
-  if (model?.format !== MODEL_FORMAT) throw new ModelError(`model ${name}: not a clusterflow model (format '${String(model?.format)}', expected '${MODEL_FORMAT}')`);
+  if (model?.format !== MODEL_FORMAT)
+    throw new ModelError(`model ${name}: not a clusterflow model (format '${String(model?.format)}', expected '${MODEL_FORMAT}')`);
   if (model.formatVersion !== 1) throw new ModelError(`model ${name}: format version ${model.formatVersion} is newer than this loader reads (1)`);
   checkShape(model, name);
   const factories = [...(opts.backbones ?? []), ...BUILTIN_BACKBONES];
@@ -62,14 +63,18 @@ export async function clustererFromModel(model: ModelJson, source: ModelSource, 
   }
   for (const r of model.readouts) {
     const unknown = r.ops.find((op) => !HEAD_OPS.includes(op.op));
-    if (unknown) throw new ModelError(`model ${name}: read-out '${r.name}' uses head op '${unknown.op}', which this loader does not have (it has: ${HEAD_OPS.join(', ')})`);
+    if (unknown)
+      throw new ModelError(
+        `model ${name}: read-out '${r.name}' uses head op '${unknown.op}', which this loader does not have (it has: ${HEAD_OPS.join(', ')})`,
+      );
   }
   // Shards in manifest order, concatenated: what the checksum covers and decodeWeights reads.
   const paths = model.weightsManifest.flatMap((g) => g.paths);
   const shards = await Promise.all(paths.map((p) => wrap(source.read(p))));
   const bytes = concat(shards);
   const digest = await sha256Hex(bytes);
-  if (digest !== model.weightsSha256) throw new ModelError(`model ${name}: its weights do not match their checksum (sha256 ${digest}, model.json says ${model.weightsSha256})`);
+  if (digest !== model.weightsSha256)
+    throw new ModelError(`model ${name}: its weights do not match their checksum (sha256 ${digest}, model.json says ${model.weightsSha256})`);
   const specs = model.weightsManifest.flatMap((g) => g.weights);
   const expected = specs.reduce((s, w) => s + 4 * w.shape.reduce((a, b) => a * b, 1), 0);
   if (expected !== bytes.length) throw new ModelError(`model ${name}: the manifest describes ${expected} bytes of weights, the shards hold ${bytes.length}`);
@@ -103,18 +108,28 @@ function checkShape(model: ModelJson, name: string): void {
   const dims = (s: unknown) => Array.isArray(s) && s.every((d) => Number.isSafeInteger(d) && d >= 0);
   if (typeof model.backbone?.id !== 'string' || !dims(model.backbone.inputShape)) throw bad('has no backbone { id, options, inputShape }');
   if (!Number.isSafeInteger(model.numClusters) || model.numClusters < 1) throw bad(`has numClusters ${JSON.stringify(model.numClusters)}`);
-  if (!Array.isArray(model.readouts) || model.readouts.length === 0 || model.readouts.some((r) => typeof r?.name !== 'string' || !Array.isArray(r.ops) || !(r.temperature > 0))) {
+  if (
+    !Array.isArray(model.readouts) ||
+    model.readouts.length === 0 ||
+    model.readouts.some((r) => typeof r?.name !== 'string' || !Array.isArray(r.ops) || !(r.temperature > 0))
+  ) {
     throw bad('has no read-outs [{ name, ops, temperature }]');
   }
   const p = model.preprocessing;
-  if (!(p?.input === 'vectors' ? Number.isSafeInteger(p.dim) && p.dim > 0 : p?.input === 'image' && dims(p.inputShape) && p.inputShape.length === 3 && p.pixelScale > 0)) {
+  if (
+    !(p?.input === 'vectors'
+      ? Number.isSafeInteger(p.dim) && p.dim > 0
+      : p?.input === 'image' && dims(p.inputShape) && p.inputShape.length === 3 && p.pixelScale > 0)
+  ) {
     throw bad(`has preprocessing ${JSON.stringify(p)}, neither { input: 'image', inputShape: [H, W, C], pixelScale } nor { input: 'vectors', dim }`);
   }
   if (!Array.isArray(model.weightsManifest) || typeof model.weightsSha256 !== 'string') throw bad('has no weightsManifest and weightsSha256');
   for (const g of model.weightsManifest) {
-    if (!Array.isArray(g?.paths) || !g.paths.every((x) => typeof x === 'string') || !Array.isArray(g.weights)) throw bad('has a weights group without paths and weights');
+    if (!Array.isArray(g?.paths) || !g.paths.every((x) => typeof x === 'string') || !Array.isArray(g.weights))
+      throw bad('has a weights group without paths and weights');
     for (const w of g.weights) {
-      if (typeof w?.name !== 'string' || !dims(w.shape) || (w.dtype !== 'float32' && w.dtype !== 'int32')) throw bad(`has weight ${JSON.stringify(w)}: expected { name, shape, dtype: float32 | int32 }`);
+      if (typeof w?.name !== 'string' || !dims(w.shape) || (w.dtype !== 'float32' && w.dtype !== 'int32'))
+        throw bad(`has weight ${JSON.stringify(w)}: expected { name, shape, dtype: float32 | int32 }`);
     }
   }
 }

@@ -67,12 +67,13 @@ function images(input: ClustererInput, shape: [number, number, number], scale: n
       }
       const { data, width, height } = img as PixelImage;
       const c = (img as PixelImage).channels ?? data.length / (width * height);
-      if (!Number.isInteger(c) || data.length !== width * height * c) throw new InputError(`image ${i}: ${data.length} bytes are not ${width} x ${height} pixels`);
+      if (!Number.isInteger(c) || data.length !== width * height * c)
+        throw new InputError(`image ${i}: ${data.length} bytes are not ${width} x ${height} pixels`);
       return tf.tensor3d(Float32Array.from(data), [height, width, c]);
     });
     const sizes = new Set(batch.map((t) => t.shape.slice(0, 2).join('x')));
     // Images of different sizes are resized one by one before stacking.
-    x = sizes.size === 1 ? tf.stack(batch) as tfc.Tensor4D : tf.stack(batch.map((t) => tf.image.resizeBilinear(t, [shape[0], shape[1]]))) as tfc.Tensor4D;
+    x = sizes.size === 1 ? (tf.stack(batch) as tfc.Tensor4D) : (tf.stack(batch.map((t) => tf.image.resizeBilinear(t, [shape[0], shape[1]]))) as tfc.Tensor4D);
   }
   x = channels(tf.mul(x, scale), shape[2]);
   if (x.shape[1] !== shape[0] || x.shape[2] !== shape[1]) x = tf.image.resizeBilinear(x, [shape[0], shape[1]]);

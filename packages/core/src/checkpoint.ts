@@ -152,7 +152,15 @@ async function verifyCheckpoint(file: Uint8Array, name: string): Promise<{ heade
     throw new CheckpointError(`checkpoint ${name} is corrupt: its header is not valid JSON`);
   }
   // Someone else's file: the header's shape is checked before it is used.
-  const entryOk = (e: Entry) => typeof e?.name === 'string' && ['tensor', 'host'].includes(e.kind) && ['float32', 'int32'].includes(e.dtype) && Array.isArray(e.shape) && Number.isSafeInteger(e.offset) && Number.isSafeInteger(e.length) && e.offset >= 0 && e.length >= 0;
+  const entryOk = (e: Entry) =>
+    typeof e?.name === 'string' &&
+    ['tensor', 'host'].includes(e.kind) &&
+    ['float32', 'int32'].includes(e.dtype) &&
+    Array.isArray(e.shape) &&
+    Number.isSafeInteger(e.offset) &&
+    Number.isSafeInteger(e.length) &&
+    e.offset >= 0 &&
+    e.length >= 0;
   if (typeof header?.meta !== 'object' || header.meta === null || !Array.isArray(header.entries) || !header.entries.every(entryOk)) {
     throw new CheckpointError(`checkpoint ${name} is corrupt: its header does not describe a checkpoint`);
   }

@@ -39,9 +39,7 @@ export class WeightedObjective implements Objective<WeightedPlan> {
   }
 
   paramGroups(): ParamGroup[] {
-    return this.parts.flatMap((p) =>
-      (p.objective.paramGroups?.() ?? []).map((g) => ({ ...g, name: `${p.name}/${g.name}` })),
-    );
+    return this.parts.flatMap((p) => (p.objective.paramGroups?.() ?? []).map((g) => ({ ...g, name: `${p.name}/${g.name}` })));
   }
 
   /** The most cautious part wins: a part that freezes the encoder freezes it for all. */
@@ -137,4 +135,3 @@ export class WeightedObjective implements Objective<WeightedPlan> {
     for (const p of this.parts) p.objective.dispose();
   }
 }
-

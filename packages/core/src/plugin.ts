@@ -34,9 +34,7 @@ export async function loadPlugins(specs: readonly string[], registry: Registry, 
     }
     const plugin = pluginOf(mod);
     if (!plugin) {
-      throw new PluginError(
-        `plugin '${spec}' exports no register(...) function (exports: ${Object.keys(mod).join(', ') || 'none'})`,
-      );
+      throw new PluginError(`plugin '${spec}' exports no register(...) function (exports: ${Object.keys(mod).join(', ') || 'none'})`);
     }
     try {
       await plugin.register(registry.registrar(plugin.name ?? spec));
@@ -47,7 +45,7 @@ export async function loadPlugins(specs: readonly string[], registry: Registry, 
   }
 }
 
-function pluginOf(mod: Record<string, unknown>): Partial<Plugin> & Pick<Plugin, 'register'> | undefined {
+function pluginOf(mod: Record<string, unknown>): (Partial<Plugin> & Pick<Plugin, 'register'>) | undefined {
   if (typeof mod.register === 'function') {
     return { name: typeof mod.name === 'string' ? mod.name : undefined, register: mod.register as Plugin['register'] };
   }
@@ -65,8 +63,11 @@ function pluginOf(mod: Record<string, unknown>): Partial<Plugin> & Pick<Plugin, 
 export function unloadedPluginError(source: string, plugins: readonly string[], err: UnknownComponentError): PluginError {
   const missing = /^unknown (\S+ '[^']*')/.exec(err.message)?.[1] ?? 'a component';
   const names = plugins.map((p) => `--plugin ${p}`).join(' ');
-  const hint = plugins.length > 0
-    ? `its config names the plugins ${plugins.map((p) => `'${p}'`).join(', ')}; if you trust them, load them yourself: ${names}`
-    : 'its config names no plugin; load the one that registers it with --plugin <package or file>';
-  return new PluginError(`${source} needs ${missing}, which no loaded plugin registers (${err.message}). A checkpoint never loads code by itself: ${hint}`, { cause: err });
+  const hint =
+    plugins.length > 0
+      ? `its config names the plugins ${plugins.map((p) => `'${p}'`).join(', ')}; if you trust them, load them yourself: ${names}`
+      : 'its config names no plugin; load the one that registers it with --plugin <package or file>';
+  return new PluginError(`${source} needs ${missing}, which no loaded plugin registers (${err.message}). A checkpoint never loads code by itself: ${hint}`, {
+    cause: err,
+  });
 }

@@ -51,8 +51,7 @@ export class Registry {
     const existing = this.find(kind, factory.id);
     if (existing && !opts.override) {
       throw new Error(
-        `${kind} '${factory.id}' is already registered by ${existing.origin}; ` +
-          `${origin} cannot register it again (pass { override: true } to replace it)`,
+        `${kind} '${factory.id}' is already registered by ${existing.origin}; ` + `${origin} cannot register it again (pass { override: true } to replace it)`,
       );
     }
     if (existing) {

@@ -25,10 +25,7 @@ export type KMeansService = (
 ) => Promise<{ labels: Int32Array; centroids: Float32Array; inertia: number }>;
 
 /** The k nearest rows of every row by cosine similarity, itself excluded: [N, k] row-major. */
-export type KnnService = (
-  x: tf.Tensor2D,
-  options: { k: number; signal?: AbortSignal },
-) => Promise<{ indices: Int32Array; similarities: Float32Array }>;
+export type KnnService = (x: tf.Tensor2D, options: { k: number; signal?: AbortSignal }) => Promise<{ indices: Int32Array; similarities: Float32Array }>;
 
 /** Where components report what a user should read; the CLI prefixes the run's name. */
 export interface Logger {

@@ -14,9 +14,7 @@ describe('backend selection', () => {
     // Everything tried before the choice has a reason; on a machine without the
     // native bindings installed, they show up as "not installed".
     for (const t of sel.tried) expect(t.reason).to.be.a('string').and.not.empty;
-    expect(sel.tried.map((t) => t.name)).to.deep.equal(
-      ['tensorflow-gpu', 'tensorflow', 'webgpu', 'wasm', 'cpu'].slice(0, sel.tried.length),
-    );
+    expect(sel.tried.map((t) => t.name)).to.deep.equal(['tensorflow-gpu', 'tensorflow', 'webgpu', 'wasm', 'cpu'].slice(0, sel.tried.length));
   });
 
   it('selects cpu and wasm by name', async () => {

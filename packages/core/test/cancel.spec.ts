@@ -89,7 +89,11 @@ describe('cancelling and interrupting a run', () => {
   it('reaches into checkpoint writes: an aborted write leaves no file, temporary or final', async () => {
     const abort = new AbortController();
     const state = { w: tf.ones([64, 64]) };
-    const writing = writeCheckpoint(join(dir, 'x.ckpt'), { meta: { epoch: 0, step: 0, rng: [1, 2, 3, 4], configHash: 'h', backend: 'cpu', createdAt: '' }, state }, { signal: abort.signal });
+    const writing = writeCheckpoint(
+      join(dir, 'x.ckpt'),
+      { meta: { epoch: 0, step: 0, rng: [1, 2, 3, 4], configHash: 'h', backend: 'cpu', createdAt: '' }, state },
+      { signal: abort.signal },
+    );
     abort.abort();
     const err = await writing.catch((e: Error) => e);
     state.w.dispose();

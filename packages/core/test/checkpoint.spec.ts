@@ -19,9 +19,15 @@ describe('checkpoints', () => {
   });
 
   async function writeSample(path: string) {
-    const w = tf.tensor2d([[1, 2, 3], [4, 5, 6]]);
+    const w = tf.tensor2d([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
     const ids = tf.tensor1d([7, 8], 'int32');
-    await writeCheckpoint(path, { meta, state: { 'backbone/w': w, 'objective/ids': ids, 'objective/labels': Int32Array.of(3, 1, 2), 'objective/duals': Float32Array.of(0.5, 0.25) } });
+    await writeCheckpoint(path, {
+      meta,
+      state: { 'backbone/w': w, 'objective/ids': ids, 'objective/labels': Int32Array.of(3, 1, 2), 'objective/duals': Float32Array.of(0.5, 0.25) },
+    });
     tf.dispose([w, ids]);
   }
 
@@ -35,7 +41,9 @@ describe('checkpoints', () => {
     expect(w.shape).to.deep.equal([2, 3]);
     expect(Array.from(w.dataSync())).to.deep.equal([1, 2, 3, 4, 5, 6]);
     expect((ck.state['objective/ids'] as tf.Tensor).dtype).to.equal('int32');
-    expect(ck.state['objective/labels']).to.be.instanceOf(Int32Array).and.deep.equal(Int32Array.of(3, 1, 2));
+    expect(ck.state['objective/labels'])
+      .to.be.instanceOf(Int32Array)
+      .and.deep.equal(Int32Array.of(3, 1, 2));
     expect(ck.state['objective/duals']).to.be.instanceOf(Float32Array).and.deep.equal(Float32Array.of(0.5, 0.25));
     disposeCheckpoint(ck);
     expect(tf.memory().numTensors).to.equal(before);
@@ -48,7 +56,9 @@ describe('checkpoints', () => {
     await truncate(path, size - 10);
     const err = await readCheckpoint(path).catch((e) => e);
     expect(err).to.be.instanceOf(CheckpointError);
-    expect(err.message).to.contain('truncated').and.contain(`expected ${size} bytes, found ${size - 10}`);
+    expect(err.message)
+      .to.contain('truncated')
+      .and.contain(`expected ${size} bytes, found ${size - 10}`);
   });
 
   it('refuses a file cut inside its header', async () => {

@@ -48,7 +48,10 @@ describe('checkpoint errors say what is wrong (issue 26, item 12)', () => {
     try {
       const path = join(dir, 'short.ckpt');
       await writeFile(path, Buffer.concat([Buffer.from('CLUSTERFLOW-CKPT\x01\n'), Buffer.from([1, 2])]));
-      const err = await readCheckpoint(path).then(() => expect.fail('read'), (e: Error) => e);
+      const err = await readCheckpoint(path).then(
+        () => expect.fail('read'),
+        (e: Error) => e,
+      );
       expect(err.message).to.include('truncated');
       expect(err.message).to.not.include('magic');
     } finally {

@@ -146,7 +146,12 @@ describe('hooks', () => {
   });
 
   it('a hook that throws fails the run with an error naming the hook and the stage', async () => {
-    const broken: Hook = { id: 'broken', onEpochStart: () => { throw new Error('boom'); } };
+    const broken: Hook = {
+      id: 'broken',
+      onEpochStart: () => {
+        throw new Error('boom');
+      },
+    };
     const err = await runError(testConfig(), testRegistry(), undefined, { hooks: [broken] });
     expect(err.message).to.equal("hook 'broken' failed in onEpochStart: boom");
   });

@@ -52,23 +52,29 @@ describe('fused bias + ReLU (@clusterflow/native) on wasm', function () {
   it('x + bias exactly 0 gets no gradient, as Step(0) = 0 gives on cpu', async () => {
     const f = () => {
       // Small integers: many sums are exactly 0.
-      const x = tf.round(tf.mul(input([64, 24], 73), 2)), b = tf.round(tf.mul(input([24], 74), 2));
+      const x = tf.round(tf.mul(input([64, 24], 73), 2)),
+        b = tf.round(tf.mul(input([24], 74), 2));
       return withGrads(x, b, input([64, 24], 75));
     };
-    const ref = await on('cpu', f), got = await on('wasm', f);
+    const ref = await on('cpu', f),
+      got = await on('wasm', f);
     // y and dx exactly (cpu's dx is dy * 0, so -0 where dy < 0: the same zero); dbias to rounding.
     const plain = (a: Float32Array) => Array.from(a, (v) => v + 0);
     for (const i of [0, 1]) expect(plain(got[i]), `output ${i}`).to.deep.equal(plain(ref[i]));
     expect(relErr(got[2], ref[2])).to.be.below(1e-5);
-    expect(Array.from(ref[1]).filter((v) => v === 0).length, 'zero gradients').to.be.greaterThan(64 * 24 / 3);
+    expect(Array.from(ref[1]).filter((v) => v === 0).length, 'zero gradients').to.be.greaterThan((64 * 24) / 3);
   });
 
   it('NaN stays NaN in y and in dx, as on cpu', async () => {
     const f = () => {
-      const x = tf.tensor2d([[NaN, 1, -1], [2, NaN, -3]]);
+      const x = tf.tensor2d([
+        [NaN, 1, -1],
+        [2, NaN, -3],
+      ]);
       return withGrads(x, tf.zeros([3]), tf.ones([2, 3]));
     };
-    const ref = await on('cpu', f), got = await on('wasm', f);
+    const ref = await on('cpu', f),
+      got = await on('wasm', f);
     for (const i of [0, 1]) expect(Array.from(got[i]), `output ${i}`).to.deep.equal(Array.from(ref[i]));
   });
 
@@ -77,20 +83,32 @@ describe('fused bias + ReLU (@clusterflow/native) on wasm', function () {
     await sameOnBoth(() => [
       biasRelu(input([6, 4], 76), input([1, 4], 77)), // bias not [C]
       biasRelu(input([6, 4], 78), input([6, 4], 79)), // bias the shape of x
-      biasRelu(tf.tensor2d([[-1, 2], [3, -4]], [2, 2], 'int32'), tf.tensor1d([1, 1], 'int32')).cast('float32'),
+      biasRelu(
+        tf.tensor2d(
+          [
+            [-1, 2],
+            [3, -4],
+          ],
+          [2, 2],
+          'int32',
+        ),
+        tf.tensor1d([1, 1], 'int32'),
+      ).cast('float32'),
     ]);
     expect(nativeBiasReluStats.forward - before.forward).to.equal(0);
   });
 
   it('frees every intermediate tensor over a training-like loop', async () => {
     await selectBackend('wasm');
-    const w = tf.variable(input([32, 16], 80)), b = tf.variable(input([16], 81));
+    const w = tf.variable(input([32, 16], 80)),
+      b = tf.variable(input([16], 81));
     const x = input([40, 32], 82);
-    const step = () => tf.tidy(() => {
-      const { grads } = tf.variableGrads(() => tf.sum(biasRelu(tf.matMul(x, w), b)) as tf.Scalar, [w, b]);
-      w.assign(tf.sub(w, tf.mul(grads[w.name], 1e-3)));
-      b.assign(tf.sub(b, tf.mul(grads[b.name], 1e-3)));
-    });
+    const step = () =>
+      tf.tidy(() => {
+        const { grads } = tf.variableGrads(() => tf.sum(biasRelu(tf.matMul(x, w), b)) as tf.Scalar, [w, b]);
+        w.assign(tf.sub(w, tf.mul(grads[w.name], 1e-3)));
+        b.assign(tf.sub(b, tf.mul(grads[b.name], 1e-3)));
+      });
     step();
     const { numTensors, numBytes } = tf.memory();
     for (let i = 0; i < 3; i++) step();
@@ -112,11 +130,16 @@ describe('fused bias + ReLU (@clusterflow/native) on wasm', function () {
       'console.log(JSON.stringify({ used: r.used, names: nativeKernelNames(), y, dx, db }));',
     ].join('\n');
     const out = spawnSync(process.execPath, ['--conditions=source', '--import=tsx', '--input-type=module', '-e', script], {
-      env: { ...process.env, CLUSTERFLOW_NATIVE: '0' }, encoding: 'utf8',
+      env: { ...process.env, CLUSTERFLOW_NATIVE: '0' },
+      encoding: 'utf8',
     });
     expect(out.status, out.stderr).to.equal(0);
     expect(JSON.parse(out.stdout.trim().split('\n').pop()!)).to.deep.equal({
-      used: false, names: [], y: [1.5, 0, 0, 5], dx: [1, 0, 0, 1], db: [1, 1],
+      used: false,
+      names: [],
+      y: [1.5, 0, 0, 5],
+      dx: [1, 0, 0, 1],
+      db: [1, 1],
     });
   });
 });

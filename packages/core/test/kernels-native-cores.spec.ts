@@ -19,7 +19,7 @@ function flags(): string[] {
   const env = { ...process.env };
   delete env.OPENBLAS_CORETYPE;
   const r = spawnSync(probe, [], { env, encoding: 'utf8' });
-  return r.status === 0 ? (JSON.parse(r.stdout) as { flags?: string[] }).flags ?? [] : [];
+  return r.status === 0 ? ((JSON.parse(r.stdout) as { flags?: string[] }).flags ?? []) : [];
 }
 
 const NEEDS: Record<string, string[]> = {

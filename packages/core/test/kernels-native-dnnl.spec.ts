@@ -14,7 +14,13 @@ import { loadNativeAddon, tryRegisterNativeKernels } from '../src/kernels/native
 // with the reason, where the addon is not built or was built without oneDNN.
 
 type Shape4 = [number, number, number, number];
-interface Conv { x: Shape4; f: Shape4; s: number | [number, number]; pad: 'same' | 'valid' | number; why: string }
+interface Conv {
+  x: Shape4;
+  f: Shape4;
+  s: number | [number, number];
+  pad: 'same' | 'valid' | number;
+  why: string;
+}
 
 /** The backbones' geometries (3x3 'same' and pad 1, 1x1 stride-2 shortcuts), odd sizes, batch 1 and odd batches. */
 const CONVS: Conv[] = [
@@ -35,7 +41,8 @@ const CONVS: Conv[] = [
 /** conv2d with its gradients with respect to x and the filter, from fixed inputs. */
 function convAndGrads(c: Conv): () => Tensor[] {
   return () => {
-    const x = input(c.x, 60) as Tensor4D, f = input(c.f, 61) as Tensor4D;
+    const x = input(c.x, 60) as Tensor4D,
+      f = input(c.f, 61) as Tensor4D;
     const y = tf.conv2d(x, f, c.s, c.pad);
     const dy = input(y.shape, 62);
     const [dx, df] = tf.grads((a: Tensor, b: Tensor) => tf.sum(tf.mul(tf.conv2d(a as Tensor4D, b as Tensor4D, c.s, c.pad), dy)))([x, f]);
@@ -67,7 +74,8 @@ describe('native convolutions on oneDNN (@clusterflow/native built with libdnnl)
   async function compare(c: Conv, mask: number): Promise<{ native: number; dnnl: number }> {
     native.setConvDnnl!(mask);
     const ref = await on('cpu', convAndGrads(c));
-    const calls = nativeConvStats.calls, dnnl = native.getConvInfo!().calls;
+    const calls = nativeConvStats.calls,
+      dnnl = native.getConvInfo!().calls;
     const got = await on('wasm', convAndGrads(c));
     ['y', 'dx', 'dw'].forEach((name, i) => expect(relErr(got[i], ref[i]), name).to.be.below(1e-4));
     return { native: nativeConvStats.calls - calls, dnnl: native.getConvInfo!().calls - dnnl };
@@ -83,7 +91,11 @@ describe('native convolutions on oneDNN (@clusterflow/native built with libdnnl)
 
   // One op on oneDNN, the others on OpenBLAS: each path's own values and gradients
   // (tf.grads runs the forward conv again, so it is on oneDNN twice).
-  for (const [bit, name, times] of [[1, 'forward', 2], [2, 'filter gradient', 1], [4, 'input gradient', 1]] as const) {
+  for (const [bit, name, times] of [
+    [1, 'forward', 2],
+    [2, 'filter gradient', 1],
+    [4, 'input gradient', 1],
+  ] as const) {
     it(`the ${name} alone on oneDNN`, async () => {
       for (const c of [CONVS[1], CONVS[2], CONVS[7]]) expect((await compare(c, bit)).dnnl, `${c.why}`).to.equal(times);
       expect(native.getConvInfo!().impl[Math.log2(bit)], 'implementation reported').to.be.a('string');
@@ -100,7 +112,8 @@ describe('native convolutions on oneDNN (@clusterflow/native built with libdnnl)
 
   it('gives the same values when a step repeats on its cached primitives', async () => {
     native.setConvDnnl!(7);
-    const a = await on('wasm', convAndGrads(CONVS[4])), b = await on('wasm', convAndGrads(CONVS[4]));
+    const a = await on('wasm', convAndGrads(CONVS[4])),
+      b = await on('wasm', convAndGrads(CONVS[4]));
     a.forEach((v, i) => expect(Array.from(b[i])).to.deep.equal(Array.from(v)));
   });
 
@@ -117,10 +130,17 @@ describe('native convolutions on oneDNN (@clusterflow/native built with libdnnl)
       'console.log(JSON.stringify({ used: r.used, convolutions: native.convolutions, info: native.getConvInfo(), corner: v[0], middle: v[(5 * 12 + 5) * 16] }));',
     ].join('\n');
     const out = spawnSync(process.execPath, ['--conditions=source', '--import=tsx', '--input-type=module', '-e', script], {
-      env: { ...process.env, CLUSTERFLOW_NO_DNNL: '1' }, encoding: 'utf8',
+      env: { ...process.env, CLUSTERFLOW_NO_DNNL: '1' },
+      encoding: 'utf8',
     });
     expect(out.status, out.stderr).to.equal(0);
-    const r = JSON.parse(out.stdout.trim().split('\n').pop()!) as { used: boolean; convolutions: string; info: { ops: number; calls: number }; corner: number; middle: number };
+    const r = JSON.parse(out.stdout.trim().split('\n').pop()!) as {
+      used: boolean;
+      convolutions: string;
+      info: { ops: number; calls: number };
+      corner: number;
+      middle: number;
+    };
     expect(r.used).to.equal(true);
     expect(r.convolutions).to.match(/^OpenBLAS patch matrices \(oneDNN .* off: CLUSTERFLOW_NO_DNNL=1\)$/);
     expect(r.info.ops).to.equal(0);

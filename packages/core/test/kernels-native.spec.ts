@@ -28,7 +28,13 @@ async function sameOnBoth(f: () => Tensor | Tensor[], tol = 1e-4): Promise<numbe
 }
 
 /** [m, n, k] of op(A)[m,k] @ op(B)[k,n]: square, thin, wide, a single row, odd sizes. */
-const SHAPES: [number, number, number][] = [[64, 64, 64], [33, 70, 45], [256, 500, 784], [1, 512, 256], [300, 7, 129]];
+const SHAPES: [number, number, number][] = [
+  [64, 64, 64],
+  [33, 70, 45],
+  [256, 500, 784],
+  [1, 512, 256],
+  [300, 7, 129],
+];
 
 describe('native kernels (@clusterflow/native) on wasm', function () {
   this.timeout(120_000);
@@ -52,37 +58,35 @@ describe('native kernels (@clusterflow/native) on wasm', function () {
   });
 
   for (const [m, n, k] of SHAPES) {
-    for (const ta of [false, true]) for (const tb of [false, true]) {
-      it(`2-D ${m}x${k} @ ${k}x${n}, transposeA=${ta} transposeB=${tb}`, async () => {
-        const calls = await sameOnBoth(() =>
-          tf.matMul(input(ta ? [k, m] : [m, k], 1), input(tb ? [n, k] : [k, n], 2), ta, tb));
-        expect(calls, 'sgemm calls').to.equal(1);
+    for (const ta of [false, true])
+      for (const tb of [false, true]) {
+        it(`2-D ${m}x${k} @ ${k}x${n}, transposeA=${ta} transposeB=${tb}`, async () => {
+          const calls = await sameOnBoth(() => tf.matMul(input(ta ? [k, m] : [m, k], 1), input(tb ? [n, k] : [k, n], 2), ta, tb));
+          expect(calls, 'sgemm calls').to.equal(1);
+        });
+      }
+  }
+
+  for (const ta of [false, true])
+    for (const tb of [false, true]) {
+      it(`batched, transposeA=${ta} transposeB=${tb}: batch 1, batch x shared B, shared A x batch, batch x batch`, async () => {
+        const [m, n, k] = [40, 24, 56];
+        const A = (bt: number[]) => input([...bt, ...(ta ? [k, m] : [m, k])], 3);
+        const B = (bt: number[]) => input([...bt, ...(tb ? [n, k] : [k, n])], 4);
+        const calls = await sameOnBoth(() => [
+          tf.matMul(A([1]), B([1]), ta, tb),
+          tf.matMul(A([3]), B([]), ta, tb),
+          tf.matMul(A([2, 3]), B([1, 1]), ta, tb),
+          tf.matMul(A([]), B([2]), ta, tb),
+          tf.matMul(A([3]), B([3]), ta, tb),
+        ]);
+        // Shared B with A untransposed folds into one product; otherwise one per slice.
+        expect(calls).to.equal(1 + (ta ? 3 + 6 : 1 + 1) + 2 + 3);
       });
     }
-  }
-
-  for (const ta of [false, true]) for (const tb of [false, true]) {
-    it(`batched, transposeA=${ta} transposeB=${tb}: batch 1, batch x shared B, shared A x batch, batch x batch`, async () => {
-      const [m, n, k] = [40, 24, 56];
-      const A = (bt: number[]) => input([...bt, ...(ta ? [k, m] : [m, k])], 3);
-      const B = (bt: number[]) => input([...bt, ...(tb ? [n, k] : [k, n])], 4);
-      const calls = await sameOnBoth(() => [
-        tf.matMul(A([1]), B([1]), ta, tb),
-        tf.matMul(A([3]), B([]), ta, tb),
-        tf.matMul(A([2, 3]), B([1, 1]), ta, tb),
-        tf.matMul(A([]), B([2]), ta, tb),
-        tf.matMul(A([3]), B([3]), ta, tb),
-      ]);
-      // Shared B with A untransposed folds into one product; otherwise one per slice.
-      expect(calls).to.equal(1 + (ta ? 3 + 6 : 1 + 1) + 2 + 3);
-    });
-  }
 
   it('leaves small and integer products to the wasm kernels', async () => {
-    const calls = await sameOnBoth(() => [
-      tf.matMul(input([8, 8], 5), input([8, 8], 6), false, true),
-      tf.matMul(input([5, 31, 7], 5), input([5, 7, 9], 6)),
-    ]);
+    const calls = await sameOnBoth(() => [tf.matMul(input([8, 8], 5), input([8, 8], 6), false, true), tf.matMul(input([5, 31, 7], 5), input([5, 7, 9], 6))]);
     expect(calls).to.equal(0);
     expect(8 * 8 * 8).to.be.below(MIN_NATIVE_WORK);
     await selectBackend('wasm');
@@ -127,7 +131,8 @@ describe('native kernels (@clusterflow/native) on wasm', function () {
   for (const c of CONVS) {
     it(`conv2d and both gradients: x ${c.x}, filter ${c.f}, stride ${c.s}, pad ${c.pad}`, async () => {
       const calls = await sameOnBoth(() => {
-        const x = input(c.x, 40) as Tensor4D, f = input(c.f, 41) as Tensor4D;
+        const x = input(c.x, 40) as Tensor4D,
+          f = input(c.f, 41) as Tensor4D;
         const y = tf.conv2d(x, f, c.s, c.pad);
         const dy = input(y.shape, 42);
         const [dx, df] = tf.grads((a: Tensor, b: Tensor) => tf.sum(tf.mul(tf.conv2d(a as Tensor4D, b as Tensor4D, c.s, c.pad), dy)))([x, f]);
@@ -146,7 +151,8 @@ describe('native kernels (@clusterflow/native) on wasm', function () {
     it(`conv2d and both gradients in several blocks of patch rows: x ${c.x}, filter ${c.f}, stride ${c.s}, pad ${c.pad}`, async () => {
       const before = nativeConvStats.calls;
       await sameOnBoth(() => {
-        const x = input(c.x, 43) as Tensor4D, f = input(c.f, 44) as Tensor4D;
+        const x = input(c.x, 43) as Tensor4D,
+          f = input(c.f, 44) as Tensor4D;
         const y = tf.conv2d(x, f, c.s, c.pad);
         const dy = input(y.shape, 45);
         const [dx, df] = tf.grads((a: Tensor, b: Tensor) => tf.sum(tf.mul(tf.conv2d(a as Tensor4D, b as Tensor4D, c.s, c.pad), dy)))([x, f]);
@@ -158,24 +164,34 @@ describe('native kernels (@clusterflow/native) on wasm', function () {
 
   // BatchNorm1d and 2d shapes, few rows, one channel, and values far from 0 (the variance must not cancel).
   const BATCH_NORMS: { x: number[]; shift: number }[] = [
-    { x: [64, 24], shift: 0 }, { x: [4, 6, 5, 16], shift: 0 }, { x: [2, 3], shift: 0 },
-    { x: [300, 1], shift: 0 }, { x: [8, 9, 9, 40], shift: 1000 },
+    { x: [64, 24], shift: 0 },
+    { x: [4, 6, 5, 16], shift: 0 },
+    { x: [2, 3], shift: 0 },
+    { x: [300, 1], shift: 0 },
+    { x: [8, 9, 9, 40], shift: 1000 },
   ];
   for (const c of BATCH_NORMS) {
     it(`fused BatchNorm (training) and its gradients: x ${c.x}${c.shift ? `, values near ${c.shift}` : ''}`, async () => {
       const before = { ...nativeBatchNormStats };
       const ch = c.x[c.x.length - 1];
-      await sameOnBoth(() => {
-        const x = tf.add(input(c.x, 60), c.shift), scale = tf.add(1, input([ch], 61)), offset = input([ch], 62);
-        const r = input(c.x, 63), rm = input([ch], 64), rv = input([ch], 65);
-        const { y, mean, variance } = batchNormTrain(x, scale, offset, 1e-5);
-        // A loss through y and through the statistics, so every gradient path is exercised.
-        const grads = tf.grads((a: Tensor, b: Tensor, o: Tensor) => {
-          const bn = batchNormTrain(a, b, o, 1e-5);
-          return tf.addN([tf.sum(tf.mul(bn.y, r)), tf.sum(tf.mul(bn.mean, rm)), tf.sum(tf.mul(bn.variance, rv))]);
-        })([x, scale, offset]);
-        return [y, mean, variance, ...grads];
-      }, c.shift ? 1e-3 : 1e-4);
+      await sameOnBoth(
+        () => {
+          const x = tf.add(input(c.x, 60), c.shift),
+            scale = tf.add(1, input([ch], 61)),
+            offset = input([ch], 62);
+          const r = input(c.x, 63),
+            rm = input([ch], 64),
+            rv = input([ch], 65);
+          const { y, mean, variance } = batchNormTrain(x, scale, offset, 1e-5);
+          // A loss through y and through the statistics, so every gradient path is exercised.
+          const grads = tf.grads((a: Tensor, b: Tensor, o: Tensor) => {
+            const bn = batchNormTrain(a, b, o, 1e-5);
+            return tf.addN([tf.sum(tf.mul(bn.y, r)), tf.sum(tf.mul(bn.mean, rm)), tf.sum(tf.mul(bn.variance, rv))]);
+          })([x, scale, offset]);
+          return [y, mean, variance, ...grads];
+        },
+        c.shift ? 1e-3 : 1e-4,
+      );
       expect(nativeBatchNormStats.forward - before.forward, 'forward kernels').to.equal(2);
       expect(nativeBatchNormStats.backward - before.backward, 'backward kernels').to.equal(1);
     });
@@ -204,7 +220,8 @@ describe('native kernels (@clusterflow/native) on wasm', function () {
       const before = nativeReduceStats.calls;
       await sameOnBoth(() => {
         const x = input(r.x, 70);
-        const sum = tf.sum(x, r.axis, r.keepDims), mean = tf.mean(x, r.axis, r.keepDims);
+        const sum = tf.sum(x, r.axis, r.keepDims),
+          mean = tf.mean(x, r.axis, r.keepDims);
         const dsum = input(sum.shape, 71);
         const g = tf.grad((a: Tensor) => tf.add(tf.sum(tf.mul(tf.sum(a, r.axis, r.keepDims), dsum)), tf.sum(tf.mean(a, r.axis, r.keepDims))))(x);
         return [sum, mean, g];
@@ -284,8 +301,7 @@ describe('native kernels (@clusterflow/native) on wasm', function () {
   });
 
   it('leaves dilated convs to the wasm kernels', async () => {
-    const calls = await sameOnBoth(() =>
-      tf.conv2d(input([2, 16, 16, 8], 50) as Tensor4D, input([3, 3, 8, 16], 51) as Tensor4D, 1, 'same', 'NHWC', 2));
+    const calls = await sameOnBoth(() => tf.conv2d(input([2, 16, 16, 8], 50) as Tensor4D, input([3, 3, 8, 16], 51) as Tensor4D, 1, 'same', 'NHWC', 2));
     expect(calls).to.equal(0);
   });
 
@@ -303,7 +319,8 @@ describe('native kernels (@clusterflow/native) on wasm', function () {
       'console.log(JSON.stringify({ ...r, names: nativeKernelNames(), y, bn }));',
     ].join('\n');
     const out = spawnSync(process.execPath, ['--conditions=source', '--import=tsx', '--input-type=module', '-e', script], {
-      env: { ...process.env, CLUSTERFLOW_NATIVE: '0' }, encoding: 'utf8',
+      env: { ...process.env, CLUSTERFLOW_NATIVE: '0' },
+      encoding: 'utf8',
     });
     expect(out.status, out.stderr).to.equal(0);
     const r = JSON.parse(out.stdout.trim().split('\n').pop()!) as { used: boolean; reason: string; names: string[]; y: number; bn: number[] };

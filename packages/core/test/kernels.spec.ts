@@ -17,7 +17,12 @@ async function sameOnBoth(f: () => Tensor | Tensor[], tol = 1e-4, cpuF = f): Pro
   got.forEach((g, i) => expect(relErr(g, ref[i]), `output ${i}`).to.be.below(tol));
 }
 
-interface ConvCase { x: Shape4; f: Shape4; s: number | [number, number]; pad: 'same' | 'valid' | number }
+interface ConvCase {
+  x: Shape4;
+  f: Shape4;
+  s: number | [number, number];
+  pad: 'same' | 'valid' | number;
+}
 const CONV_CASES: ConvCase[] = [
   { x: [2, 9, 9, 3], f: [3, 3, 3, 4], s: 1, pad: 'same' },
   { x: [3, 9, 7, 5], f: [3, 2, 5, 4], s: 2, pad: 'same' },
@@ -79,9 +84,10 @@ describe('wasm kernels', function () {
     }
   });
 
-  it('tensors saved for the backward pass share the forward\'s data, and gradients still match cpu', async () => {
+  it("tensors saved for the backward pass share the forward's data, and gradients still match cpu", async () => {
     await sameOnBoth(() => {
-      const x = input([8, 32], 2), w = input([32, 16], 3);
+      const x = input([8, 32], 2),
+        w = input([32, 16], 3);
       return tf.grads((a: Tensor, b: Tensor) => {
         const buffers = tf.memory().numDataBuffers;
         const y = tf.relu(tf.matMul(a, b));
@@ -95,18 +101,26 @@ describe('wasm kernels', function () {
   for (const c of CONV_CASES) {
     it(`Conv2DBackpropFilter ${name(c)}`, async () => {
       const info = tf.backend_util.computeConv2DInfo(c.x, c.f, c.s, 1, c.pad);
-      await sameOnBoth(() =>
-        tf.engine().runKernel('Conv2DBackpropFilter', { x: input(c.x, 1), dy: input(info.outShape, 2) }, {
-          strides: c.s, pad: c.pad, dataFormat: 'NHWC', filterShape: c.f,
-        } as never) as Tensor,
+      await sameOnBoth(
+        () =>
+          tf.engine().runKernel('Conv2DBackpropFilter', { x: input(c.x, 1), dy: input(info.outShape, 2) }, {
+            strides: c.s,
+            pad: c.pad,
+            dataFormat: 'NHWC',
+            filterShape: c.f,
+          } as never) as Tensor,
       );
     });
     it(`Conv2DBackpropInput ${name(c)}`, async () => {
       const info = tf.backend_util.computeConv2DInfo(c.x, c.f, c.s, 1, c.pad);
-      await sameOnBoth(() =>
-        tf.engine().runKernel('Conv2DBackpropInput', { dy: input(info.outShape, 3), filter: input(c.f, 4) }, {
-          strides: c.s, pad: c.pad, dataFormat: 'NHWC', inputShape: c.x,
-        } as never) as Tensor,
+      await sameOnBoth(
+        () =>
+          tf.engine().runKernel('Conv2DBackpropInput', { dy: input(info.outShape, 3), filter: input(c.f, 4) }, {
+            strides: c.s,
+            pad: c.pad,
+            dataFormat: 'NHWC',
+            inputShape: c.x,
+          } as never) as Tensor,
       );
     });
   }
@@ -121,14 +135,26 @@ describe('wasm kernels', function () {
     const attrs = { strides: c.s, pad: c.pad, dilations: c.d };
     const outShape = () => tf.backend_util.computeConv2DInfo(c.x, c.f, c.s, c.d, c.pad, undefined, true).outShape;
     it(`DepthwiseConv2dNativeBackpropFilter ${name(c)}`, async () => {
-      await sameOnBoth(() =>
-        tf.engine().runKernel('DepthwiseConv2dNativeBackpropFilter', { x: input(c.x, 5), dy: input(outShape(), 6) },
-          { ...attrs, filterShape: c.f } as never) as Tensor);
+      await sameOnBoth(
+        () =>
+          tf
+            .engine()
+            .runKernel('DepthwiseConv2dNativeBackpropFilter', { x: input(c.x, 5), dy: input(outShape(), 6) }, {
+              ...attrs,
+              filterShape: c.f,
+            } as never) as Tensor,
+      );
     });
     it(`DepthwiseConv2dNativeBackpropInput ${name(c)}`, async () => {
-      await sameOnBoth(() =>
-        tf.engine().runKernel('DepthwiseConv2dNativeBackpropInput', { dy: input(outShape(), 7), filter: input(c.f, 6) },
-          { ...attrs, inputShape: c.x } as never) as Tensor);
+      await sameOnBoth(
+        () =>
+          tf
+            .engine()
+            .runKernel('DepthwiseConv2dNativeBackpropInput', { dy: input(outShape(), 7), filter: input(c.f, 6) }, {
+              ...attrs,
+              inputShape: c.x,
+            } as never) as Tensor,
+      );
     });
   }
 
@@ -136,19 +162,41 @@ describe('wasm kernels', function () {
   // reference for d = 2 is the undilated kernel with the filter's taps spread apart by zeros
   // (the same convolution), its filter gradient read back at the taps.
   it('depthwise gradients with dilation 2 match the zero-stuffed undilated filter on cpu', async () => {
-    const x: Shape4 = [2, 9, 9, 2], f: Shape4 = [3, 3, 2, 2], d = 2;
+    const x: Shape4 = [2, 9, 9, 2],
+      f: Shape4 = [3, 3, 2, 2],
+      d = 2;
     const fv = values(36, 6);
     const big = new Float32Array(5 * 5 * 4);
     for (let i = 0; i < 3; i++) for (let j = 0; j < 3; j++) for (let k = 0; k < 4; k++) big[(i * d * 5 + j * d) * 4 + k] = fv[(i * 3 + j) * 4 + k];
     const outShape = tf.backend_util.computeConv2DInfo(x, f, 1, d, 'same', undefined, true).outShape;
     const inputGrad = (filter: Tensor, dil: number) =>
-      tf.engine().runKernel('DepthwiseConv2dNativeBackpropInput', { dy: input(outShape, 7), filter },
-        { strides: 1, pad: 'same', dilations: dil, inputShape: x } as never) as Tensor;
-    await sameOnBoth(() => inputGrad(tf.tensor4d(fv, f), d), 1e-4, () => inputGrad(tf.tensor4d(big, [5, 5, 2, 2]), 1));
+      tf
+        .engine()
+        .runKernel('DepthwiseConv2dNativeBackpropInput', { dy: input(outShape, 7), filter }, {
+          strides: 1,
+          pad: 'same',
+          dilations: dil,
+          inputShape: x,
+        } as never) as Tensor;
+    await sameOnBoth(
+      () => inputGrad(tf.tensor4d(fv, f), d),
+      1e-4,
+      () => inputGrad(tf.tensor4d(big, [5, 5, 2, 2]), 1),
+    );
     const filterGrad = (shape: Shape4, dil: number) =>
-      tf.engine().runKernel('DepthwiseConv2dNativeBackpropFilter', { x: input(x, 5), dy: input(outShape, 7) },
-        { strides: 1, pad: 'same', dilations: dil, filterShape: shape } as never) as Tensor;
-    await sameOnBoth(() => filterGrad(f, d), 1e-4, () => tf.stridedSlice(filterGrad([5, 5, 2, 2], 1), [0, 0, 0, 0], [5, 5, 2, 2], [d, d, 1, 1]));
+      tf
+        .engine()
+        .runKernel('DepthwiseConv2dNativeBackpropFilter', { x: input(x, 5), dy: input(outShape, 7) }, {
+          strides: 1,
+          pad: 'same',
+          dilations: dil,
+          filterShape: shape,
+        } as never) as Tensor;
+    await sameOnBoth(
+      () => filterGrad(f, d),
+      1e-4,
+      () => tf.stridedSlice(filterGrad([5, 5, 2, 2], 1), [0, 0, 0, 0], [5, 5, 2, 2], [d, d, 1, 1]),
+    );
   });
 
   const POOLS = [
@@ -179,7 +227,8 @@ describe('wasm kernels', function () {
   for (const m of MATMULS) {
     it(`BatchMatMul and its gradient ${name(m)}`, async () => {
       await sameOnBoth(() => {
-        const a = input(m.a, 10), b = input(m.b, 11);
+        const a = input(m.a, 10),
+          b = input(m.b, 11);
         const out = tf.matMul(a, b, m.ta, m.tb);
         const dy = input(out.shape, 12);
         return [out, ...tf.grads((p, q) => tf.sum(tf.mul(tf.matMul(p, q, m.ta, m.tb), dy)))([a, b])];
@@ -202,8 +251,15 @@ describe('wasm kernels', function () {
     await sameOnBoth(() => {
       const x = input([4, 12, 12, 3], 13) as Tensor4D;
       // No bias on the conv before BN: BN cancels it, so its true gradient is 0 and only rounding noise is left to compare.
-      const params = [input([3, 3, 3, 8], 14), input([8], 15), input([3, 3, 8, 12], 16),
-        tf.add(1, input([12], 18)), input([12], 19), input([12, 5], 20), input([5], 21)];
+      const params = [
+        input([3, 3, 3, 8], 14),
+        input([8], 15),
+        input([3, 3, 8, 12], 16),
+        tf.add(1, input([12], 18)),
+        input([12], 19),
+        input([12, 5], 20),
+        input([5], 21),
+      ];
       const net = (...p: Tensor[]) => {
         let h = tf.relu(tf.add(tf.conv2d(x, p[0] as Tensor4D, 1, 'same'), p[1])) as Tensor4D;
         h = tf.maxPool(h, 2, 2, 'valid');

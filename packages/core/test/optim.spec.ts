@@ -46,7 +46,10 @@ describe('optimizers match PyTorch', () => {
   });
 
   it('Adam (decay added to the gradient) and AdamW (decoupled decay)', () => {
-    for (const [name, decoupled] of [['adam', false], ['adamw', true]] as const) {
+    for (const [name, decoupled] of [
+      ['adam', false],
+      ['adamw', true],
+    ] as const) {
       const o = ref.cases[name].options;
       const opt = new Adam(adamOptions.parse({ lr: 0.1, beta1: o.betas[0], beta2: o.betas[1], eps: o.eps, weightDecay: o.weight_decay }), decoupled);
       expectClose(trajectory(opt), ref.cases[name].final);

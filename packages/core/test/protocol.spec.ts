@@ -57,7 +57,10 @@ interface TaggedPlan extends StepPlan {
  * that loss() and commit() are handed, to check that the loop passes each
  * step's plan through (alone and inside a composition).
  */
-function plannerObjective(id: string, seen: { made: TaggedPlan[]; loss: (TaggedPlan | undefined)[]; commit: (TaggedPlan | undefined)[] }): ObjectiveFactory<Record<string, never>> {
+function plannerObjective(
+  id: string,
+  seen: { made: TaggedPlan[]; loss: (TaggedPlan | undefined)[]; commit: (TaggedPlan | undefined)[] },
+): ObjectiveFactory<Record<string, never>> {
   return {
     id,
     options: z.object({}).strict() as z.ZodType<Record<string, never>>,
@@ -103,7 +106,10 @@ describe('the objective protocol: companions, run-scoped services, diagnostics',
     );
     expect(seen.gaps).to.have.length(6);
     for (const g of seen.gaps) expect(g).to.be.closeTo(0, 1e-4);
-    expect(seen.embedded).to.deep.equal([[96, 4], [96, 4]]);
+    expect(seen.embedded).to.deep.equal([
+      [96, 4],
+      [96, 4],
+    ]);
     expect(seen.datasetSize).to.deep.equal([96, 96]);
     const ends = events.filter((e) => e.type === 'epoch-end');
     expect(ends.map((e) => (e.type === 'epoch-end' ? e.metrics['probe/gaps'] : -1))).to.deep.equal([3, 6]);
@@ -115,7 +121,10 @@ describe('the objective protocol: companions, run-scoped services, diagnostics',
       const registry = testRegistry();
       registry.registrar('planner').objective(plannerObjective('planner', seen));
       await runAll(testConfig({ objective, train: { epochs: 1, batchSize: 32 } }), registry);
-      expect(seen.made.map((p) => p.madeFor), JSON.stringify(objective)).to.deep.equal([0, 1, 2]);
+      expect(
+        seen.made.map((p) => p.madeFor),
+        JSON.stringify(objective),
+      ).to.deep.equal([0, 1, 2]);
       for (const handed of [seen.loss, seen.commit]) {
         expect(handed).to.have.length(3);
         handed.forEach((plan, i) => expect(plan, `step ${i}`).to.equal(seen.made[i]));

@@ -44,7 +44,18 @@ describe('registry', () => {
     expect(ids('hook')).to.include.members(['evaluate', 'checkpoint', 'collapse-warning', 'early-stop', 'progress']);
     expect(ids('backend')).to.deep.equal(['tensorflow-gpu', 'tensorflow', 'webgpu', 'wasm', 'cpu']);
     expect(r.list('optimizer')[0].origin).to.equal('builtin:@clusterflow/core');
-    expect(KIND_NAMES).to.include.members(['objective', 'backbone', 'dataset', 'augmentation', 'transform', 'metric', 'optimizer', 'schedule', 'hook', 'backend']);
+    expect(KIND_NAMES).to.include.members([
+      'objective',
+      'backbone',
+      'dataset',
+      'augmentation',
+      'transform',
+      'metric',
+      'optimizer',
+      'schedule',
+      'hook',
+      'backend',
+    ]);
   });
 
   it('new Registry() is empty: the built-ins come from createRegistry()', () => {
@@ -56,7 +67,11 @@ describe('registry', () => {
   it('gives a registrar one adder per kind, each registering under its own kind', () => {
     const r = new Registry();
     const reg = r.registrar('kinds-test');
-    expect(Object.keys(reg).filter((k) => k !== 'origin' && k !== 'service').sort()).to.deep.equal([...KIND_NAMES].sort());
+    expect(
+      Object.keys(reg)
+        .filter((k) => k !== 'origin' && k !== 'service')
+        .sort(),
+    ).to.deep.equal([...KIND_NAMES].sort());
     reg.backbone(linearBackbone);
     expect(r.list('backbone').map((e) => [e.kind, e.origin])).to.deep.equal([['backbone', 'kinds-test']]);
     expect(r.list('objective')).to.deep.equal([]);
@@ -79,7 +94,11 @@ describe('registry', () => {
     });
     const lrs: number[] = [];
     const events = await runAll(
-      testConfig({ optimizer: { id: 'plain-sgd', options: { lr: 0.2 } }, schedule: { id: 'halving', options: { every: 1 } }, train: { epochs: 2, batchSize: 96 } }),
+      testConfig({
+        optimizer: { id: 'plain-sgd', options: { lr: 0.2 } },
+        schedule: { id: 'halving', options: { every: 1 } },
+        train: { epochs: 2, batchSize: 96 },
+      }),
       r,
     );
     for (const e of events) if (e.type === 'step') lrs.push(e.lr);
@@ -89,7 +108,10 @@ describe('registry', () => {
 
   it('resolves services by token, with an error that says who provides a missing one', async () => {
     const r = createRegistry();
-    expect(() => r.services.resolve(KMEANS)).to.throw(UnknownComponentError, "no service 'kmeans' is registered (it comes from @clusterflow/eval's register())");
+    expect(() => r.services.resolve(KMEANS)).to.throw(
+      UnknownComponentError,
+      "no service 'kmeans' is registered (it comes from @clusterflow/eval's register())",
+    );
     const fake: KMeansService = async (x) => ({ labels: new Int32Array(x.shape[0]), centroids: new Float32Array(0), inertia: 0 });
     r.registrar('my-plugin').service(KMEANS, fake);
     expect(r.services.resolve(KMEANS)).to.equal(fake);
@@ -130,7 +152,10 @@ describe('plugins', () => {
   });
 
   it('loading the same plugin again into a registry is a no-op, so a second run may name it too', async () => {
-    await writeFile(join(dir, 'once.mjs'), `export function register(r) { r.metric({ id: 'zero', options: { safeParse: (v) => ({ success: true, data: v }) }, create: () => ({ id: 'zero', compute: () => 0 }) }); }`);
+    await writeFile(
+      join(dir, 'once.mjs'),
+      `export function register(r) { r.metric({ id: 'zero', options: { safeParse: (v) => ({ success: true, data: v }) }, create: () => ({ id: 'zero', compute: () => 0 }) }); }`,
+    );
     const r = createRegistry();
     await loadPlugins(['./once.mjs'], r, dir);
     await loadPlugins(['./once.mjs'], r, dir);

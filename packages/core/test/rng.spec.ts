@@ -3,7 +3,9 @@ import { Rng } from '@clusterflow/core';
 
 describe('Rng', () => {
   it('repeats a sequence from the same seed and differs across seeds', () => {
-    const a = new Rng(7), b = new Rng(7), c = new Rng(8);
+    const a = new Rng(7),
+      b = new Rng(7),
+      c = new Rng(8);
     const sa = Array.from({ length: 5 }, () => a.nextUint32());
     const sb = Array.from({ length: 5 }, () => b.nextUint32());
     const sc = Array.from({ length: 5 }, () => c.nextUint32());

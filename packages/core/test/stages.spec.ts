@@ -25,7 +25,13 @@ function staged(train: Record<string, unknown> = {}): RunConfigInput & { stages:
     ...rest,
     stages: [
       { name: 'a', objective: [{ id: 'prototypes' }] },
-      { name: 'b', objective: [{ id: 'prototypes', options: { temperature: 0.5 } }], optimizer: { id: 'adam', options: { lr: 0.01 } }, train: { epochs: 3 }, head: 'previous' },
+      {
+        name: 'b',
+        objective: [{ id: 'prototypes', options: { temperature: 0.5 } }],
+        optimizer: { id: 'adam', options: { lr: 0.01 } },
+        train: { epochs: 3 },
+        head: 'previous',
+      },
     ],
   };
 }
@@ -46,14 +52,31 @@ describe('multi-stage runs', () => {
     const before = tf.memory().numTensors;
     const events = await runAll(staged(), testRegistry());
     expect(tf.memory().numTensors).to.equal(before);
-    const kinds = events.map((e) => (e.type === 'stage-start' || e.type === 'stage-end' ? `${e.type} ${e.name}` : e.type)).filter((t) => t !== 'step' && t !== 'warning');
-    expect(kinds).to.deep.equal(['run-start', 'stage-start a', 'epoch-end', 'epoch-end', 'stage-end a', 'stage-start b', 'epoch-end', 'epoch-end', 'epoch-end', 'stage-end b', 'complete']);
+    const kinds = events
+      .map((e) => (e.type === 'stage-start' || e.type === 'stage-end' ? `${e.type} ${e.name}` : e.type))
+      .filter((t) => t !== 'step' && t !== 'warning');
+    expect(kinds).to.deep.equal([
+      'run-start',
+      'stage-start a',
+      'epoch-end',
+      'epoch-end',
+      'stage-end a',
+      'stage-start b',
+      'epoch-end',
+      'epoch-end',
+      'epoch-end',
+      'stage-end b',
+      'complete',
+    ]);
     const ends = events.filter((e): e is EpochEndEvent => e.type === 'epoch-end');
     expect(ends.map((e) => `${e.stage}:${e.epoch}`)).to.deep.equal(['a:0', 'a:1', 'b:2', 'b:3', 'b:4']);
     const done = (events.at(-1) as CompleteEvent).summary;
     expect(done.epochs).to.equal(5);
     expect(done.epochsDone).to.equal(5);
-    expect(done.stages.map((s) => [s.name, s.epochsDone])).to.deep.equal([['a', 2], ['b', 3]]);
+    expect(done.stages.map((s) => [s.name, s.epochsDone])).to.deep.equal([
+      ['a', 2],
+      ['b', 3],
+    ]);
     for (const s of done.stages) expect(s.metrics.purity, s.name).to.be.within(0, 1);
     expect(done.metrics).to.deep.equal(done.stages[1].metrics);
   });
@@ -132,7 +155,9 @@ describe('multi-stage runs', () => {
     // The config check's words (the stage's start would name the objective instance instead).
     expect(err.message).to.contain("stage 'b' starts from the previous stage's cluster head, but the objectives of stage 'a' ('headless') provide none");
     // A factory that says it provides a head but whose objective has none is still caught when the stage starts.
-    registry.registrar('t2').objective({ id: 'claims-head', providesClusterHead: true, options: prototypes.options, create: registry.get('objective', 'headless').create });
+    registry
+      .registrar('t2')
+      .objective({ id: 'claims-head', providesClusterHead: true, options: prototypes.options, create: registry.get('objective', 'headless').create });
     headless.stages[0].objective = [{ id: 'claims-head' }];
     const late = await runError(headless, registry);
     expect(late.message).to.contain("stage 'b' starts from the previous stage's cluster head, but objective");

@@ -3,16 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { firstValueFrom, filter } from 'rxjs';
-import {
-  ConfigError,
-  NonFiniteLossError,
-  UnknownComponentError,
-  selectBackend,
-  tf,
-  train,
-  type CompleteEvent,
-  type StepEvent,
-} from '@clusterflow/core';
+import { ConfigError, NonFiniteLossError, UnknownComponentError, selectBackend, tf, train, type CompleteEvent, type StepEvent } from '@clusterflow/core';
 import { testConfig, testRegistry } from './support/components.js';
 import { expectSameCheckpoints } from './support/checkpoints.js';
 import { runAll, runError, silentLogger } from './support/run.js';
@@ -80,7 +71,12 @@ describe('train()', () => {
 
   it('names the objective and part of a NaN inside a composition', async () => {
     const err = (await runError(
-      testConfig({ objective: [{ id: 'prototypes', name: 'a' }, { id: 'prototypes', name: 'b', weight: 0.5, options: { nanAtStep: 1 } }] }),
+      testConfig({
+        objective: [
+          { id: 'prototypes', name: 'a' },
+          { id: 'prototypes', name: 'b', weight: 0.5, options: { nanAtStep: 1 } },
+        ],
+      }),
       testRegistry(),
     )) as NonFiniteLossError;
     expect(err).to.be.instanceOf(NonFiniteLossError);
@@ -90,7 +86,13 @@ describe('train()', () => {
 
   it('reports every part of a composition by name, with the weighted total', async () => {
     const events = await runAll(
-      testConfig({ train: { epochs: 1, batchSize: 32 }, objective: [{ id: 'prototypes', name: 'a' }, { id: 'prototypes', name: 'b', weight: 0.5 }] }),
+      testConfig({
+        train: { epochs: 1, batchSize: 32 },
+        objective: [
+          { id: 'prototypes', name: 'a' },
+          { id: 'prototypes', name: 'b', weight: 0.5 },
+        ],
+      }),
       testRegistry(),
     );
     const step = events.find((e): e is StepEvent => e.type === 'step')!;
@@ -129,7 +131,10 @@ describe('train()', () => {
     const dir = await mkdtemp(join(tmpdir(), 'cf-freeze-'));
     try {
       const registry = testRegistry();
-      const cfg = testConfig({ objective: [{ id: 'prototypes', options: { freezeEpoch0: true } }], train: { epochs: 2, batchSize: 32, checkpointDir: dir, checkpointEvery: 1 } });
+      const cfg = testConfig({
+        objective: [{ id: 'prototypes', options: { freezeEpoch0: true } }],
+        train: { epochs: 2, batchSize: 32, checkpointDir: dir, checkpointEvery: 1 },
+      });
       await runAll(cfg, registry);
       const init = await buildRun(resolveRunConfig(parseRunConfig(cfg), registry), registry, '.');
       const after0 = await readCheckpoint(join(dir, 'epoch-0001.ckpt'));

@@ -26,7 +26,10 @@ const DAWN = {
 
 describe('webgpu probe: Dawn stays quiet, its complaints become the reason', () => {
   describe('findVulkanLoader', () => {
-    const only = (...paths: string[]) => (p: string) => paths.includes(p);
+    const only =
+      (...paths: string[]) =>
+      (p: string) =>
+        paths.includes(p);
     const none = { ldLibraryPath: '', ldconfig: '', defaultDirs: [] as string[], arch: 'x64' };
 
     it('finds nothing where nothing is', () => {
@@ -36,7 +39,7 @@ describe('webgpu probe: Dawn stays quiet, its complaints become the reason', () 
     it('looks in LD_LIBRARY_PATH, the linker cache (this ABI only) and the default folders', () => {
       expect(findVulkanLoader({ ...none, ldLibraryPath: '/a::/b', exists: only(`/b/${VULKAN_LOADER}`) })).to.equal(`/b/${VULKAN_LOADER}`);
       const cache = [
-        '1234 libs found in cache `/etc/ld.so.cache\'',
+        "1234 libs found in cache `/etc/ld.so.cache'",
         `\t${VULKAN_LOADER} (libc6) => /usr/lib/i386-linux-gnu/${VULKAN_LOADER}`,
         `\t${VULKAN_LOADER} (libc6,x86-64) => /lib/x86_64-linux-gnu/${VULKAN_LOADER}`,
         '\tlibvulkan.so (libc6,x86-64) => /lib/x86_64-linux-gnu/libvulkan.so',
@@ -142,7 +145,10 @@ describe('webgpu probe: Dawn stays quiet, its complaints become the reason', () 
 
     it('no Vulkan driver: the reason says so, and Dawn prints nothing', async function () {
       if (process.platform !== 'linux' || !findVulkanLoader()) this.skip();
-      const { result, stderr } = await selectInChild('auto', { VK_ICD_FILENAMES: join(repoRoot, 'no-such-icd.json'), VK_DRIVER_FILES: join(repoRoot, 'no-such-icd.json') });
+      const { result, stderr } = await selectInChild('auto', {
+        VK_ICD_FILENAMES: join(repoRoot, 'no-such-icd.json'),
+        VK_DRIVER_FILES: join(repoRoot, 'no-such-icd.json'),
+      });
       expect(stderr, 'stderr of the child').to.equal('');
       expect(webgpuReason(result)).to.equal('no Vulkan driver (ICD) installed');
     });

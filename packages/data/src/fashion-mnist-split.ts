@@ -4,9 +4,7 @@ import { HostDataset } from './host-dataset.js';
 
 export type FashionMnistSplit = 'train' | 'test' | 'all';
 
-export const FASHION_MNIST_CLASSES = [
-  'T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot',
-] as const;
+export const FASHION_MNIST_CLASSES = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'] as const;
 
 /** The `limit` option of both fashion-mnist datasets (files in Node, addresses in a browser). */
 export const fashionMnistLimit = z

@@ -50,10 +50,7 @@ function splitFiles(dir: string, split: 'train' | 'test'): SplitFiles | undefine
  * it: a wrong path is an error, not a silent fallback), else the system copy, else
  * the bundled test split.
  */
-export function resolveFashionMnist(
-  split: FashionMnistSplit,
-  opts: { path?: string; searchDirs?: readonly string[] } = {},
-): SplitFiles[] {
+export function resolveFashionMnist(split: FashionMnistSplit, opts: { path?: string; searchDirs?: readonly string[] } = {}): SplitFiles[] {
   const parts = fashionMnistParts(split);
   const dirs = opts.path !== undefined ? [opts.path] : (opts.searchDirs ?? [SYSTEM_FASHION_MNIST_DIR, BUNDLED_FASHION_MNIST_DIR]);
   for (const dir of dirs) {
@@ -74,7 +71,12 @@ export function resolveFashionMnist(
 export function loadFashionMnist(split: FashionMnistSplit = 'test', opts: { path?: string; searchDirs?: readonly string[]; limit?: number } = {}): HostDataset {
   const found = resolveFashionMnist(split, opts);
   const parts = found.map((f) => loadIdx(f, 'fashion-mnist'));
-  return fashionMnistFromParts(parts, split, found.flatMap((f) => [f.images, f.labels]), opts.limit);
+  return fashionMnistFromParts(
+    parts,
+    split,
+    found.flatMap((f) => [f.images, f.labels]),
+    opts.limit,
+  );
 }
 
 export const fashionMnistDataset: DatasetFactory<FashionMnistOptions> = {

@@ -35,9 +35,7 @@ export class HostDataset implements Dataset {
     const sampleSize = init.sampleShape.reduce((a, b) => a * b, 1);
     if (sampleSize <= 0) throw new DataError(`${init.id}: sample shape [${init.sampleShape}] is empty`);
     if (init.data.length % sampleSize !== 0) {
-      throw new DataError(
-        `${init.id}: ${init.data.length} values are not a whole number of samples of shape [${init.sampleShape}]`,
-      );
+      throw new DataError(`${init.id}: ${init.data.length} values are not a whole number of samples of shape [${init.sampleShape}]`);
     }
     const size = init.data.length / sampleSize;
     if (init.labels && init.labels.length !== size) {

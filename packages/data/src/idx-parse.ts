@@ -35,8 +35,7 @@ export function parseIdx(bytes: Uint8Array, file: string): IdxArray {
   const expected = headerSize + dims.reduce((a, b) => a * b, 1);
   if (bytes.length !== expected) {
     throw new DataError(
-      `'${file}' is ${bytes.length < expected ? 'truncated' : 'too long'}: header [${dims}] needs ` +
-        `${expected} bytes, found ${bytes.length}`,
+      `'${file}' is ${bytes.length < expected ? 'truncated' : 'too long'}: header [${dims}] needs ` + `${expected} bytes, found ${bytes.length}`,
     );
   }
   return { dims, data: bytes.subarray(headerSize) };

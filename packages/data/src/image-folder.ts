@@ -83,9 +83,7 @@ function listImages(root: string): { entries: Entry[]; classNames: string[] } {
   const files = names.filter((n) => !dirs.includes(n) && isImage(n));
   if (dirs.length === 0) return { entries: files.map((n) => ({ file: join(root, n) })), classNames: [] };
   if (files.length > 0) {
-    throw new DataError(
-      `'${root}' mixes class sub-folders with loose images ('${files[0]}'); put every image in a class folder`,
-    );
+    throw new DataError(`'${root}' mixes class sub-folders with loose images ('${files[0]}'); put every image in a class folder`);
   }
   const entries: Entry[] = [];
   dirs.forEach((d, label) => {
@@ -105,4 +103,3 @@ export const imageFolderDataset: DatasetFactory<ImageFolderOptions> = {
     return loadImageFolder(resolve(ctx.baseDir, path), rest);
   },
 };
-

@@ -28,7 +28,10 @@ export const vectorsOptions = z
     dim: z.number().int().positive().optional().describe('vector length; required for raw float32 files'),
     labels: z.string().optional().describe('a .json array or a 1-D integer .npy of labels, one per vector (for .npy, .json and raw files)'),
     labelColumn: column.optional().describe('CSV/Parquet: the integer label column, by name (or 0-based index in a CSV without header)'),
-    header: z.union([z.boolean(), z.literal('auto')]).optional().describe("CSV: whether the first line names the columns (default 'auto': when a field of it is not a number)"),
+    header: z
+      .union([z.boolean(), z.literal('auto')])
+      .optional()
+      .describe("CSV: whether the first line names the columns (default 'auto': when a field of it is not a number)"),
     delimiter: z.string().optional().describe('CSV: the field separator (default: tab for .tsv, comma otherwise)'),
     column: z.string().optional().describe('Parquet: the list column holding the vectors (default: the one list column, or every numeric column)'),
     ignoreColumns: z.array(column).optional().describe("CSV/Parquet: columns that are neither values nor the label (an id; pandas' unnamed index is '')"),
@@ -64,13 +67,20 @@ export async function readVectors(path: string, opts: Omit<VectorsOptions, 'path
   const given = opts as Partial<VectorsOptions>;
   const stray = (Object.keys(given) as (keyof VectorsOptions)[]).filter((k) => given[k] !== undefined && !FORMAT_OPTIONS[format].includes(k));
   if (stray.length > 0) {
-    throw new DataError(`'${path}': option${stray.length > 1 ? 's' : ''} ${stray.map((k) => `'${k}'`).join(', ')} do${stray.length > 1 ? '' : 'es'} not apply to ${format} files (they take: ${FORMAT_OPTIONS[format].join(', ')})`);
+    throw new DataError(
+      `'${path}': option${stray.length > 1 ? 's' : ''} ${stray.map((k) => `'${k}'`).join(', ')} do${stray.length > 1 ? '' : 'es'} not apply to ${format} files (they take: ${FORMAT_OPTIONS[format].join(', ')})`,
+    );
   }
   if (format === 'json' || format === 'raw') return loadVectors(path, opts);
   let table: VectorTable;
   if (format === 'npy') table = readNpyVectors(path);
   else if (format === 'csv') table = await readCsvVectors(path, opts);
-  else table = await readParquetVectors(path, { column: opts.column, labelColumn: opts.labelColumn === undefined ? undefined : String(opts.labelColumn), ignoreColumns: opts.ignoreColumns?.map(String) });
+  else
+    table = await readParquetVectors(path, {
+      column: opts.column,
+      labelColumn: opts.labelColumn === undefined ? undefined : String(opts.labelColumn),
+      ignoreColumns: opts.ignoreColumns?.map(String),
+    });
   const labels = opts.labels === undefined ? table.labels : readLabels(opts.labels);
   try {
     return vectorDataset(table.data, table.dim, labels, `vectors: ${path}${opts.labels ? ` with labels from ${opts.labels}` : ''}`);

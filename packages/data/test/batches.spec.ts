@@ -10,7 +10,11 @@ describe('batches', () => {
 
   it('covers every index once, in order without shuffle', () => {
     const got = [...batches(10, { batchSize: 4 })].map((b) => Array.from(b));
-    expect(got).to.deep.equal([[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]]);
+    expect(got).to.deep.equal([
+      [0, 1, 2, 3],
+      [4, 5, 6, 7],
+      [8, 9],
+    ]);
     expect([...batches(10, { batchSize: 4, dropLast: true })].length).to.equal(2);
     expect([numBatches(10, 4), numBatches(10, 4, true)]).to.deep.equal([3, 2]);
   });

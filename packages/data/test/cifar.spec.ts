@@ -45,7 +45,14 @@ describe('CIFAR datasets', () => {
     expect(Array.from(coarse.labels!)).to.deep.equal(y);
     expect(Array.from(fine.labels!)).to.deep.equal(y.map((l, i) => (l * 7 + i) % 100));
     expect([fine.numClasses, coarse.numClasses]).to.deep.equal([100, 20]);
-    const a = tf.tidy(() => tf.sub(fine.batch(Int32Array.of(0, 5)), loadCifar('cifar10', [fixture('cifar10-fmnist6.bin')]).batch(Int32Array.of(0, 5))).abs().max().dataSync()[0]);
+    const a = tf.tidy(
+      () =>
+        tf
+          .sub(fine.batch(Int32Array.of(0, 5)), loadCifar('cifar10', [fixture('cifar10-fmnist6.bin')]).batch(Int32Array.of(0, 5)))
+          .abs()
+          .max()
+          .dataSync()[0],
+    );
     expect(a).to.equal(0);
   });
 
@@ -61,7 +68,11 @@ describe('CIFAR datasets', () => {
   it('needs a path or files, and says which split files are missing', async () => {
     await cifar10Dataset.create(cifar10Dataset.options.parse({}), { baseDir: '.' }).then(
       () => expect.fail('should throw'),
-      (e) => expect(e).to.be.instanceOf(DataError).with.property('message').that.matches(/give 'path'/),
+      (e) =>
+        expect(e)
+          .to.be.instanceOf(DataError)
+          .with.property('message')
+          .that.matches(/give 'path'/),
     );
     await cifar10Dataset.create(cifar10Dataset.options.parse({ path: 'fixtures-nowhere', split: 'train' }), { baseDir: '/tmp' }).then(
       () => expect.fail('should throw'),

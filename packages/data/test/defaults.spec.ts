@@ -27,7 +27,11 @@ describe('dataset defaults', () => {
     }
   });
 
-  for (const [id, sampleShape] of [['fashion-mnist', [28, 28, 1]], ['cifar10', [32, 32, 3]], ['vectors', [16]]] as const) {
+  for (const [id, sampleShape] of [
+    ['fashion-mnist', [28, 28, 1]],
+    ['cifar10', [32, 32, 3]],
+    ['vectors', [16]],
+  ] as const) {
     it(`${id}: the default augmentation builds for [${sampleShape}] and gives two views`, () => {
       const ref = registry.get('dataset', id).defaults!.augmentation!;
       const aug = registry.build('augmentation', ref, { sampleShape, registry });

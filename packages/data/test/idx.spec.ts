@@ -28,7 +28,11 @@ describe('idx datasets', () => {
     expect(x.shape).to.deep.equal([3, 28, 28, 1]);
     expect(x.dtype).to.equal('float32');
     const v = x.dataSync();
-    for (const [b, i] of [[0, 5], [1, 0], [2, 63]]) {
+    for (const [b, i] of [
+      [0, 5],
+      [1, 0],
+      [2, 63],
+    ]) {
       for (const k of [0, 300, 400, 783]) expect(v[b * 784 + k]).to.be.closeTo(ref.pixels[i * 784 + k] / 255, 1e-7);
     }
     expect(Math.max(...v)).to.be.at.most(1);
@@ -42,7 +46,8 @@ describe('idx datasets', () => {
     expect(ds.size).to.equal(8);
     expect(ds.sampleShape).to.deep.equal([24, 28, 3]);
     // Channel c of sample i is Fashion-MNIST image i + c, rows 2..25.
-    const y = 10, x = 14;
+    const y = 10,
+      x = 14;
     for (let c = 0; c < 3; c++) expect(ds.data[(1 * 24 * 28 + y * 28 + x) * 3 + c]).to.equal(ref.pixels[(1 + c) * 784 + (y + 2) * 28 + x]);
   });
 

@@ -24,7 +24,10 @@ describe('multi-view and identity augmentations', () => {
   const values = (ts: tfc.Tensor[]) => ts.map((t) => Array.from(t.dataSync()));
   const dispose = (ts: tfc.Tensor[]) => ts.forEach((t) => t.dispose());
 
-  for (const [name, get] of [['gray preset', () => gray], ['colour preset', () => color]] as const) {
+  for (const [name, get] of [
+    ['gray preset', () => gray],
+    ['colour preset', () => color],
+  ] as const) {
     it(`${name}: numViews views, same rng state gives identical views, no leaks`, () => {
       const x = get();
       const aug = multiViewAugmentation.create(multiViewAugmentation.options.parse({ views: 3 }), ctx(x.shape.slice(1)));
@@ -57,16 +60,15 @@ describe('multi-view and identity augmentations', () => {
   }
 
   it('custom transform lists and output shapes', () => {
-    const transforms = [
-      { id: 'random-resized-crop', options: { size: [16, 16] } },
-      { id: 'flip' },
-      { id: 'gaussian-blur', options: { p: 1 } },
-    ];
+    const transforms = [{ id: 'random-resized-crop', options: { size: [16, 16] } }, { id: 'flip' }, { id: 'gaussian-blur', options: { p: 1 } }];
     const aug = multiView({ views: 2, transforms }, ctx([24, 28, 3]));
     expect(aug.outputShape([24, 28, 3])).to.deep.equal([16, 16, 3]);
     const n = tf.memory().numTensors;
     const v = aug.views(color, new Rng(1));
-    expect(v.map((t) => t.shape)).to.deep.equal([[4, 16, 16, 3], [4, 16, 16, 3]]);
+    expect(v.map((t) => t.shape)).to.deep.equal([
+      [4, 16, 16, 3],
+      [4, 16, 16, 3],
+    ]);
     dispose(v);
     expect(tf.memory().numTensors).to.equal(n);
     // An empty list gives copies the caller may dispose.
@@ -108,11 +110,14 @@ describe('multi-view and identity augmentations', () => {
     expect(listed.numViews).to.equal(3);
   });
 
-  it('every preset gives finite views in [0, 1], whatever each sample draws (a NaN once hid in strong: one op ran with another op\'s magnitudes)', () => {
+  it("every preset gives finite views in [0, 1], whatever each sample draws (a NaN once hid in strong: one op ran with another op's magnitudes)", () => {
     const all = loadIdx({ images: fixture('fmnist64-images-idx3-ubyte.gz') });
     const x = all.batch(Int32Array.from({ length: all.size }, (_, i) => i)) as tfc.Tensor4D;
     try {
-      for (const [images, name] of [[x, 'gray'], [color, 'colour']] as const) {
+      for (const [images, name] of [
+        [x, 'gray'],
+        [color, 'colour'],
+      ] as const) {
         for (const preset of ['default', 'weak', 'strong'] as const) {
           const aug = multiView({ views: 1, transforms: preset }, ctx(images.shape.slice(1)));
           for (let seed = 0; seed < 8; seed++) {
@@ -193,7 +198,10 @@ describe('multi-view and identity augmentations', () => {
     const n = tf.memory().numTensors;
     const v = aug.views(x, new Rng(0));
     expect(v.length).to.equal(2);
-    expect(values(v)).to.deep.equal([[1, 2, 3, 4, 5], [1, 2, 3, 4, 5]]);
+    expect(values(v)).to.deep.equal([
+      [1, 2, 3, 4, 5],
+      [1, 2, 3, 4, 5],
+    ]);
     dispose(v);
     expect(tf.memory().numTensors).to.equal(n);
     expect(x.isDisposed).to.equal(false);
@@ -202,10 +210,18 @@ describe('multi-view and identity augmentations', () => {
 
   it('register adds every dataset, augmentation and transform under its id', () => {
     const r = dataRegistry();
-    expect(r.list('dataset').map((e) => e.factory.id).sort()).to.deep.equal(
-      ['cifar10', 'cifar100', 'fashion-mnist', 'idx', 'image-folder', 'vectors'],
-    );
-    expect(r.list('augmentation').map((e) => e.factory.id).sort()).to.deep.equal(['identity', 'multi-view']);
+    expect(
+      r
+        .list('dataset')
+        .map((e) => e.factory.id)
+        .sort(),
+    ).to.deep.equal(['cifar10', 'cifar100', 'fashion-mnist', 'idx', 'image-folder', 'vectors']);
+    expect(
+      r
+        .list('augmentation')
+        .map((e) => e.factory.id)
+        .sort(),
+    ).to.deep.equal(['identity', 'multi-view']);
     expect(r.list('transform').length).to.equal(11);
     expect(() => register(r.registrar('again'))).to.throw(/already registered/);
   });

@@ -20,7 +20,10 @@ describe("rand-augment's pixel operations vs PIL", () => {
   let x: tfc.Tensor4D;
   before(async () => {
     await selectBackend('cpu');
-    x = tf.tensor4d(ref.input.flat().map((v) => v / 255), [2, 12, 12, 3]);
+    x = tf.tensor4d(
+      ref.input.flat().map((v) => v / 255),
+      [2, 12, 12, 3],
+    );
   });
   after(() => x.dispose());
 
@@ -36,7 +39,15 @@ describe("rand-augment's pixel operations vs PIL", () => {
 
   it('solarize and posterize are exact', () => {
     tf.tidy(() => {
-      expect(levels(solarize(x, ref.solarize.thresholds.map((t) => t / 255)), ref.solarize.out)).to.be.below(1e-3);
+      expect(
+        levels(
+          solarize(
+            x,
+            ref.solarize.thresholds.map((t) => t / 255),
+          ),
+          ref.solarize.out,
+        ),
+      ).to.be.below(1e-3);
       expect(levels(posterize(x, ref.posterize.bits), ref.posterize.out)).to.be.below(1e-3);
     });
   });

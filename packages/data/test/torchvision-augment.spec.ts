@@ -31,7 +31,10 @@ const LEVEL = 1 / 255;
 
 function image(name: string): tfc.Tensor4D {
   const { shape, levels } = ref.images[name];
-  return tf.tensor4d(Float32Array.from(levels, (v) => v / 255), [1, ...shape]);
+  return tf.tensor4d(
+    Float32Array.from(levels, (v) => v / 255),
+    [1, ...shape],
+  );
 }
 
 function maxDiff(got: ArrayLike<number>, want: ArrayLike<number>, scale = 1): number {
@@ -114,7 +117,10 @@ describe('augmentation vs torchvision / PIL (fixtures from make_torchvision_augm
         const cases = ref.jitter.filter((c) => c.image.startsWith(kind.split(' ')[0]) && (c.factors[3] !== null) === withHue);
         expect(cases.length).to.be.at.least(3);
         const x = tf.concat(cases.map((c) => image(c.image)));
-        const params: JitterParams[] = cases.map((c) => ({ factors: c.factors.map((f, k) => f ?? [1, 1, 1, 0][k]) as JitterParams['factors'], order: c.order }));
+        const params: JitterParams[] = cases.map((c) => ({
+          factors: c.factors.map((f, k) => f ?? [1, 1, 1, 0][k]) as JitterParams['factors'],
+          order: c.order,
+        }));
         const enabled = cases[0].factors.map((f) => f !== null);
         const n = tf.memory().numTensors;
         const got = tf.tidy(() => jitterImages(x, params, enabled).dataSync());
@@ -129,7 +135,13 @@ describe('augmentation vs torchvision / PIL (fixtures from make_torchvision_augm
           if (!withHue) expect(maxDiff(mine, c.uint8, LEVEL)).to.be.at.most(4 * LEVEL);
         });
         // One order for the whole batch (the old draws) misses some sample by more than 1/255.
-        const shared = tf.tidy(() => jitterImages(x, params.map((p) => ({ ...p, order: params[0].order })), enabled).dataSync());
+        const shared = tf.tidy(() =>
+          jitterImages(
+            x,
+            params.map((p) => ({ ...p, order: params[0].order })),
+            enabled,
+          ).dataSync(),
+        );
         const worst = Math.max(...cases.map((c, b) => maxDiff(shared.subarray(b * size, (b + 1) * size), c.float)));
         expect(worst).to.be.above(LEVEL);
         if (withHue) {
@@ -166,16 +178,62 @@ describe('augmentation vs torchvision / PIL (fixtures from make_torchvision_augm
         const area = (h: number, w: number) => (h * w) / (s.H * s.W);
         // KS critical value for two samples of 1e5 at p = 1e-4 is about 0.01.
         const tol = 0.012;
-        expect(ks(histogram(draws, ([, , h, w]) => area(h, w)), histogram(theirs, (t) => area(t.hw[0], t.hw[1]), (t) => t.v))).to.be.below(tol);
-        expect(ks(histogram(draws, ([, , h, w]) => w / h), histogram(theirs, (t) => t.hw[1] / t.hw[0], (t) => t.v))).to.be.below(tol);
-        expect(ks(histogram(draws, ([, , h]) => h), histogram(theirs, (t) => t.hw[0], (t) => t.v))).to.be.below(tol);
+        expect(
+          ks(
+            histogram(draws, ([, , h, w]) => area(h, w)),
+            histogram(
+              theirs,
+              (t) => area(t.hw[0], t.hw[1]),
+              (t) => t.v,
+            ),
+          ),
+        ).to.be.below(tol);
+        expect(
+          ks(
+            histogram(draws, ([, , h, w]) => w / h),
+            histogram(
+              theirs,
+              (t) => t.hw[1] / t.hw[0],
+              (t) => t.v,
+            ),
+          ),
+        ).to.be.below(tol);
+        expect(
+          ks(
+            histogram(draws, ([, , h]) => h),
+            histogram(
+              theirs,
+              (t) => t.hw[0],
+              (t) => t.v,
+            ),
+          ),
+        ).to.be.below(tol);
         const offsets = (o: Record<string, number>) => new Map(Object.entries(o).map(([k, v]) => [Number(k), v]));
-        expect(ks(histogram(draws, ([t]) => t), offsets(s.top))).to.be.below(tol);
-        expect(ks(histogram(draws, ([, l]) => l), offsets(s.left))).to.be.below(tol);
+        expect(
+          ks(
+            histogram(draws, ([t]) => t),
+            offsets(s.top),
+          ),
+        ).to.be.below(tol);
+        expect(
+          ks(
+            histogram(draws, ([, l]) => l),
+            offsets(s.left),
+          ),
+        ).to.be.below(tol);
         // The check has power: truncating instead of rounding the crop sides fails it wherever tries succeed.
         if (s.fallback < s.draws) {
           const floored = draws.map(([t, l, h, w]) => [t, l, Math.max(1, Math.floor(h - 0.5)), Math.max(1, Math.floor(w - 0.5))]);
-          expect(ks(histogram(floored, ([, , h, w]) => area(h, w)), histogram(theirs, (t) => area(t.hw[0], t.hw[1]), (t) => t.v))).to.be.above(3 * tol);
+          expect(
+            ks(
+              histogram(floored, ([, , h, w]) => area(h, w)),
+              histogram(
+                theirs,
+                (t) => area(t.hw[0], t.hw[1]),
+                (t) => t.v,
+              ),
+            ),
+          ).to.be.above(3 * tol);
         }
       });
     }
@@ -198,7 +256,11 @@ describe('augmentation vs torchvision / PIL (fixtures from make_torchvision_augm
     });
 
     it('color-jitter draws, per sample, the coin, then its order and factors (as RandomApply(ColorJitter))', () => {
-      const t = dataRegistry().build('transform', { id: 'color-jitter', options: { brightness: 0.4, contrast: 0.4, saturation: 0, hue: 0, p: 0.8 } }, { sampleShape });
+      const t = dataRegistry().build(
+        'transform',
+        { id: 'color-jitter', options: { brightness: 0.4, contrast: 0.4, saturation: 0, hue: 0, p: 0.8 } },
+        { sampleShape },
+      );
       const x = tf.tile(image('gray0'), [16, 1, 1, 1]) as tfc.Tensor4D;
       const n = tf.memory().numTensors;
       const got = tf.tidy(() => t.apply(x, new Rng(3)).dataSync());

@@ -82,13 +82,17 @@ describe('image transforms', () => {
   it('random-crop outputs are shifted windows of the zero-padded input', () => {
     tf.tidy(() => {
       const y = make({ id: 'random-crop', options: { padding: 3 } }, [28, 28, 1]).apply(gray, new Rng(4));
-      const padded = tf.pad(gray, [[0, 0], [3, 3], [3, 3], [0, 0]]);
+      const padded = tf.pad(gray, [
+        [0, 0],
+        [3, 3],
+        [3, 3],
+        [0, 0],
+      ]);
       for (let b = 0; b < 6; b++) {
         const yb = tf.slice(y, [b, 0, 0, 0], [1, 28, 28, 1]).dataSync();
         let found = false;
         for (let dy = 0; dy <= 6 && !found; dy++)
-          for (let dx = 0; dx <= 6 && !found; dx++)
-            found = maxAbs(yb, tf.slice(padded, [b, dy, dx, 0], [1, 28, 28, 1]).dataSync()) < 1e-6;
+          for (let dx = 0; dx <= 6 && !found; dx++) found = maxAbs(yb, tf.slice(padded, [b, dy, dx, 0], [1, 28, 28, 1]).dataSync()) < 1e-6;
         expect(found, `sample ${b}`).to.equal(true);
       }
     });
@@ -131,7 +135,12 @@ describe('image transforms', () => {
       const rot270 = tf.reverse(tf.transpose(x, [0, 2, 1, 3]), 2);
       expect(Math.min(maxAbs(rot.dataSync(), rot90.dataSync()), maxAbs(rot.dataSync(), rot270.dataSync()))).to.be.below(1e-5);
       const shifted = warpAffine(x, [inverseAffineRow(28, 28, 0, 3, -2, 1, 0), inverseAffineRow(28, 28, 0, 3, -2, 1, 0)], 0);
-      const want = tf.pad(tf.slice(x, [0, 2, 0, 0], [2, 26, 25, 1]), [[0, 0], [0, 2], [3, 0], [0, 0]]);
+      const want = tf.pad(tf.slice(x, [0, 2, 0, 0], [2, 26, 25, 1]), [
+        [0, 0],
+        [0, 2],
+        [3, 0],
+        [0, 0],
+      ]);
       expect(maxAbs(shifted.dataSync(), want.dataSync())).to.be.below(1e-5);
     });
   });
@@ -167,7 +176,8 @@ describe('image transforms', () => {
     tf.tidy(() => {
       const x = tf.add(tf.mul(gray, 0.5), 0.25) as tfc.Tensor4D; // no pixel is 0 before erasing
       const y = make({ id: 'random-erasing', options: { p: 1, value: 0 } }, [28, 28, 1]).apply(x, new Rng(9));
-      const yv = y.dataSync(), xv = x.dataSync();
+      const yv = y.dataSync(),
+        xv = x.dataSync();
       for (let b = 0; b < 6; b++) {
         let [t, l, bt, r, n] = [99, 99, -1, -1, 0];
         for (let i = 0; i < 28; i++)
@@ -211,7 +221,7 @@ describe('image transforms', () => {
     expect(() => registry.options('transform', { id: 'rand-augment', options: { ops: ['equalize'] } })).to.throw(ConfigError);
   });
 
-  it("cutout blanks one clipped square per sample, its side at most the asked-for fraction of the image", () => {
+  it('cutout blanks one clipped square per sample, its side at most the asked-for fraction of the image', () => {
     tf.tidy(() => {
       const x = tf.add(tf.mul(gray, 0.5), 0.25) as tfc.Tensor4D; // no pixel is 0.9 before
       const y = make({ id: 'cutout', options: { size: 0.5, fill: 0.9 } }, [28, 28, 1]).apply(x, new Rng(5));

@@ -55,7 +55,10 @@ describe('vectors from .npy, CSV/TSV and Parquet files', () => {
       await rejects(readVectors(f('big-endian.npy')), /big-endian.npy': dtype '>f4'.*big-endian/);
       await rejects(readVectors(f('vector-1d.npy')), /vector-1d.npy': expected a 2-D array \(N, dim\), found shape \(6\)/);
       await rejects(readVectors(f('nan.npy')), /nan.npy': .*NaN at row 3, column 2 is not finite/);
-      await rejects(readVectors(f('v32.npy'), { labels: f('labels-frac.npy') }), /labels-frac.npy', row 1, column 'label': label 1.5 is not a non-negative integer/);
+      await rejects(
+        readVectors(f('v32.npy'), { labels: f('labels-frac.npy') }),
+        /labels-frac.npy', row 1, column 'label': label 1.5 is not a non-negative integer/,
+      );
       await rejects(readVectors(f('table.csv'), { labels: f('labels.npy') }), /table.csv': option 'labels' does not apply to csv files/);
       await rejects(readVectors(f('expected.json').replace('expected', 'nothing').replace('.json', '.npy')), /cannot read '.*nothing.npy'/);
     });
@@ -75,7 +78,10 @@ describe('vectors from .npy, CSV/TSV and Parquet files', () => {
     it('refuses ragged rows, NaN, text labels and unknown columns, naming line and column', async () => {
       await rejects(readVectors(f('ragged.csv'), { labelColumn: 'label' }), /ragged.csv', line 6: 3 fields where the header has 5/);
       await rejects(readVectors(f('nan.csv'), { labelColumn: 'label' }), /nan.csv', line 6, column 'x1': value "" is not a finite number/);
-      await rejects(readVectors(f('label-text.csv'), { labelColumn: 'label' }), /label-text.csv', line 4, column 'label': label "cat" is not a non-negative integer/);
+      await rejects(
+        readVectors(f('label-text.csv'), { labelColumn: 'label' }),
+        /label-text.csv', line 4, column 'label': label "cat" is not a non-negative integer/,
+      );
       await rejects(readVectors(f('table.csv'), { labelColumn: 'class' }), /label column 'class' is not in the header \('x0', 'x1', 'x2', 'x3', 'label'\)/);
       // Without naming the label column it is one more value column: the file's 5 numbers per row.
       expect((await readVectors(f('table.csv'))).sampleShape).to.deep.equal([5]);
@@ -91,8 +97,14 @@ describe('vectors from .npy, CSV/TSV and Parquet files', () => {
     });
     it('refuses ragged lists, fractional labels and unknown columns, naming row and column', async () => {
       await rejects(readVectors(f('ragged.parquet'), { column: 'embedding' }), /ragged.parquet', row 4, column 'embedding': 3 values, expected 4/);
-      await rejects(readVectors(f('label-frac.parquet'), { column: 'embedding', labelColumn: 'label' }), /label-frac.parquet', row 3, column 'label': label 1.5 is not a non-negative integer/);
-      await rejects(readVectors(f('list.parquet'), { column: 'vec' }), /vector column 'vec' is not a column; it has 'id' \(BYTE_ARRAY\), 'embedding' \(a list of FLOAT\), 'label' \(INT32\)/);
+      await rejects(
+        readVectors(f('label-frac.parquet'), { column: 'embedding', labelColumn: 'label' }),
+        /label-frac.parquet', row 3, column 'label': label 1.5 is not a non-negative integer/,
+      );
+      await rejects(
+        readVectors(f('list.parquet'), { column: 'vec' }),
+        /vector column 'vec' is not a column; it has 'id' \(BYTE_ARRAY\), 'embedding' \(a list of FLOAT\), 'label' \(INT32\)/,
+      );
       await rejects(readVectors(f('list.parquet'), { column: 'id' }), /vector column 'id' is BYTE_ARRAY, not a list of numbers/);
       await rejects(readVectors(f('list.parquet'), { column: 'embedding', labelColumn: 'id' }), /label column 'id' is BYTE_ARRAY, not an integer column/);
     });

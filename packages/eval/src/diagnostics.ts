@@ -27,11 +27,7 @@ export interface ClusterDiagnosticsOptions {
  * Per-epoch health of a clustering: sizes, balance, and a collapse warning, the
  * common failure of deep clustering (everything drifting into a few clusters).
  */
-export function clusterDiagnostics(
-  clusters: ArrayLike<number>,
-  k: number,
-  opts: ClusterDiagnosticsOptions = {},
-): ClusterDiagnostics {
+export function clusterDiagnostics(clusters: ArrayLike<number>, k: number, opts: ClusterDiagnosticsOptions = {}): ClusterDiagnostics {
   const maxShareRatio = opts.maxShareRatio ?? 3;
   if (!Number.isInteger(k) || k < 1) throw new ClusterflowError(`clusterDiagnostics: k must be a positive integer, got ${k}`);
   if (clusters.length === 0) throw new ClusterflowError('clusterDiagnostics: clusters is empty (length 0)');

@@ -61,7 +61,14 @@ export function chunkRows(n: number, width: number, budget = CHUNK_ELEMENTS): nu
 export function sqDistances(rows: PreparedRows, points: tfc.Tensor2D, budget = CHUNK_ELEMENTS): tfc.Tensor2D {
   return tf.tidy(() => {
     const parts = mapChunks(rows, points.shape[0], budget, (c) => [distBlock(c, points)]);
-    return (parts.length === 1 ? parts[0][0] : tf.concat(parts.map((p) => p[0]), 1)) as tfc.Tensor2D;
+    return (
+      parts.length === 1
+        ? parts[0][0]
+        : tf.concat(
+            parts.map((p) => p[0]),
+            1,
+          )
+    ) as tfc.Tensor2D;
   });
 }
 
@@ -113,12 +120,7 @@ function nearest(c: PreparedRows, centroids: tfc.Tensor2D): Assignment {
   };
 }
 
-function mapChunks<T extends tfc.Tensor[]>(
-  rows: PreparedRows,
-  width: number,
-  budget: number,
-  fn: (chunk: PreparedRows) => T,
-): T[] {
+function mapChunks<T extends tfc.Tensor[]>(rows: PreparedRows, width: number, budget: number, fn: (chunk: PreparedRows) => T): T[] {
   const [n, d] = rows.x.shape;
   const size = chunkRows(n, width, budget);
   if (size >= n) return [fn(rows)];

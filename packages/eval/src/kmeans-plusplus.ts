@@ -28,9 +28,7 @@ export function kmeansPlusPlus(rows: PreparedRows, k: number, rng: Rng): tfc.Ten
         // [trials, N]: squared distance to the nearest centre if each candidate were
         // added. Row by row: on wasm a broadcast minimum (and tile) costs 20-40x more.
         const dist = sqDistances(rows, candidates);
-        const withCandidate = tf.concat(
-          Array.from({ length: trials }, (_, i) => tf.minimum(dist.slice([i, 0], [1, n]), closest)),
-        );
+        const withCandidate = tf.concat(Array.from({ length: trials }, (_, i) => tf.minimum(dist.slice([i, 0], [1, n]), closest)));
         const best = withCandidate.sum(1).argMin().reshape([1]);
         return {
           bestRow: tf.gather(candidates, best) as tfc.Tensor2D,

@@ -22,21 +22,9 @@ function metricFactory(
   };
 }
 
-export const accMetric = metricFactory(
-  'acc',
-  'Clustering accuracy under the best one-to-one cluster-to-class matching (Hungarian)',
-  clusterAccuracy,
-);
-export const nmiMetric = metricFactory(
-  'nmi',
-  'Normalized mutual information, arithmetic mean normalisation (scikit-learn default)',
-  nmi,
-);
+export const accMetric = metricFactory('acc', 'Clustering accuracy under the best one-to-one cluster-to-class matching (Hungarian)', clusterAccuracy);
+export const nmiMetric = metricFactory('nmi', 'Normalized mutual information, arithmetic mean normalisation (scikit-learn default)', nmi);
 export const ariMetric = metricFactory('ari', 'Adjusted Rand index', ari);
-export const purityMetric = metricFactory(
-  'purity',
-  'Purity: each cluster labelled by its majority class (many-to-one)',
-  purity,
-);
+export const purityMetric = metricFactory('purity', 'Purity: each cluster labelled by its majority class (many-to-one)', purity);
 
 export const metricFactories: readonly MetricFactory[] = [accMetric, nmiMetric, ariMetric, purityMetric];

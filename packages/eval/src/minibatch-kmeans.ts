@@ -56,7 +56,10 @@ export async function miniBatchKmeans(x: tfc.Tensor2D, opts: MiniBatchKMeansOpti
     while (step < steps) {
       throwIfAborted(o.signal);
       step++;
-      const idx = tf.tensor1d(Int32Array.from({ length: batchSize }, () => rng.int(n)), 'int32');
+      const idx = tf.tensor1d(
+        Int32Array.from({ length: batchSize }, () => rng.int(n)),
+        'int32',
+      );
       const batch = gatherRows(rows, idx);
       const s = lloydStep(batch, centroids);
       const { next, nextWeights, stats } = tf.tidy(() => {
@@ -95,16 +98,13 @@ export async function miniBatchKmeans(x: tfc.Tensor2D, opts: MiniBatchKMeansOpti
 }
 
 /** nInit k-means++ seedings on random samples, judged on one held sample (as scikit-learn). */
-async function bestSeeding(
-  rows: PreparedRows,
-  k: number,
-  nInit: number,
-  initSize: number,
-  rng: Rng,
-  signal?: AbortSignal,
-): Promise<tfc.Tensor2D> {
+async function bestSeeding(rows: PreparedRows, k: number, nInit: number, initSize: number, rng: Rng, signal?: AbortSignal): Promise<tfc.Tensor2D> {
   const n = rows.x.shape[0];
-  const sample = () => tf.tensor1d(Int32Array.from({ length: initSize }, () => rng.int(n)), 'int32');
+  const sample = () =>
+    tf.tensor1d(
+      Int32Array.from({ length: initSize }, () => rng.int(n)),
+      'int32',
+    );
   const validIdx = sample();
   const valid = gatherRows(rows, validIdx);
   let best: tfc.Tensor2D | undefined;

@@ -31,11 +31,7 @@ export interface NearestNeighbors {
  * similarity 0 to everything. Does not dispose `x`; an aborted `signal` rejects
  * with AbortError and leaves no tensors.
  */
-export async function nearestNeighbors(
-  x: tfc.Tensor2D,
-  opts: NearestNeighborsOptions,
-  budget = CHUNK_ELEMENTS,
-): Promise<NearestNeighbors> {
+export async function nearestNeighbors(x: tfc.Tensor2D, opts: NearestNeighborsOptions, budget = CHUNK_ELEMENTS): Promise<NearestNeighbors> {
   const o = parseOptions('nearestNeighbors', nearestNeighborsOptionsSchema, opts);
   throwIfAborted(o.signal);
   await checkFeatures('nearestNeighbors', 'x', x);

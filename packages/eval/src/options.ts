@@ -5,8 +5,6 @@ import type { z } from 'zod';
 export function parseOptions<T>(fn: string, schema: z.ZodType<T>, value: unknown): T {
   const result = schema.safeParse(value ?? {});
   if (result.success) return result.data;
-  const issues = result.error.issues
-    .map((i) => `${i.path.length ? i.path.join('.') : '(options)'}: ${i.message}`)
-    .join('; ');
+  const issues = result.error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(options)'}: ${i.message}`).join('; ');
   throw new ConfigError(`${fn}: invalid options: ${issues}`);
 }

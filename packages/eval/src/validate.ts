@@ -7,9 +7,7 @@ import { ClusterflowError, ShapeError } from '@clusterflow/core';
  */
 export function checkLabelings(fn: string, labels: ArrayLike<number>, clusters: ArrayLike<number>): void {
   if (labels.length !== clusters.length) {
-    throw new ShapeError(
-      `${fn}: labels and clusters differ in length (labels: ${labels.length}, clusters: ${clusters.length})`,
-    );
+    throw new ShapeError(`${fn}: labels and clusters differ in length (labels: ${labels.length}, clusters: ${clusters.length})`);
   }
   if (labels.length === 0) throw new ShapeError(`${fn}: labels and clusters are empty (length 0)`);
   checkIds(fn, 'labels', labels);

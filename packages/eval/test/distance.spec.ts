@@ -4,10 +4,13 @@ import { assignNearest, disposeDerived, lloydStep, prepareRows, sqDistances } fr
 
 /** Host reference: nearest centroid, its squared distance, per-cluster sums and counts. */
 function reference(x: Float32Array, c: Float32Array, n: number, k: number, d: number) {
-  const labels = new Int32Array(n), dist = new Float64Array(n);
-  const sums = new Float64Array(k * d), counts = new Float64Array(k);
+  const labels = new Int32Array(n),
+    dist = new Float64Array(n);
+  const sums = new Float64Array(k * d),
+    counts = new Float64Array(k);
   for (let i = 0; i < n; i++) {
-    let best = 0, bestD = Infinity;
+    let best = 0,
+      bestD = Infinity;
     for (let m = 0; m < k; m++) {
       let s = 0;
       for (let j = 0; j < d; j++) s += (x[i * d + j] - c[m * d + j]) ** 2;
@@ -30,7 +33,9 @@ for (const backend of ['cpu', 'wasm'] as const) {
       await selectBackend('cpu');
     });
 
-    const n = 257, k = 7, d = 5;
+    const n = 257,
+      k = 7,
+      d = 5;
     const rng = new Rng(1);
     const x = Float32Array.from({ length: n * d }, () => rng.normal() * 3);
     const c = Float32Array.from({ length: k * d }, () => rng.normal() * 3);

@@ -50,7 +50,8 @@ describe('kmeans', () => {
       expect(r.centroids[m]).to.be.closeTo(sums[m] / counts[Math.floor(m / c.d)], 1e-3);
     }
     for (let i = 0; i < c.n; i += 7) {
-      let best = -1, bestD = Infinity;
+      let best = -1,
+        bestD = Infinity;
       for (let m = 0; m < c.k; m++) {
         let dist = 0;
         for (let j = 0; j < c.d; j++) dist += (c.x[i * c.d + j] - r.centroids[m * c.d + j]) ** 2;
@@ -85,7 +86,14 @@ describe('kmeans', () => {
   });
 
   it('finds k = N with zero inertia and keeps every cluster non-empty on duplicates', async () => {
-    const x = tf.tensor2d([[0, 0], [1, 0], [5, 5], [5, 5], [5, 5], [9, 9]]);
+    const x = tf.tensor2d([
+      [0, 0],
+      [1, 0],
+      [5, 5],
+      [5, 5],
+      [5, 5],
+      [9, 9],
+    ]);
     const all = await kmeans(x, { k: 4, nInit: 3 });
     x.dispose();
     expect(all.inertia).to.be.closeTo(0, 1e-5);
@@ -93,8 +101,16 @@ describe('kmeans', () => {
   });
 
   it('rejects bad input with errors naming the culprit and sizes', async () => {
-    const x = tf.tensor2d([[0, 1], [2, 3], [4, 5]]);
-    const nan = tf.tensor2d([[0, 1], [2, NaN], [4, 5]]);
+    const x = tf.tensor2d([
+      [0, 1],
+      [2, 3],
+      [4, 5],
+    ]);
+    const nan = tf.tensor2d([
+      [0, 1],
+      [2, NaN],
+      [4, 5],
+    ]);
     const flat = tf.zeros([3]);
     const empty = tf.zeros([0, 4]);
     const before = tf.memory().numTensors;

@@ -49,7 +49,11 @@ describe('knnAccuracy', () => {
   });
 
   it('caps k at the number of neighbours', async () => {
-    const x = tf.tensor2d([[1, 0], [0.9, 0.1], [0, 1]]);
+    const x = tf.tensor2d([
+      [1, 0],
+      [0.9, 0.1],
+      [0, 1],
+    ]);
     const y = Int32Array.of(0, 0, 1);
     // Leave-one-out with k capped at 2: row 2 is outvoted by the two rows of class 0.
     expect(await knnAccuracy(x, y, x, y, { k: 50 })).to.be.closeTo(2 / 3, 1e-12);

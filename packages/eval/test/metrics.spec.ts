@@ -1,14 +1,6 @@
 import { expect } from 'chai';
 import { ClusterflowError, createRegistry, ShapeError } from '@clusterflow/core';
-import {
-  ari,
-  clusterAccuracy,
-  confusionMatrix,
-  matchClusters,
-  nmi,
-  purity,
-  register,
-} from '@clusterflow/eval';
+import { ari, clusterAccuracy, confusionMatrix, matchClusters, nmi, purity, register } from '@clusterflow/eval';
 import { fixture } from './support/fixtures.js';
 
 interface Case {
@@ -67,7 +59,12 @@ describe('ACC versus purity', () => {
 
   it('matches arbitrary ids and returns the mapping', () => {
     const m = matchClusters([7, 7, -3, -3, -3], [100, 100, 5, 5, 100]);
-    expect(Array.from(m.mapping.entries()).sort()).to.deep.equal([[100, 7], [5, -3]].sort());
+    expect(Array.from(m.mapping.entries()).sort()).to.deep.equal(
+      [
+        [100, 7],
+        [5, -3],
+      ].sort(),
+    );
     expect(m.accuracy).to.equal(4 / 5);
   });
 });
@@ -96,7 +93,12 @@ describe('registered metrics', () => {
       expect(metric.id).to.equal(id);
       expect(metric.compute(c.labels, c.clusters)).to.be.closeTo(expected[id], 1e-9);
     }
-    expect(registry.list('metric').map((e) => e.factory.id).sort()).to.deep.equal(['acc', 'ari', 'nmi', 'purity']);
+    expect(
+      registry
+        .list('metric')
+        .map((e) => e.factory.id)
+        .sort(),
+    ).to.deep.equal(['acc', 'ari', 'nmi', 'purity']);
   });
 
   it('rejects unknown options', () => {

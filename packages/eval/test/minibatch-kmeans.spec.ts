@@ -4,7 +4,14 @@ import { miniBatchKmeans } from '@clusterflow/eval';
 import { fixture } from './support/fixtures.js';
 import { expectReject } from './support/reject.js';
 
-interface KMeansCase { name: string; n: number; d: number; k: number; x: number[]; inertia: number }
+interface KMeansCase {
+  name: string;
+  n: number;
+  d: number;
+  k: number;
+  x: number[];
+  inertia: number;
+}
 const cases = fixture<KMeansCase[]>('kmeans.json');
 
 describe('miniBatchKmeans', () => {
@@ -23,7 +30,9 @@ describe('miniBatchKmeans', () => {
       expect(r.centroids.length).to.equal(c.k * c.d);
       expect(r.inertia / c.inertia, c.name).to.be.within(0.999, 1.05);
       // Early stopping ends it well before 100 passes.
-      expect(r.iterations).to.be.greaterThan(1).and.below((100 * c.n) / 256);
+      expect(r.iterations)
+        .to.be.greaterThan(1)
+        .and.below((100 * c.n) / 256);
     }
   });
 
@@ -39,7 +48,10 @@ describe('miniBatchKmeans', () => {
   });
 
   it('rejects bad input', async () => {
-    const x = tf.tensor2d([[0, 1], [2, 3]]);
+    const x = tf.tensor2d([
+      [0, 1],
+      [2, 3],
+    ]);
     await expectReject(miniBatchKmeans(x, { k: 3 }), ShapeError, /k = 3 .* N = 2/);
     await expectReject(miniBatchKmeans(x, { k: 1, batchSize: -1 }), ConfigError, /batchSize/);
     x.dispose();

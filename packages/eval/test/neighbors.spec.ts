@@ -55,7 +55,12 @@ describe('nearestNeighbors', () => {
   });
 
   it('breaks ties by the smaller index and allows k = N - 1', async () => {
-    const same = tf.tensor2d([[1, 0], [2, 0], [3, 0], [0, 1]]);
+    const same = tf.tensor2d([
+      [1, 0],
+      [2, 0],
+      [3, 0],
+      [0, 1],
+    ]);
     const { indices, similarities } = await nearestNeighbors(same, { k: 3 });
     same.dispose();
     expect(Array.from(indices.subarray(0, 3))).to.deep.equal([1, 2, 3]);
@@ -66,7 +71,10 @@ describe('nearestNeighbors', () => {
   it('rejects k >= N, NaN features and bad options', async () => {
     const before = tf.memory().numTensors;
     await expectReject(nearestNeighbors(x, { k: f.n }), ShapeError, new RegExp(`k = ${f.n} .* ${f.n + 1} rows, got ${f.n}`));
-    const nan = tf.tensor2d([[NaN, 1], [0, 1]]);
+    const nan = tf.tensor2d([
+      [NaN, 1],
+      [0, 1],
+    ]);
     await expectReject(nearestNeighbors(nan, { k: 1 }), ClusterflowError, /NaN/);
     nan.dispose();
     await expectReject(nearestNeighbors(x, { k: 0 }), ClusterflowError, /k/);

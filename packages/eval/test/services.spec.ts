@@ -3,7 +3,13 @@ import { AbortError, KMEANS, KNN, createRegistry, selectBackend, tf } from '@clu
 import { kmeans, miniBatchKmeans, nearestNeighbors, register } from '@clusterflow/eval';
 import { fixture } from './support/fixtures.js';
 
-interface KMeansCase { name: string; n: number; d: number; k: number; x: number[] }
+interface KMeansCase {
+  name: string;
+  n: number;
+  d: number;
+  k: number;
+  x: number[];
+}
 const c = fixture<KMeansCase[]>('kmeans.json')[1];
 
 /** A live signal whose `aborted` turns true at its n-th read: aborts the work at every point it checks. */

@@ -9,7 +9,10 @@ import native from '../index.js';
 function rand(n: number, seed: number): Float32Array {
   const a = new Float32Array(n);
   let s = seed;
-  for (let i = 0; i < n; i++) { s = (s * 1103515245 + 12345) >>> 0; a[i] = s / 2 ** 32 - 0.5; }
+  for (let i = 0; i < n; i++) {
+    s = (s * 1103515245 + 12345) >>> 0;
+    a[i] = s / 2 ** 32 - 0.5;
+  }
   return a;
 }
 
@@ -21,23 +24,32 @@ describe('@clusterflow/native biasRelu', function () {
     }
   });
 
-  for (const [rows, c] of [[7, 5], [4099, 33], [70000, 1]]) {
+  for (const [rows, c] of [
+    [7, 5],
+    [4099, 33],
+    [70000, 1],
+  ]) {
     it(`forward and backward match plain loops: ${rows} x ${c}`, () => {
-      const x = rand(rows * c, 1), b = rand(c, 2), dy = rand(rows * c, 3);
+      const x = rand(rows * c, 1),
+        b = rand(c, 2),
+        dy = rand(rows * c, 3);
       // y and dx into views one float past a buffer's start.
       const y = new Float32Array(new ArrayBuffer(4 * (rows * c + 1)), 4);
       native.biasReluForward!(x, rows, c, b, y);
-      const dx = new Float32Array(rows * c), db = new Float32Array(c), dxOnly = new Float32Array(rows * c);
+      const dx = new Float32Array(rows * c),
+        db = new Float32Array(c),
+        dxOnly = new Float32Array(rows * c);
       native.biasReluBackward!(dy, y, rows, c, dx, db);
       native.biasReluBackward!(dy, y, rows, c, dxOnly, null);
       const sums = new Float64Array(c);
-      for (let r = 0; r < rows; r++) for (let i = 0; i < c; i++) {
-        const k = r * c + i;
-        const v = Math.fround(x[k] + b[i]);
-        expect(y[k]).to.equal(v > 0 ? v : 0);
-        expect(dx[k]).to.equal(v > 0 ? dy[k] : 0);
-        sums[i] += dx[k];
-      }
+      for (let r = 0; r < rows; r++)
+        for (let i = 0; i < c; i++) {
+          const k = r * c + i;
+          const v = Math.fround(x[k] + b[i]);
+          expect(y[k]).to.equal(v > 0 ? v : 0);
+          expect(dx[k]).to.equal(v > 0 ? dy[k] : 0);
+          sums[i] += dx[k];
+        }
       expect(Array.from(dxOnly)).to.deep.equal(Array.from(dx));
       for (let i = 0; i < c; i++) expect(db[i]).to.be.closeTo(sums[i], 1e-6 * Math.max(1, Math.abs(sums[i])));
     });

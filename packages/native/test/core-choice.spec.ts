@@ -12,13 +12,13 @@ import { bestCoreFor, decideCore, describeCore, type OpenblasProbe } from '../co
 const CONFIG = 'OpenBLAS 0.3.21 NO_LAPACKE DYNAMIC_ARCH NO_AFFINITY Prescott MAX_THREADS=64';
 const AVX2 = ['avx', 'avx2', 'fma'];
 const AVX512 = [...AVX2, 'avx512f', 'avx512cd', 'avx512bw', 'avx512dq', 'avx512vl'];
-const probe = (core: string, flags: string[], vendor: OpenblasProbe['vendor'] = 'intel', config = CONFIG): OpenblasProbe =>
-  ({ core, config, vendor, flags });
+const probe = (core: string, flags: string[], vendor: OpenblasProbe['vendor'] = 'intel', config = CONFIG): OpenblasProbe => ({ core, config, vendor, flags });
 
 describe('OpenBLAS core choice', () => {
   it('sets SkylakeX where OpenBLAS falls back to Prescott on an AVX-512 CPU (Xeon family 6 model 207)', () => {
     expect(decideCore({ probe: probe('Prescott', AVX512) })).to.deep.equal({
-      set: 'SkylakeX', reason: 'chosen: OpenBLAS did not recognise this CPU and picked Prescott',
+      set: 'SkylakeX',
+      reason: 'chosen: OpenBLAS did not recognise this CPU and picked Prescott',
     });
   });
 
@@ -31,7 +31,8 @@ describe('OpenBLAS core choice', () => {
 
   it('sets SkylakeX over Haswell or Zen when the CPU has AVX-512, and says why', () => {
     expect(decideCore({ probe: probe('Zen', AVX512, 'amd') })).to.deep.equal({
-      set: 'SkylakeX', reason: "chosen: OpenBLAS picked Zen, which leaves this CPU's AVX-512 unused",
+      set: 'SkylakeX',
+      reason: "chosen: OpenBLAS picked Zen, which leaves this CPU's AVX-512 unused",
     });
   });
 
@@ -50,8 +51,9 @@ describe('OpenBLAS core choice', () => {
   });
 
   it('leaves an OpenBLAS built for one core alone: it ignores the variable', () => {
-    expect(decideCore({ probe: probe('Prescott', AVX512, 'intel', 'OpenBLAS 0.3.21 NO_AFFINITY PRESCOTT MAX_THREADS=64') }))
-      .to.deep.equal({ reason: "OpenBLAS's own choice: built for this core only" });
+    expect(decideCore({ probe: probe('Prescott', AVX512, 'intel', 'OpenBLAS 0.3.21 NO_AFFINITY PRESCOTT MAX_THREADS=64') })).to.deep.equal({
+      reason: "OpenBLAS's own choice: built for this core only",
+    });
   });
 
   it("lets the user's OPENBLAS_CORETYPE win, and treats an empty one as unset", () => {
@@ -65,17 +67,25 @@ describe('OpenBLAS core choice', () => {
 
   it('never chooses Cooperlake: OpenBLAS 0.3.21 does not take that name from the variable', () => {
     expect(bestCoreFor([...AVX512, 'avx512bf16'], 'intel')).to.equal('SkylakeX');
-    expect(bestCoreFor(AVX512.filter((f) => f !== 'avx512vl'), 'intel')).to.equal('Haswell');
+    expect(
+      bestCoreFor(
+        AVX512.filter((f) => f !== 'avx512vl'),
+        'intel',
+      ),
+    ).to.equal('Haswell');
   });
 
   it('describes the core with the version, and says when OpenBLAS did not take the core asked for', () => {
     const chosen = decideCore({ probe: probe('Prescott', AVX512) });
-    expect(describeCore(CONFIG, 'SkylakeX', chosen, 'SkylakeX'))
-      .to.equal('OpenBLAS 0.3.21, core SkylakeX (chosen: OpenBLAS did not recognise this CPU and picked Prescott)');
-    expect(describeCore(CONFIG, 'Haswell', { reason: 'set by OPENBLAS_CORETYPE' }, 'haswell'))
-      .to.equal('OpenBLAS 0.3.21, core Haswell (set by OPENBLAS_CORETYPE)');
-    expect(describeCore(CONFIG, 'Prescott', { reason: 'set by OPENBLAS_CORETYPE' }, 'Skylake'))
-      .to.equal("OpenBLAS 0.3.21, core Prescott (OPENBLAS_CORETYPE=Skylake was not taken; OpenBLAS's own choice)");
+    expect(describeCore(CONFIG, 'SkylakeX', chosen, 'SkylakeX')).to.equal(
+      'OpenBLAS 0.3.21, core SkylakeX (chosen: OpenBLAS did not recognise this CPU and picked Prescott)',
+    );
+    expect(describeCore(CONFIG, 'Haswell', { reason: 'set by OPENBLAS_CORETYPE' }, 'haswell')).to.equal(
+      'OpenBLAS 0.3.21, core Haswell (set by OPENBLAS_CORETYPE)',
+    );
+    expect(describeCore(CONFIG, 'Prescott', { reason: 'set by OPENBLAS_CORETYPE' }, 'Skylake')).to.equal(
+      "OpenBLAS 0.3.21, core Prescott (OPENBLAS_CORETYPE=Skylake was not taken; OpenBLAS's own choice)",
+    );
   });
 });
 
@@ -95,7 +105,9 @@ describe('OpenBLAS core choice at load (child processes)', function () {
     writeFileSync(join(dir, 'fake-probe'), `#!/bin/sh\n"${realProbe}" | sed 's/"core":"[^"]*"/"core":"Prescott"/'\n`);
     chmodSync(join(dir, 'fake-probe'), 0o755);
   });
-  after(() => { if (dir) rmSync(dir, { recursive: true, force: true }); });
+  after(() => {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
 
   /** Loads the addon in a child with `env` over this one's, OPENBLAS_CORETYPE removed unless given. */
   function load(env: Record<string, string>): { openblas: { core: string; reason: string; summary: string }; after?: string; ms: number } {

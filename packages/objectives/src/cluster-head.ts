@@ -23,10 +23,11 @@ export function loadClusterHead(head: Module, initial: TensorMap, owner: string)
     keys === Object.keys(want).sort().join(', ') &&
     Object.entries(want).every(([k, t]) => initial[k].shape.join() === t.shape.join() && initial[k].dtype === t.dtype);
   if (!fits) {
-    const describe = (m: TensorMap) => Object.entries(m).map(([k, t]) => `${k} [${t.shape}]`).join(', ');
-    throw new ConfigError(
-      `objective '${owner}' starts from a linear cluster head { ${describe(want)} }; the initial head given is { ${describe(initial)} }`,
-    );
+    const describe = (m: TensorMap) =>
+      Object.entries(m)
+        .map(([k, t]) => `${k} [${t.shape}]`)
+        .join(', ');
+    throw new ConfigError(`objective '${owner}' starts from a linear cluster head { ${describe(want)} }; the initial head given is { ${describe(initial)} }`);
   }
   head.setState(initial);
 }

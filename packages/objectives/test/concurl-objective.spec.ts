@@ -4,13 +4,7 @@
 import type * as tfc from '@tensorflow/tfjs-core';
 import { AbortError, Rng, selectBackend, ShapeError, tf, type ObjectiveBatch, type ObjectiveContext } from '@clusterflow/core';
 import { expect } from 'chai';
-import {
-  concurlFactory,
-  concurlObjectives,
-  concurlOptions,
-  ConcurlObjective,
-  momentumRows,
-} from '../src/concurl/index.js';
+import { concurlFactory, concurlObjectives, concurlOptions, ConcurlObjective, momentumRows } from '../src/concurl/index.js';
 import { testServices } from './support/services.js';
 import { runStep } from './support/step.js';
 
@@ -26,9 +20,7 @@ function make(options: Record<string, unknown> = {}, ctx = context()): ConcurlOb
 }
 
 function batchOf(ctx: ObjectiveContext, indices: number[], seed: number, step = 0): ObjectiveBatch {
-  const views = [0, 1].map((v) =>
-    tf.randomNormal([indices.length, ctx.featureDim], 0, 1, 'float32', seed + v) as tfc.Tensor2D,
-  );
+  const views = [0, 1].map((v) => tf.randomNormal([indices.length, ctx.featureDim], 0, 1, 'float32', seed + v) as tfc.Tensor2D);
   return { indices: Int32Array.from(indices), views, epoch: 0, step };
 }
 
@@ -66,9 +58,20 @@ describe('concurl objective', () => {
     expect(concurlFactory.id).to.equal('concurl');
     const o = concurlOptions.parse({});
     expect(o).to.deep.include({
-      exemplarDim: 128, exemplarTemperature: 0.85, bankMomentum: 0.5, negatives: 0,
-      projectionHidden: 2048, projectionDim: 256, numProjections: 64, randomDim: 152,
-      epsilon: 0.05, sinkhornIterations: 3, temperature: 0.1, alpha: 0, beta: 1, gamma: 1,
+      exemplarDim: 128,
+      exemplarTemperature: 0.85,
+      bankMomentum: 0.5,
+      negatives: 0,
+      projectionHidden: 2048,
+      projectionDim: 256,
+      numProjections: 64,
+      randomDim: 152,
+      epsilon: 0.05,
+      sinkhornIterations: 3,
+      temperature: 0.1,
+      alpha: 0,
+      beta: 1,
+      gamma: 1,
       trainPrototypes: false,
     });
     expect(o.numPrototypes).to.equal(undefined);
@@ -194,7 +197,10 @@ describe('concurl objective', () => {
       tf.tidy(() => prototypes.assign(tf.sub(prototypes, tf.mul(grads[prototypes.name], 5))));
       stepped = norms();
     });
-    expect(stepped.some((n) => Math.abs(n - 1) > 1e-3), `norms after the SGD step ${stepped}`).to.equal(true);
+    expect(
+      stepped.some((n) => Math.abs(n - 1) > 1e-3),
+      `norms after the SGD step ${stepped}`,
+    ).to.equal(true);
     for (const n of norms()) expect(n).to.be.closeTo(1, 1e-6);
     objective.dispose();
     tf.dispose(b.views);

@@ -101,13 +101,22 @@ describe('concurl vs the PyTorch reference', () => {
           const name = id === x1.name ? 'views.0' : id === x2.name ? 'views.1' : byVar.get(vars.find((v) => v.name === id)!)!;
           expect(name, `gradient ${id} has a name`).to.be.a('string');
           seen.add(name);
-          worst[`${part}/${name}`] = expectClose(g.dataSync(), flat(ref.grads[part][name]), REL, `d ${part} / d ${name}`,
-            Math.max(...flat(ref.grads[part][name]).map(Math.abs)) < 1e-9 * partScale ? partScale : 0);
+          worst[`${part}/${name}`] = expectClose(
+            g.dataSync(),
+            flat(ref.grads[part][name]),
+            REL,
+            `d ${part} / d ${name}`,
+            Math.max(...flat(ref.grads[part][name]).map(Math.abs)) < 1e-9 * partScale ? partScale : 0,
+          );
         }
         // tf.variableGrads leaves out what the part does not depend on: PyTorch's are exactly 0 there.
         const wanted = ['views.0', 'views.1', ...vars.map((v) => byVar.get(v)!)];
         const absent = wanted.filter((k) => !seen.has(k));
-        for (const k of absent) expect(flat(ref.grads[part][k]).every((x) => x === 0), `d ${part} / d ${k} is 0`).to.equal(true);
+        for (const k of absent)
+          expect(
+            flat(ref.grads[part][k]).every((x) => x === 0),
+            `d ${part} / d ${k} is 0`,
+          ).to.equal(true);
         expect(seen.size + absent.length).to.equal(vars.length + 2);
         if (trainPrototypes && part !== 'exemplar') expect(seen.has('prototypes'), `d ${part} / d prototypes`).to.equal(true);
         tf.dispose([value, ...Object.values(grads)]);

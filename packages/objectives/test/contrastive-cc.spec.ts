@@ -1,14 +1,6 @@
 import type * as tfc from '@tensorflow/tfjs-core';
 import { expect } from 'chai';
-import {
-  ConfigError,
-  Rng,
-  selectBackend,
-  ShapeError,
-  tf,
-  type ObjectiveBatch,
-  type ObjectiveContext,
-} from '@clusterflow/core';
+import { ConfigError, Rng, selectBackend, ShapeError, tf, type ObjectiveBatch, type ObjectiveContext } from '@clusterflow/core';
 import { ccFactory, ccOptions, type CcObjective } from '../src/contrastive/cc.js';
 import { expectAllClose, expectClose, loadFixture, stateTensors } from './support/contrastive.js';
 import { testServices } from './support/services.js';
@@ -26,10 +18,7 @@ function batchOf(views: tfc.Tensor2D[], epoch = 0, step = 0): ObjectiveBatch {
 
 function randomViews(n: number, f: number, seed: number): [tfc.Tensor2D, tfc.Tensor2D] {
   const rng = new Rng(seed);
-  return [
-    tf.randomNormal([n, f], 0, 1, 'float32', rng.tfSeed()) as tfc.Tensor2D,
-    tf.randomNormal([n, f], 0, 1, 'float32', rng.tfSeed()) as tfc.Tensor2D,
-  ];
+  return [tf.randomNormal([n, f], 0, 1, 'float32', rng.tfSeed()) as tfc.Tensor2D, tf.randomNormal([n, f], 0, 1, 'float32', rng.tfSeed()) as tfc.Tensor2D];
 }
 
 describe('contrastive: cc objective', () => {
@@ -75,10 +64,7 @@ describe('contrastive: cc objective', () => {
 
   for (const c of fixture.cc) {
     it(`matches PyTorch: parts, total and gradients w.r.t. features and head weights (${c.name})`, () => {
-      const obj = ccFactory.create(
-        ccOptions.parse({ projectionDim: c.projectionDim, entropyWeight: c.entropyWeight }),
-        context(c.featureDim, c.numClusters),
-      );
+      const obj = ccFactory.create(ccOptions.parse({ projectionDim: c.projectionDim, entropyWeight: c.entropyWeight }), context(c.featureDim, c.numClusters));
       const state = stateTensors(c.state);
       obj.setState(state);
       tf.dispose(Object.values(state));
@@ -136,7 +122,10 @@ describe('contrastive: cc objective', () => {
     expect(tf.memory().numTensors, 'after the steps').to.equal(before);
     let sizes = obj.clusterSizes().cluster;
     expect(sizes).to.have.length(4);
-    expect(sizes.reduce((s, x) => s + x, 0), 'two steps of 10 counted').to.equal(20);
+    expect(
+      sizes.reduce((s, x) => s + x, 0),
+      'two steps of 10 counted',
+    ).to.equal(20);
     // a new epoch starts the count again
     await runStep(obj, batchOf([a, b], 1, 2), obj.variables());
     expect(obj.clusterSizes().cluster.reduce((s, x) => s + x, 0)).to.equal(10);
@@ -188,10 +177,7 @@ describe('contrastive: cc objective', () => {
     const { ['clusterHead.2.bias']: dropped, ...missing } = s;
     expect(dropped).to.not.equal(undefined);
     expect(() => o2.setState(missing)).to.throw(ShapeError, /clusterHead\.2\.bias/);
-    expect(() => o2.setState({ ...s, 'projectionHead.0.weight': s['instanceHead.0.weight'] })).to.throw(
-      ShapeError,
-      /projectionHead/,
-    );
+    expect(() => o2.setState({ ...s, 'projectionHead.0.weight': s['instanceHead.0.weight'] })).to.throw(ShapeError, /projectionHead/);
     const o3 = ccFactory.create(ccOptions.parse({ projectionDim: 8, numClusters: 5 }), context(6, 4, 3));
     const kept = Array.from((o3.getState()['instanceHead.0.weight'] as tfc.Tensor).dataSync());
     expect(() => o3.setState(s)).to.throw(ShapeError, /clusterHead\.2/);

@@ -18,9 +18,7 @@ describe('contrastive losses', () => {
         const za = tf.tensor2d(c.za);
         const zb = tf.tensor2d(c.zb);
         const before = tf.memory().numTensors;
-        const { value, grads } = tf.valueAndGrads((a: tfc.Tensor, b: tfc.Tensor) =>
-          ntXent(a as tfc.Tensor2D, b as tfc.Tensor2D, c.tau),
-        )([za, zb]);
+        const { value, grads } = tf.valueAndGrads((a: tfc.Tensor, b: tfc.Tensor) => ntXent(a as tfc.Tensor2D, b as tfc.Tensor2D, c.tau))([za, zb]);
         expectClose(value.dataSync()[0], c.loss, 'loss');
         expectAllClose(grads[0], c.grad_za, 'grad za');
         expectAllClose(grads[1], c.grad_zb, 'grad zb');
@@ -113,9 +111,10 @@ describe('contrastive losses', () => {
         expectClose(parts.loss.dataSync()[0], c.loss, 'loss');
         tf.dispose([parts.contrast, parts.entropy, parts.loss]);
         const before = tf.memory().numTensors;
-        const { value, grads } = tf.valueAndGrads(
-          (a: tfc.Tensor, b: tfc.Tensor) => clusterContrastiveLoss(a as tfc.Tensor2D, b as tfc.Tensor2D, opts).loss,
-        )([ya, yb]);
+        const { value, grads } = tf.valueAndGrads((a: tfc.Tensor, b: tfc.Tensor) => clusterContrastiveLoss(a as tfc.Tensor2D, b as tfc.Tensor2D, opts).loss)([
+          ya,
+          yb,
+        ]);
         expectClose(value.dataSync()[0], c.loss, 'loss');
         expectAllClose(grads[0], c.grad_ya, 'grad ya');
         expectAllClose(grads[1], c.grad_yb, 'grad yb');
@@ -129,8 +128,7 @@ describe('contrastive losses', () => {
         const lb = tf.tensor2d(c.logits_b);
         const opts = { temperature: c.tau, entropyWeight: c.entropyWeight };
         const { value, grads } = tf.valueAndGrads(
-          (a: tfc.Tensor, b: tfc.Tensor) =>
-            clusterContrastiveLoss(tf.softmax(a) as tfc.Tensor2D, tf.softmax(b) as tfc.Tensor2D, opts).loss,
+          (a: tfc.Tensor, b: tfc.Tensor) => clusterContrastiveLoss(tf.softmax(a) as tfc.Tensor2D, tf.softmax(b) as tfc.Tensor2D, opts).loss,
         )([la, lb]);
         expectClose(value.dataSync()[0], c.loss, 'loss');
         expectAllClose(grads[0], c.grad_logits_a, 'grad logits a');
@@ -166,9 +164,7 @@ describe('contrastive losses', () => {
       expect(contrast.dataSync()[0]).to.be.closeTo(full / (2 * k), 1e-5);
       expect(entropy.dataSync()[0]).to.equal(0);
       expect(loss.dataSync()[0]).to.be.closeTo(full / (2 * k), 1e-5);
-      const g = tf.grad((l: tfc.Tensor) =>
-        clusterContrastiveLoss(tf.softmax(l) as tfc.Tensor2D, tf.softmax(tf.reverse(l, 0)) as tfc.Tensor2D).loss,
-      )(logits);
+      const g = tf.grad((l: tfc.Tensor) => clusterContrastiveLoss(tf.softmax(l) as tfc.Tensor2D, tf.softmax(tf.reverse(l, 0)) as tfc.Tensor2D).loss)(logits);
       expect(Array.from(g.dataSync()).every(Number.isFinite)).to.equal(true);
       tf.dispose([logits, y, contrast, entropy, loss, g]);
     });

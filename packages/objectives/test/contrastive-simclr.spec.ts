@@ -62,10 +62,7 @@ describe('contrastive: simclr objective', () => {
 
   for (const c of fixture.simclr) {
     it(`matches PyTorch in loss and gradients w.r.t. features and head (${c.name})`, () => {
-      const obj = simclrFactory.create(
-        simclrOptions.parse({ temperature: c.temperature, projectionDim: c.projectionDim }),
-        context(c.featureDim, 2),
-      );
+      const obj = simclrFactory.create(simclrOptions.parse({ temperature: c.temperature, projectionDim: c.projectionDim }), context(c.featureDim, 2));
       const state = stateTensors(c.state);
       obj.setState(state);
       tf.dispose(Object.values(state));
@@ -76,10 +73,7 @@ describe('contrastive: simclr objective', () => {
       expectClose(out.total.dataSync()[0], c.loss, 'total');
       expectClose(out.parts.instance.dataSync()[0], c.loss, 'instance');
       tf.dispose([out.total, out.parts.instance]);
-      const g = tf.grads((a: tfc.Tensor, b: tfc.Tensor) => obj.loss(batchOf([a as tfc.Tensor2D, b as tfc.Tensor2D])).total)([
-        ha,
-        hb,
-      ]);
+      const g = tf.grads((a: tfc.Tensor, b: tfc.Tensor) => obj.loss(batchOf([a as tfc.Tensor2D, b as tfc.Tensor2D])).total)([ha, hb]);
       expectAllClose(g[0], c.grad_ha, 'grad ha');
       expectAllClose(g[1], c.grad_hb, 'grad hb');
       tf.dispose(g);
@@ -120,10 +114,7 @@ describe('contrastive: simclr objective', () => {
   });
 
   it("readout 'both' gives the backbone read-out first, then the head's", async () => {
-    const obj = simclrFactory.create(
-      simclrOptions.parse({ projectionDim: 4, readout: 'both', numClusters: 2 }),
-      context(2, 5),
-    ) as SimclrObjective;
+    const obj = simclrFactory.create(simclrOptions.parse({ projectionDim: 4, readout: 'both', numClusters: 2 }), context(2, 5)) as SimclrObjective;
     const x = blobs(
       [
         [4, 4],
@@ -147,7 +138,15 @@ describe('contrastive: simclr objective', () => {
     const bare = { ...context(3, 3), services: createRegistry().services };
     expect(() => simclrFactory.create(simclrOptions.parse({}), bare)).to.throw(/kmeans.*@clusterflow\/eval/);
     const obj = simclrFactory.create(simclrOptions.parse({ projectionDim: 4, readout: 'both' }), context(3, 3));
-    const x = blobs([[5, 0, 0], [0, 5, 0], [0, 0, 5]], 10, 7);
+    const x = blobs(
+      [
+        [5, 0, 0],
+        [0, 5, 0],
+        [0, 0, 5],
+      ],
+      10,
+      7,
+    );
     const before = tf.memory().numTensors;
     const controller = new AbortController();
     controller.abort();

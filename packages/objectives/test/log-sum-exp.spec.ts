@@ -9,7 +9,12 @@ describe('ops/logSumExp', () => {
     await selectBackend('cpu');
   });
 
-  for (const [axis, keepDims] of [[1, false], [0, true], [-1, true], [-2, false]] as const) {
+  for (const [axis, keepDims] of [
+    [1, false],
+    [0, true],
+    [-1, true],
+    [-2, false],
+  ] as const) {
     it(`has tf.logSumExp's value and gradient (axis ${axis}, keepDims ${keepDims})`, () => {
       const before = tf.memory().numTensors;
       // Large spread (x up to ±60) and a weighting so each output gets its own upstream gradient.
@@ -27,7 +32,10 @@ describe('ops/logSumExp', () => {
   }
 
   it('stays finite with -Infinity entries (a masked logit) and gives them zero gradient', () => {
-    const x = tf.tensor2d([[-Infinity, 0, 1], [2, -Infinity, -Infinity]]);
+    const x = tf.tensor2d([
+      [-Infinity, 0, 1],
+      [2, -Infinity, -Infinity],
+    ]);
     const lse = logSumExp(x, 1);
     const { value, grad } = tf.valueAndGrad((t: tfc.Tensor) => tf.sum(logSumExp(t, 1)))(x);
     const v = lse.dataSync();

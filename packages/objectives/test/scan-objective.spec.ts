@@ -65,7 +65,10 @@ describe('scan objective', () => {
   it("mines the run's kNN once, at the first epoch start; a restored state keeps its neighbours and mines nothing", async () => {
     const { objective, seen } = setup();
     const early = await objective.prepare({ indices, epoch: 0, step: 0 }).catch((err: Error) => err);
-    expect(early).to.be.instanceOf(Error).with.property('message').that.matches(/mined at the first epoch start/);
+    expect(early)
+      .to.be.instanceOf(Error)
+      .with.property('message')
+      .that.matches(/mined at the first epoch start/);
     await objective.onEpochStart();
     const x = tf.tensor2d(FEATURES, [N, F]);
     const { indices: want } = await nearestNeighbors(x, { k: 5 });
@@ -158,7 +161,10 @@ describe('scan objective', () => {
     const { out } = await step(objective, 1, 3, 99);
     expect(Array.from(objective.getState().headLossCount as Int32Array)).to.deep.equal([1, 1]);
     const restarted = Array.from(objective.getState().headLoss as Float32Array);
-    expect(restarted.reduce((a, b) => a + b, 0), "epoch 1's sums hold its one step").to.be.closeTo(out.total, 1e-4);
+    expect(
+      restarted.reduce((a, b) => a + b, 0),
+      "epoch 1's sums hold its one step",
+    ).to.be.closeTo(out.total, 1e-4);
     objective.dispose();
   });
 

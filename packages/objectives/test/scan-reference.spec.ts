@@ -12,18 +12,33 @@ import { runStep } from './support/step.js';
 
 interface Fixture {
   heads: {
-    batch: number; featureDim: number; numClusters: number; numHeads: number; entropyWeight: number;
-    anchors: number[]; neighbours: number[]; weights: number[][]; biases: number[][];
+    batch: number;
+    featureDim: number;
+    numClusters: number;
+    numHeads: number;
+    entropyWeight: number;
+    anchors: number[];
+    neighbours: number[];
+    weights: number[][];
+    biases: number[][];
     expected: {
-      total: number; headTotal: number[]; headConsistency: number[]; headEntropy: number[];
-      gradAnchors: number[]; gradNeighbours: number[]; gradWeights: number[][]; gradBiases: number[][];
+      total: number;
+      headTotal: number[];
+      headConsistency: number[];
+      headEntropy: number[];
+      gradAnchors: number[];
+      gradNeighbours: number[];
+      gradWeights: number[][];
+      gradBiases: number[][];
     };
   };
   clamp: LogitsCase;
   floor: LogitsCase;
 }
 interface LogitsCase {
-  entropyWeight: number; anchorLogits: number[]; neighbourLogits: number[];
+  entropyWeight: number;
+  anchorLogits: number[];
+  neighbourLogits: number[];
   expected: { total: number; consistency: number; entropy: number; gradAnchorLogits: number[]; gradNeighbourLogits: number[] };
 }
 

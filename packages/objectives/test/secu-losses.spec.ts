@@ -52,16 +52,20 @@ describe('secu losses', () => {
     const c = tf.tidy(() => tf.variable(tf.tensor2d(cHost, [d, k])));
     const y = tf.tensor1d(labels, 'int32');
     // One view only: pass the same similarities twice and halve, to isolate one CE term.
-    const { value, grads } = tf.variableGrads(() =>
-      tf.tidy(() => {
-        const s = centerSimilarities(z, c);
-        return tf.mul(clusterCenterLoss(s, s, y, tw), 0.5) as tfc.Scalar;
-      }),
+    const { value, grads } = tf.variableGrads(
+      () =>
+        tf.tidy(() => {
+          const s = centerSimilarities(z, c);
+          return tf.mul(clusterCenterLoss(s, s, y, tw), 0.5) as tfc.Scalar;
+        }),
       [z, c],
     );
     const gz = grads[z.name].dataSync();
     const gc = grads[c.name].dataSync();
-    expect(Array.from(gz).every((v) => v === 0), 'no gradient to the features').to.equal(true);
+    expect(
+      Array.from(gz).every((v) => v === 0),
+      'no gradient to the features',
+    ).to.equal(true);
 
     // Closed form on the host in float64.
     const zs = z.dataSync();
@@ -92,7 +96,10 @@ describe('secu losses', () => {
       for (let r = 0; r < d; r++) expect(gc[r * k + j], `unassigned column ${j}`).to.equal(0);
     }
     for (const j of [0, 2, 5]) {
-      expect(Array.from({ length: d }, (_, r) => Math.abs(gc[r * k + j])).some((v) => v > 1e-4), `column ${j} moves`).to.equal(true);
+      expect(
+        Array.from({ length: d }, (_, r) => Math.abs(gc[r * k + j])).some((v) => v > 1e-4),
+        `column ${j} moves`,
+      ).to.equal(true);
     }
     expectClose(gc, expected, 1e-5, 'center gradient');
     expectClose([value.dataSync()[0]], [loss], 1e-5, 'loss');
@@ -123,11 +130,13 @@ describe('secu losses', () => {
     // Host: dL/dA¹ = (softmax(A¹) − Q¹)/B with Q¹ fixed, and dL/dz¹ = dL/dA¹ · Pᵀ/λ_x.
     const [h1, h2, ph] = [z1.dataSync(), z2.dataSync(), p.dataSync()];
     const scoresOf = (h: ArrayLike<number>) =>
-      Array.from({ length: b }, (_, i) => Array.from({ length: k }, (_, j) => {
-        let s = 0;
-        for (let r = 0; r < d; r++) s += h[i * d + r] * ph[r * k + j];
-        return s / tx;
-      }));
+      Array.from({ length: b }, (_, i) =>
+        Array.from({ length: k }, (_, j) => {
+          let s = 0;
+          for (let r = 0; r < d; r++) s += h[i * d + r] * ph[r * k + j];
+          return s / tx;
+        }),
+      );
     const softmax = (a: number[]) => {
       const m = Math.max(...a);
       const e = a.map((v) => Math.exp(v - m));

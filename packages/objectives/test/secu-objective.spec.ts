@@ -72,7 +72,7 @@ describe('secu objective', () => {
       expect(secuOptions.safeParse({ ks: [3, 6], constraint: 'entropy', alpha: 10 }).success).to.equal(true);
     });
 
-    it('refuses a K list without the run\'s numClusters (nothing to evaluate)', () => {
+    it("refuses a K list without the run's numClusters (nothing to evaluate)", () => {
       expect(() => secuFactory.create(secuOptions.parse({ ks: [4, 8] }), context({ numClusters: 3 }))).to.throw(ConfigError, /numClusters = 3/);
     });
   });
@@ -86,7 +86,10 @@ describe('secu objective', () => {
     expect(projection.followsBackbone, 'the projector is frozen with the encoder in epoch 0').to.equal(true);
     expect(projection.lr).to.equal(undefined);
     expect([...group.variables, ...projection.variables]).to.have.members(o.variables());
-    expect(group.variables.map((v) => v.shape)).to.deep.equal([[4, 3], [4, 5]]);
+    expect(group.variables.map((v) => v.shape)).to.deep.equal([
+      [4, 3],
+      [4, 5],
+    ]);
     expect(o.variables()).to.include.members(group.variables);
     expect(o.variables()).to.have.length(2 * 2 + 2 + 2); // two linears with bias, BN γ/β, two centers
     o.dispose();
@@ -151,7 +154,11 @@ describe('secu objective', () => {
       const o = makeSecu({ ks: [3, 5], hidden: 8, dim: 4, constraint, alpha: 8 }, context({ numSamples: n }));
       await train(o, views, dim, n, b);
       const hostState = () =>
-        Object.fromEntries(Object.entries(o.getState()).filter(([, v]) => ArrayBuffer.isView(v)).map(([k, v]) => [k, Array.from(v as Int32Array)]));
+        Object.fromEntries(
+          Object.entries(o.getState())
+            .filter(([, v]) => ArrayBuffer.isView(v))
+            .map(([k, v]) => [k, Array.from(v as Int32Array)]),
+        );
       const before = hostState();
       const indices = range(16, 32);
       const [v1, v2] = views.map((v) => tf.tensor2d(v.subarray(16 * dim), [b, dim]));
@@ -163,8 +170,14 @@ describe('secu objective', () => {
       await o.commit(info, out.pending!);
       [0, 1].forEach((h) => {
         const mem = o.headMemory(h);
-        expect(Array.from(indices, (i) => mem.labels[i]), `labels of head ${h}`).to.deep.equal(labels[h]);
-        expect(mem.counts.reduce((a, c) => a + c, 0), `counts of head ${h}`).to.equal(constraint === 'size' ? 2 * b : n);
+        expect(
+          Array.from(indices, (i) => mem.labels[i]),
+          `labels of head ${h}`,
+        ).to.deep.equal(labels[h]);
+        expect(
+          mem.counts.reduce((a, c) => a + c, 0),
+          `counts of head ${h}`,
+        ).to.equal(constraint === 'size' ? 2 * b : n);
       });
       tf.dispose([v1, v2, out.total, ...Object.values(out.parts), ...Object.values(out.pending!)]);
       o.dispose();
@@ -233,17 +246,31 @@ describe('secu objective', () => {
     const out = await o.predict(x);
     expect(tf.memory().numTensors).to.equal(before);
     expect(Object.keys(out)).to.deep.equal(['head1-k3', 'head0-k6', 'head2-k9']);
-    for (const [name, k] of [['head1-k3', 3], ['head0-k6', 6], ['head2-k9', 9]] as const) {
+    for (const [name, k] of [
+      ['head1-k3', 3],
+      ['head0-k6', 6],
+      ['head2-k9', 9],
+    ] as const) {
       expect(out[name]).to.be.instanceOf(Int32Array);
       expect(out[name]).to.have.length(40);
-      expect(Array.from(out[name]).every((y) => y >= 0 && y < k), name).to.equal(true);
+      expect(
+        Array.from(out[name]).every((y) => y >= 0 && y < k),
+        name,
+      ).to.equal(true);
     }
     // The read-out is the nearest normalised center of the eval-mode projection.
     const state = o.getState();
     const manual = tf.tidy(() => {
-      const lin = (h: tfc.Tensor, i: number) => tf.add(tf.matMul(h as tfc.Tensor2D, state[`projection.${i}.weight`] as tfc.Tensor2D), state[`projection.${i}.bias`] as tfc.Tensor);
+      const lin = (h: tfc.Tensor, i: number) =>
+        tf.add(tf.matMul(h as tfc.Tensor2D, state[`projection.${i}.weight`] as tfc.Tensor2D), state[`projection.${i}.bias`] as tfc.Tensor);
       let h = lin(x, 0);
-      h = tf.add(tf.mul(tf.div(tf.sub(h, state['projection.1.running_mean'] as tfc.Tensor), tf.sqrt(tf.add(state['projection.1.running_var'] as tfc.Tensor, 1e-5))), state['projection.1.weight'] as tfc.Tensor), state['projection.1.bias'] as tfc.Tensor);
+      h = tf.add(
+        tf.mul(
+          tf.div(tf.sub(h, state['projection.1.running_mean'] as tfc.Tensor), tf.sqrt(tf.add(state['projection.1.running_var'] as tfc.Tensor, 1e-5))),
+          state['projection.1.weight'] as tfc.Tensor,
+        ),
+        state['projection.1.bias'] as tfc.Tensor,
+      );
       const z = l2Normalize(lin(tf.relu(h), 3) as tfc.Tensor2D, 1);
       return Array.from(tf.argMax(tf.matMul(z, l2Normalize(state['centers.1'] as tfc.Tensor2D, 0)), 1).dataSync());
     });
@@ -269,7 +296,10 @@ describe('secu objective', () => {
     rotating.onEpochStart(0);
     for (let s = 0; s < n; s += b) await step(rotating, same, dim, range(s, s + b), 0);
     const rot = rotating.clusterSizes()['head0-k4'];
-    expect(rot.every((c) => c % b === 0), `sizes ${rot}`).to.equal(true);
+    expect(
+      rot.every((c) => c % b === 0),
+      `sizes ${rot}`,
+    ).to.equal(true);
     // Distinct features do not collapse.
     const healthy = makeSecu({ ks: [4], hidden: 8, dim: 4 }, context({ numSamples: n, numClusters: 4 }));
     const views = features(new Rng(9), n, dim);
@@ -277,7 +307,10 @@ describe('secu objective', () => {
     for (let s = 0; s < n; s += b) await step(healthy, views, dim, range(s, s + b), 0);
     const ok = healthy.clusterSizes()['head0-k4'];
     expect(ok.reduce((a, v) => a + v, 0)).to.equal(n);
-    expect(ok.some((c) => c % b !== 0), `sizes ${ok}`).to.equal(true);
+    expect(
+      ok.some((c) => c % b !== 0),
+      `sizes ${ok}`,
+    ).to.equal(true);
     [collapsed, rotating, healthy].forEach((o) => o.dispose());
   });
 });

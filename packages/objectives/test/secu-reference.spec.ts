@@ -9,23 +9,53 @@ import { expect } from 'chai';
 import { expectClose } from './support/compare.js';
 import { context, lossAndGrads, makeSecu } from './support/secu.js';
 
-interface HeadState { labels: number[]; counts: number[]; duals: number[] | null }
+interface HeadState {
+  labels: number[];
+  counts: number[];
+  duals: number[] | null;
+}
 interface Fixture {
   config: {
-    featureDim: number; hidden: number; dim: number; batch: number; numSamples: number; ks: number[];
-    tx: number; tw: number; tau: number; dualLr: number; lratio: number; alpha: number;
-    clr: number; momentum: number; weightDecay: number;
+    featureDim: number;
+    hidden: number;
+    dim: number;
+    batch: number;
+    numSamples: number;
+    ks: number[];
+    tx: number;
+    tw: number;
+    tau: number;
+    dualLr: number;
+    lratio: number;
+    alpha: number;
+    clr: number;
+    momentum: number;
+    weightDecay: number;
   };
   inputs: {
     head: Record<string, { shape: number[]; values: number[] }>;
-    view1: number[]; view2: number[]; indices: number[];
-    centers: number[][]; snapshots: number[][]; momentumBuffers: number[][];
+    view1: number[];
+    view2: number[];
+    indices: number[];
+    centers: number[][];
+    snapshots: number[][];
+    momentumBuffers: number[][];
   };
   cases: {
-    name: string; constraint: 'size' | 'entropy'; epoch: number; initial: HeadState[];
+    name: string;
+    constraint: 'size' | 'entropy';
+    epoch: number;
+    initial: HeadState[];
     expected: {
-      labels: number[][]; state: HeadState[]; total: number; representation: number; center: number;
-      gradCenters: number[][]; gradView1: number[]; gradView2: number[]; centersAfterStep: number[][];
+      labels: number[][];
+      state: HeadState[];
+      total: number;
+      representation: number;
+      center: number;
+      gradCenters: number[][];
+      gradView1: number[];
+      gradView2: number[];
+      centersAfterStep: number[][];
     };
   }[];
 }
@@ -33,9 +63,7 @@ interface Fixture {
 /** Tensors an objective owns: the projector's 8 (2 linear × 2 + BN × 4), a center and a snapshot per head. */
 const objectiveTensors = (heads: number) => 8 + 2 * heads;
 
-const fixture: Fixture = JSON.parse(
-  readFileSync(fileURLToPath(new URL('./fixtures/secu.json', import.meta.url)), 'utf8'),
-);
+const fixture: Fixture = JSON.parse(readFileSync(fileURLToPath(new URL('./fixtures/secu.json', import.meta.url)), 'utf8'));
 
 describe('secu vs the PyTorch reference', () => {
   before(async () => {
@@ -54,8 +82,17 @@ describe('secu vs the PyTorch reference', () => {
       const { dim, ks } = cfg;
       const objective = makeSecu(
         {
-          ks, hidden: cfg.hidden, dim, tx: cfg.tx, tw: cfg.tw, tau: cfg.tau, constraint: c.constraint,
-          dualLr: cfg.dualLr, lratio: cfg.lratio, alpha: cfg.alpha, clr: cfg.clr,
+          ks,
+          hidden: cfg.hidden,
+          dim,
+          tx: cfg.tx,
+          tw: cfg.tw,
+          tau: cfg.tau,
+          constraint: c.constraint,
+          dualLr: cfg.dualLr,
+          lratio: cfg.lratio,
+          alpha: cfg.alpha,
+          clr: cfg.clr,
         },
         context({ featureDim: cfg.featureDim, numSamples: cfg.numSamples, numClusters: ks[0] }),
       );

@@ -11,15 +11,32 @@ import { assignState, context } from './support/scan.js';
 import { expectClose } from './support/compare.js';
 import { runStep } from './support/step.js';
 
-interface Rules { threshold: number; classBalance: boolean; maxShare: number; minShare: number; fallbackShare: number }
+interface Rules {
+  threshold: number;
+  classBalance: boolean;
+  maxShare: number;
+  minShare: number;
+  fallbackShare: number;
+}
 interface Fixture {
-  batch: number; featureDim: number; numClusters: number;
+  batch: number;
+  featureDim: number;
+  numClusters: number;
   inputs: { weak: number[]; strong: number[]; weight: number[]; bias: number[]; teacherWeight: number[]; teacherBias: number[] };
   cases: {
-    name: string; rules: Rules; teacher: boolean;
+    name: string;
+    rules: Rules;
+    teacher: boolean;
     expected: {
-      labels: number[]; confident: number[]; fallback: number[]; classWeights: number[]; loss: number;
-      gradStrong: number[]; gradWeak: number[]; gradWeight: number[]; gradBias: number[];
+      labels: number[];
+      confident: number[];
+      fallback: number[];
+      classWeights: number[];
+      loss: number;
+      gradStrong: number[];
+      gradWeak: number[];
+      gradWeight: number[];
+      gradBias: number[];
     };
   }[];
 }
@@ -78,7 +95,10 @@ describe('self-label vs the PyTorch reference', () => {
       expectClose(out.grads[0], e.gradWeight, REL, 'd/d head weight');
       expectClose(out.grads[1], e.gradBias, REL, 'd/d head bias');
       expectClose(out.grads[2], e.gradStrong, REL, 'd/d strong features');
-      expect(Array.from(out.grads[3]).every((g) => g === 0), 'no gradient through the weak view').to.equal(true);
+      expect(
+        Array.from(out.grads[3]).every((g) => g === 0),
+        'no gradient through the weak view',
+      ).to.equal(true);
       expect(e.gradWeak.every((g) => g === 0)).to.equal(true);
       const selected = e.labels.filter((l) => l >= 0).length;
       const confident = e.confident.reduce((s, v) => s + v, 0);

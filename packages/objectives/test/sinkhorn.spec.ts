@@ -11,10 +11,11 @@ function sums(q: tfc.Tensor2D): { rows: number[]; cols: number[]; values: Float3
   const values = q.dataSync() as Float32Array;
   const rows = new Array(b).fill(0);
   const cols = new Array(k).fill(0);
-  for (let i = 0; i < b; i++) for (let j = 0; j < k; j++) {
-    rows[i] += values[i * k + j];
-    cols[j] += values[i * k + j];
-  }
+  for (let i = 0; i < b; i++)
+    for (let j = 0; j < k; j++) {
+      rows[i] += values[i * k + j];
+      cols[j] += values[i * k + j];
+    }
   return { rows, cols, values };
 }
 

@@ -125,9 +125,7 @@ export function confusionSpec(title: string, cm: { classes: number[]; clusters: 
     },
     layer: [
       { mark: 'rect', encoding: { color: { field: 'count', type: 'quantitative', scale: { scheme: 'blues' } } } },
-      ...(cell >= 24
-        ? [{ mark: { type: 'text' as const, fontSize: 8 }, encoding: { text: { field: 'count', type: 'quantitative' as const } } }]
-        : []),
+      ...(cell >= 24 ? [{ mark: { type: 'text' as const, fontSize: 8 }, encoding: { text: { field: 'count', type: 'quantitative' as const } } }] : []),
     ],
   };
 }
@@ -146,8 +144,18 @@ export function benchMetricsSpec(runs: RunOutcome[]): TopLevelSpec {
       width: 200,
       height: 220,
       layer: [
-        { mark: 'bar', encoding: { x: { field: 'run', type: 'nominal' }, y: { aggregate: 'mean', field: 'value', type: 'quantitative', scale: { domain: [0, 1] } }, color: { field: 'run', type: 'nominal', legend: null } } },
-        { mark: { type: 'point', filled: true, color: 'black' }, encoding: { x: { field: 'run', type: 'nominal' }, y: { field: 'value', type: 'quantitative' } } },
+        {
+          mark: 'bar',
+          encoding: {
+            x: { field: 'run', type: 'nominal' },
+            y: { aggregate: 'mean', field: 'value', type: 'quantitative', scale: { domain: [0, 1] } },
+            color: { field: 'run', type: 'nominal', legend: null },
+          },
+        },
+        {
+          mark: { type: 'point', filled: true, color: 'black' },
+          encoding: { x: { field: 'run', type: 'nominal' }, y: { field: 'value', type: 'quantitative' } },
+        },
       ],
     },
   };

@@ -25,7 +25,12 @@ export function isImageDataset(ds: Dataset): boolean {
  * leave an empty row; small images are scaled up so that a 28-px digit stays
  * visible. The samples are read back asynchronously (any backend, WebGPU too).
  */
-export async function sampleGridImage(ds: Dataset, clusters: ArrayLike<number>, numClusters: number, opts: GridOptions = { perCluster: 8, gap: 2 }): Promise<RgbaImage> {
+export async function sampleGridImage(
+  ds: Dataset,
+  clusters: ArrayLike<number>,
+  numClusters: number,
+  opts: GridOptions = { perCluster: 8, gap: 2 },
+): Promise<RgbaImage> {
   const [h, w, c] = ds.sampleShape;
   const scale = Math.max(1, Math.floor(56 / Math.max(h, w)));
   const cellW = w * scale + opts.gap;

@@ -45,9 +45,7 @@ export function convnetBackbone(inputShape: readonly number[], rng: Rng, options
   });
   const features = sequential(...layers);
   const fc = linear(inC, o.featureDim, rng);
-  const module = compose({ features, fc }, (x, training) =>
-    tf.tidy(() => fc.apply(tf.mean(features.apply(x, training), [1, 2]), training)),
-  );
+  const module = compose({ features, fc }, (x, training) => tf.tidy(() => fc.apply(tf.mean(features.apply(x, training), [1, 2]), training)));
   return wrapBackbone('convnet', o.featureDim, inputShape, module, (x) =>
     x.rank === 4 && x.shape[3] === inputShape[2] ? undefined : `expects [B, H, W, ${inputShape[2]}]`,
   );

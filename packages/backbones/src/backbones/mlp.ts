@@ -26,9 +26,7 @@ export function mlpBackbone(inputShape: readonly number[], rng: Rng, options: Pa
   const o = mlpOptions.parse(options);
   const inDim = sizeOf(inputShape);
   const layers = mlpHead([inDim, ...o.hidden, o.featureDim], rng, { batchNorm: o.batchNorm });
-  const module = compose({ layers }, (x, training) =>
-    tf.tidy(() => layers.apply(tf.reshape(x, [x.shape[0], inDim]), training)),
-  );
+  const module = compose({ layers }, (x, training) => tf.tidy(() => layers.apply(tf.reshape(x, [x.shape[0], inDim]), training)));
   return wrapBackbone('mlp', o.featureDim, inputShape, module, (x: tfc.Tensor) =>
     x.rank >= 2 && sizeOf(x.shape.slice(1)) === inDim ? undefined : `expects [B, ...] with ${inDim} values per sample`,
   );

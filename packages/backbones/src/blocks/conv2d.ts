@@ -28,10 +28,7 @@ export function conv2d(inChannels: number, outChannels: number, kernel: number, 
   const fanIn = inChannels * kernel * kernel;
   const shape = [kernel, kernel, inChannels, outChannels];
   const vars: Record<string, tfc.Variable> = {
-    weight:
-      (opts.init ?? 'pytorch') === 'pytorch'
-        ? uniformFanIn(shape, fanIn, rng)
-        : kaimingNormalFanOut(shape, outChannels * kernel * kernel, rng),
+    weight: (opts.init ?? 'pytorch') === 'pytorch' ? uniformFanIn(shape, fanIn, rng) : kaimingNormalFanOut(shape, outChannels * kernel * kernel, rng),
   };
   if (opts.bias ?? true) vars.bias = uniformFanIn([outChannels], fanIn, rng);
   const forward = (x: tfc.Tensor, relu: boolean): tfc.Tensor =>

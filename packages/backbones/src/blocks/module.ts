@@ -69,11 +69,7 @@ function sameShape(a: readonly number[], b: readonly number[]): boolean {
  * A module that owns variables directly. `trainable` lists the keys that are
  * optimized; the others (running statistics) are state only.
  */
-export function leaf(
-  vars: Record<string, tfc.Variable>,
-  trainable: readonly string[],
-  apply: (x: tfc.Tensor, training: boolean) => tfc.Tensor,
-): Module {
+export function leaf(vars: Record<string, tfc.Variable>, trainable: readonly string[], apply: (x: tfc.Tensor, training: boolean) => tfc.Tensor): Module {
   let disposed = false;
   return {
     variables: () => trainable.map((k) => vars[k]),
@@ -95,10 +91,7 @@ export function leaf(
  * A module made of named children; its state is theirs with 'name.' prefixes,
  * as PyTorch's state_dict nests submodules.
  */
-export function compose(
-  children: Record<string, Module>,
-  apply: (x: tfc.Tensor, training: boolean) => tfc.Tensor,
-): Module {
+export function compose(children: Record<string, Module>, apply: (x: tfc.Tensor, training: boolean) => tfc.Tensor): Module {
   const entries = Object.entries(children);
   const getState = (): TensorMap => {
     const out: TensorMap = {};

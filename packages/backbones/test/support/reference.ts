@@ -46,7 +46,8 @@ export function expectClose(actual: tfc.Tensor, expected: Fixed, rtol = 1e-4, at
 
 /** max |a - e| / max |e|: one number to report how close a whole tensor came. */
 export function maxRelError(a: ArrayLike<number>, e: number[]): number {
-  let diff = 0, scale = 0;
+  let diff = 0,
+    scale = 0;
   for (let i = 0; i < e.length; i++) {
     diff = Math.max(diff, Math.abs(a[i] - e[i]));
     scale = Math.max(scale, Math.abs(e[i]));

@@ -52,7 +52,9 @@ function listenToRuns(): void {
   const source = new EventSource('/api/runs/live');
   source.addEventListener('open', () => connection('live', true));
   source.addEventListener('error', () => connection('reconnecting…', false));
-  source.addEventListener('failure', (e) => connection(`cannot read the runs folder: ${String(parseLine((e as MessageEvent<string>).data)?.error ?? 'unknown error')}`, false));
+  source.addEventListener('failure', (e) =>
+    connection(`cannot read the runs folder: ${String(parseLine((e as MessageEvent<string>).data)?.error ?? 'unknown error')}`, false),
+  );
   source.addEventListener('runs', (e) => {
     connection('live', true);
     state.runs = JSON.parse((e as MessageEvent<string>).data) as RunRow[];

@@ -22,7 +22,7 @@ export function addBenchCommand(program: Command, { io, state, cli }: CommandCon
     .argument('<config...>', 'bench config files')
     .option('--out <dir>', 'output folder (default: results/<config name>)')
     .addOption(backendOption())
-    .option('--seeds <list>', 'repeat each run once per seed, e.g. 0,1,2 (default: each run\'s own seed)', parseSeeds)
+    .option('--seeds <list>', "repeat each run once per seed, e.g. 0,1,2 (default: each run's own seed)", parseSeeds)
     .option('--only <names>', 'only the runs with these names, comma-separated, e.g. cc,simclr', parseNames)
     .option('--resume', 'continue an earlier bench in the same --out folder: keep finished runs, resume interrupted ones from their checkpoints')
     .option('--force', 'train again the runs that --out holds as finished, replacing their files (without it, they are refused)')
@@ -34,39 +34,85 @@ export function addBenchCommand(program: Command, { io, state, cli }: CommandCon
     .addOption(hostOption())
     .addOption(tokenOption())
     .addOption(allowHostOption())
-    .action(async (configs: string[], o: { out?: string; backend?: string; seeds?: number[]; only?: string[]; resume?: boolean; force?: boolean; logEvery: number; queue?: string; detach?: boolean; serve?: boolean; port: number; host: string; token?: string; allowHost?: string[] }) => {
-      if (o.detach && !o.queue) throw new ConfigError('--detach: only with --queue');
-      if (o.resume && o.queue) throw new ConfigError('--resume: not with --queue (workers continue lost runs themselves; `clusterflow report` gathers a bench again)');
-      const address = o.queue ? parseQueueUrl(o.queue) : undefined;
-      // Every config and every run is validated before anything trains: a typo in the
-      // seventh run should not cost the first six.
-      const plans = await Promise.all(configs.map((c) => loadBenchConfig(c)));
-      if (o.only) checkRunNames(plans, o.only);
-      const planned: PlannedRun[][] = [];
-      for (const plan of plans) planned.push(await planRuns(plan, o));
-      if (address) {
-        const outs = plans.map((plan, i) => (o.out ? (plans.length > 1 ? resolve(o.out, plan.name) : resolve(o.out)) : defaultOut(configs[i])));
-        state.code = await benchOnQueue(address, plans.map((p, i) => ({ name: p.name, runs: planned[i], out: outs[i] })), o.detach === true, io, cli);
-        return;
-      }
-      const live = o.serve ? await openLiveView(o.out ? resolve(o.out) : configs.length === 1 ? defaultOut(configs[0]) : resolve('results'), o, io, state) : undefined;
-      let code: number = EXIT.ok;
-      for (const [i, plan] of plans.entries()) {
-        const out = o.out ? (plans.length > 1 ? resolve(o.out, plan.name) : resolve(o.out)) : defaultOut(configs[i]);
-        const bench = await runBench(plan.name, planned[i], { out, resume: o.resume, force: o.force, stream: io.stdout, logEvery: o.logEvery, stop: cli.stop });
-        io.stdout.write(`${plan.name}: ${bench.ok} ok, ${bench.failed} failed${bench.interrupted ? ', 1 interrupted' : ''}; results in ${out}/results.md\n`);
-        const c = outcome(bench, io, () => `clusterflow bench ${configs.map((f) => relative(process.cwd(), f)).join(' ')} --out ${relative(process.cwd(), out) || '.'} --resume`);
-        if (c === EXIT.interrupted) return void (state.code = c);
-        code = Math.max(code, c);
-      }
-      state.code = code;
-      if (live) io.stdout.write(`live view still at ${live.url}; Ctrl-C to stop\n`);
-      await live?.serveUntil(cli.stop);
-    });
+    .action(
+      async (
+        configs: string[],
+        o: {
+          out?: string;
+          backend?: string;
+          seeds?: number[];
+          only?: string[];
+          resume?: boolean;
+          force?: boolean;
+          logEvery: number;
+          queue?: string;
+          detach?: boolean;
+          serve?: boolean;
+          port: number;
+          host: string;
+          token?: string;
+          allowHost?: string[];
+        },
+      ) => {
+        if (o.detach && !o.queue) throw new ConfigError('--detach: only with --queue');
+        if (o.resume && o.queue)
+          throw new ConfigError('--resume: not with --queue (workers continue lost runs themselves; `clusterflow report` gathers a bench again)');
+        const address = o.queue ? parseQueueUrl(o.queue) : undefined;
+        // Every config and every run is validated before anything trains: a typo in the
+        // seventh run should not cost the first six.
+        const plans = await Promise.all(configs.map((c) => loadBenchConfig(c)));
+        if (o.only) checkRunNames(plans, o.only);
+        const planned: PlannedRun[][] = [];
+        for (const plan of plans) planned.push(await planRuns(plan, o));
+        if (address) {
+          const outs = plans.map((plan, i) => (o.out ? (plans.length > 1 ? resolve(o.out, plan.name) : resolve(o.out)) : defaultOut(configs[i])));
+          state.code = await benchOnQueue(
+            address,
+            plans.map((p, i) => ({ name: p.name, runs: planned[i], out: outs[i] })),
+            o.detach === true,
+            io,
+            cli,
+          );
+          return;
+        }
+        const live = o.serve
+          ? await openLiveView(o.out ? resolve(o.out) : configs.length === 1 ? defaultOut(configs[0]) : resolve('results'), o, io, state)
+          : undefined;
+        let code: number = EXIT.ok;
+        for (const [i, plan] of plans.entries()) {
+          const out = o.out ? (plans.length > 1 ? resolve(o.out, plan.name) : resolve(o.out)) : defaultOut(configs[i]);
+          const bench = await runBench(plan.name, planned[i], {
+            out,
+            resume: o.resume,
+            force: o.force,
+            stream: io.stdout,
+            logEvery: o.logEvery,
+            stop: cli.stop,
+          });
+          io.stdout.write(`${plan.name}: ${bench.ok} ok, ${bench.failed} failed${bench.interrupted ? ', 1 interrupted' : ''}; results in ${out}/results.md\n`);
+          const c = outcome(
+            bench,
+            io,
+            () => `clusterflow bench ${configs.map((f) => relative(process.cwd(), f)).join(' ')} --out ${relative(process.cwd(), out) || '.'} --resume`,
+          );
+          if (c === EXIT.interrupted) return void (state.code = c);
+          code = Math.max(code, c);
+        }
+        state.code = code;
+        if (live) io.stdout.write(`live view still at ${live.url}; Ctrl-C to stop\n`);
+        await live?.serveUntil(cli.stop);
+      },
+    );
 }
 
 /** `bench --queue`: queues every run, then (unless detached) waits for them and writes the results. */
-async function benchOnQueue(address: QueueAddress, benches: { name: string; runs: PlannedRun[]; out: string }[], detach: boolean, io: CliIo, cli: CliContext): Promise<number> {
+async function benchOnQueue(
+  address: QueueAddress,
+  benches: { name: string; runs: PlannedRun[]; out: string }[],
+  detach: boolean,
+  io: CliIo,
+  cli: CliContext,
+): Promise<number> {
   const queue = await openQueue<RunJobData, RunJobResult>(address);
   try {
     const queued: QueuedBenchOut[] = [];

@@ -6,12 +6,20 @@ import type { RunJobData, RunJobResult } from '../queue/jobs.js';
 import { EXIT, type CliContext, type CliIo } from './context.js';
 
 /** Waits for queued benches and writes their results (`bench --queue`, `report`); returns the exit code. */
-export async function gather(queue: Queue<RunJobData, RunJobResult>, address: QueueAddress, benches: QueuedBenchOut[], io: CliIo, cli: CliContext): Promise<number> {
+export async function gather(
+  queue: Queue<RunJobData, RunJobResult>,
+  address: QueueAddress,
+  benches: QueuedBenchOut[],
+  io: CliIo,
+  cli: CliContext,
+): Promise<number> {
   sayErrors(queue, (text) => io.stderr.write(`${text}\n`));
   const { results, pending } = await gatherBenches(queue, benches, { stream: io.stdout, stop: cli.stop });
   for (const [i, r] of results.entries()) io.stdout.write(`${r.name}: ${r.ok} ok, ${r.failed} failed; results in ${benches[i].out}/results.md\n`);
   if (pending > 0) {
-    io.stderr.write(`stopped waiting: ${pending} run(s) still in the queue, where the workers go on with them\ngather them with: ${reportHint(address, benches)}\n`);
+    io.stderr.write(
+      `stopped waiting: ${pending} run(s) still in the queue, where the workers go on with them\ngather them with: ${reportHint(address, benches)}\n`,
+    );
     return EXIT.interrupted;
   }
   return results.some((r) => r.failed > 0) ? EXIT.runFailed : EXIT.ok;

@@ -8,7 +8,9 @@ import { EXIT, type CommandContext } from './context.js';
 export function addListCommand(program: Command, { io, state }: CommandContext): void {
   program
     .command('list')
-    .description('list every registered component (objectives, backbones, datasets, augmentations, transforms, metrics, optimizers, schedules, hooks, backends) with origin and options')
+    .description(
+      'list every registered component (objectives, backbones, datasets, augmentations, transforms, metrics, optimizers, schedules, hooks, backends) with origin and options',
+    )
     .option('--plugin <spec...>', 'also load these plugins (npm names or paths)')
     .option('--json', 'print as JSON (options as JSON Schema)')
     .action(async (o: { plugin?: string[]; json?: boolean }) => {

@@ -18,7 +18,10 @@ export function parseSeeds(text: string): number[] {
 
 /** `--only a,b`: at least one name. */
 export function parseNames(text: string): string[] {
-  const names = text.split(',').map((n) => n.trim()).filter(Boolean);
+  const names = text
+    .split(',')
+    .map((n) => n.trim())
+    .filter(Boolean);
   if (names.length === 0) throw new InvalidArgumentError(`expected run names separated by commas, e.g. cc,simclr (got '${text}')`);
   return names;
 }

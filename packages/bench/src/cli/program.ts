@@ -20,7 +20,17 @@ export function buildProgram(io: CliIo, state: CliState, cli: CliContext = {}): 
     .exitOverride();
   // In this order in --help.
   const context = { io, state, cli };
-  for (const add of [addBenchCommand, addTrainCommand, addEvalCommand, addPredictCommand, addExportCommand, addServeCommand, addWorkerCommand, addReportCommand, addListCommand]) {
+  for (const add of [
+    addBenchCommand,
+    addTrainCommand,
+    addEvalCommand,
+    addPredictCommand,
+    addExportCommand,
+    addServeCommand,
+    addWorkerCommand,
+    addReportCommand,
+    addListCommand,
+  ]) {
     add(program, context);
   }
   return program;

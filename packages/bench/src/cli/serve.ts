@@ -9,7 +9,9 @@ import { EXIT, type CommandContext } from './context.js';
 export function addServeCommand(program: Command, { io, state, cli }: CommandContext): void {
   program
     .command('serve')
-    .description('a live view in the browser of the runs under a folder (bench and train output): curves, metrics, cluster sizes, samples; updated as runs train')
+    .description(
+      'a live view in the browser of the runs under a folder (bench and train output): curves, metrics, cluster sizes, samples; updated as runs train',
+    )
     .argument('[folder]', 'runs folder', 'results')
     .addOption(portOption())
     .addOption(hostOption())

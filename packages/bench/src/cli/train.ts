@@ -14,9 +14,9 @@ export function addTrainCommand(program: Command, { io, state, cli }: CommandCon
     .command('train')
     .description('train one run config (core run config, YAML/JSON), with checkpoints, results, assignments and plots')
     .argument('<config>', 'run config file')
-    .option('--out <dir>', 'output folder (default: results/<config name>, or the bench folder of --resume\'s run folder)')
+    .option('--out <dir>', "output folder (default: results/<config name>, or the bench folder of --resume's run folder)")
     .addOption(backendOption())
-    .option('--seed <n>', 'seed (default: the config\'s)', (s) => parseSeeds(s)[0])
+    .option('--seed <n>', "seed (default: the config's)", (s) => parseSeeds(s)[0])
     .option('--resume <path>', 'continue from a checkpoint, or from a run folder written by train (its checkpoints/last.ckpt)')
     .option('--force', 'train again a run that --out holds as finished, replacing its files (without it, it is refused)')
     .option('--log-every <n>', 'without a terminal: a progress line every n steps', parsePositiveInt, 20)
@@ -27,7 +27,15 @@ export function addTrainCommand(program: Command, { io, state, cli }: CommandCon
       const plan = { name: run.name, baseDir: dirname(resolve(config)), runs: [run] };
       const out = resolve(o.out ?? (target?.runDir ? dirname(target.runDir) : defaultOut(config)));
       const planned = await planRuns(plan, { backend: o.backend, seeds: o.seed === undefined ? undefined : [o.seed] });
-      const bench = await runBench(plan.name, planned, { out, resume: target !== undefined, force: o.force, stream: io.stdout, logEvery: o.logEvery, checkpoint: true, stop: cli.stop });
+      const bench = await runBench(plan.name, planned, {
+        out,
+        resume: target !== undefined,
+        force: o.force,
+        stream: io.stdout,
+        logEvery: o.logEvery,
+        checkpoint: true,
+        stop: cli.stop,
+      });
       const dir = join(out, bench.runs[0].dir);
       // A run that failed before its first checkpoint has none: name only what is there.
       const checkpoints = join(dir, 'checkpoints');

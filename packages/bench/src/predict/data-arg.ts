@@ -20,7 +20,12 @@ export interface DataArgOptions {
  *   an idx (MNIST-format) file, or a vectors file (.npy, .csv, .tsv, .parquet, .json).
  * Relative paths in a config are resolved against its file's folder (inline: the working directory).
  */
-export async function datasetFromArg(arg: string, model: Preprocessing, registry: Registry, opts: DataArgOptions = {}): Promise<{ dataset: Dataset; ref: ComponentRef }> {
+export async function datasetFromArg(
+  arg: string,
+  model: Preprocessing,
+  registry: Registry,
+  opts: DataArgOptions = {},
+): Promise<{ dataset: Dataset; ref: ComponentRef }> {
   const { ref, baseDir } = await refFromArg(arg, model, opts);
   let dataset: Dataset;
   try {
@@ -44,7 +49,8 @@ async function refFromArg(arg: string, model: Preprocessing, opts: DataArgOption
     return { ref: { id: 'image-folder', options: { path, channels: c === 1 || c === 3 ? c : 'auto', resize: [h, w] } }, baseDir: process.cwd() };
   }
   const ext = extname(path).toLowerCase();
-  if (ext === '.yaml' || ext === '.yml' || (ext === '.json' && isConfigJson(path))) return { ref: asRef(await readConfigFile(path), arg), baseDir: dirname(path) };
+  if (ext === '.yaml' || ext === '.yml' || (ext === '.json' && isConfigJson(path)))
+    return { ref: asRef(await readConfigFile(path), arg), baseDir: dirname(path) };
   if (/ubyte|idx\d/.test(basename(path).toLowerCase())) {
     return { ref: { id: 'idx', options: { images: path, ...(opts.labels ? { labels: resolve(opts.labels) } : {}) } }, baseDir: process.cwd() };
   }
@@ -76,7 +82,8 @@ function isConfigJson(path: string): boolean {
 
 function asRef(v: unknown, arg: string): ComponentRef {
   const o = v as { id?: unknown; options?: unknown };
-  if (typeof o !== 'object' || o === null || typeof o.id !== 'string') throw new ConfigError(`data '${arg}': a data config is { id, options } (as a run config's data:), got ${JSON.stringify(v)}`);
+  if (typeof o !== 'object' || o === null || typeof o.id !== 'string')
+    throw new ConfigError(`data '${arg}': a data config is { id, options } (as a run config's data:), got ${JSON.stringify(v)}`);
   return { id: o.id, options: (o.options ?? {}) as Record<string, unknown> };
 }
 
@@ -84,7 +91,8 @@ function asRef(v: unknown, arg: string): ComponentRef {
 function checkFits(arg: string, dataset: Dataset, model: Preprocessing): void {
   const s = dataset.sampleShape;
   if (model.input === 'vectors') {
-    if (s.length !== 1 || s[0] !== model.dim) throw new ConfigError(`data '${arg}' has samples of shape [${s}]; the model takes vectors of ${model.dim} values`);
+    if (s.length !== 1 || s[0] !== model.dim)
+      throw new ConfigError(`data '${arg}' has samples of shape [${s}]; the model takes vectors of ${model.dim} values`);
   } else {
     const c = s[2];
     if (s.length !== 3) throw new ConfigError(`data '${arg}' has samples of shape [${s}]; the model takes images [H, W, C] (resized to [${model.inputShape}])`);

@@ -66,8 +66,18 @@ export async function predict(model: string, data: string | undefined, o: Predic
     if (o.probabilities) await writeOut(o.probabilities, npyBytes(main.probabilities, [dataset.size, main.numClusters]));
     const sizes = new Array<number>(main.numClusters).fill(0);
     for (const c of main.cluster) sizes[c]++;
-    const metrics = dataset.labels ? Object.fromEntries(['acc', 'nmi', 'ari'].map((id) => [id, o.registry.build('metric', { id }, {}).compute(dataset.labels!, main.cluster)])) : undefined;
-    return { rows: dataset.size, readouts: clusterer.readoutNames, skipped: opened.skipped, clusterSizes: sizes, metrics, backend: backend.name, data: dataName };
+    const metrics = dataset.labels
+      ? Object.fromEntries(['acc', 'nmi', 'ari'].map((id) => [id, o.registry.build('metric', { id }, {}).compute(dataset.labels!, main.cluster)]))
+      : undefined;
+    return {
+      rows: dataset.size,
+      readouts: clusterer.readoutNames,
+      skipped: opened.skipped,
+      clusterSizes: sizes,
+      metrics,
+      backend: backend.name,
+      data: dataName,
+    };
   } finally {
     clusterer.dispose();
   }
@@ -94,7 +104,12 @@ export async function assignAll(clusterer: Clusterer, dataset: Dataset, batchSiz
         features.set((await f.data()) as Float32Array, start * featureDim);
       }
       for (const [name, a] of Object.entries(p.readouts)) {
-        const all = (readouts[name] ??= { cluster: new Int32Array(n), confidence: new Float32Array(n), probabilities: new Float32Array(n * a.numClusters), numClusters: a.numClusters });
+        const all = (readouts[name] ??= {
+          cluster: new Int32Array(n),
+          confidence: new Float32Array(n),
+          probabilities: new Float32Array(n * a.numClusters),
+          numClusters: a.numClusters,
+        });
         all.cluster.set(a.cluster, start);
         all.confidence.set(a.confidence, start);
         all.probabilities.set(a.probabilities, start * a.numClusters);
@@ -123,7 +138,11 @@ export function assignmentsCsv(readouts: Record<string, Assignment>, names: read
   return lines.join('\n') + '\n';
 }
 
-const fmt = (x: number) => x.toPrecision(6).replace(/\.?0+$/, '').replace(/\.?0+e/, 'e');
+const fmt = (x: number) =>
+  x
+    .toPrecision(6)
+    .replace(/\.?0+$/, '')
+    .replace(/\.?0+e/, 'e');
 
 async function writeOut(path: string, data: string | Uint8Array): Promise<void> {
   await mkdir(dirname(path), { recursive: true });

@@ -64,7 +64,8 @@ export function permanentRedisError(err: Error, address: QueueAddress): string |
   if (/NOAUTH|WRONGPASS|invalid password|invalid username-password|without any password configured/i.test(m)) {
     return `Redis at ${address.display} refused the connection's credentials (${m}); give them as redis://user:password@host:port`;
   }
-  if (/WRONGTYPE/.test(m)) return `Redis at ${address.display} holds a key of another type where the queue keeps its own (${m}): is the database another program's?`;
+  if (/WRONGTYPE/.test(m))
+    return `Redis at ${address.display} holds a key of another type where the queue keeps its own (${m}): is the database another program's?`;
   return undefined;
 }
 

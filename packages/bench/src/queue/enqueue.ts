@@ -18,7 +18,12 @@ const ATTEMPTS = 3;
 export async function enqueueBench(queue: Queue<RunJobData, RunJobResult>, name: string, runs: readonly PlannedRun[], out: string): Promise<QueuedBench> {
   const stamp = new Date().toISOString().replace(/\D/g, '').slice(0, 14);
   const id = `${name.replace(/[^\w.-]+/g, '_')}-${stamp}-${randomBytes(3).toString('hex')}`;
-  const bench: QueuedBench = { name, id, queued: new Date().toISOString(), runs: runs.map((r) => ({ dir: r.dir, jobId: runJobId(id, r.dir), config: r.config })) };
+  const bench: QueuedBench = {
+    name,
+    id,
+    queued: new Date().toISOString(),
+    runs: runs.map((r) => ({ dir: r.dir, jobId: runJobId(id, r.dir), config: r.config })),
+  };
   await mkdir(out, { recursive: true });
   await writeManifest(out, bench);
   await queue.addBulk(

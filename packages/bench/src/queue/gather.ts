@@ -34,12 +34,17 @@ export interface QueuedBenchOut {
  * written once, when its job has ended: a job ends once, whichever workers ran it.
  * Returns each bench's results and how many runs had not ended (stopped waiting).
  */
-export async function gatherBenches(queue: Queue<RunJobData, RunJobResult>, benches: readonly QueuedBenchOut[], opts: GatherOptions): Promise<{ results: BenchResult[]; pending: number }> {
+export async function gatherBenches(
+  queue: Queue<RunJobData, RunJobResult>,
+  benches: readonly QueuedBenchOut[],
+  opts: GatherOptions,
+): Promise<{ results: BenchResult[]; pending: number }> {
   const display = createQueueDisplay(opts.stream);
   const total = benches.reduce((n, b) => n + b.bench.runs.length, 0);
   const ended = benches.map(() => new Map<string, RunResult>());
   const views = new Map<string, QueuedRunView>();
-  const label = (b: number, dir: string) => `${benches.length > 1 ? `${benches[b].bench.name} ` : ''}${benches[b].bench.runs.findIndex((r) => r.dir === dir) + 1}/${benches[b].bench.runs.length} ${dir}`;
+  const label = (b: number, dir: string) =>
+    `${benches.length > 1 ? `${benches[b].bench.name} ` : ''}${benches[b].bench.runs.findIndex((r) => r.dir === dir) + 1}/${benches[b].bench.runs.length} ${dir}`;
   const machine = await machineInfo();
   const results = (b: number): BenchResult => {
     const { bench } = benches[b];

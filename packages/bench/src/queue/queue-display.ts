@@ -84,7 +84,8 @@ function viewLines(before: QueuedRunView | undefined, v: QueuedRunView, epochs: 
     const r = v.result!;
     // A takeover the polls did not see running (a loaded machine, a short rest of the run) is still told.
     const last = r.takeovers?.at(-1);
-    const unseen = last && before?.progress?.worker !== last.worker ? [`${last.worker}${r.backend ? ` (${r.backend})` : ''} continues it from epoch ${last.epoch}`] : [];
+    const unseen =
+      last && before?.progress?.worker !== last.worker ? [`${last.worker}${r.backend ? ` (${r.backend})` : ''} continues it from epoch ${last.epoch}`] : [];
     return [...unseen, `${endText(r)}${r.worker ? ` (${r.worker.id})` : ''}`];
   }
   if (v.state !== 'running' || !p) return [];

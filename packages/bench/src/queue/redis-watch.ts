@@ -33,7 +33,9 @@ export function watchRedis(address: QueueAddress, say: (text: string) => void, g
       }
       if (now - saidAt >= SAY_MS) {
         saidAt = now;
-        say(`cannot reach Redis at ${address.display} for ${down.toFixed(0)} s; still trying${giveUpAfterS !== undefined ? ` (giving up after ${giveUpAfterS} s)` : ''}`);
+        say(
+          `cannot reach Redis at ${address.display} for ${down.toFixed(0)} s; still trying${giveUpAfterS !== undefined ? ` (giving up after ${giveUpAfterS} s)` : ''}`,
+        );
       }
     }
     if (!stopped) timer = setTimeout(() => void tick(), PING_MS);

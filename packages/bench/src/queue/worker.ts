@@ -98,4 +98,3 @@ export async function runWorker(opts: WorkerOptions): Promise<void> {
   if (gaveUp) throw new Error(`worker gave up: ${gaveUp}`);
   say('stopped');
 }
-

@@ -75,7 +75,13 @@ export class EventLog {
     const clusters = evaluation.readouts[readout];
     const labels = ctx.run.dataset.labels;
     try {
-      this.append({ type: 'evaluation', epoch: evaluation.epoch, step: evaluation.step, readout, ...(labels ? { confusion: orderedConfusion(labels, clusters) } : {}) });
+      this.append({
+        type: 'evaluation',
+        epoch: evaluation.epoch,
+        step: evaluation.step,
+        readout,
+        ...(labels ? { confusion: orderedConfusion(labels, clusters) } : {}),
+      });
       if (!isImageDataset(ctx.run.dataset)) return;
       const png = await sampleGridPng(ctx.run.dataset, clusters, evaluation.clusterSizes[readout].length);
       // Atomically: the live view never serves half a picture.

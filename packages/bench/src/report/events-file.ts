@@ -1,4 +1,14 @@
-import type { CheckpointEvent, EpochEndEvent, RunStartEvent, RunSummary, StageEndEvent, StageStartEvent, StepEvent, TrainEvent, WarningEvent } from '@clusterflow/core';
+import type {
+  CheckpointEvent,
+  EpochEndEvent,
+  RunStartEvent,
+  RunSummary,
+  StageEndEvent,
+  StageStartEvent,
+  StepEvent,
+  TrainEvent,
+  WarningEvent,
+} from '@clusterflow/core';
 import type { OrderedConfusion } from '@clusterflow/report';
 import type { RunStatus } from './results.js';
 

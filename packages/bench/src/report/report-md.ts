@@ -36,10 +36,22 @@ export function resultsMarkdown(bench: BenchResult): string {
     out.push(
       `| ${cell(name)} | ${cell(first.objectives.join(' -> '))} | ${first.backbone} | ${first.dataset} | ${[...new Set(runs.map((r) => r.backend))].join(', ')} | ${ok.length}/${runs.length} | ` +
         METRICS.map((k) => formatMeanStd(of((r) => r.metrics[k]))).join(' | ') +
-        ` | ${formatMeanStd(of((r) => r.imagesPerSec), 0)} | ${formatMeanStd(of((r) => r.wallSeconds), 1)} |`,
+        ` | ${formatMeanStd(
+          of((r) => r.imagesPerSec),
+          0,
+        )} | ${formatMeanStd(
+          of((r) => r.wallSeconds),
+          1,
+        )} |`,
     );
   }
-  out.push('', '## Runs', '', '| run | seed | status | epochs | ACC | NMI | ARI | cluster sizes | images/s | wall s |', '|---|---|---|---|---|---|---|---|---|---|');
+  out.push(
+    '',
+    '## Runs',
+    '',
+    '| run | seed | status | epochs | ACC | NMI | ARI | cluster sizes | images/s | wall s |',
+    '|---|---|---|---|---|---|---|---|---|---|',
+  );
   for (const r of bench.runs) out.push(runRow(r));
   const staged = bench.runs.filter((r) => r.stages);
   if (staged.length) {

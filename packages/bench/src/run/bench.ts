@@ -41,9 +41,7 @@ export type { PlannedRun };
 /** The run configs a plan expands to: each run at each seed, with the CLI's overrides applied. */
 export function expandRuns(plan: BenchPlan, opts: Pick<BenchOptions, 'backend' | 'seeds' | 'only'>): ParsedRunConfig[] {
   const runs = opts.only ? plan.runs.filter((r) => opts.only!.includes(r.name)) : plan.runs;
-  return runs.flatMap((run) =>
-    (opts.seeds ?? [run.seed]).map((seed) => ({ ...run, seed, backend: opts.backend ?? run.backend })),
-  );
+  return runs.flatMap((run) => (opts.seeds ?? [run.seed]).map((seed) => ({ ...run, seed, backend: opts.backend ?? run.backend })));
 }
 
 /** Throws a ConfigError naming every entry of `only` that is a run of none of the plans. */
@@ -207,7 +205,8 @@ async function mkdirOut(out: string): Promise<void> {
     await mkdir(out, { recursive: true });
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
-    if (e.code === 'EROFS' || e.code === 'EACCES' || e.code === 'EPERM') throw new ConfigError(`--out ${out}: cannot create the folder: read-only or not permitted (${e.code})`);
+    if (e.code === 'EROFS' || e.code === 'EACCES' || e.code === 'EPERM')
+      throw new ConfigError(`--out ${out}: cannot create the folder: read-only or not permitted (${e.code})`);
     throw err;
   }
 }

@@ -38,7 +38,8 @@ export function createDisplay(label: string, opts: DisplayOptions): RunDisplay {
 export function endText(r: RunResult): string {
   if (r.status === 'failed') return `FAILED: ${r.error}`;
   const metrics = metricText(r.metrics);
-  if (r.status === 'interrupted') return `interrupted after ${r.epochsDone} of ${r.epochs} epochs (${r.wallSeconds.toFixed(1)} s)${metrics ? `: ${metrics}` : ''}`;
+  if (r.status === 'interrupted')
+    return `interrupted after ${r.epochsDone} of ${r.epochs} epochs (${r.wallSeconds.toFixed(1)} s)${metrics ? `: ${metrics}` : ''}`;
   return `done in ${r.wallSeconds.toFixed(1)} s on ${r.backend}, ${r.imagesPerSec.toFixed(0)} img/s: ${metrics}`;
 }
 

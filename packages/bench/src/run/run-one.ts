@@ -1,4 +1,14 @@
-import { describeObjectives, runTraining, stagesOf, type HookSpec, type Logger, type Registry, type RunConfig, type RunSummary, type TrainEvent } from '@clusterflow/core';
+import {
+  describeObjectives,
+  runTraining,
+  stagesOf,
+  type HookSpec,
+  type Logger,
+  type Registry,
+  type RunConfig,
+  type RunSummary,
+  type TrainEvent,
+} from '@clusterflow/core';
 import type { RunResult } from '../report/results.js';
 
 export interface RunOutcome {
@@ -69,7 +79,14 @@ export async function runOne(cfg: RunConfig, opts: RunOneOptions): Promise<RunOu
         result.stepLoss.push({ step: e.step, epoch: e.epoch, total: e.loss.total });
         break;
       case 'epoch-end':
-        result.perEpoch.push({ epoch: e.epoch, ...(e.stage && e.stage !== 'main' ? { stage: e.stage } : {}), loss: e.loss, metrics: e.metrics, seconds: e.seconds, imagesPerSec: e.imagesPerSec });
+        result.perEpoch.push({
+          epoch: e.epoch,
+          ...(e.stage && e.stage !== 'main' ? { stage: e.stage } : {}),
+          loss: e.loss,
+          metrics: e.metrics,
+          seconds: e.seconds,
+          imagesPerSec: e.imagesPerSec,
+        });
         result.epochsDone = e.epoch + 1;
         if (Object.keys(e.metrics).length > 0) result.metrics = e.metrics;
         break;

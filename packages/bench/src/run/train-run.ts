@@ -44,9 +44,15 @@ export interface TrainRunOptions {
 export async function trainRun(run: PlannedRun, opts: TrainRunOptions): Promise<RunResult> {
   await mkdir(opts.dir, { recursive: true });
   const checkpoints = join(opts.dir, 'checkpoints');
-  const cfg: RunConfig = { ...run.config, train: { ...run.config.train, checkpointDir: checkpoints, resume: opts.resume?.checkpoint ?? run.config.train.resume } };
+  const cfg: RunConfig = {
+    ...run.config,
+    train: { ...run.config.train, checkpointDir: checkpoints, resume: opts.resume?.checkpoint ?? run.config.train.resume },
+  };
   const display = createDisplay(opts.label, { stream: opts.stream, logEvery: opts.logEvery });
-  const checkpointHook = { id: 'checkpoint', options: { dir: checkpoints, every: opts.checkpointEvery ?? cfg.train.checkpointEvery, atEnd: opts.keepCheckpoint } };
+  const checkpointHook = {
+    id: 'checkpoint',
+    options: { dir: checkpoints, every: opts.checkpointEvery ?? cfg.train.checkpointEvery, atEnd: opts.keepCheckpoint },
+  };
   // The live view (`clusterflow serve`) reads each run's events from its folder; a resumed run appends to them.
   const log = new EventLog(opts.dir, { fresh: cfg.train.resume === undefined, warn: display.logger.warn });
   // A fresh registry per run: plugins of one run cannot leak into the next.
@@ -68,7 +74,15 @@ export async function trainRun(run: PlannedRun, opts: TrainRunOptions): Promise<
   // The config as written: where this machine kept the checkpoints is no part of it.
   result.config = { ...run.config, train: { ...run.config.train, resume: undefined } };
   const status = (s: RunResult['status']) => +(result.status === s);
-  const writeRecord = () => writeResults(opts.dir, { ...opts.header, name: `${opts.header.name} / ${run.dir}`, runs: [result], ok: status('ok'), failed: status('failed'), interrupted: status('interrupted') });
+  const writeRecord = () =>
+    writeResults(opts.dir, {
+      ...opts.header,
+      name: `${opts.header.name} / ${run.dir}`,
+      runs: [result],
+      ok: status('ok'),
+      failed: status('failed'),
+      interrupted: status('interrupted'),
+    });
   // The small record first: a disk that fills up while the assignments and plots are
   // written still leaves the run's metrics; then again with the files that were written.
   await writeRecord();

@@ -87,7 +87,9 @@ export function guard(app: FastifyInstance, opts: AccessOptions): void {
       return reply
         .code(403)
         .type('text/plain; charset=utf-8')
-        .send(`Host '${name}' is not a name this live view is bound to; open it by one of ${[...names].slice(0, 6).join(', ')} (or start it with --allow-host ${name || '<name>'})\n`);
+        .send(
+          `Host '${name}' is not a name this live view is bound to; open it by one of ${[...names].slice(0, 6).join(', ')} (or start it with --allow-host ${name || '<name>'})\n`,
+        );
     }
     if (opts.token === undefined) return;
     const { token, fromQuery } = presentedToken(req);

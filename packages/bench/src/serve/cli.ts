@@ -2,19 +2,24 @@ import { InvalidArgumentError, Option } from 'commander';
 import { DEFAULT_HOST, DEFAULT_PORT, startLiveView, type LiveView } from './server.js';
 
 /** `--port`: where the live view listens. */
-export const portOption = () =>
-  new Option('--port <n>', `port of the live view (0: any free port)`).argParser(parsePort).default(DEFAULT_PORT);
+export const portOption = () => new Option('--port <n>', `port of the live view (0: any free port)`).argParser(parsePort).default(DEFAULT_PORT);
 
 /** `--host`: loopback unless asked otherwise, since the page shows the runs to whoever reaches it. */
 export const hostOption = () =>
-  new Option('--host <address>', `address the live view listens on (e.g. 0.0.0.0 for every interface: then it asks for a token, made up and printed unless --token gives one)`).default(DEFAULT_HOST);
+  new Option(
+    '--host <address>',
+    `address the live view listens on (e.g. 0.0.0.0 for every interface: then it asks for a token, made up and printed unless --token gives one)`,
+  ).default(DEFAULT_HOST);
 
 /** `--token`: what every request must carry (the printed URL carries it). */
-export const tokenOption = () => new Option('--token <token>', 'a token the live view asks for on every request (default: none on loopback, a random one beyond)').argParser(parseToken);
+export const tokenOption = () =>
+  new Option('--token <token>', 'a token the live view asks for on every request (default: none on loopback, a random one beyond)').argParser(parseToken);
 
 /** `--allow-host`: a name of this machine the browser may use besides the bound address (the Host check stops DNS rebinding). */
 export const allowHostOption = () =>
-  new Option('--allow-host <name>', 'also answer requests made to this host name (repeatable), e.g. a DNS name of this machine').argParser((v: string, prev: string[] = []) => [...prev, v]);
+  new Option('--allow-host <name>', 'also answer requests made to this host name (repeatable), e.g. a DNS name of this machine').argParser(
+    (v: string, prev: string[] = []) => [...prev, v],
+  );
 
 function parseToken(text: string): string {
   if (!/^[\x21-\x7e]{8,}$/.test(text)) throw new InvalidArgumentError('expected at least 8 printable characters, no spaces');

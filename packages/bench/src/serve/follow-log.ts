@@ -37,7 +37,8 @@ export async function followLog(path: string, from: number, stream: EventStream,
             const out: Buffer[] = [];
             splitter.push(buf.subarray(0, bytesRead), {
               line: (bytes, end) => void (isBlank(bytes) || out.push(lineEvent(bytes, end))),
-              skipped: (bytes, end) => void out.push(Buffer.from(frame(JSON.stringify({ bytes, reason: 'line too long' }), { event: 'skipped', id: String(end) }))),
+              skipped: (bytes, end) =>
+                void out.push(Buffer.from(frame(JSON.stringify({ bytes, reason: 'line too long' }), { event: 'skipped', id: String(end) }))),
             });
             if (out.length > 0 && !stream.write(Buffer.concat(out))) await stream.drained();
           }

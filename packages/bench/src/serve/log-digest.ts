@@ -127,13 +127,32 @@ export function wellFormed(l: unknown): l is LogLine {
   if (!isObject(l) || typeof l.type !== 'string' || (l.t !== undefined && !isNumber(l.t))) return false;
   switch (l.type) {
     case 'run-start':
-      return isNumber(l.t) && isObject(l.config) && isObject(l.writer) && typeof l.writer.host === 'string' && isNumber(l.writer.pid) && typeof l.backend === 'string';
+      return (
+        isNumber(l.t) &&
+        isObject(l.config) &&
+        isObject(l.writer) &&
+        typeof l.writer.host === 'string' &&
+        isNumber(l.writer.pid) &&
+        typeof l.backend === 'string'
+      );
     case 'run-end':
       return ['ok', 'failed', 'interrupted'].includes(l.status as string) && (l.error === undefined || typeof l.error === 'string');
     case 'complete':
-      return isObject(l.summary) && isObject(l.summary.end) && typeof l.summary.end.kind === 'string' && (l.summary.metrics === undefined || isObject(l.summary.metrics));
+      return (
+        isObject(l.summary) &&
+        isObject(l.summary.end) &&
+        typeof l.summary.end.kind === 'string' &&
+        (l.summary.metrics === undefined || isObject(l.summary.metrics))
+      );
     case 'step':
-      return isNumber(l.step) && isNumber(l.epoch) && isNumber(l.stepsPerEpoch) && isNumber(l.imagesPerSec) && isObject(l.loss) && Object.values(l.loss).every(isNumber);
+      return (
+        isNumber(l.step) &&
+        isNumber(l.epoch) &&
+        isNumber(l.stepsPerEpoch) &&
+        isNumber(l.imagesPerSec) &&
+        isObject(l.loss) &&
+        Object.values(l.loss).every(isNumber)
+      );
     case 'epoch-end':
       return isNumber(l.epoch) && isObject(l.metrics) && isObject(l.loss) && isObject(l.clusterSizes) && Object.values(l.clusterSizes).every(Array.isArray);
     case 'warning':

@@ -38,7 +38,6 @@ export interface RunView {
   samples?: { version: number };
 }
 
-
 /**
  * Builds the page's view of a run from its events (every logged step, epoch,
  * warning and evaluation), with the same vega-lite specs as the run's reports. A
@@ -63,7 +62,10 @@ export async function runView(folder: RunFolder, info: RunInfo, runs: RunsFolder
   }
   // results.json keeps no per-step throughput: runs drawn from it have none.
   if (stepList.some((s) => s.imagesPerSec > 0)) {
-    charts.throughput = throughputSpec(`${title}: images/s per step`, stepList.map((s) => ({ step: s.step, imagesPerSec: s.imagesPerSec })));
+    charts.throughput = throughputSpec(
+      `${title}: images/s per step`,
+      stepList.map((s) => ({ step: s.step, imagesPerSec: s.imagesPerSec })),
+    );
   }
   if (perEpoch.some((e) => Object.keys(e.metrics).length > 0)) {
     charts.metrics = metricsSpec({ name: info.name, seed: info.seed, perEpoch, mainReadout: info.mainReadout });
@@ -78,7 +80,11 @@ export async function runView(folder: RunFolder, info: RunInfo, runs: RunsFolder
   const confusion = evaluation?.confusion ?? (await confusionFromAssignments(folder, runs));
   if (confusion) {
     const when = evaluation ? `, epoch ${evaluation.epoch + 1}` : '';
-    charts.confusion = confusionSpec(`${title}: classes x clusters (${evaluation?.readout ?? info.mainReadout ?? 'main read-out'}${when})`, confusion, confusion.order);
+    charts.confusion = confusionSpec(
+      `${title}: classes x clusters (${evaluation?.readout ?? info.mainReadout ?? 'main read-out'}${when})`,
+      confusion,
+      confusion.order,
+    );
   }
   const samples = await runs.file(folder, 'samples.png');
   return { info, charts, warnings, ...(samples ? { samples: { version: Math.round((await stat(samples)).mtimeMs) } } : {}) };
@@ -116,7 +122,17 @@ export function linesFromResult(r: RunResult): LogLine[] {
   const t = 0;
   const last = r.perEpoch.at(-1)?.epoch;
   return [
-    ...r.stepLoss.map((s): LogLine => ({ t, type: 'step', epoch: s.epoch, step: s.step, stepInEpoch: 0, stepsPerEpoch: 0, loss: { total: s.total }, lr: 0, imagesPerSec: 0 })),
+    ...r.stepLoss.map((s): LogLine => ({
+      t,
+      type: 'step',
+      epoch: s.epoch,
+      step: s.step,
+      stepInEpoch: 0,
+      stepsPerEpoch: 0,
+      loss: { total: s.total },
+      lr: 0,
+      imagesPerSec: 0,
+    })),
     ...r.perEpoch.map((e): LogLine => ({ t, type: 'epoch-end', ...e, clusterSizes: e.epoch === last ? r.clusterSizes : {} })),
     ...r.warnings.flatMap((w): LogLine[] => {
       // Recorded as `epoch <n>: <message>` (1-based); other notes (a plot not written) are no collapse warnings.

@@ -226,7 +226,8 @@ export class RunsFolder {
     // Unchanged since the last read (the common case, and the cheap one: no open).
     try {
       const st = await stat(path);
-      if (cached && st.size === cached.size && st.mtimeMs === cached.mtime && cached.splitter.position >= cached.size) return { digest: cached.digest, mtime: cached.mtime };
+      if (cached && st.size === cached.size && st.mtimeMs === cached.mtime && cached.splitter.position >= cached.size)
+        return { digest: cached.digest, mtime: cached.mtime };
     } catch {
       this.logs.delete(path);
       return undefined;
@@ -310,7 +311,9 @@ export function runInfo(f: RunFolder, root: string, alive?: boolean): RunInfo {
   const final = status !== 'running' && f.result ? f.result : undefined;
   const r = f.result;
   const elapsed = start && log.lastT !== undefined ? (log.lastT - start.t) / 1000 : 0;
-  const benchDir = relative(root, f.dir === root ? root : join(f.dir, '..')).split(sep).join('/');
+  const benchDir = relative(root, f.dir === root ? root : join(f.dir, '..'))
+    .split(sep)
+    .join('/');
   return {
     id: f.id,
     name: config?.name ?? r?.name ?? basename(f.dir),

@@ -142,7 +142,11 @@ export async function createLiveViewServer(root: string, access: Omit<AccessOpti
     if (!type || !file) return notFound(reply, `run '${f.id}' has no file '${String(name)}'`);
     // The handle opened after the check is the one sent: no link swapped in meanwhile is followed.
     const stream = file.fh.createReadStream({ start: 0, end: Math.max(0, file.size - 1), autoClose: true });
-    return reply.type(type).header('cache-control', 'no-cache').header('content-length', file.size).send(file.size === 0 ? '' : stream);
+    return reply
+      .type(type)
+      .header('cache-control', 'no-cache')
+      .header('content-length', file.size)
+      .send(file.size === 0 ? '' : stream);
   });
 
   // The runs list, to every client, again whenever it changes (a run starts, steps, ends): one scan for all.
@@ -193,7 +197,7 @@ class SharedList {
     this.clients.add(stream);
     stream.onClose(() => {
       this.clients.delete(stream);
-      if (this.clients.size === 0) clearTimeout(this.timer), (this.timer = undefined);
+      if (this.clients.size === 0) (clearTimeout(this.timer), (this.timer = undefined));
     });
     if (this.json !== undefined) this.sendTo(stream, this.json);
     if (!this.polling && this.timer === undefined) void this.poll();

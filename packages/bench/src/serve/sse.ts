@@ -24,7 +24,14 @@ const HEARTBEAT_MS = 15_000;
 /** One event as the wire carries it. Data holds no newline (each line of it would be a `data:` field). */
 export function frame(data: string, opts: { event?: string; id?: string } = {}): string {
   const head = (opts.event ? `event: ${opts.event}\n` : '') + (opts.id ? `id: ${opts.id}\n` : '');
-  return head + data.split(/\r\n|\r|\n/).map((l) => `data: ${l}\n`).join('') + '\n';
+  return (
+    head +
+    data
+      .split(/\r\n|\r|\n/)
+      .map((l) => `data: ${l}\n`)
+      .join('') +
+    '\n'
+  );
 }
 
 /** Takes the response over from fastify and opens it as an event stream. */

@@ -42,10 +42,37 @@ async function writeLog(path: string, bytes: number): Promise<number> {
     written += typeof s === 'string' ? Buffer.byteLength(s) : s.length;
     if (!out.write(s)) await once(out, 'drain');
   };
-  await put(JSON.stringify({ t: 1, type: 'run-start', config: { name: 'big', seed: 0, train: { epochs: 100 } }, backend: 'cpu', backendSummary: '', tfjsVersion: '', numSamples: 1, numClusters: 2, numParameters: 1, writer }) + '\n');
+  await put(
+    JSON.stringify({
+      t: 1,
+      type: 'run-start',
+      config: { name: 'big', seed: 0, train: { epochs: 100 } },
+      backend: 'cpu',
+      backendSummary: '',
+      tfjsVersion: '',
+      numSamples: 1,
+      numClusters: 2,
+      numParameters: 1,
+      writer,
+    }) + '\n',
+  );
   for (let i = 0; written < bytes; i++) {
-    if (i % 1000 === 999) await put(Buffer.from([0x7b, 0xff, 0xfe, 0xc3, 0x28, 0x7d, 0x0a])); // not UTF-8, not JSON
-    else await put(JSON.stringify({ t: 2 + i, type: 'step', epoch: Math.floor(i / 10000), step: i, stepInEpoch: i % 10000, stepsPerEpoch: 10000, loss: { total: 1 / (i + 1), cc: 0.5, 'cc/instance': 0.25 }, lr: 0.1, imagesPerSec: 1234.5 }) + '\n');
+    if (i % 1000 === 999)
+      await put(Buffer.from([0x7b, 0xff, 0xfe, 0xc3, 0x28, 0x7d, 0x0a])); // not UTF-8, not JSON
+    else
+      await put(
+        JSON.stringify({
+          t: 2 + i,
+          type: 'step',
+          epoch: Math.floor(i / 10000),
+          step: i,
+          stepInEpoch: i % 10000,
+          stepsPerEpoch: 10000,
+          loss: { total: 1 / (i + 1), cc: 0.5, 'cc/instance': 0.25 },
+          lr: 0.1,
+          imagesPerSec: 1234.5,
+        }) + '\n',
+      );
   }
   await put('{"t":9,"type":"step","unfinished":"' + 'x'.repeat(100_000));
   out.end();
@@ -68,7 +95,16 @@ export async function serveLoad(opts: { logMb: number; clients: number; seconds:
     await once(noise, 'close');
 
     const source = opts.source ? ['--conditions=source', '--import', 'tsx'] : [];
-    const proc = spawn(process.execPath, [...source, ...(process.env.CF_LOAD_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.CF_LOAD_PROF] : []), fileURLToPath(new URL('./serve-load-server.mjs', import.meta.url)), dir], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const proc = spawn(
+      process.execPath,
+      [
+        ...source,
+        ...(process.env.CF_LOAD_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.CF_LOAD_PROF] : []),
+        fileURLToPath(new URL('./serve-load-server.mjs', import.meta.url)),
+        dir,
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
     child.kill = () => proc.kill();
     let peak = 0;
     const loopMs: number[] = [];
@@ -80,7 +116,7 @@ export async function serveLoad(opts: { logMb: number; clients: number; seconds:
         for (let at = lines.indexOf('\n'); at >= 0; at = lines.indexOf('\n')) {
           const line = lines.slice(0, at);
           lines = lines.slice(at + 1);
-          if (line.startsWith('url ')) (url = line.slice(4)), resolve();
+          if (line.startsWith('url ')) ((url = line.slice(4)), resolve());
           if (line.startsWith('rss ')) peak = Math.max(peak, Number(line.slice(4)));
           if (line.startsWith('loop ')) loopMs.push(Number(line.slice(5)));
         }
@@ -129,10 +165,16 @@ export async function serveLoad(opts: { logMb: number; clients: number; seconds:
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   {
-    const r = await serveLoad({ logMb: Number(process.argv[2] ?? 200), clients: Number(process.argv[3] ?? 8), seconds: Number(process.argv[4] ?? 20), source: process.env.CF_LOAD_SOURCE === '1' });
+    const r = await serveLoad({
+      logMb: Number(process.argv[2] ?? 200),
+      clients: Number(process.argv[3] ?? 8),
+      seconds: Number(process.argv[4] ?? 20),
+      source: process.env.CF_LOAD_SOURCE === '1',
+    });
     const sorted = [...r.runsMs].sort((a, b) => a - b);
     process.stdout.write(
-      `runs ms: ${r.runsMs.map((m) => m.toFixed(0)).join(' ')}\nloop ms: ${r.loopMs.map((m) => m.toFixed(0)).join(' ')}\n` + `log ${(r.logBytes / 2 ** 20).toFixed(0)} MB, ${r.clients} slow clients: server RSS ${r.idleRssMb.toFixed(0)} MB idle, ${r.peakRssMb.toFixed(0)} MB peak; ` +
+      `runs ms: ${r.runsMs.map((m) => m.toFixed(0)).join(' ')}\nloop ms: ${r.loopMs.map((m) => m.toFixed(0)).join(' ')}\n` +
+        `log ${(r.logBytes / 2 ** 20).toFixed(0)} MB, ${r.clients} slow clients: server RSS ${r.idleRssMb.toFixed(0)} MB idle, ${r.peakRssMb.toFixed(0)} MB peak; ` +
         `/api/runs ${r.runsMs.length} answers, median ${sorted[sorted.length >> 1].toFixed(1)} ms, slowest ${sorted.at(-1)!.toFixed(1)} ms; streamed ${(r.streamed / 2 ** 20).toFixed(1)} MB\n`,
     );
     process.exit(0);

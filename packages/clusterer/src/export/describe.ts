@@ -45,7 +45,9 @@ export async function describeTrainedModel(ckpt: Checkpoint, name: string, opts:
     cfg = resolveRunConfig(parsed, opts.registry);
   } catch (err) {
     if (err instanceof UnknownComponentError && parsed.plugins.length > 0) {
-      throw new UnknownComponentError(`${err.message} (the run loaded plugins ${parsed.plugins.join(', ')}; predict and export never import plugin code)`, { cause: err });
+      throw new UnknownComponentError(`${err.message} (the run loaded plugins ${parsed.plugins.join(', ')}; predict and export never import plugin code)`, {
+        cause: err,
+      });
     }
     throw err;
   }
@@ -81,7 +83,9 @@ export async function describeTrainedModel(ckpt: Checkpoint, name: string, opts:
     skipped.push(...got.skipped.map((s) => ({ ...s, name: namePrefix + s.name })));
   }
   if (readouts.length === 0) {
-    throw new ConfigError(`objective ${describeObjectives(cfg)} has no read-out an exported model can carry: ${skipped.map((s) => `'${s.name}' is ${s.why}`).join('; ')}`);
+    throw new ConfigError(
+      `objective ${describeObjectives(cfg)} has no read-out an exported model can carry: ${skipped.map((s) => `'${s.name}' is ${s.why}`).join('; ')}`,
+    );
   }
   // The main read-out first: the one eval's metrics use, when it is exportable.
   const main = cfg.eval.readout ?? readouts[0].name;

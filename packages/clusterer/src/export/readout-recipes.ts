@@ -36,14 +36,19 @@ export const READOUT_RECIPES: Record<string, Recipe> = {
     const count = r.state('headLossCount') as Int32Array | undefined;
     let best = 0;
     if (loss && count && count[1] !== 0) for (let h = 1; h < heads; h++) if (loss[h] < loss[best]) best = h;
-    const head = (h: number, name: string): ReadoutSpec => ({ name, ops: [{ op: 'linear', weight: r.name(`head${h}.weight`), bias: r.name(`head${h}.bias`) }], temperature: 1 });
+    const head = (h: number, name: string): ReadoutSpec => ({
+      name,
+      ops: [{ op: 'linear', weight: r.name(`head${h}.weight`), bias: r.name(`head${h}.bias`) }],
+      temperature: 1,
+    });
     const readouts = [head(best, 'cluster')];
     if (heads > 1) for (let h = 0; h < heads; h++) readouts.push(head(h, `head${h}`));
     return { readouts, skipped: [] };
   },
   'self-label': (r) => {
     const readouts: ReadoutSpec[] = [{ name: 'cluster', ops: [{ op: 'linear', weight: r.name('head.weight'), bias: r.name('head.bias') }], temperature: 1 }];
-    if (r.state('teacher.weight')) readouts.push({ name: 'teacher', ops: [{ op: 'linear', weight: r.name('teacher.weight'), bias: r.name('teacher.bias') }], temperature: 1 });
+    if (r.state('teacher.weight'))
+      readouts.push({ name: 'teacher', ops: [{ op: 'linear', weight: r.name('teacher.weight'), bias: r.name('teacher.bias') }], temperature: 1 });
     return { readouts, skipped: [] };
   },
   // SeCu: argmax of cos(normalize(projector(x)), normalize(centre)) per head, the head with K = numClusters first;
@@ -65,10 +70,22 @@ export const READOUT_RECIPES: Record<string, Recipe> = {
   },
   // ConCURL: 'prototypes' (argmax of normalize(head(x)) · prototypes) exports; its 'kmeans' read-out is k-means over the whole dataset.
   concurl: (r) => ({
-    readouts: [{ name: 'prototypes', ops: [...mlpOps(r, 'head.'), { op: 'l2normalize' }, { op: 'matmul', weight: r.name('prototypes') }], temperature: (r.options.temperature as number | undefined) ?? 0.1 }],
+    readouts: [
+      {
+        name: 'prototypes',
+        ops: [...mlpOps(r, 'head.'), { op: 'l2normalize' }, { op: 'matmul', weight: r.name('prototypes') }],
+        temperature: (r.options.temperature as number | undefined) ?? 0.1,
+      },
+    ],
     skipped: [{ name: 'kmeans', why: 'k-means over the whole dataset' }],
   }),
-  simclr: () => ({ readouts: [], skipped: [{ name: 'kmeans', why: 'k-means over the whole dataset' }, { name: 'kmeans_head', why: 'k-means over the whole dataset' }] }),
+  simclr: () => ({
+    readouts: [],
+    skipped: [
+      { name: 'kmeans', why: 'k-means over the whole dataset' },
+      { name: 'kmeans_head', why: 'k-means over the whole dataset' },
+    ],
+  }),
 };
 
 /** How many of `key(0)`, `key(1)`, ... the state holds. */
@@ -91,7 +108,14 @@ export function mlpOps(r: RecipeInput, prefix: string): HeadOp[] {
   for (let i = 0; i <= last; i++) {
     const k = (s: string) => `${prefix}${i}.${s}`;
     if (r.state(k('running_mean')) !== undefined) {
-      ops.push({ op: 'batchnorm', mean: r.name(k('running_mean')), variance: r.name(k('running_var')), gamma: r.name(k('weight')), beta: r.name(k('bias')), epsilon: 1e-5 });
+      ops.push({
+        op: 'batchnorm',
+        mean: r.name(k('running_mean')),
+        variance: r.name(k('running_var')),
+        gamma: r.name(k('weight')),
+        beta: r.name(k('bias')),
+        epsilon: 1e-5,
+      });
     } else if (r.state(k('weight')) !== undefined) {
       ops.push({ op: 'linear', weight: r.name(k('weight')), ...(r.state(k('bias')) !== undefined ? { bias: r.name(k('bias')) } : {}) });
     } else {

@@ -2,8 +2,7 @@ import type { Factory } from '../factory.js';
 
 /** What starting a backend gave: ready, with the TF.js name behind it, or why not. */
 export type BackendAttempt =
-  | { ok: true; tfBackend: string; /** Extra kernels in use or why not, a software adapter... */ note?: string }
-  | { ok: false; reason: string };
+  { ok: true; tfBackend: string; /** Extra kernels in use or why not, a software adapter... */ note?: string } | { ok: false; reason: string };
 
 export interface BackendContext {
   /** True when `auto` is trying it: a backend should then refuse what is worse than the next one (a software GPU). */

@@ -66,7 +66,7 @@ export const cpuBackend: BackendFactory<Record<string, never>> = {
 
 export const webgpuBackend: BackendFactory<z.output<typeof webgpuOptions>> = {
   id: 'webgpu',
-  description: 'WebGPU (Dawn through the `webgpu` package in Node, the browser\'s own elsewhere); auto skips software adapters',
+  description: "WebGPU (Dawn through the `webgpu` package in Node, the browser's own elsewhere); auto skips software adapters",
   options: webgpuOptions,
   autoOrder: 30,
   create: (o, ctx) => startWebgpu(o, ctx, activate),

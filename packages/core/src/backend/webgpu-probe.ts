@@ -21,9 +21,7 @@ export const VULKAN_LOADER = 'libvulkan.so.1';
 /** What a probe found out about an adapter. */
 export type ProbedAdapter = AdapterInfo;
 
-export type ProbeResult =
-  | { ok: true; adapter: ProbedAdapter }
-  | { ok: false; reason: string };
+export type ProbeResult = { ok: true; adapter: ProbedAdapter } | { ok: false; reason: string };
 
 /** Where to look for the loader; each part replaceable for tests. */
 export interface LoaderSearch {

@@ -26,7 +26,10 @@ type Activate = (tfName: string) => Promise<boolean>;
  * the options say so.
  */
 export async function startWebgpu(o: z.output<typeof webgpuOptions>, ctx: BackendContext, activate: Activate): Promise<BackendAttempt> {
-  return platform.withWebgpu((adapter) => refuse(o, ctx, adapter, adapter)?.reason, () => useAdapter(o, ctx, activate));
+  return platform.withWebgpu(
+    (adapter) => refuse(o, ctx, adapter, adapter)?.reason,
+    () => useAdapter(o, ctx, activate),
+  );
 }
 
 /** With `navigator.gpu` in place: take its adapter (unless refused) and start TF.js's webgpu backend on it. */
@@ -46,7 +49,12 @@ async function useAdapter(o: z.output<typeof webgpuOptions>, ctx: BackendContext
 }
 
 /** `auto` never takes a software adapter, nor does a config that says allowSoftware: false. */
-function refuse(o: z.output<typeof webgpuOptions>, ctx: BackendContext, adapter: Adapter | AdapterInfo, info: AdapterInfo): { ok: false; reason: string } | undefined {
+function refuse(
+  o: z.output<typeof webgpuOptions>,
+  ctx: BackendContext,
+  adapter: Adapter | AdapterInfo,
+  info: AdapterInfo,
+): { ok: false; reason: string } | undefined {
   if (isSoftware(adapter, info) && (ctx.auto || !o.allowSoftware)) {
     return { ok: false, reason: `only a software adapter (${adapterName(info)}), slower than the CPU backends` };
   }

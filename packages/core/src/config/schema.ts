@@ -121,7 +121,7 @@ export const runConfig = z
     path: ['stages'],
   })
   .refine((c) => c.stages?.[0]?.head !== 'previous', {
-    message: "the first stage has no previous stage whose cluster head it could start from: use head: new (or drop it)",
+    message: 'the first stage has no previous stage whose cluster head it could start from: use head: new (or drop it)',
     path: ['stages', 0, 'head'],
   });
 

@@ -23,7 +23,8 @@ export function fastBatchMatMul(stock: KernelFunc): KernelFunc {
   const kernel: KernelFunc = (args) => {
     const { a, b } = args.inputs as { a: TensorInfo; b: TensorInfo };
     const { transposeA, transposeB } = args.attrs as unknown as MatMulAttrs;
-    const batchA = batchOf(a.shape), batchB = batchOf(b.shape);
+    const batchA = batchOf(a.shape),
+      batchB = batchOf(b.shape);
     const plain = !transposeA && !transposeB && batchA === 1 && batchB === 1;
     if (plain || !(a instanceof tf.Tensor) || !(b instanceof tf.Tensor) || a.dtype !== 'float32' || b.dtype !== 'float32') {
       return stock(args);

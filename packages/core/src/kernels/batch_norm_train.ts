@@ -31,8 +31,13 @@ export interface BatchNormTrainResult {
  */
 export function batchNormTrain(x: Tensor, scale: Tensor, offset: Tensor, eps: number): BatchNormTrainResult {
   const c = x.shape[x.rank - 1];
-  const fused = x.dtype === 'float32' && x.rank >= 2 && x.size > 0 && scale.shape.join() === `${c}` &&
-    offset.shape.join() === `${c}` && tf.getKernel(BATCH_NORM_TRAIN, tf.getBackend()) !== undefined;
+  const fused =
+    x.dtype === 'float32' &&
+    x.rank >= 2 &&
+    x.size > 0 &&
+    scale.shape.join() === `${c}` &&
+    offset.shape.join() === `${c}` &&
+    tf.getKernel(BATCH_NORM_TRAIN, tf.getBackend()) !== undefined;
   if (fused) {
     const [y, mean, variance] = tf.engine().runKernel(BATCH_NORM_TRAIN, { x, scale, offset }, { varianceEpsilon: eps }) as Tensor[];
     return { y, mean, variance };
@@ -54,9 +59,7 @@ export const batchNormTrainGradConfig: GradConfig = {
     // The engine passes zeros for an output off the loss's path (usually mean and variance).
     const [dy, dmean, dvariance] = dys as Tensor[];
     const [x, scale, mean, variance] = saved;
-    const [dx, dscale, doffset] = tf.engine().runKernel(
-      BATCH_NORM_TRAIN_GRAD, { dy, x, scale, mean, variance, dmean, dvariance }, attrs,
-    ) as Tensor[];
+    const [dx, dscale, doffset] = tf.engine().runKernel(BATCH_NORM_TRAIN_GRAD, { dy, x, scale, mean, variance, dmean, dvariance }, attrs) as Tensor[];
     return { x: () => dx, scale: () => dscale, offset: () => doffset };
   },
 };

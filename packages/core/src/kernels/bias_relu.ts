@@ -20,8 +20,13 @@ export const BIAS_RELU_GRAD = 'ClusterflowBiasReluGrad';
 /** relu(x + bias), bias broadcast along x's last axis. */
 export function biasRelu<T extends Tensor>(x: T, bias: Tensor): T {
   const c = x.shape[x.rank - 1];
-  const fused = x.dtype === 'float32' && bias.dtype === 'float32' && x.rank >= 1 && x.size > 0 &&
-    bias.shape.join() === `${c}` && tf.getKernel(BIAS_RELU, tf.getBackend()) !== undefined;
+  const fused =
+    x.dtype === 'float32' &&
+    bias.dtype === 'float32' &&
+    x.rank >= 1 &&
+    x.size > 0 &&
+    bias.shape.join() === `${c}` &&
+    tf.getKernel(BIAS_RELU, tf.getBackend()) !== undefined;
   if (fused) return tf.engine().runKernel(BIAS_RELU, { x, bias }, {}) as T;
   return tf.tidy(() => tf.relu(tf.add(x, bias))) as T;
 }

@@ -30,23 +30,18 @@ export type FilterGradMethod = 'conv' | 'im2col';
  * patches [M, KH*KW*CI] and multiply by dy [M, CO], transposing explicitly
  * (wasm's matmul with a transpose flag takes a slow path).
  */
-export function conv2dBackpropFilter(
-  x: Tensor4D,
-  dy: Tensor4D,
-  attrs: FilterGradAttrs,
-  method: FilterGradMethod = 'conv',
-): Tensor4D {
+export function conv2dBackpropFilter(x: Tensor4D, dy: Tensor4D, attrs: FilterGradAttrs, method: FilterGradMethod = 'conv'): Tensor4D {
   if (attrs.dataFormat === 'NCHW') throw new Error('Conv2DBackpropFilter: only NHWC is supported');
-  const info = tf.backend_util.computeConv2DInfo(
-    x.shape, attrs.filterShape, attrs.strides, 1, attrs.pad, attrs.dimRoundingMode, false, 'channelsLast',
-  );
+  const info = tf.backend_util.computeConv2DInfo(x.shape, attrs.filterShape, attrs.strides, 1, attrs.pad, attrs.dimRoundingMode, false, 'channelsLast');
   const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw, outHeight: oh, outWidth: ow } = info;
   const pads = padsOf(info);
   return tf.tidy(() => {
     // Only rows/cols some window touches: x padded by the forward pads, then
     // cropped to exactly (out-1)*stride + filter.
-    const needH = (oh - 1) * sh + kh, needW = (ow - 1) * sw + kw;
-    const hp = x.shape[1] + pads.top + pads.bottom, wp = x.shape[2] + pads.left + pads.right;
+    const needH = (oh - 1) * sh + kh,
+      needW = (ow - 1) * sw + kw;
+    const hp = x.shape[1] + pads.top + pads.bottom,
+      wp = x.shape[2] + pads.left + pads.right;
     const xp = padOrCrop(x, pads.top, pads.bottom - (hp - needH), pads.left, pads.right - (wp - needW));
     return method === 'conv' ? viaConv(xp, dy, kh, kw, sh, sw) : viaIm2col(xp, dy, kh, kw, sh, sw);
   });
@@ -69,17 +64,16 @@ function viaIm2col(xp: Tensor4D, dy: Tensor4D, kh: number, kw: number, sh: numbe
       views.push(
         sh === 1 && sw === 1
           ? tf.slice(xp, [0, i, j, 0], [n, oh, ow, ci])
-          : tf.stridedSlice(xp, [0, i, j, 0], [n, i + (oh - 1) * sh + 1, j + (ow - 1) * sw + 1, ci], [1, sh, sw, 1]) as Tensor4D,
+          : (tf.stridedSlice(xp, [0, i, j, 0], [n, i + (oh - 1) * sh + 1, j + (ow - 1) * sw + 1, ci], [1, sh, sw, 1]) as Tensor4D),
       );
     }
   }
-  const m = n * oh * ow, k = kh * kw * ci;
+  const m = n * oh * ow,
+    k = kh * kw * ci;
   const patches = tf.reshape(views.length === 1 ? views[0] : tf.concat(views, 3), [m, k]);
   const dy2 = tf.reshape(dy, [m, co]);
   // Transpose whichever operand is smaller, so the explicit transpose moves the fewest bytes.
-  const grad = k <= co
-    ? tf.matMul(tf.transpose(patches), dy2)
-    : tf.transpose(tf.matMul(tf.transpose(dy2), patches));
+  const grad = k <= co ? tf.matMul(tf.transpose(patches), dy2) : tf.transpose(tf.matMul(tf.transpose(dy2), patches));
   return tf.reshape(grad, [kh, kw, ci, co]);
 }
 

@@ -21,14 +21,9 @@ export interface InputGradAttrs {
  */
 export function conv2dBackpropInput(dy: Tensor4D, filter: Tensor4D, attrs: InputGradAttrs): Tensor4D {
   if (attrs.dataFormat === 'NCHW') throw new Error('Conv2DBackpropInput: only NHWC is supported');
-  const info = tf.backend_util.computeConv2DInfo(
-    attrs.inputShape, filter.shape, attrs.strides, 1, attrs.pad, attrs.dimRoundingMode, false, 'channelsLast',
-  );
+  const info = tf.backend_util.computeConv2DInfo(attrs.inputShape, filter.shape, attrs.strides, 1, attrs.pad, attrs.dimRoundingMode, false, 'channelsLast');
   return tf.tidy(() => {
-    const src = fullCorrelationInput(
-      dy, info.inHeight, info.inWidth, info.filterHeight, info.filterWidth,
-      [info.strideHeight, info.strideWidth], padsOf(info),
-    );
+    const src = fullCorrelationInput(dy, info.inHeight, info.inWidth, info.filterHeight, info.filterWidth, [info.strideHeight, info.strideWidth], padsOf(info));
     const rotated = tf.transpose(tf.reverse(filter, [0, 1]), [0, 1, 3, 2]);
     return tf.conv2d(src, rotated as Tensor4D, 1, 'valid');
   });

@@ -29,14 +29,24 @@ export function padOrCrop(x: Tensor4D, top: number, bottom: number, left: number
   return tf.tidy(() => {
     let y = x;
     const [, h, w] = y.shape;
-    const cropTop = Math.max(0, -top), cropBottom = Math.max(0, -bottom);
-    const cropLeft = Math.max(0, -left), cropRight = Math.max(0, -right);
+    const cropTop = Math.max(0, -top),
+      cropBottom = Math.max(0, -bottom);
+    const cropLeft = Math.max(0, -left),
+      cropRight = Math.max(0, -right);
     if (cropTop + cropBottom + cropLeft + cropRight > 0) {
       y = tf.slice(y, [0, cropTop, cropLeft, 0], [-1, h - cropTop - cropBottom, w - cropLeft - cropRight, -1]);
     }
-    const padT = Math.max(0, top), padB = Math.max(0, bottom), padL = Math.max(0, left), padR = Math.max(0, right);
+    const padT = Math.max(0, top),
+      padB = Math.max(0, bottom),
+      padL = Math.max(0, left),
+      padR = Math.max(0, right);
     if (padT + padB + padL + padR > 0) {
-      y = tf.pad(y, [[0, 0], [padT, padB], [padL, padR], [0, 0]]);
+      y = tf.pad(y, [
+        [0, 0],
+        [padT, padB],
+        [padL, padR],
+        [0, 0],
+      ]);
     }
     return y;
   });
@@ -51,7 +61,14 @@ export function dilateSpatial(x: Tensor4D, sh: number, sw: number): Tensor4D {
   if (sh === 1 && sw === 1) return x.clone() as Tensor4D;
   return tf.tidy(() => {
     const [n, h, w, c] = x.shape;
-    const spread = tf.pad(tf.reshape(x, [n, h, 1, w, 1, c]), [[0, 0], [0, 0], [0, sh - 1], [0, 0], [0, sw - 1], [0, 0]]);
+    const spread = tf.pad(tf.reshape(x, [n, h, 1, w, 1, c]), [
+      [0, 0],
+      [0, 0],
+      [0, sh - 1],
+      [0, 0],
+      [0, sw - 1],
+      [0, 0],
+    ]);
     const full = tf.reshape(spread, [n, h * sh, w * sw, c]) as Tensor4D;
     return tf.slice(full, [0, 0, 0, 0], [n, (h - 1) * sh + 1, (w - 1) * sw + 1, c]);
   });

@@ -20,14 +20,8 @@ export interface DepthwiseGradAttrs {
  * dW[kh,kw,c,m] = sum over n,oh,ow of xpad[n, oh*sh + kh*dh, ow*sw + kw*dw, c] * dy[n,oh,ow,c*M+m]:
  * one strided view of x per filter tap, multiplied by dy and summed.
  */
-export function depthwiseBackpropFilter(
-  x: Tensor4D,
-  dy: Tensor4D,
-  attrs: DepthwiseGradAttrs & { filterShape: [number, number, number, number] },
-): Tensor4D {
-  const info = tf.backend_util.computeConv2DInfo(
-    x.shape, attrs.filterShape, attrs.strides, attrs.dilations, attrs.pad, attrs.dimRoundingMode, true,
-  );
+export function depthwiseBackpropFilter(x: Tensor4D, dy: Tensor4D, attrs: DepthwiseGradAttrs & { filterShape: [number, number, number, number] }): Tensor4D {
+  const info = tf.backend_util.computeConv2DInfo(x.shape, attrs.filterShape, attrs.strides, attrs.dilations, attrs.pad, attrs.dimRoundingMode, true);
   const [kh, kw, c, mult] = attrs.filterShape;
   const { strideHeight: sh, strideWidth: sw, dilationHeight: dh, dilationWidth: dw, outHeight: oh, outWidth: ow } = info;
   const pads = padsOf(info);
@@ -39,7 +33,8 @@ export function depthwiseBackpropFilter(
     const taps: Tensor3D[] = [];
     for (let i = 0; i < kh; i++) {
       for (let j = 0; j < kw; j++) {
-        const r0 = i * dh, c0 = j * dw;
+        const r0 = i * dh,
+          c0 = j * dw;
         const view = tf.stridedSlice(xp, [0, r0, c0, 0], [n, r0 + (oh - 1) * sh + 1, c0 + (ow - 1) * sw + 1, c], [1, sh, sw, 1]);
         taps.push(tf.sum(tf.mul(tf.reshape(view, [m, c, 1]), dyR), 0).expandDims(0) as Tensor3D);
       }
@@ -53,19 +48,18 @@ export function depthwiseBackpropFilter(
  * correlation) with the filter rotated 180 degrees, one output per (c, m),
  * then summed over the channel multiplier m.
  */
-export function depthwiseBackpropInput(
-  dy: Tensor4D,
-  filter: Tensor4D,
-  attrs: DepthwiseGradAttrs & { inputShape: [number, number, number, number] },
-): Tensor4D {
-  const info = tf.backend_util.computeConv2DInfo(
-    attrs.inputShape, filter.shape, attrs.strides, attrs.dilations, attrs.pad, attrs.dimRoundingMode, true,
-  );
+export function depthwiseBackpropInput(dy: Tensor4D, filter: Tensor4D, attrs: DepthwiseGradAttrs & { inputShape: [number, number, number, number] }): Tensor4D {
+  const info = tf.backend_util.computeConv2DInfo(attrs.inputShape, filter.shape, attrs.strides, attrs.dilations, attrs.pad, attrs.dimRoundingMode, true);
   const [kh, kw, c, mult] = filter.shape;
   return tf.tidy(() => {
     const src = fullCorrelationInput(
-      dy, info.inHeight, info.inWidth, info.effectiveFilterHeight, info.effectiveFilterWidth,
-      [info.strideHeight, info.strideWidth], padsOf(info),
+      dy,
+      info.inHeight,
+      info.inWidth,
+      info.effectiveFilterHeight,
+      info.effectiveFilterWidth,
+      [info.strideHeight, info.strideWidth],
+      padsOf(info),
     );
     const rotated = tf.reshape(tf.reverse(filter, [0, 1]), [kh, kw, c * mult, 1]) as Tensor4D;
     const perCm = tf.depthwiseConv2d(src, rotated, 1, 'valid', 'NHWC', [info.dilationHeight, info.dilationWidth]);

@@ -37,8 +37,7 @@ export interface AdamStepAttrs {
 }
 
 function fusable(name: string, p: Tensor, tensors: Tensor[]): boolean {
-  return tf.getKernel(name, tf.getBackend()) !== undefined &&
-    [p, ...tensors].every((t) => t.dtype === 'float32' && t.size === p.size);
+  return tf.getKernel(name, tf.getBackend()) !== undefined && [p, ...tensors].every((t) => t.dtype === 'float32' && t.size === p.size);
 }
 
 /**

@@ -22,9 +22,7 @@ export function fastMaxPoolGrad(stock: KernelFunc): KernelFunc {
     const backend = args.backend as unknown as Partial<WasmHeapBackend>;
     if (input.dtype !== 'float32' || typeof backend.typedArrayFromHeap !== 'function') return stock(args);
     const { filterSize, strides, pad, dimRoundingMode } = args.attrs as unknown as MaxPoolGradAttrs;
-    const info = tf.backend_util.computePool2DInfo(
-      input.shape as [number, number, number, number], filterSize, strides, 1, pad, dimRoundingMode,
-    );
+    const info = tf.backend_util.computePool2DInfo(input.shape as [number, number, number, number], filterSize, strides, 1, pad, dimRoundingMode);
     const out = (backend as WasmHeapBackend).makeOutput(input.shape, 'float32');
     // Views only after the allocation above: growing the heap detaches older views.
     const x = backend.typedArrayFromHeap(input) as Float32Array;
@@ -47,9 +45,11 @@ export function maxPoolBackprop(x: Float32Array, dy: Float32Array, dx: Float32Ar
   const where = new Int32Array(c);
   for (let b = 0; b < n; b++) {
     for (let r = 0; r < oh; r++) {
-      const r0 = Math.max(0, r * sh - top), r1 = Math.min(h, r * sh - top + fh);
+      const r0 = Math.max(0, r * sh - top),
+        r1 = Math.min(h, r * sh - top + fh);
       for (let q = 0; q < ow; q++) {
-        const c0 = Math.max(0, q * sw - left), c1 = Math.min(w, q * sw - left + fw);
+        const c0 = Math.max(0, q * sw - left),
+          c1 = Math.min(w, q * sw - left + fw);
         best.fill(-Infinity);
         where.fill(-1);
         for (let xr = r0; xr < r1; xr++) {

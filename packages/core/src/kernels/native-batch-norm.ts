@@ -14,7 +14,6 @@ import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import type { BatchNormBackward, BatchNormForward } from '@clusterflow/native';
 import type { WasmHeapBackend } from './wasm-heap.js';
 
-
 /** Stats for tests and benches: BatchNorm kernels run natively. */
 export const nativeBatchNormStats = { forward: 0, backward: 0 };
 
@@ -33,7 +32,8 @@ export function nativeBatchNormTrain(forward: BatchNormForward): KernelFunc {
     const backend = args.backend as unknown as WasmHeapBackend;
     const c = x.shape[x.shape.length - 1];
     const y = backend.makeOutput(x.shape, 'float32');
-    const mean = backend.makeOutput([c], 'float32'), variance = backend.makeOutput([c], 'float32');
+    const mean = backend.makeOutput([c], 'float32'),
+      variance = backend.makeOutput([c], 'float32');
     // Views only after the allocations above: growing the heap detaches older views.
     const v = (t: TensorInfo) => backend.typedArrayFromHeap(t) as Float32Array;
     forward(v(x), x.shape.reduce((a, b) => a * b, 1) / c, c, v(scale), v(offset), eps, v(y), v(mean), v(variance));
@@ -51,10 +51,10 @@ export function nativeBatchNormTrainGrad(backward: BatchNormBackward): KernelFun
     const backend = args.backend as unknown as WasmHeapBackend;
     const c = x.shape[x.shape.length - 1];
     const dx = backend.makeOutput(x.shape, 'float32');
-    const dscale = backend.makeOutput([c], 'float32'), doffset = backend.makeOutput([c], 'float32');
+    const dscale = backend.makeOutput([c], 'float32'),
+      doffset = backend.makeOutput([c], 'float32');
     const v = (t: TensorInfo) => backend.typedArrayFromHeap(t) as Float32Array;
-    backward(v(dy), v(x), x.shape.reduce((a, b) => a * b, 1) / c, c, v(scale), v(mean), v(variance), v(dmean), v(dvariance),
-      eps, v(dx), v(dscale), v(doffset));
+    backward(v(dy), v(x), x.shape.reduce((a, b) => a * b, 1) / c, c, v(scale), v(mean), v(variance), v(dmean), v(dvariance), eps, v(dx), v(dscale), v(doffset));
     nativeBatchNormStats.backward++;
     return [dx, dscale, doffset];
   };

@@ -54,7 +54,8 @@ export function nativeBiasReluGrad(backward: BiasReluBackward): KernelFunc {
     }
     const [rows, c] = rowsOf(y);
     const backend = args.backend as unknown as WasmHeapBackend;
-    const dx = backend.makeOutput(y.shape, 'float32'), dbias = backend.makeOutput([c], 'float32');
+    const dx = backend.makeOutput(y.shape, 'float32'),
+      dbias = backend.makeOutput([c], 'float32');
     const v = (t: TensorInfo) => backend.typedArrayFromHeap(t) as Float32Array;
     backward(v(dy), v(y), rows, c, v(dx), v(dbias));
     nativeBiasReluStats.backward++;

@@ -24,7 +24,6 @@ import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import type { ConvCall } from '@clusterflow/native';
 import type { WasmHeapBackend } from './wasm-heap.js';
 
-
 /** What the conv kernels need of the addon. */
 export interface NativeConvOps {
   conv2d: ConvCall;
@@ -54,8 +53,14 @@ type Geometry = ReturnType<typeof tf.backend_util.computeConv2DInfo>;
 function geometry(xShape: number[], filterShape: number[], attrs: ConvAttrs, dtypes: string[]): Geometry | undefined {
   if (attrs.dataFormat === 'NCHW' || dtypes.some((d) => d !== 'float32')) return undefined;
   const info = tf.backend_util.computeConv2DInfo(
-    xShape as [number, number, number, number], filterShape as [number, number, number, number],
-    attrs.strides, attrs.dilations ?? 1, attrs.pad, attrs.dimRoundingMode, false, 'channelsLast',
+    xShape as [number, number, number, number],
+    filterShape as [number, number, number, number],
+    attrs.strides,
+    attrs.dilations ?? 1,
+    attrs.pad,
+    attrs.dimRoundingMode,
+    false,
+    'channelsLast',
   );
   if (info.dilationHeight !== 1 || info.dilationWidth !== 1) return undefined;
   const work = info.batchSize * info.outHeight * info.outWidth * info.filterHeight * info.filterWidth * info.inChannels * info.outChannels;
@@ -64,8 +69,21 @@ function geometry(xShape: number[], filterShape: number[], attrs: ConvAttrs, dty
 
 /** The geometry as the addon's arguments after the three arrays. */
 function dims(g: Geometry): [number, number, number, number, number, number, number, number, number, number, number, number, number] {
-  return [g.batchSize, g.inHeight, g.inWidth, g.inChannels, g.filterHeight, g.filterWidth, g.strideHeight, g.strideWidth,
-    g.padInfo.top, g.padInfo.left, g.outHeight, g.outWidth, g.outChannels];
+  return [
+    g.batchSize,
+    g.inHeight,
+    g.inWidth,
+    g.inChannels,
+    g.filterHeight,
+    g.filterWidth,
+    g.strideHeight,
+    g.strideWidth,
+    g.padInfo.top,
+    g.padInfo.left,
+    g.outHeight,
+    g.outWidth,
+    g.outChannels,
+  ];
 }
 
 function heapBackend(b: unknown): WasmHeapBackend | undefined {

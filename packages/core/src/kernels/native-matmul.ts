@@ -62,15 +62,16 @@ export function nativeBatchMatMul(inner: KernelFunc, sgemm: Sgemm): KernelFunc {
     const { a, b } = args.inputs as { a: TensorInfo; b: TensorInfo };
     const { transposeA, transposeB } = args.attrs as unknown as MatMulAttrs;
     const backend = args.backend as unknown as Partial<WasmHeapBackend>;
-    if (a.dtype !== 'float32' || b.dtype !== 'float32' || typeof backend.typedArrayFromHeap !== 'function' ||
-        typeof backend.makeOutput !== 'function') {
+    if (a.dtype !== 'float32' || b.dtype !== 'float32' || typeof backend.typedArrayFromHeap !== 'function' || typeof backend.makeOutput !== 'function') {
       return inner(args);
     }
-    const ra = a.shape.length, rb = b.shape.length;
+    const ra = a.shape.length,
+      rb = b.shape.length;
     const m = transposeA ? a.shape[ra - 1] : a.shape[ra - 2];
     const k = transposeA ? a.shape[ra - 2] : a.shape[ra - 1];
     const n = transposeB ? b.shape[rb - 2] : b.shape[rb - 1];
-    const batchA = batchOf(a.shape), batchB = batchOf(b.shape);
+    const batchA = batchOf(a.shape),
+      batchB = batchOf(b.shape);
     const batch = Math.max(batchA, batchB);
     // Several batch sizes above 1 means broadcasting over several dims: rare, leave it.
     if ((batchA > 1 && batchB > 1 && batchA !== batchB) || m * n * k < MIN_NATIVE_WORK || m * n * k === 0) {
@@ -82,7 +83,8 @@ export function nativeBatchMatMul(inner: KernelFunc, sgemm: Sgemm): KernelFunc {
     const av = backend.typedArrayFromHeap(a) as Float32Array;
     const bv = backend.typedArrayFromHeap(b) as Float32Array;
     const cv = backend.typedArrayFromHeap(out) as Float32Array;
-    const lda = transposeA ? m : k, ldb = transposeB ? k : n;
+    const lda = transposeA ? m : k,
+      ldb = transposeB ? k : n;
     nativeStats.calls += batchB === 1 && !transposeA ? 1 : batch;
     if (batchB === 1 && !transposeA) {
       // One B for every A slice (and A's slices are consecutive rows): one product with batch*m rows.
@@ -151,8 +153,18 @@ export function registerNativeKernels(native: NativeBlas, choice: NativeKernelCh
   if (choice.batchNorm !== false && native.batchNormForward && native.batchNormBackward) {
     any = true;
     if (!tf.getKernel(BATCH_NORM_TRAIN, BACKEND)) {
-      tf.registerKernel({ kernelName: BATCH_NORM_TRAIN, backendName: BACKEND, kernelFunc: nativeBatchNormTrain(native.batchNormForward), [NATIVE]: true } as Marked);
-      tf.registerKernel({ kernelName: BATCH_NORM_TRAIN_GRAD, backendName: BACKEND, kernelFunc: nativeBatchNormTrainGrad(native.batchNormBackward), [NATIVE]: true } as Marked);
+      tf.registerKernel({
+        kernelName: BATCH_NORM_TRAIN,
+        backendName: BACKEND,
+        kernelFunc: nativeBatchNormTrain(native.batchNormForward),
+        [NATIVE]: true,
+      } as Marked);
+      tf.registerKernel({
+        kernelName: BATCH_NORM_TRAIN_GRAD,
+        backendName: BACKEND,
+        kernelFunc: nativeBatchNormTrainGrad(native.batchNormBackward),
+        [NATIVE]: true,
+      } as Marked);
     }
     // Global, like every TF.js gradient: it only runs for the fused kernel, which only backends with it run.
     if (!tf.getGradient(BATCH_NORM_TRAIN)) tf.registerGradient(batchNormTrainGradConfig);
@@ -161,14 +173,22 @@ export function registerNativeKernels(native: NativeBlas, choice: NativeKernelCh
     any = true;
     if (!tf.getKernel(BIAS_RELU, BACKEND)) {
       tf.registerKernel({ kernelName: BIAS_RELU, backendName: BACKEND, kernelFunc: nativeBiasRelu(native.biasReluForward), [NATIVE]: true } as Marked);
-      tf.registerKernel({ kernelName: BIAS_RELU_GRAD, backendName: BACKEND, kernelFunc: nativeBiasReluGrad(native.biasReluBackward), [NATIVE]: true } as Marked);
+      tf.registerKernel({
+        kernelName: BIAS_RELU_GRAD,
+        backendName: BACKEND,
+        kernelFunc: nativeBiasReluGrad(native.biasReluBackward),
+        [NATIVE]: true,
+      } as Marked);
     }
     // Global, like every TF.js gradient: it only runs for the fused kernel, which only backends with it run.
     if (!tf.getGradient(BIAS_RELU)) tf.registerGradient(biasReluGradConfig);
   }
   if (choice.optimizer !== false && native.sgdStep && native.adamStep) {
     any = true;
-    for (const [name, kernelFunc] of [[SGD_STEP, nativeSgdStep(native.sgdStep)], [ADAM_STEP, nativeAdamStep(native.adamStep)]] as const) {
+    for (const [name, kernelFunc] of [
+      [SGD_STEP, nativeSgdStep(native.sgdStep)],
+      [ADAM_STEP, nativeAdamStep(native.adamStep)],
+    ] as const) {
       if (!tf.getKernel(name, BACKEND)) tf.registerKernel({ kernelName: name, backendName: BACKEND, kernelFunc, [NATIVE]: true } as Marked);
     }
   }
@@ -186,9 +206,21 @@ export function registerNativeKernels(native: NativeBlas, choice: NativeKernelCh
 
 /** The wasm kernels that go through the addon now. */
 export function nativeKernelNames(): string[] {
-  return ['BatchMatMul', 'Conv2D', 'Conv2DBackpropFilter', 'Conv2DBackpropInput', 'Sum', 'Mean', 'MaxPoolGrad', BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD,
-    SGD_STEP, ADAM_STEP, BIAS_RELU, BIAS_RELU_GRAD]
-    .filter((n) => (tf.getKernel(n, BACKEND) as Marked | undefined)?.[NATIVE]);
+  return [
+    'BatchMatMul',
+    'Conv2D',
+    'Conv2DBackpropFilter',
+    'Conv2DBackpropInput',
+    'Sum',
+    'Mean',
+    'MaxPoolGrad',
+    BATCH_NORM_TRAIN,
+    BATCH_NORM_TRAIN_GRAD,
+    SGD_STEP,
+    ADAM_STEP,
+    BIAS_RELU,
+    BIAS_RELU_GRAD,
+  ].filter((n) => (tf.getKernel(n, BACKEND) as Marked | undefined)?.[NATIVE]);
 }
 
 /** Whether the native BatchMatMul is installed on wasm now. */
@@ -205,11 +237,15 @@ export async function tryRegisterNativeKernels(choice: NativeKernelChoice = {}):
   const native = await loadNativeAddon();
   if (!native.available) return { used: false, reason: native.reason ?? '@clusterflow/native is unavailable' };
   try {
-    if (!registerNativeKernels(native, choice)) return { used: false, reason: 'the wasm backend has no BatchMatMul kernel to wrap (is @tensorflow/tfjs-backend-wasm imported?)' };
+    if (!registerNativeKernels(native, choice))
+      return { used: false, reason: 'the wasm backend has no BatchMatMul kernel to wrap (is @tensorflow/tfjs-backend-wasm imported?)' };
   } catch (err) {
     return { used: false, reason: `registering native kernels failed: ${String((err as Error).message ?? err).split('\n')[0]}` };
   }
-  return { used: true, reason: `@clusterflow/native for ${nativeKernelNames().join(', ')}; ${native.getNumThreads?.() ?? '?'} threads; ${blasAndConvolutions(native)}` };
+  return {
+    used: true,
+    reason: `@clusterflow/native for ${nativeKernelNames().join(', ')}; ${native.getNumThreads?.() ?? '?'} threads; ${blasAndConvolutions(native)}`,
+  };
 }
 
 /** @clusterflow/native as loaded (once per process), or why it is not there. Never throws. */

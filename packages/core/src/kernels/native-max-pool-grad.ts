@@ -11,7 +11,6 @@ import type { MaxPoolGrad } from '@clusterflow/native';
 import type { MaxPoolGradAttrs } from './max_pool_grad.js';
 import type { WasmHeapBackend } from './wasm-heap.js';
 
-
 /** Stats for tests and benches: pool gradients done natively. */
 export const nativeMaxPoolGradStats = { calls: 0 };
 
@@ -25,8 +24,23 @@ export function nativeMaxPoolGrad(inner: KernelFunc, maxPoolGrad: MaxPoolGrad): 
     const out = (backend as WasmHeapBackend).makeOutput(input.shape, 'float32');
     // Views only after the allocation above: growing the heap detaches older views.
     const v = (t: TensorInfo) => (backend as WasmHeapBackend).typedArrayFromHeap(t) as Float32Array;
-    maxPoolGrad(v(input), v(dy), g.batchSize, g.inHeight, g.inWidth, g.inChannels, g.filterHeight, g.filterWidth,
-      g.strideHeight, g.strideWidth, g.padInfo.top, g.padInfo.left, g.outHeight, g.outWidth, v(out));
+    maxPoolGrad(
+      v(input),
+      v(dy),
+      g.batchSize,
+      g.inHeight,
+      g.inWidth,
+      g.inChannels,
+      g.filterHeight,
+      g.filterWidth,
+      g.strideHeight,
+      g.strideWidth,
+      g.padInfo.top,
+      g.padInfo.left,
+      g.outHeight,
+      g.outWidth,
+      v(out),
+    );
     nativeMaxPoolGradStats.calls++;
     return out;
   };

@@ -8,7 +8,6 @@ import type { AdamStep, SgdStep } from '@clusterflow/native';
 import type { AdamStepAttrs, SgdStepAttrs } from './fused-optim.js';
 import type { WasmHeapBackend } from './wasm-heap.js';
 
-
 /** Stats for tests and benches: optimizer steps run natively, one per variable. */
 export const nativeOptimStats = { sgd: 0, adam: 0 };
 
@@ -35,9 +34,26 @@ export function nativeAdamStep(op: AdamStep): KernelFunc {
     const outs = [0, 1, 2].map(() => backend.makeOutput(p.shape, 'float32'));
     const v = (t: TensorInfo) => backend.typedArrayFromHeap(t) as Float32Array;
     // The scalars as optim/adam.ts's composed ops make them (each then float32).
-    op(v(p), v(g), v(m), v(second), v(outs[0]), v(outs[1]), v(outs[2]), a.lr / a.c1, a.beta1, 1 - a.beta1, a.beta2,
-      1 - a.beta2, Math.sqrt(a.c2), a.eps, a.weightDecay, a.decoupled && a.weightDecay ? 1 - a.lr * a.weightDecay : 1,
-      a.decoupled, a.lr !== 0);
+    op(
+      v(p),
+      v(g),
+      v(m),
+      v(second),
+      v(outs[0]),
+      v(outs[1]),
+      v(outs[2]),
+      a.lr / a.c1,
+      a.beta1,
+      1 - a.beta1,
+      a.beta2,
+      1 - a.beta2,
+      Math.sqrt(a.c2),
+      a.eps,
+      a.weightDecay,
+      a.decoupled && a.weightDecay ? 1 - a.lr * a.weightDecay : 1,
+      a.decoupled,
+      a.lr !== 0,
+    );
     nativeOptimStats.adam++;
     return outs;
   };

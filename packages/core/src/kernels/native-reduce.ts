@@ -15,7 +15,6 @@ import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import type { SumMiddle } from '@clusterflow/native';
 import type { WasmHeapBackend } from './wasm-heap.js';
 
-
 /** Tensors below this many elements stay on the wrapped kernel: the call costs more than it saves. */
 const MIN_NATIVE_ELEMENTS = 1 << 14;
 /** Fewer kept elements per reduced row than this, and the float64 loop is slower than wasm's contiguous one. */
@@ -29,7 +28,8 @@ function middle(shape: number[], axis: number | number[]): [number, number, numb
   const axes = tf.util.parseAxisParam(axis, shape).sort((a, b) => a - b);
   if (axes.length === 0 || axes.some((a, i) => i > 0 && a !== axes[i - 1] + 1)) return undefined;
   const prod = (a: number[]) => a.reduce((p, d) => p * d, 1);
-  const first = axes[0], last = axes[axes.length - 1];
+  const first = axes[0],
+    last = axes[axes.length - 1];
   return [prod(shape.slice(0, first)), prod(shape.slice(first, last + 1)), prod(shape.slice(last + 1))];
 }
 
@@ -39,8 +39,7 @@ function reduceKernel(inner: KernelFunc, sumMiddle: SumMiddle, mean: boolean): K
     const { axis, keepDims } = args.attrs as unknown as { axis: number | number[]; keepDims: boolean };
     const backend = args.backend as unknown as Partial<WasmHeapBackend>;
     const size = x.shape.reduce((p, d) => p * d, 1);
-    const split = x.dtype === 'float32' && size >= MIN_NATIVE_ELEMENTS && typeof backend.makeOutput === 'function'
-      ? middle(x.shape, axis) : undefined;
+    const split = x.dtype === 'float32' && size >= MIN_NATIVE_ELEMENTS && typeof backend.makeOutput === 'function' ? middle(x.shape, axis) : undefined;
     if (!split || split[2] < MIN_INNER) return inner(args);
     const [outer, r, rest] = split;
     const axes = tf.util.parseAxisParam(axis, x.shape);

@@ -55,7 +55,17 @@ export async function buildRun(
   scope.register(EMBED, {
     useValue: (o: { signal?: AbortSignal } = {}) => embed(run, cfg.eval.batchSize, o.signal),
   });
-  const run: RunParts = { dataset, augmentation, backbone, objective: undefined as unknown as Objective, stage, numClusters, rng, objectiveRng: initRngs.objective, services };
+  const run: RunParts = {
+    dataset,
+    augmentation,
+    backbone,
+    objective: undefined as unknown as Objective,
+    stage,
+    numClusters,
+    rng,
+    objectiveRng: initRngs.objective,
+    services,
+  };
   try {
     run.objective = buildObjective(run, registry);
   } catch (err) {
@@ -105,7 +115,9 @@ export function enterStage(run: RunParts, stage: Stage, registry: Registry): voi
   // Copies: the previous objective's variables go with it.
   const head = stage.head === 'previous' ? copyHead(run.objective.clusterHead?.()) : undefined;
   if (stage.head === 'previous' && !head) {
-    throw new ConfigError(`stage '${stage.name}' starts from the previous stage's cluster head, but objective '${run.objective.id}' of stage '${run.stage.name}' has none`);
+    throw new ConfigError(
+      `stage '${stage.name}' starts from the previous stage's cluster head, but objective '${run.objective.id}' of stage '${run.stage.name}' has none`,
+    );
   }
   try {
     const objective = buildObjective({ ...run, stage, augmentation }, registry, head);

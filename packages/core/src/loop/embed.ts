@@ -4,11 +4,7 @@ import type { RunParts } from '../run.js';
 import { throwIfAborted } from './abort.js';
 
 /** Backbone features (inference mode) of the whole dataset, batch by batch, as one [N, f] tensor. */
-export async function embed(
-  run: Pick<RunParts, 'dataset' | 'augmentation' | 'backbone'>,
-  batchSize: number,
-  signal?: AbortSignal,
-): Promise<tfc.Tensor2D> {
+export async function embed(run: Pick<RunParts, 'dataset' | 'augmentation' | 'backbone'>, batchSize: number, signal?: AbortSignal): Promise<tfc.Tensor2D> {
   const { dataset, augmentation, backbone } = run;
   const outShape = augmentation.outputShape(dataset.sampleShape);
   const resize = outShape.length === 3 && outShape.join() !== dataset.sampleShape.join();

@@ -23,9 +23,7 @@ export function buildHooks(cfg: RunConfig, registry: Registry, extra: readonly H
     specs.delete(spec.id); // a later spec replaces an earlier one with the same id
     specs.set(spec.id, spec);
   }
-  const hooks = [...specs.values()].map((spec) =>
-    isHook(spec) ? spec : registry.build('hook', spec, { config: cfg, services, baseDir }),
-  );
+  const hooks = [...specs.values()].map((spec) => (isHook(spec) ? spec : registry.build('hook', spec, { config: cfg, services, baseDir })));
   for (const [i, h] of hooks.entries()) {
     const id = [...specs.keys()][i];
     if (h.id !== id) throw new Error(`hook '${id}' built a hook whose id is '${h.id}': hook state in checkpoints is keyed by id`);

@@ -97,7 +97,15 @@ export async function runTraining(input: RunConfigInput | RunConfig, opts: RunTr
   const scope = registry.container.createChildContainer();
   scope.register(LOGGER, { useValue: opts.logger ?? registry.services.resolve(LOGGER) });
   const run = await buildRun(cfg, registry, baseDir, scope, firstStage);
-  const training = new Training(cfg, run, { ...opts, baseDir, resumePath, firstStage, backend, configHash: await configHash(cfg), services: containerServices(scope) });
+  const training = new Training(cfg, run, {
+    ...opts,
+    baseDir,
+    resumePath,
+    firstStage,
+    backend,
+    configHash: await configHash(cfg),
+    services: containerServices(scope),
+  });
   try {
     return await training.train();
   } catch (err) {
@@ -195,14 +203,29 @@ class Training {
         await callHooks(this.hooks, 'onRunStart', ctx);
       }
       const multi = this.stages.length > 1;
-      if (multi) this.emit({ type: 'stage-start', stage: s, name: stage.name, epochs: stage.train.epochs, objective: describeObjectives({ objective: stage.objective }) });
+      if (multi)
+        this.emit({
+          type: 'stage-start',
+          stage: s,
+          name: stage.name,
+          epochs: stage.train.epochs,
+          objective: describeObjectives({ objective: stage.objective }),
+        });
       const outcome = await this.trainStage(stage, pos);
       if (outcome === 'cancelled') return undefined;
       end = outcome;
       const evaluated = ctx.evaluation?.step === ctx.step ? ctx.evaluation : undefined;
       const metrics = evaluated?.metrics ?? {};
       summaries.push({ name: stage.name, epochs: stage.train.epochs, epochsDone: this.state.done, metrics });
-      if (multi) this.emit({ type: 'stage-end', stage: s, name: stage.name, epochsDone: this.state.done, metrics, clusters: evaluated?.readouts[evaluated.mainReadout] });
+      if (multi)
+        this.emit({
+          type: 'stage-end',
+          stage: s,
+          name: stage.name,
+          epochsDone: this.state.done,
+          metrics,
+          clusters: evaluated?.readouts[evaluated.mainReadout],
+        });
     }
     if (this.signal.aborted) return undefined;
     ctx.end = end;
@@ -268,7 +291,9 @@ class Training {
     const { epochs, batchSize, dropLast, maxStepsPerEpoch } = stage.train;
     const fullSteps = dropLast ? Math.floor(run.dataset.size / batchSize) : Math.ceil(run.dataset.size / batchSize);
     if (fullSteps === 0) {
-      throw new Error(`dataset '${this.cfg.data.id}' has ${run.dataset.size} samples, fewer than one batch of ${batchSize} (set train.dropLast: false or a smaller batchSize)`);
+      throw new Error(
+        `dataset '${this.cfg.data.id}' has ${run.dataset.size} samples, fewer than one batch of ${batchSize} (set train.dropLast: false or a smaller batchSize)`,
+      );
     }
     ctx.stepsPerEpoch = maxStepsPerEpoch ? Math.min(maxStepsPerEpoch, fullSteps) : fullSteps;
     const schedule = setup.registry.build('schedule', stage.schedule, {});
@@ -308,7 +333,16 @@ class Training {
         ctx.stepInEpoch = s + 1;
         ctx.epochLoss = Object.fromEntries(Object.entries(sums).map(([k, v]) => [k, v / (s + 1)]));
         if (ctx.step % this.cfg.train.logEvery === 0 || s === ctx.stepsPerEpoch - 1) {
-          this.emit({ type: 'step', epoch: ctx.runEpoch, step: ctx.step, stepInEpoch: s, stepsPerEpoch: ctx.stepsPerEpoch, loss, lr, imagesPerSec: indices.length / seconds });
+          this.emit({
+            type: 'step',
+            epoch: ctx.runEpoch,
+            step: ctx.step,
+            stepInEpoch: s,
+            stepsPerEpoch: ctx.stepsPerEpoch,
+            loss,
+            lr,
+            imagesPerSec: indices.length / seconds,
+          });
         }
         ctx.step++;
         await callHooks(hooks, 'onStepEnd', ctx);

@@ -22,7 +22,10 @@ export const platform: Platform = {
   },
   async withWebgpu(_refusal, use) {
     if (!(globalThis as { navigator?: { gpu?: unknown } }).navigator?.gpu) {
-      return { ok: false, reason: 'this browser has no WebGPU (no navigator.gpu: an older browser, WebGPU turned off, or a page not served over https or from localhost)' };
+      return {
+        ok: false,
+        reason: 'this browser has no WebGPU (no navigator.gpu: an older browser, WebGPU turned off, or a page not served over https or from localhost)',
+      };
     }
     return use();
   },

@@ -12,14 +12,24 @@ export function values(n: number, seed: number): Float32Array {
   const out = new Float32Array(n);
   let s = seed >>> 0 || 1;
   for (let i = 0; i < n; i++) {
-    s ^= s << 13; s >>>= 0; s ^= s >>> 17; s ^= s << 5; s >>>= 0;
+    s ^= s << 13;
+    s >>>= 0;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    s >>>= 0;
     out[i] = (s / 4294967296) * 2 - 1;
   }
   return out;
 }
 
 export function input(shape: number[], seed: number): Tensor {
-  return tf.tensor(values(shape.reduce((a, b) => a * b, 1), seed), shape);
+  return tf.tensor(
+    values(
+      shape.reduce((a, b) => a * b, 1),
+      seed,
+    ),
+    shape,
+  );
 }
 
 /** Runs `f` on a backend, returns its outputs' values, and checks it left no tensors behind. */
@@ -38,7 +48,8 @@ export async function on(backend: 'cpu' | 'wasm', f: () => Tensor | Tensor[]): P
 /** max |a - b| / max |b|, with b the cpu reference. */
 export function relErr(a: Float32Array, b: Float32Array): number {
   expect(a.length).to.equal(b.length);
-  let diff = 0, scale = 0;
+  let diff = 0,
+    scale = 0;
   for (let i = 0; i < a.length; i++) {
     diff = Math.max(diff, Math.abs(a[i] - b[i]));
     scale = Math.max(scale, Math.abs(b[i]));
@@ -46,4 +57,3 @@ export function relErr(a: Float32Array, b: Float32Array): number {
   expect(scale, 'reference is all zeros').to.be.greaterThan(0);
   return diff / scale;
 }
-

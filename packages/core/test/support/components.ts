@@ -30,7 +30,7 @@ export const blobsDataset: DatasetFactory<{ n: number; seed: number }> = {
     const data = new Float32Array(n * dim);
     const labels = new Int32Array(n);
     let s = seed;
-    const rand = () => ((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648) - 0.5;
+    const rand = () => (s = (s * 1103515245 + 12345) % 2147483648) / 2147483648 - 0.5;
     for (let i = 0; i < n; i++) {
       labels[i] = i % 3;
       for (let d = 0; d < dim; d++) data[i * dim + d] = (d % 3 === labels[i] ? 3 : 0) + 0.3 * rand();
@@ -100,7 +100,12 @@ export const prototypeObjective: ObjectiveFactory<{ nanAtStep: number; throwAtSt
   id: 'prototypes',
   providesClusterHead: true,
   options: z
-    .object({ nanAtStep: z.number().int().default(-1), throwAtStep: z.number().int().default(-1), temperature: z.number().positive().default(1), freezeEpoch0: z.boolean().default(false) })
+    .object({
+      nanAtStep: z.number().int().default(-1),
+      throwAtStep: z.number().int().default(-1),
+      temperature: z.number().positive().default(1),
+      freezeEpoch0: z.boolean().default(false),
+    })
     .strict(),
   create({ nanAtStep, throwAtStep, temperature, freezeEpoch0 }, ctx) {
     // A later stage may start from an earlier one's prototypes (its cluster head).

@@ -13,7 +13,10 @@ export function inverseAffineRow(H: number, W: number, deg: number, tx: number, 
   const sh = Math.tan((shearDeg * Math.PI) / 180);
   // Forward matrix M = R * Sh * S, Sh = [[1, sh], [0, 1]].
   const [c, n] = [Math.cos(a), Math.sin(a)];
-  const m00 = c * s, m01 = (c * sh - n) * s, m10 = n * s, m11 = (n * sh + c) * s;
+  const m00 = c * s,
+    m01 = (c * sh - n) * s,
+    m10 = n * s,
+    m11 = (n * sh + c) * s;
   const det = m00 * m11 - m01 * m10;
   const [i00, i01, i10, i11] = [m11 / det, -m01 / det, -m10 / det, m00 / det];
   const [cx, cy] = [(W - 1) / 2, (H - 1) / 2];
@@ -32,7 +35,11 @@ export function inverseAffineRow(H: number, W: number, deg: number, tx: number, 
  */
 export function warpAffine(x: tfc.Tensor4D, rows: readonly number[][], fill: number): tfc.Tensor4D {
   const [B, H, W, C] = x.shape;
-  const col = (k: number) => tf.tensor3d(Float32Array.from(rows, (r) => r[k]), [B, 1, 1]);
+  const col = (k: number) =>
+    tf.tensor3d(
+      Float32Array.from(rows, (r) => r[k]),
+      [B, 1, 1],
+    );
   const xs = tf.reshape(tf.range(0, W, 1, 'float32'), [1, 1, W]);
   const ys = tf.reshape(tf.range(0, H, 1, 'float32'), [1, H, 1]);
   const sx = tf.add(tf.add(tf.mul(col(0), xs), tf.mul(col(1), ys)), col(2));
@@ -77,7 +84,10 @@ export const affine = defineTransform({
   description: 'Random rotation, translation, scale and shear per sample (bilinear, constant fill)',
   options: {
     degrees: z.number().min(0).default(10).describe('rotation drawn from [-degrees, degrees]'),
-    translate: z.tuple([z.number().min(0), z.number().min(0)]).default([0.1, 0.1]).describe('max shift as a fraction of [W, H]'),
+    translate: z
+      .tuple([z.number().min(0), z.number().min(0)])
+      .default([0.1, 0.1])
+      .describe('max shift as a fraction of [W, H]'),
     scale: z.tuple([z.number().positive(), z.number().positive()]).default([0.9, 1.1]).describe('zoom drawn from this range'),
     shear: z.number().min(0).default(0).describe('x-shear angle drawn from [-shear, shear] degrees'),
     fill: z.number().default(0).describe('value where the transformed image has no source pixel'),

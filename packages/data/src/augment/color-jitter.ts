@@ -128,7 +128,13 @@ export function jitterImages(x: tfc.Tensor4D, params: readonly JitterParams[], e
         if (k === 0) y = adjustBrightness(y, perSample(f));
         else if (k === 1) y = adjustContrast(y, perSample(f));
         else if (k === 2) y = adjustSaturation(y, perSample(f));
-        else y = onSubset(y, mine, (sub, idx) => (hue === 'hsv' ? adjustHueHsv : adjustHue)(sub, idx.map((b) => f[b])));
+        else
+          y = onSubset(y, mine, (sub, idx) =>
+            (hue === 'hsv' ? adjustHueHsv : adjustHue)(
+              sub,
+              idx.map((b) => f[b]),
+            ),
+          );
       }
     }
     return y === x ? tf.clone(x) : y;
@@ -171,7 +177,9 @@ export const colorJitter = defineTransform({
     order: z
       .enum(['per-image', 'per-batch'])
       .default('per-image')
-      .describe("'per-image': each sample draws its own order of the four adjustments (torchvision ColorJitter); 'per-batch': one order for the whole batch, as runs before issue 29 drew it"),
+      .describe(
+        "'per-image': each sample draws its own order of the four adjustments (torchvision ColorJitter); 'per-batch': one order for the whole batch, as runs before issue 29 drew it",
+      ),
   },
   create(o, { sampleShape }) {
     const c = sampleShape[2];
@@ -228,7 +236,9 @@ function mul3(a: number[][], b: number[][]): number[][] {
 
 function invert3(m: number[][]): number[][] {
   const [[a, b, c], [d, e, f], [g, h, i]] = m;
-  const A = e * i - f * h, B = -(d * i - f * g), C = d * h - e * g;
+  const A = e * i - f * h,
+    B = -(d * i - f * g),
+    C = d * h - e * g;
   const det = a * A + b * B + c * C;
   return [
     [A / det, -(b * i - c * h) / det, (b * f - c * e) / det],

@@ -34,7 +34,16 @@ export function gaussianBlur(x: tfc.Tensor4D, sigmas: ArrayLike<number>, kernelS
     for (let i = 0; i < k; i++) for (let c = 0; c < C; c++) taps[i * B * C + b * C + c] = g[i];
   }
   const folded = tf.reshape(tf.transpose(x, [1, 2, 0, 3]), [1, H, W, B * C]) as tfc.Tensor4D;
-  const padded = tf.mirrorPad(folded, [[0, 0], [r, r], [r, r], [0, 0]], 'reflect');
+  const padded = tf.mirrorPad(
+    folded,
+    [
+      [0, 0],
+      [r, r],
+      [r, r],
+      [0, 0],
+    ],
+    'reflect',
+  );
   const horiz = tf.depthwiseConv2d(padded, tf.tensor4d(taps, [1, k, B * C, 1]), 1, 'valid');
   const both = tf.depthwiseConv2d(horiz, tf.tensor4d(taps, [k, 1, B * C, 1]), 1, 'valid');
   return tf.transpose(tf.reshape(both, [H, W, B, C]), [2, 0, 1, 3]) as tfc.Tensor4D;

@@ -2,9 +2,7 @@ import type * as tfc from '@tensorflow/tfjs-core';
 import { z } from 'zod';
 import { tf, type Augmentation, type AugmentationFactory } from '@clusterflow/core';
 
-export const identityOptions = z
-  .object({ views: z.number().int().positive().default(2).describe('number of (identical) views') })
-  .strict();
+export const identityOptions = z.object({ views: z.number().int().positive().default(2).describe('number of (identical) views') }).strict();
 
 export type IdentityOptions = z.infer<typeof identityOptions>;
 

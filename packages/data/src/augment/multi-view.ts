@@ -20,12 +20,7 @@ export type PipelineSpec = z.infer<typeof pipelineSpec>;
 
 export const multiViewOptions = z
   .object({
-    views: z
-      .number()
-      .int()
-      .positive()
-      .optional()
-      .describe('number of views per batch (2 for SimCLR-style objectives); default 2, or one per pipeline'),
+    views: z.number().int().positive().optional().describe('number of views per batch (2 for SimCLR-style objectives); default 2, or one per pipeline'),
     transforms: pipelineSpec
       .optional()
       .describe(
@@ -35,7 +30,7 @@ export const multiViewOptions = z
       .array(pipelineSpec)
       .min(1)
       .optional()
-      .describe("one pipeline per view, in view order (transforms or a preset name): [weak, strong] gives self-labelling its weak view 0 and strong view 1"),
+      .describe('one pipeline per view, in view order (transforms or a preset name): [weak, strong] gives self-labelling its weak view 0 and strong view 1'),
   })
   .strict()
   .superRefine((o, ctx) => {

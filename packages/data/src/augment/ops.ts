@@ -88,7 +88,10 @@ export function cropBoxes(x: tfc.Tensor4D, boxes: number[][], size: [number, num
   return tf.image.cropAndResize(
     x,
     tf.tensor2d(boxes.flat(), [b, 4]),
-    tf.tensor1d(Int32Array.from({ length: b }, (_, i) => i), 'int32'),
+    tf.tensor1d(
+      Int32Array.from({ length: b }, (_, i) => i),
+      'int32',
+    ),
     size,
     'bilinear',
     fill,

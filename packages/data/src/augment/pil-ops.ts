@@ -44,7 +44,12 @@ export function sharpness(x: tfc.Tensor4D, factors: ArrayLike<number>): tfc.Tens
   const [, H, W, C] = x.shape;
   const k = tf.div(tf.tensor2d([1, 1, 1, 1, 5, 1, 1, 1, 1], [3, 3]), 13);
   const kernel = tf.tile(tf.reshape(k, [3, 3, 1, 1]), [1, 1, C, 1]) as tfc.Tensor4D;
-  const pad: [number, number][] = [[0, 0], [1, 1], [1, 1], [0, 0]];
+  const pad: [number, number][] = [
+    [0, 0],
+    [1, 1],
+    [1, 1],
+    [0, 0],
+  ];
   const inner = tf.pad(tf.depthwiseConv2d(x, kernel, 1, 'valid'), pad);
   const frame = tf.sub(1, tf.pad(tf.ones([1, H - 2, W - 2, 1]), pad));
   const smooth = tf.add(inner, tf.mul(frame, x));

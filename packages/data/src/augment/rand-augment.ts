@@ -84,7 +84,10 @@ function pixelOp(op: RandAugmentOp, x: tfc.Tensor4D, v: number[]): tfc.Tensor4D 
     case 'autocontrast':
       return autocontrast(x);
     case 'solarize':
-      return solarize(x, v.map((t) => t / 255));
+      return solarize(
+        x,
+        v.map((t) => t / 255),
+      );
     case 'posterize':
       return posterize(x, v.map(Math.floor));
     case 'color':
@@ -125,7 +128,8 @@ export const randAugment = defineTransform({
     const [H, W, C] = sampleShape;
     const ops: readonly RandAugmentOp[] = o.ops ?? RAND_AUGMENT_OPS.filter((op) => op !== 'color' || C === 3);
     if (C !== 3 && ops.includes('color')) throw new ConfigError(`transform 'rand-augment': 'color' needs 3-channel images, got [${sampleShape}]`);
-    if ((H < 3 || W < 3) && ops.includes('sharpness')) throw new ConfigError(`transform 'rand-augment': 'sharpness' needs images of at least 3x3, got [${sampleShape}]`);
+    if ((H < 3 || W < 3) && ops.includes('sharpness'))
+      throw new ConfigError(`transform 'rand-augment': 'sharpness' needs images of at least 3x3, got [${sampleShape}]`);
     return (x, rng) => {
       const B = x.shape[0];
       let y = x;
@@ -135,14 +139,23 @@ export const randAugment = defineTransform({
           const [lo, hi] = RANGES[op];
           return lo + (hi - lo) * rng.float();
         });
-        if (picks.some((op) => GEOMETRIC.has(op))) y = warp(y, picks.map((op, b) => geometricRow(op, v[b], H, W)), 0);
+        if (picks.some((op) => GEOMETRIC.has(op)))
+          y = warp(
+            y,
+            picks.map((op, b) => geometricRow(op, v[b], H, W)),
+            0,
+          );
         for (const op of new Set(picks)) {
           if (GEOMETRIC.has(op) || op === 'identity') continue;
           // The op runs on the whole batch: the samples that drew another op get a
           // magnitude of this op's own range, since another op's (solarize's 200 as
           // posterize's bits) can make NaN, which the blend below would keep.
           const own = picks.map((p, b) => (p === op ? v[b] : RANGES[op][0]));
-          y = select(picks.map((p) => p === op), pixelOp(op, y, own), y);
+          y = select(
+            picks.map((p) => p === op),
+            pixelOp(op, y, own),
+            y,
+          );
         }
       }
       return y;

@@ -22,7 +22,19 @@ export const randomCrop = defineTransform({
     const [Hp, Wp] = [H + 2 * o.padding, W + 2 * o.padding];
     if (oh > Hp || ow > Wp) throw new RangeError(`random-crop: ${oh}x${ow} does not fit in the padded ${Hp}x${Wp}`);
     const p = o.padding;
-    const padded = p > 0 ? tf.pad(x, [[0, 0], [p, p], [p, p], [0, 0]], o.fill) : x;
+    const padded =
+      p > 0
+        ? tf.pad(
+            x,
+            [
+              [0, 0],
+              [p, p],
+              [p, p],
+              [0, 0],
+            ],
+            o.fill,
+          )
+        : x;
     const boxes = Array.from({ length: B }, () => pixelBox(rng.int(Hp - oh + 1), rng.int(Wp - ow + 1), oh, ow, Hp, Wp, oh, ow));
     return cropBoxes(padded, boxes, [oh, ow]);
   },

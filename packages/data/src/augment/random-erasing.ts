@@ -34,7 +34,15 @@ export const randomErasing = defineTransform({
     const [B, H, W] = x.shape;
     const rects = coins(rng, B, o.p).map((a) => (a ? drawErasing(rng, H, W, o.scale, o.ratio) : undefined) ?? [0, 0, 0, 0]);
     // [top, left, h, w] -> [top, left, bottom, right)
-    return blend(rectMask(H, W, rects.map(([t, l, h, w]) => [t, l, t + h, l + w] as const)), o.value, x);
+    return blend(
+      rectMask(
+        H,
+        W,
+        rects.map(([t, l, h, w]) => [t, l, t + h, l + w] as const),
+      ),
+      o.value,
+      x,
+    );
   },
 });
 

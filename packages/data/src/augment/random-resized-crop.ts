@@ -97,7 +97,10 @@ export const randomResizedCrop = defineTransform({
   options: {
     size: z.tuple([z.number().int().positive(), z.number().int().positive()]).optional().describe('[H, W] output; default the input size'),
     scale: z.tuple([z.number().positive(), z.number().positive()]).default([0.08, 1]).describe('crop area as a fraction of the image'),
-    ratio: z.tuple([z.number().positive(), z.number().positive()]).default([3 / 4, 4 / 3]).describe('crop aspect ratio w/h range'),
+    ratio: z
+      .tuple([z.number().positive(), z.number().positive()])
+      .default([3 / 4, 4 / 3])
+      .describe('crop aspect ratio w/h range'),
     sampling: z
       .enum(['pil', 'align-corners'])
       .default('pil')
@@ -111,7 +114,11 @@ export const randomResizedCrop = defineTransform({
     const [oh, ow] = o.size ?? [H, W];
     const boxes = Array.from({ length: B }, () => drawResizedCrop(rng, H, W, o.scale, o.ratio));
     if (o.sampling === 'pil') return resizedCrop(x, boxes, [oh, ow]);
-    return cropBoxes(x, boxes.map(([t, l, h, w]) => pixelBox(t, l, h, w, H, W, oh, ow)), [oh, ow]);
+    return cropBoxes(
+      x,
+      boxes.map(([t, l, h, w]) => pixelBox(t, l, h, w, H, W, oh, ow)),
+      [oh, ow],
+    );
   },
 });
 

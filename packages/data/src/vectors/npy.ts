@@ -23,7 +23,9 @@ export function readNpyVectors(path: string): VectorTable {
     const h = readHeader(fd, path);
     const dtype = NPY_DTYPES[h.descr];
     if (!dtype || dtype.kind !== 'float') {
-      throw new DataError(`'${path}': dtype '${h.descr}' is not a vector dtype; expected float32 ('<f4') or float64 ('<f8'), e.g. save a.astype(np.float32)${bigEndianHint(h.descr)}`);
+      throw new DataError(
+        `'${path}': dtype '${h.descr}' is not a vector dtype; expected float32 ('<f4') or float64 ('<f8'), e.g. save a.astype(np.float32)${bigEndianHint(h.descr)}`,
+      );
     }
     if (h.shape.length !== 2) throw new DataError(`'${path}': expected a 2-D array (N, dim), found shape (${h.shape.join(', ')})`);
     const [n, dim] = h.shape;
@@ -50,7 +52,8 @@ export function readNpyLabels(path: string): Int32Array {
   return withFile(path, (fd, size) => {
     const h = readHeader(fd, path);
     const dtype = NPY_DTYPES[h.descr];
-    if (!dtype) throw new DataError(`'${path}': dtype '${h.descr}' cannot hold labels; expected an integer dtype such as int64 ('<i8')${bigEndianHint(h.descr)}`);
+    if (!dtype)
+      throw new DataError(`'${path}': dtype '${h.descr}' cannot hold labels; expected an integer dtype such as int64 ('<i8')${bigEndianHint(h.descr)}`);
     if (!(h.shape.length === 1 || (h.shape.length === 2 && h.shape[1] === 1))) {
       throw new DataError(`'${path}': labels must be a 1-D array (N,), found shape (${h.shape.join(', ')})`);
     }
@@ -110,7 +113,7 @@ function checkLength(path: string, h: NpyHeader, size: number, bytes: number, ro
 }
 
 function readInto(fd: number, path: string, into: Uint8Array, position: number): void {
-  for (let done = 0; done < into.length; ) {
+  for (let done = 0; done < into.length;) {
     const got = readSync(fd, into, done, Math.min(CHUNK, into.length - done), position + done);
     if (got === 0) throw new DataError(`'${path}' ended early, at byte ${position + done}`);
     done += got;
@@ -119,16 +122,26 @@ function readInto(fd: number, path: string, into: Uint8Array, position: number):
 
 function typedView(descr: string, buf: ArrayBuffer): ArrayLike<number | bigint> {
   switch (descr) {
-    case '|i1': return new Int8Array(buf);
-    case '|u1': return new Uint8Array(buf);
-    case '<i2': return new Int16Array(buf);
-    case '<u2': return new Uint16Array(buf);
-    case '<i4': return new Int32Array(buf);
-    case '<u4': return new Uint32Array(buf);
-    case '<i8': return new BigInt64Array(buf);
-    case '<u8': return new BigUint64Array(buf);
-    case '<f4': return new Float32Array(buf);
-    default: return new Float64Array(buf);
+    case '|i1':
+      return new Int8Array(buf);
+    case '|u1':
+      return new Uint8Array(buf);
+    case '<i2':
+      return new Int16Array(buf);
+    case '<u2':
+      return new Uint16Array(buf);
+    case '<i4':
+      return new Int32Array(buf);
+    case '<u4':
+      return new Uint32Array(buf);
+    case '<i8':
+      return new BigInt64Array(buf);
+    case '<u8':
+      return new BigUint64Array(buf);
+    case '<f4':
+      return new Float32Array(buf);
+    default:
+      return new Float64Array(buf);
   }
 }
 

@@ -41,7 +41,8 @@ export async function readParquetVectors(path: string, opts: ParquetVectorOption
   };
   if (opts.labelColumn !== undefined) {
     const l = need(opts.labelColumn, 'label column');
-    if (isList(l) || !NUMERIC.has(l.element.type ?? '')) throw new DataError(`'${path}': label column '${opts.labelColumn}' is ${describe(l)}, not an integer column`);
+    if (isList(l) || !NUMERIC.has(l.element.type ?? ''))
+      throw new DataError(`'${path}': label column '${opts.labelColumn}' is ${describe(l)}, not an integer column`);
   }
   for (const c of opts.ignoreColumns ?? []) need(c, 'ignored column');
   let listColumn: string | undefined;
@@ -53,9 +54,13 @@ export async function readParquetVectors(path: string, opts: ParquetVectorOption
   } else {
     const rest = top.filter((c) => c.element.name !== opts.labelColumn && !(opts.ignoreColumns ?? []).includes(c.element.name));
     const lists = rest.filter(isList);
-    if (lists.length > 1) throw new DataError(`'${path}' has several list columns (${lists.map((c) => `'${c.element.name}'`).join(', ')}); name the vector column with the 'column' option`);
+    if (lists.length > 1)
+      throw new DataError(
+        `'${path}' has several list columns (${lists.map((c) => `'${c.element.name}'`).join(', ')}); name the vector column with the 'column' option`,
+      );
     if (lists.length === 1) {
-      if (!NUMERIC.has(leafType(lists[0]))) throw new DataError(`'${path}': list column '${lists[0].element.name}' is ${describe(lists[0])}, not a list of numbers`);
+      if (!NUMERIC.has(leafType(lists[0])))
+        throw new DataError(`'${path}': list column '${lists[0].element.name}' is ${describe(lists[0])}, not a list of numbers`);
       listColumn = lists[0].element.name;
     } else {
       const bad = rest.find((c) => !NUMERIC.has(c.element.type ?? ''));
@@ -90,17 +95,20 @@ export async function readParquetVectors(path: string, opts: ParquetVectorOption
               return void (failure ??= err as DataError);
             }
           } else if (columnName === listColumn) {
-            if (!Array.isArray(v) && !ArrayBuffer.isView(v)) return void fail(`'${path}', row ${row}, column '${columnName}': ${v === null || v === undefined ? 'null' : 'not a list'}, expected a vector`);
+            if (!Array.isArray(v) && !ArrayBuffer.isView(v))
+              return void fail(`'${path}', row ${row}, column '${columnName}': ${v === null || v === undefined ? 'null' : 'not a list'}, expected a vector`);
             const vec = v as ArrayLike<number | bigint>;
             if (!out) {
               dim = vec.length;
               if (dim === 0) return void fail(`'${path}', row ${row}, column '${columnName}': an empty vector`);
               out = new Float32Array(n * dim);
             }
-            if (vec.length !== dim) return void fail(`'${path}', row ${row}, column '${columnName}': ${vec.length} values, expected ${dim} like the rows before (a ragged column)`);
+            if (vec.length !== dim)
+              return void fail(`'${path}', row ${row}, column '${columnName}': ${vec.length} values, expected ${dim} like the rows before (a ragged column)`);
             for (let j = 0; j < dim; j++) {
               const x = Number(vec[j]);
-              if (!Number.isFinite(x)) return void fail(`'${path}', row ${row}, column '${columnName}', element ${j}: ${String(vec[j])} is not a finite number`);
+              if (!Number.isFinite(x))
+                return void fail(`'${path}', row ${row}, column '${columnName}', element ${j}: ${String(vec[j])} is not a finite number`);
               out[row * dim + j] = x;
             }
           } else {

@@ -46,12 +46,6 @@ export function consensusLoss(
   temperature: number,
 ): tfc.Scalar {
   return tf.tidy(() =>
-    swappedPrediction(
-      projectedScores(z1, prototypes, projections),
-      projectedScores(z2, prototypes, projections),
-      targets1,
-      targets2,
-      temperature,
-    ),
+    swappedPrediction(projectedScores(z1, prototypes, projections), projectedScores(z2, prototypes, projections), targets1, targets2, temperature),
   );
 }

@@ -14,13 +14,7 @@ import { logSumExp } from '../ops/log-sum-exp.js';
  * [v·M[indices[i]], v·M[neg_i1], ...] / tau and the target is column 0.
  * The bank is read, never differentiated: it is not a trainable variable.
  */
-export function exemplarLoss(
-  v: tfc.Tensor2D,
-  bank: tfc.Tensor2D,
-  indices: Int32Array,
-  temperature: number,
-  negatives?: Int32Array,
-): tfc.Scalar {
+export function exemplarLoss(v: tfc.Tensor2D, bank: tfc.Tensor2D, indices: Int32Array, temperature: number, negatives?: Int32Array): tfc.Scalar {
   const [b, d] = v.shape;
   if (indices.length !== b) throw new Error(`exemplarLoss: ${indices.length} indices for ${b} rows`);
   return tf.tidy(() => {

@@ -95,12 +95,8 @@ export class ConcurlObjective implements Objective<NegativeDraw> {
     this.prototypes = tf.tidy(() => tf.variable(l2Normalize(protoInit.getState().weight, 0), o.trainPrototypes));
     protoInit.dispose();
     // Random unit rows (spec); the released LinearAverage starts from unnormalised uniform rows.
-    this.bank = tf.tidy(() =>
-      tf.variable(l2Normalize(tf.randomNormal([ctx.numSamples, o.exemplarDim], 0, 1, 'float32', rng.tfSeed())), false),
-    );
-    this.projections = tf.tidy(() =>
-      tf.variable(randomProjections(o.numProjections, o.projectionDim, o.randomDim, rng), false),
-    );
+    this.bank = tf.tidy(() => tf.variable(l2Normalize(tf.randomNormal([ctx.numSamples, o.exemplarDim], 0, 1, 'float32', rng.tfSeed())), false));
+    this.projections = tf.tidy(() => tf.variable(randomProjections(o.numProjections, o.projectionDim, o.randomDim, rng), false));
     this.negativeRng = rng.fork();
     this.kmeansSeed = rng.int(2 ** 31);
   }
@@ -126,9 +122,7 @@ export class ConcurlObjective implements Objective<NegativeDraw> {
     if (views.length < 2) throw new ShapeError(`concurl needs 2 views, got ${views.length}`);
     for (const view of views.slice(0, 2)) {
       if (view.rank !== 2 || view.shape[1] !== this.ctx.featureDim || view.shape[0] !== indices.length) {
-        throw new ShapeError(
-          `concurl expects views [${indices.length}, ${this.ctx.featureDim}], got [${view.shape}]`,
-        );
+        throw new ShapeError(`concurl expects views [${indices.length}, ${this.ctx.featureDim}], got [${view.shape}]`);
       }
     }
     const negatives = this.negativesOf(batch, plan);

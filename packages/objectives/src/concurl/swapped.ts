@@ -10,16 +10,9 @@ import { noGrad } from '../ops/stop-gradient.js';
  * batch axes ([P, B, K], one slice per random projection); the targets [B, K]
  * broadcast over them and the loss is the mean over all leading slices.
  */
-export function swappedPrediction(
-  scores1: tfc.Tensor,
-  scores2: tfc.Tensor,
-  targets1: tfc.Tensor2D,
-  targets2: tfc.Tensor2D,
-  temperature: number,
-): tfc.Scalar {
+export function swappedPrediction(scores1: tfc.Tensor, scores2: tfc.Tensor, targets1: tfc.Tensor2D, targets2: tfc.Tensor2D, temperature: number): tfc.Scalar {
   return tf.tidy(() => {
-    const ce = (q: tfc.Tensor, s: tfc.Tensor) =>
-      tf.mean(tf.neg(tf.sum(tf.mul(q, tf.logSoftmax(tf.div(s, temperature))), -1)));
+    const ce = (q: tfc.Tensor, s: tfc.Tensor) => tf.mean(tf.neg(tf.sum(tf.mul(q, tf.logSoftmax(tf.div(s, temperature))), -1)));
     return tf.div(tf.add(ce(targets2, scores1), ce(targets1, scores2)), 2) as tfc.Scalar;
   });
 }
@@ -39,7 +32,5 @@ export interface PopulationLossOptions extends SinkhornOptions {
  * s = z C of two views, against their own Sinkhorn targets.
  */
 export function populationLoss(scores1: tfc.Tensor2D, scores2: tfc.Tensor2D, opts: PopulationLossOptions): tfc.Scalar {
-  return tf.tidy(() =>
-    swappedPrediction(scores1, scores2, swavTargets(scores1, opts), swavTargets(scores2, opts), opts.temperature),
-  );
+  return tf.tidy(() => swappedPrediction(scores1, scores2, swavTargets(scores1, opts), swavTargets(scores2, opts), opts.temperature));
 }

@@ -72,11 +72,7 @@ export class CcObjective extends NamedHeadsObjective implements Objective {
     return tf.tidy(() => {
       const { instanceHead, clusterHead } = this.heads;
       // ntXent L2-normalises the rows, as the official model does after its instance head.
-      const instance = ntXent(
-        instanceHead.apply(ha, true) as tfc.Tensor2D,
-        instanceHead.apply(hb, true) as tfc.Tensor2D,
-        instanceTemperature,
-      );
+      const instance = ntXent(instanceHead.apply(ha, true) as tfc.Tensor2D, instanceHead.apply(hb, true) as tfc.Tensor2D, instanceTemperature);
       const ya = clusterHead.apply(ha, true) as tfc.Tensor2D;
       const yb = clusterHead.apply(hb, true) as tfc.Tensor2D;
       const { contrast, entropy } = clusterContrastiveLoss(ya, yb, { temperature: clusterTemperature, entropyWeight });
@@ -101,9 +97,7 @@ export class CcObjective extends NamedHeadsObjective implements Objective {
   }
 
   async predict(features: tfc.Tensor2D): Promise<Readouts> {
-    const labels = mapRowBlocks(features, PREDICT_BLOCK, (x) =>
-      tf.argMax(this.heads.clusterHead.apply(x, false), 1),
-    );
+    const labels = mapRowBlocks(features, PREDICT_BLOCK, (x) => tf.argMax(this.heads.clusterHead.apply(x, false), 1));
     const cluster = new Int32Array(await labels.data());
     labels.dispose();
     this.sizes = countClusters(cluster, this.numClusters);
@@ -122,8 +116,7 @@ export class CcObjective extends NamedHeadsObjective implements Objective {
 
 export const ccFactory: ObjectiveFactory<CcOptions> = {
   id: 'cc',
-  description:
-    'Contrastive Clustering (Li et al. 2021): instance NT-Xent + cluster-column NT-Xent with an entropy term; argmax of the cluster head',
+  description: 'Contrastive Clustering (Li et al. 2021): instance NT-Xent + cluster-column NT-Xent with an entropy term; argmax of the cluster head',
   options: ccOptions,
   create: (options, ctx) => new CcObjective(options, ctx),
 };

@@ -52,11 +52,7 @@ export function assignmentEntropy(y: tfc.Tensor2D): tfc.Scalar {
  * entropyWeight 1 its value is this loss + 2 log K, a constant, so the gradients
  * are the same. This form keeps the reported parts summing to the total.
  */
-export function clusterContrastiveLoss(
-  ya: tfc.Tensor2D,
-  yb: tfc.Tensor2D,
-  opts: ClusterContrastiveOptions = {},
-): ClusterContrastiveLoss {
+export function clusterContrastiveLoss(ya: tfc.Tensor2D, yb: tfc.Tensor2D, opts: ClusterContrastiveOptions = {}): ClusterContrastiveLoss {
   const temperature = opts.temperature ?? 1.0;
   const entropyWeight = opts.entropyWeight ?? 1.0;
   if (ya.rank !== 2 || yb.rank !== 2 || ya.shape[0] !== yb.shape[0] || ya.shape[1] !== yb.shape[1]) {

@@ -67,11 +67,7 @@ export class SimclrObjective extends NamedHeadsObjective implements Objective {
     const [ha, hb] = twoViews(batch, this.ctx.featureDim, this.id);
     return tf.tidy(() => {
       const head = this.heads.projectionHead;
-      const instance = ntXent(
-        head.apply(ha, true) as tfc.Tensor2D,
-        head.apply(hb, true) as tfc.Tensor2D,
-        this.options.temperature,
-      );
+      const instance = ntXent(head.apply(ha, true) as tfc.Tensor2D, head.apply(hb, true) as tfc.Tensor2D, this.options.temperature);
       // total and the part are separate tensors so that the caller may dispose both.
       return { total: tf.clone(instance) as tfc.Scalar, parts: { instance } };
     });
@@ -86,9 +82,7 @@ export class SimclrObjective extends NamedHeadsObjective implements Objective {
       out.kmeans = (await this.kmeans(features, km)).labels;
     }
     if (readout !== 'backbone') {
-      const z = mapRowBlocks(features, PREDICT_BLOCK, (x) =>
-        l2Normalize(this.heads.projectionHead.apply(x, false) as tfc.Tensor2D),
-      ) as tfc.Tensor2D;
+      const z = mapRowBlocks(features, PREDICT_BLOCK, (x) => l2Normalize(this.heads.projectionHead.apply(x, false) as tfc.Tensor2D)) as tfc.Tensor2D;
       try {
         out.kmeans_head = (await this.kmeans(z, km)).labels;
       } finally {

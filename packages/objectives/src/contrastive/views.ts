@@ -15,9 +15,7 @@ export function twoViews(batch: ObjectiveBatch, featureDim: number, owner: strin
   const [a, b] = views;
   for (const v of views) {
     if (v.rank !== 2 || v.shape[1] !== featureDim || v.shape[0] !== a.shape[0]) {
-      throw new ShapeError(
-        `objective '${owner}' needs views of shape [B, ${featureDim}], got [${a.shape}] and [${b.shape}]`,
-      );
+      throw new ShapeError(`objective '${owner}' needs views of shape [B, ${featureDim}], got [${a.shape}] and [${b.shape}]`);
     }
   }
   return [a, b];

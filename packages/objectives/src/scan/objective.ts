@@ -226,8 +226,14 @@ export class ScanObjective implements Objective<CompanionDraw> {
   private logits(x: tfc.Tensor2D): tfc.Tensor3D {
     return tf.tidy(() => {
       const states = this.heads.map((h) => h.getState());
-      const w = tf.concat(states.map((s) => s.weight), 1);
-      const bias = tf.concat(states.map((s) => s.bias), 0);
+      const w = tf.concat(
+        states.map((s) => s.weight),
+        1,
+      );
+      const bias = tf.concat(
+        states.map((s) => s.bias),
+        0,
+      );
       return tf.reshape(tf.add(tf.matMul(x, w as tfc.Tensor2D), bias), [x.shape[0], this.heads.length, this.numClusters]) as tfc.Tensor3D;
     });
   }

@@ -37,16 +37,8 @@ export function crossEntropy(logits: tfc.Tensor2D, labels: tfc.Tensor1D): tfc.Sc
  * respect to center ŷ_i is −(1 − p_iŷ)·x_i/λ_w per row (before normalisation's
  * Jacobian), and zero for every other center: the hardness-weighted update.
  */
-export function clusterCenterLoss(
-  s1: tfc.Tensor2D,
-  s2: tfc.Tensor2D,
-  labels: tfc.Tensor1D,
-  tw: number,
-): tfc.Scalar {
-  return tf.tidy(() =>
-    tf.add(
-      crossEntropy(tf.div(maskedLogits(s1, labels), tw), labels),
-      crossEntropy(tf.div(maskedLogits(s2, labels), tw), labels),
-    ) as tfc.Scalar,
+export function clusterCenterLoss(s1: tfc.Tensor2D, s2: tfc.Tensor2D, labels: tfc.Tensor1D, tw: number): tfc.Scalar {
+  return tf.tidy(
+    () => tf.add(crossEntropy(tf.div(maskedLogits(s1, labels), tw), labels), crossEntropy(tf.div(maskedLogits(s2, labels), tw), labels)) as tfc.Scalar,
   );
 }

@@ -51,9 +51,7 @@ export class SecuObjective implements Objective {
     this.headNames = ks.map((k, h) => `head${h}-k${k}`);
     this.projection = mlpHead([ctx.featureDim, hidden, dim], ctx.rng, { batchNorm: true });
     // F.normalize(randn(dim, K), dim=0): unit columns, stored unnormalised from then on.
-    this.centers = ks.map((k) =>
-      tf.tidy(() => tf.variable(l2Normalize(tf.randomNormal([dim, k], 0, 1, 'float32', ctx.rng.tfSeed()), 0), true)),
-    );
+    this.centers = ks.map((k) => tf.tidy(() => tf.variable(l2Normalize(tf.randomNormal([dim, k], 0, 1, 'float32', ctx.rng.tfSeed()), 0), true)));
     this.snapshots = this.centers.map((c) => l2Normalize(c as tfc.Tensor2D, 0));
     this.memory = ks.map((k) => createHeadMemory(k, ctx.numSamples, config.constraint === 'size'));
   }
@@ -224,4 +222,3 @@ export class SecuObjective implements Objective {
     for (const s of this.snapshots) s.dispose();
   }
 }
-

@@ -9,14 +9,7 @@ import { stopGradient } from '../ops/stop-gradient.js';
  * label: Q¹ = sg((1−τ)·softmax(A²) + τ·onehot(y)), Q² likewise with A¹.
  * Returns −mean Σ Q¹ log softmax(A¹) − mean Σ Q² log softmax(A²).
  */
-export function representationLoss(
-  z1: tfc.Tensor2D,
-  z2: tfc.Tensor2D,
-  snapshot: tfc.Tensor2D,
-  labels: tfc.Tensor1D,
-  tx: number,
-  tau: number,
-): tfc.Scalar {
+export function representationLoss(z1: tfc.Tensor2D, z2: tfc.Tensor2D, snapshot: tfc.Tensor2D, labels: tfc.Tensor1D, tx: number, tau: number): tfc.Scalar {
   return tf.tidy(() => {
     const k = snapshot.shape[1];
     const a1 = tf.div(tf.matMul(z1, snapshot), tx) as tfc.Tensor2D;

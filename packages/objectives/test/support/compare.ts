@@ -9,13 +9,7 @@ import { expect } from 'chai';
  * (a bias before BatchNorm has no gradient: PyTorch gives 1e-16, float32 1e-8).
  * Returns that ratio so tests can report it.
  */
-export function expectClose(
-  actual: ArrayLike<number>,
-  expected: ArrayLike<number>,
-  rel: number,
-  what: string,
-  floor = 0,
-): number {
+export function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, rel: number, what: string, floor = 0): number {
   expect(actual.length, `${what}: length`).to.equal(expected.length);
   let scale = floor;
   let worst = 0;
