@@ -137,23 +137,19 @@ describe('wasm kernels', function () {
     it(`DepthwiseConv2dNativeBackpropFilter ${name(c)}`, async () => {
       await sameOnBoth(
         () =>
-          tf
-            .engine()
-            .runKernel('DepthwiseConv2dNativeBackpropFilter', { x: input(c.x, 5), dy: input(outShape(), 6) }, {
-              ...attrs,
-              filterShape: c.f,
-            } as never) as Tensor,
+          tf.engine().runKernel('DepthwiseConv2dNativeBackpropFilter', { x: input(c.x, 5), dy: input(outShape(), 6) }, {
+            ...attrs,
+            filterShape: c.f,
+          } as never) as Tensor,
       );
     });
     it(`DepthwiseConv2dNativeBackpropInput ${name(c)}`, async () => {
       await sameOnBoth(
         () =>
-          tf
-            .engine()
-            .runKernel('DepthwiseConv2dNativeBackpropInput', { dy: input(outShape(), 7), filter: input(c.f, 6) }, {
-              ...attrs,
-              inputShape: c.x,
-            } as never) as Tensor,
+          tf.engine().runKernel('DepthwiseConv2dNativeBackpropInput', { dy: input(outShape(), 7), filter: input(c.f, 6) }, {
+            ...attrs,
+            inputShape: c.x,
+          } as never) as Tensor,
       );
     });
   }
@@ -170,28 +166,24 @@ describe('wasm kernels', function () {
     for (let i = 0; i < 3; i++) for (let j = 0; j < 3; j++) for (let k = 0; k < 4; k++) big[(i * d * 5 + j * d) * 4 + k] = fv[(i * 3 + j) * 4 + k];
     const outShape = tf.backend_util.computeConv2DInfo(x, f, 1, d, 'same', undefined, true).outShape;
     const inputGrad = (filter: Tensor, dil: number) =>
-      tf
-        .engine()
-        .runKernel('DepthwiseConv2dNativeBackpropInput', { dy: input(outShape, 7), filter }, {
-          strides: 1,
-          pad: 'same',
-          dilations: dil,
-          inputShape: x,
-        } as never) as Tensor;
+      tf.engine().runKernel('DepthwiseConv2dNativeBackpropInput', { dy: input(outShape, 7), filter }, {
+        strides: 1,
+        pad: 'same',
+        dilations: dil,
+        inputShape: x,
+      } as never) as Tensor;
     await sameOnBoth(
       () => inputGrad(tf.tensor4d(fv, f), d),
       1e-4,
       () => inputGrad(tf.tensor4d(big, [5, 5, 2, 2]), 1),
     );
     const filterGrad = (shape: Shape4, dil: number) =>
-      tf
-        .engine()
-        .runKernel('DepthwiseConv2dNativeBackpropFilter', { x: input(x, 5), dy: input(outShape, 7) }, {
-          strides: 1,
-          pad: 'same',
-          dilations: dil,
-          filterShape: shape,
-        } as never) as Tensor;
+      tf.engine().runKernel('DepthwiseConv2dNativeBackpropFilter', { x: input(x, 5), dy: input(outShape, 7) }, {
+        strides: 1,
+        pad: 'same',
+        dilations: dil,
+        filterShape: shape,
+      } as never) as Tensor;
     await sameOnBoth(
       () => filterGrad(f, d),
       1e-4,
