@@ -12,7 +12,7 @@
  */
 import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import type { BatchNormBackward, BatchNormForward } from '@clusterflow/native';
-import type { WasmHeapBackend } from './wasm-heap.js';
+import { float32Views, type WasmHeapBackend } from './wasm-heap.js';
 
 /** Stats for tests and benches: BatchNorm kernels run natively. */
 export const nativeBatchNormStats = { forward: 0, backward: 0 };
@@ -35,7 +35,7 @@ export function nativeBatchNormTrain(forward: BatchNormForward): KernelFunc {
     const mean = backend.makeOutput([c], 'float32'),
       variance = backend.makeOutput([c], 'float32');
     // Views only after the allocations above: growing the heap detaches older views.
-    const v = (t: TensorInfo) => backend.typedArrayFromHeap(t) as Float32Array;
+    const v = float32Views(backend);
     forward(v(x), x.shape.reduce((a, b) => a * b, 1) / c, c, v(scale), v(offset), eps, v(y), v(mean), v(variance));
     nativeBatchNormStats.forward++;
     return [y, mean, variance];
@@ -53,7 +53,7 @@ export function nativeBatchNormTrainGrad(backward: BatchNormBackward): KernelFun
     const dx = backend.makeOutput(x.shape, 'float32');
     const dscale = backend.makeOutput([c], 'float32'),
       doffset = backend.makeOutput([c], 'float32');
-    const v = (t: TensorInfo) => backend.typedArrayFromHeap(t) as Float32Array;
+    const v = float32Views(backend);
     backward(v(dy), v(x), x.shape.reduce((a, b) => a * b, 1) / c, c, v(scale), v(mean), v(variance), v(dmean), v(dvariance), eps, v(dx), v(dscale), v(doffset));
     nativeBatchNormStats.backward++;
     return [dx, dscale, doffset];

@@ -8,7 +8,7 @@
  */
 import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import type { BiasReluBackward, BiasReluForward } from '@clusterflow/native';
-import type { WasmHeapBackend } from './wasm-heap.js';
+import { float32Views, type WasmHeapBackend } from './wasm-heap.js';
 
 /** Stats for tests and benches: bias + ReLU kernels run natively. */
 export const nativeBiasReluStats = { forward: 0, backward: 0 };
@@ -37,7 +37,7 @@ export function nativeBiasRelu(forward: BiasReluForward): KernelFunc {
     const backend = args.backend as unknown as WasmHeapBackend;
     const y = backend.makeOutput(x.shape, 'float32');
     // Views only after the allocation above: growing the heap detaches older views.
-    const v = (t: TensorInfo) => backend.typedArrayFromHeap(t) as Float32Array;
+    const v = float32Views(backend);
     forward(v(x), rows, c, v(bias), v(y));
     nativeBiasReluStats.forward++;
     return y;
@@ -56,7 +56,7 @@ export function nativeBiasReluGrad(backward: BiasReluBackward): KernelFunc {
     const backend = args.backend as unknown as WasmHeapBackend;
     const dx = backend.makeOutput(y.shape, 'float32'),
       dbias = backend.makeOutput([c], 'float32');
-    const v = (t: TensorInfo) => backend.typedArrayFromHeap(t) as Float32Array;
+    const v = float32Views(backend);
     backward(v(dy), v(y), rows, c, v(dx), v(dbias));
     nativeBiasReluStats.backward++;
     return [dx, dbias];

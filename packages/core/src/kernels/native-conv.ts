@@ -22,7 +22,7 @@
 import { tf } from '../backend/tfjs.js';
 import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import type { ConvCall } from '@clusterflow/native';
-import type { WasmHeapBackend } from './wasm-heap.js';
+import { float32Views, heapBackend, type WasmHeapBackend } from './wasm-heap.js';
 
 /** What the conv kernels need of the addon. */
 export interface NativeConvOps {
@@ -86,15 +86,10 @@ function dims(g: Geometry): [number, number, number, number, number, number, num
   ];
 }
 
-function heapBackend(b: unknown): WasmHeapBackend | undefined {
-  const w = b as Partial<WasmHeapBackend>;
-  return typeof w.makeOutput === 'function' && typeof w.typedArrayFromHeap === 'function' ? (w as WasmHeapBackend) : undefined;
-}
-
 /** Allocates the output, then runs `call` on views of (a, b, out): views only after the allocation, which can grow (and detach) the heap. */
 function run(backend: WasmHeapBackend, call: ConvCall, a: TensorInfo, b: TensorInfo, outShape: number[], g: Geometry): TensorInfo {
   const out = backend.makeOutput(outShape, 'float32');
-  const v = (t: TensorInfo) => backend.typedArrayFromHeap(t) as Float32Array;
+  const v = float32Views(backend);
   call(v(a), v(b), v(out), ...dims(g));
   nativeConvStats.calls++;
   return out;

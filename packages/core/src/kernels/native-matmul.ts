@@ -16,7 +16,8 @@
 import { platform } from '#platform';
 import { tf } from '../backend/tfjs.js';
 import { whyNotLoaded } from '../optional-package.js';
-import type { KernelConfig, KernelFunc, TensorInfo, TypedArray } from '@tensorflow/tfjs-core';
+import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
+import { float32Views, heapBackend } from './wasm-heap.js';
 import type { NativeModule, Sgemm } from '@clusterflow/native';
 import { registerWasmKernels } from './register.js';
 import { nativeConv2D, nativeConv2DBackpropFilter, nativeConv2DBackpropInput } from './native-conv.js';
@@ -31,12 +32,6 @@ import { nativeBiasRelu, nativeBiasReluGrad } from './native-bias-relu.js';
 
 /** @clusterflow/native as loaded: its types are declared once, in that package (an optional peer, imported for types only). */
 export type NativeBlas = NativeModule;
-
-/** The slice of BackendWasm used: allocate an output, view a tensor's heap memory. */
-interface WasmHeapBackend {
-  makeOutput(shape: number[], dtype: 'float32'): TensorInfo;
-  typedArrayFromHeap(t: TensorInfo): TypedArray;
-}
 
 interface MatMulAttrs {
   transposeA: boolean;
@@ -61,10 +56,8 @@ export function nativeBatchMatMul(inner: KernelFunc, sgemm: Sgemm): KernelFunc {
   return (args) => {
     const { a, b } = args.inputs as { a: TensorInfo; b: TensorInfo };
     const { transposeA, transposeB } = args.attrs as unknown as MatMulAttrs;
-    const backend = args.backend as unknown as Partial<WasmHeapBackend>;
-    if (a.dtype !== 'float32' || b.dtype !== 'float32' || typeof backend.typedArrayFromHeap !== 'function' || typeof backend.makeOutput !== 'function') {
-      return inner(args);
-    }
+    const backend = heapBackend(args.backend);
+    if (a.dtype !== 'float32' || b.dtype !== 'float32' || !backend) return inner(args);
     const ra = a.shape.length,
       rb = b.shape.length;
     const m = transposeA ? a.shape[ra - 1] : a.shape[ra - 2];
@@ -78,11 +71,10 @@ export function nativeBatchMatMul(inner: KernelFunc, sgemm: Sgemm): KernelFunc {
       return inner(args);
     }
     const outShape = [...tf.backend_util.assertAndGetBroadcastShape(a.shape.slice(0, -2), b.shape.slice(0, -2)), m, n];
-    const out = (backend as WasmHeapBackend).makeOutput(outShape, 'float32');
+    const out = backend.makeOutput(outShape, 'float32');
     // Views only after the allocation above: growing the heap detaches older views.
-    const av = backend.typedArrayFromHeap(a) as Float32Array;
-    const bv = backend.typedArrayFromHeap(b) as Float32Array;
-    const cv = backend.typedArrayFromHeap(out) as Float32Array;
+    const v = float32Views(backend);
+    const [av, bv, cv] = [v(a), v(b), v(out)];
     const lda = transposeA ? m : k,
       ldb = transposeB ? k : n;
     nativeStats.calls += batchB === 1 && !transposeA ? 1 : batch;

@@ -9,7 +9,7 @@ import { tf } from '../backend/tfjs.js';
 import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import type { MaxPoolGrad } from '@clusterflow/native';
 import type { MaxPoolGradAttrs } from './max_pool_grad.js';
-import type { WasmHeapBackend } from './wasm-heap.js';
+import { float32Views, heapBackend } from './wasm-heap.js';
 
 /** Stats for tests and benches: pool gradients done natively. */
 export const nativeMaxPoolGradStats = { calls: 0 };
@@ -17,13 +17,13 @@ export const nativeMaxPoolGradStats = { calls: 0 };
 export function nativeMaxPoolGrad(inner: KernelFunc, maxPoolGrad: MaxPoolGrad): KernelFunc {
   return (args) => {
     const { dy, input } = args.inputs as { dy: TensorInfo; input: TensorInfo };
-    const backend = args.backend as unknown as Partial<WasmHeapBackend>;
-    if (input.dtype !== 'float32' || dy.dtype !== 'float32' || typeof backend.makeOutput !== 'function') return inner(args);
+    const backend = heapBackend(args.backend);
+    if (input.dtype !== 'float32' || dy.dtype !== 'float32' || !backend) return inner(args);
     const { filterSize, strides, pad, dimRoundingMode } = args.attrs as unknown as MaxPoolGradAttrs;
     const g = tf.backend_util.computePool2DInfo(input.shape as [number, number, number, number], filterSize, strides, 1, pad, dimRoundingMode);
-    const out = (backend as WasmHeapBackend).makeOutput(input.shape, 'float32');
+    const out = backend.makeOutput(input.shape, 'float32');
     // Views only after the allocation above: growing the heap detaches older views.
-    const v = (t: TensorInfo) => (backend as WasmHeapBackend).typedArrayFromHeap(t) as Float32Array;
+    const v = float32Views(backend);
     maxPoolGrad(
       v(input),
       v(dy),

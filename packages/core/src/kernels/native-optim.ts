@@ -6,7 +6,7 @@
 import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import type { AdamStep, SgdStep } from '@clusterflow/native';
 import type { AdamStepAttrs, SgdStepAttrs } from './fused-optim.js';
-import type { WasmHeapBackend } from './wasm-heap.js';
+import { float32Views, type WasmHeapBackend } from './wasm-heap.js';
 
 /** Stats for tests and benches: optimizer steps run natively, one per variable. */
 export const nativeOptimStats = { sgd: 0, adam: 0 };
@@ -19,7 +19,7 @@ export function nativeSgdStep(op: SgdStep): KernelFunc {
     const pOut = backend.makeOutput(p.shape, 'float32');
     const bufOut = buf ? backend.makeOutput(p.shape, 'float32') : undefined;
     // Views only after the allocations above: growing the heap detaches older views.
-    const v = (t: TensorInfo) => backend.typedArrayFromHeap(t) as Float32Array;
+    const v = float32Views(backend);
     op(v(p), v(g), buf ? v(buf) : null, v(pOut), bufOut ? v(bufOut) : null, a.lr, a.momentum, a.weightDecay, a.nesterov);
     nativeOptimStats.sgd++;
     return bufOut ? [pOut, bufOut] : [pOut];
@@ -32,7 +32,7 @@ export function nativeAdamStep(op: AdamStep): KernelFunc {
     const a = args.attrs as unknown as AdamStepAttrs;
     const backend = args.backend as unknown as WasmHeapBackend;
     const outs = [0, 1, 2].map(() => backend.makeOutput(p.shape, 'float32'));
-    const v = (t: TensorInfo) => backend.typedArrayFromHeap(t) as Float32Array;
+    const v = float32Views(backend);
     // The scalars as optim/adam.ts's composed ops make them (each then float32).
     op(
       v(p),

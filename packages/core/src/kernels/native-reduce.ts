@@ -13,7 +13,7 @@
 import { tf } from '../backend/tfjs.js';
 import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import type { SumMiddle } from '@clusterflow/native';
-import type { WasmHeapBackend } from './wasm-heap.js';
+import { float32Views, heapBackend } from './wasm-heap.js';
 
 /** Tensors below this many elements stay on the wrapped kernel: the call costs more than it saves. */
 const MIN_NATIVE_ELEMENTS = 1 << 14;
@@ -37,15 +37,15 @@ function reduceKernel(inner: KernelFunc, sumMiddle: SumMiddle, mean: boolean): K
   return (args) => {
     const { x } = args.inputs as { x: TensorInfo };
     const { axis, keepDims } = args.attrs as unknown as { axis: number | number[]; keepDims: boolean };
-    const backend = args.backend as unknown as Partial<WasmHeapBackend>;
+    const backend = heapBackend(args.backend);
     const size = x.shape.reduce((p, d) => p * d, 1);
-    const split = x.dtype === 'float32' && size >= MIN_NATIVE_ELEMENTS && typeof backend.makeOutput === 'function' ? middle(x.shape, axis) : undefined;
-    if (!split || split[2] < MIN_INNER) return inner(args);
+    const split = x.dtype === 'float32' && size >= MIN_NATIVE_ELEMENTS && backend ? middle(x.shape, axis) : undefined;
+    if (!backend || !split || split[2] < MIN_INNER) return inner(args);
     const [outer, r, rest] = split;
     const axes = tf.util.parseAxisParam(axis, x.shape);
     const outShape = keepDims ? x.shape.map((d, i) => (axes.includes(i) ? 1 : d)) : x.shape.filter((_, i) => !axes.includes(i));
-    const out = (backend as WasmHeapBackend).makeOutput(outShape, 'float32');
-    const v = (t: TensorInfo) => (backend as WasmHeapBackend).typedArrayFromHeap(t) as Float32Array;
+    const out = backend.makeOutput(outShape, 'float32');
+    const v = float32Views(backend);
     sumMiddle(v(x), outer, r, rest, mean ? 1 / r : 1, v(out));
     nativeReduceStats.calls++;
     return out;

@@ -9,3 +9,14 @@ export interface WasmHeapBackend {
   makeOutput(shape: number[], dtype: 'float32'): TensorInfo;
   typedArrayFromHeap(t: TensorInfo): TypedArray;
 }
+
+/** The backend as a WasmHeapBackend when it is one (tfjs-backend-wasm), else undefined: the kernel then falls back. */
+export function heapBackend(b: unknown): WasmHeapBackend | undefined {
+  const w = b as Partial<WasmHeapBackend>;
+  return typeof w.makeOutput === 'function' && typeof w.typedArrayFromHeap === 'function' ? (w as WasmHeapBackend) : undefined;
+}
+
+/** Float32 views of tensors on the heap; call it after the kernel's last allocation (see above). */
+export function float32Views(backend: WasmHeapBackend): (t: TensorInfo) => Float32Array {
+  return (t) => backend.typedArrayFromHeap(t) as Float32Array;
+}
