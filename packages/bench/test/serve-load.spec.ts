@@ -1,32 +1,12 @@
 import { expect } from 'chai';
 import { appendFile, mkdir, rm, writeFile } from 'node:fs/promises';
-import { hostname } from 'node:os';
 import { join } from 'node:path';
-import type { RunConfig } from '@clusterflow/core';
 import { RunsFolder, startLiveView, type LiveView, type LogLine } from '@clusterflow/bench';
 import { tempDir } from './support/files.js';
+import { runStart, jsonl } from './support/run-log.js';
 import { serveLoad } from './support/serve-load.js';
 
-const CONFIG = {
-  name: 'cc',
-  seed: 0,
-  objective: [{ id: 'cc' }],
-  backbone: { id: 'mlp' },
-  data: { id: 'fashion-mnist' },
-  train: { epochs: 2 },
-} as unknown as RunConfig;
-const start: LogLine = {
-  t: 1,
-  type: 'run-start',
-  config: CONFIG,
-  backend: 'cpu',
-  backendSummary: '',
-  tfjsVersion: '',
-  numSamples: 4,
-  numClusters: 2,
-  numParameters: 1,
-  writer: { pid: 2 ** 30, host: hostname() },
-};
+const start = runStart();
 const step = (n: number): LogLine => ({
   t: 2 + n,
   type: 'step',
@@ -38,7 +18,6 @@ const step = (n: number): LogLine => ({
   lr: 0.1,
   imagesPerSec: 100,
 });
-const jsonl = (lines: LogLine[]) => lines.map((l) => JSON.stringify(l) + '\n').join('');
 /** A line that is not UTF-8 (nor JSON): it once shifted every offset after it. */
 const NOT_UTF8 = Buffer.from([0x7b, 0xff, 0xfe, 0xc3, 0x28, 0x7d, 0x0a]);
 

@@ -3,33 +3,14 @@ import { mkdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import type { RunConfig } from '@clusterflow/core';
-import { createLiveViewServer, startLiveView, type LiveView, type LogLine } from '@clusterflow/bench';
+import { createLiveViewServer, startLiveView, type LiveView } from '@clusterflow/bench';
 import { capture } from './support/cli.js';
 import { tempDir } from './support/files.js';
+import { runStart } from './support/run-log.js';
 import { readAnswer } from './support/http.js';
 
 const SECRET = 'SECRET-5f1c9e-not-for-the-page';
-const CONFIG = {
-  name: 'cc',
-  seed: 0,
-  objective: [{ id: 'cc' }],
-  backbone: { id: 'mlp' },
-  data: { id: 'fashion-mnist' },
-  train: { epochs: 2 },
-} as unknown as RunConfig;
-const start: LogLine = {
-  t: 1,
-  type: 'run-start',
-  config: CONFIG,
-  backend: 'cpu',
-  backendSummary: '',
-  tfjsVersion: '',
-  numSamples: 4,
-  numClusters: 2,
-  numParameters: 1,
-  writer: { pid: 2 ** 30, host: hostname() },
-};
+const start = runStart();
 /** A file outside the runs folder that looks like a log: what an attacker would have the server stream. */
 const secretLog = JSON.stringify({ ...start, backend: SECRET }) + '\n' + JSON.stringify({ t: 2, type: 'warning', epoch: 0, message: SECRET }) + '\n';
 const bench = (dirs: string[]) =>

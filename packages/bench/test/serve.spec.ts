@@ -3,7 +3,7 @@ import { appendFile, mkdir, readFile, rm, symlink, writeFile } from 'node:fs/pro
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { ConfigError, tf, type Dataset, type HookContext, type RunConfig, type TrainEvent } from '@clusterflow/core';
+import { ConfigError, tf, type Dataset, type HookContext, type TrainEvent } from '@clusterflow/core';
 import {
   createLiveViewServer,
   EventLog,
@@ -19,32 +19,10 @@ import {
 } from '@clusterflow/bench';
 import { cli } from './support/cli.js';
 import { tempDir } from './support/files.js';
+import { DEAD_WRITER as DEAD, jsonl, RUN_CONFIG as CONFIG, runStart as start } from './support/run-log.js';
 
-const CONFIG = {
-  name: 'cc',
-  seed: 0,
-  objective: [{ id: 'cc' }],
-  backbone: { id: 'mlp' },
-  data: { id: 'fashion-mnist' },
-  train: { epochs: 2 },
-} as unknown as RunConfig;
-/** A pid no process has: the writer of a log it names is gone. */
-const DEAD = { pid: 2 ** 30, host: hostname() };
 const ALIVE = { pid: process.pid, host: hostname() };
 
-/** Every run's log starts with the time of its start: `t` tells one from the next. */
-const start = (writer = DEAD, t = 1): LogLine => ({
-  t,
-  type: 'run-start',
-  config: CONFIG,
-  backend: 'cpu',
-  backendSummary: '',
-  tfjsVersion: '',
-  numSamples: 4,
-  numClusters: 2,
-  numParameters: 1,
-  writer,
-});
 const step = (n: number): LogLine => ({
   t: 2 + n,
   type: 'step',
@@ -94,7 +72,6 @@ const complete = (kind: 'completed' | 'interrupted'): LogLine => ({
     mainReadout: 'cluster',
   },
 });
-const jsonl = (lines: LogLine[]) => lines.map((l) => JSON.stringify(l) + '\n').join('');
 
 function result(dir: string, over: Partial<RunResult> = {}): RunResult {
   return {
