@@ -80,7 +80,7 @@ const dnnlOmp =
   );
 const dnnl = dnnlLib ? [`-I${dnnlInclude}`, '-DCF_HAVE_DNNL', `-L${dnnlLib}`, ...(dnnlOmp ? ['-DCF_DNNL_OMP'] : [])] : [];
 const dnnlNote = dnnlLib
-  ? 'with oneDNN convolutions'
+  ? 'with oneDNN (convolutions; matrix products where OpenBLAS has no AVX-512 core)'
   : process.env.CLUSTERFLOW_NO_DNNL === '1'
     ? 'without oneDNN (CLUSTERFLOW_NO_DNNL=1)'
     : 'without oneDNN (dnnl.h or libdnnl not found: apt-get install libdnnl-dev for its convolutions)';

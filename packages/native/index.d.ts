@@ -221,8 +221,18 @@ export interface NativeModule {
    */
   setConvDnnl?: (mask: number) => void;
   getConvInfo?: () => ConvInfo;
+  /**
+   * Matrix products on oneDNN's sgemm (1), on OpenBLAS (0), or the automatic
+   * choice (-1, the default): oneDNN where it runs AVX-512 and OpenBLAS's core
+   * has none. No effect without oneDNN; CLUSTERFLOW_NO_DNNL=1 sets 0 at load.
+   */
+  setGemmDnnl?: (mode: -1 | 0 | 1) => void;
+  /** Whether matrix products run on oneDNN now. */
+  getGemmDnnl?: () => boolean;
   /** For logs: "oneDNN 2.6.3 (avx512_core) for forward, filter grad; OpenBLAS patch matrices otherwise", as at load. */
   convolutions?: string;
+  /** For logs: "OpenBLAS", or "oneDNN 2.6.3 (avx512_core_bf16) sgemm (OpenBLAS's core Haswell has no AVX-512 kernels)", as at load. */
+  products?: string;
   /** OpenBLAS's build string (version, core, threading). */
   config?: string;
   openblas?: OpenblasCore;
@@ -247,7 +257,10 @@ export declare const getNumThreads: (() => number) | undefined;
 export declare const setWorkSharing: ((on: boolean) => void) | undefined;
 export declare const setConvDnnl: ((mask: number) => void) | undefined;
 export declare const getConvInfo: (() => ConvInfo) | undefined;
+export declare const setGemmDnnl: ((mode: -1 | 0 | 1) => void) | undefined;
+export declare const getGemmDnnl: (() => boolean) | undefined;
 export declare const convolutions: string | undefined;
+export declare const products: string | undefined;
 export declare const config: string | undefined;
 export declare const openblas: OpenblasCore | undefined;
 export { bestCoreFor, decideCore, describeCore, probeOpenblas } from './core-choice.js';

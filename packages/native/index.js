@@ -52,6 +52,16 @@ function describeConvolutions(info) {
   return `${info.dnnl} for ${ops.join(', ')}${ops.length < 3 ? '; OpenBLAS patch matrices otherwise' : ''}`;
 }
 
+/**
+ * The matrix products' implementation, for logs: OpenBLAS, or oneDNN's sgemm where it is the wider
+ * code (src/dnnl_gemm.c: oneDNN runs AVX-512 and OpenBLAS's core has none).
+ */
+function describeProducts(addon, core) {
+  const dnnl = addon.getConvInfo().dnnl;
+  if (!addon.getGemmDnnl()) return `OpenBLAS${dnnl && process.env.CLUSTERFLOW_NO_DNNL === '1' ? ` (${dnnl} off: CLUSTERFLOW_NO_DNNL=1)` : ''}`;
+  return `${dnnl} sgemm (OpenBLAS's core ${core} has no AVX-512 kernels)`;
+}
+
 function load() {
   if (process.env.CLUSTERFLOW_NATIVE === '0') return { available: false, reason: 'disabled by CLUSTERFLOW_NATIVE=0' };
   if (!existsSync(file)) {
@@ -66,7 +76,7 @@ function load() {
     const addon = requireWithCore(decision.set);
     addon.setNumThreads(threadCount());
     // Read once, here: the convolutions stay on OpenBLAS for the whole process.
-    if (process.env.CLUSTERFLOW_NO_DNNL === '1') addon.setConvDnnl(0);
+    if (process.env.CLUSTERFLOW_NO_DNNL === '1') (addon.setConvDnnl(0), addon.setGemmDnnl(0));
     const config = addon.getConfig(),
       core = addon.getCorename?.() ?? 'unknown';
     const wanted = decision.set ?? process.env.OPENBLAS_CORETYPE;
@@ -89,7 +99,10 @@ function load() {
       getNumThreads: addon.getNumThreads,
       setConvDnnl: addon.setConvDnnl,
       getConvInfo: addon.getConvInfo,
+      setGemmDnnl: addon.setGemmDnnl,
+      getGemmDnnl: addon.getGemmDnnl,
       convolutions: describeConvolutions(addon.getConvInfo()),
+      products: describeProducts(addon, core),
       config,
       openblas: { core, reason: decision.reason, chosen: decision.set, summary: describeCore(config, core, decision, wanted) },
     };
@@ -120,7 +133,10 @@ export const {
   getNumThreads,
   setConvDnnl,
   getConvInfo,
+  setGemmDnnl,
+  getGemmDnnl,
   convolutions,
+  products,
   config,
   openblas,
 } = native;

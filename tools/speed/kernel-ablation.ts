@@ -7,7 +7,7 @@
  * of live tensor memory each way.
  *
  *   npx tsx --conditions=source tools/speed/kernel-ablation.ts [--steps 8] [--resnet-batch 32]
- *     [--only batchNorm,biasRelu,reduce,maxPoolGrad,sharedIdentity,optimizer,workSharing,dnnl,dnnlForward,dnnlFilterGrad,dnnlInputGrad]
+ *     [--only batchNorm,biasRelu,reduce,maxPoolGrad,sharedIdentity,optimizer,workSharing,dnnl,dnnlForward,dnnlFilterGrad,dnnlInputGrad,dnnlGemm]
  *     [--optimizer sgd|momentum|adam]
  *
  * Groups: batchNorm (the fused training BatchNorm against tf ops), biasRelu
@@ -23,6 +23,8 @@
  * dnnl, dnnlForward, dnnlFilterGrad, dnnlInputGrad: the convolutions (all, or
  * one of the three) on oneDNN against the addon's OpenBLAS patch matrices, where
  * the addon was built with oneDNN (the others are left as the addon set them).
+ * dnnlGemm: the matrix products on oneDNN's sgemm against OpenBLAS, whichever the
+ * addon chose by default.
  * ResNet-18 runs at --resnet-batch: at 128 a step without the fused BatchNorm
  * does not fit the wasm heap.
  */
@@ -131,6 +133,8 @@ const groups: Group[] = [
       };
     })
     .filter(() => native.getConvInfo?.().dnnl),
+  // Matrix products forced onto oneDNN's sgemm against OpenBLAS (whatever core it runs), where the addon has oneDNN.
+  ...(native.getConvInfo?.().dnnl ? [{ name: 'dnnlGemm', models: [mlp, convnet], off: () => native.setGemmDnnl!(0), on: () => native.setGemmDnnl!(1) }] : []),
   {
     name: 'optimizer',
     models: [mlp, convnet],

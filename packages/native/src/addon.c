@@ -377,6 +377,24 @@ static napi_value set_conv_dnnl(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* setGemmDnnl(mode): matrix products on oneDNN (1), on OpenBLAS (0), or the automatic choice of dnnl_gemm.c (-1). */
+static napi_value set_gemm_dnnl(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  double mode;
+  if (!args_of(env, info, 1, argv) || napi_get_value_double(env, argv[0], &mode) != napi_ok || (mode != -1 && mode != 0 && mode != 1))
+    THROW(range, "setGemmDnnl: expected -1 (automatic), 0 (OpenBLAS) or 1 (oneDNN)");
+  cf_dnnl_set_gemm((int)mode);
+  return NULL;
+}
+
+/* getGemmDnnl(): whether matrix products run on oneDNN's sgemm (always false without oneDNN). */
+static napi_value get_gemm_dnnl(napi_env env, napi_callback_info info) {
+  napi_value out;
+  (void)info;
+  napi_get_boolean(env, cf_dnnl_gemm() != 0, &out);
+  return out;
+}
+
 /* A JS string, or null for NULL. */
 static napi_value string_or_null(napi_env env, const char *s) {
   napi_value out;
@@ -426,6 +444,8 @@ static napi_value init(napi_env env, napi_value exports) {
     {"getCorename", NULL, get_corename, NULL, NULL, NULL, napi_enumerable, NULL},
     {"setConvDnnl", NULL, set_conv_dnnl, NULL, NULL, NULL, napi_enumerable, NULL},
     {"getConvInfo", NULL, get_conv_info, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"setGemmDnnl", NULL, set_gemm_dnnl, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"getGemmDnnl", NULL, get_gemm_dnnl, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   return exports;

@@ -1,6 +1,6 @@
 /*
  * sgemm split over the pool's threads, each part one single-threaded OpenBLAS
- * call: C's rows (or, when it has more columns than rows, its columns) are
+ * call (or oneDNN's, dnnl_gemm.c): C's rows (or, when it has more columns than rows, its columns) are
  * divided, never the inner dimension, so the parts write disjoint parts of C.
  * Against OpenBLAS's own 2 threads, the MLP's step took 0.96-0.97 of the time
  * (paired steps, 2026-11-27), and the conv kernels need OpenBLAS single-threaded
@@ -30,11 +30,13 @@ static void gemm_part(void *ctx, int64_t lo, int64_t hi, int part) {
   if (j->by_rows) {
     /* Rows lo..hi of op(A): rows of A, or columns of A when it is stored transposed. */
     const float *a = j->ta ? j->a + lo : j->a + lo * j->lda;
-    cblas_sgemm(CblasRowMajor, ta, tb, (blasint)(hi - lo), (blasint)j->n, (blasint)j->k, j->alpha, a, (blasint)j->lda,
+    if (!cf_dnnl_sgemm(j->ta, j->tb, hi - lo, j->n, j->k, j->alpha, a, j->lda, j->b, j->ldb, j->beta, j->c + lo * j->ldc, j->ldc))
+      cblas_sgemm(CblasRowMajor, ta, tb, (blasint)(hi - lo), (blasint)j->n, (blasint)j->k, j->alpha, a, (blasint)j->lda,
                 j->b, (blasint)j->ldb, j->beta, j->c + lo * j->ldc, (blasint)j->ldc);
   } else {
     const float *b = j->tb ? j->b + lo * j->ldb : j->b + lo;
-    cblas_sgemm(CblasRowMajor, ta, tb, (blasint)j->m, (blasint)(hi - lo), (blasint)j->k, j->alpha, j->a, (blasint)j->lda,
+    if (!cf_dnnl_sgemm(j->ta, j->tb, j->m, hi - lo, j->k, j->alpha, j->a, j->lda, b, j->ldb, j->beta, j->c + lo, j->ldc))
+      cblas_sgemm(CblasRowMajor, ta, tb, (blasint)j->m, (blasint)(hi - lo), (blasint)j->k, j->alpha, j->a, (blasint)j->lda,
                 b, (blasint)j->ldb, j->beta, j->c + lo, (blasint)j->ldc);
   }
 }

@@ -18,6 +18,17 @@ void sgemm_parallel(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alp
                     const float *b, int64_t ldb, float beta, float *c, int64_t ldc);
 
 /*
+ * dnnl_gemm.c: one (single-threaded) part of sgemm_parallel on oneDNN's sgemm,
+ * when cf_dnnl_gemm() says oneDNN takes the products: by default where oneDNN
+ * runs AVX-512 and OpenBLAS's core has none. false: OpenBLAS runs it.
+ */
+bool cf_dnnl_sgemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alpha, const float *a, int64_t lda,
+                   const float *b, int64_t ldb, float beta, float *c, int64_t ldc);
+/* 1 on oneDNN, 0 on OpenBLAS (always 0 without oneDNN); set: 1 or 0 forces, -1 back to the automatic choice. */
+int cf_dnnl_gemm(void);
+void cf_dnnl_set_gemm(int on);
+
+/*
  * conv.c: a conv (dilation 1) and its two gradients, patch rows built a block
  * at a time into per-thread buffers. y [N*OH*OW, CO], w [K, CO] with
  * K = KH*KW*C, dx and x [N, H, W, C]. false when scratch memory ran out.
