@@ -11,7 +11,9 @@ describe('machineInfo', () => {
     if (native.available) {
       const products = native.getGemmDnnl!() ? `; products: ${native.products}` : '';
       expect(m.blas).to.equal(native.openblas!.summary + products);
-      expect(m.blas).to.match(/^OpenBLAS [0-9.]+, core \w+ \((set by OPENBLAS_CORETYPE|OpenBLAS's own choice|chosen: .+)\)(; products: oneDNN .+ sgemm \(.+\))?$/);
+      expect(m.blas).to.match(
+        /^OpenBLAS [0-9.]+, core \w+ \((set by OPENBLAS_CORETYPE|OpenBLAS's own choice|chosen: .+)\)(; products: oneDNN .+ sgemm \(.+\))?$/,
+      );
     } else {
       expect(m.blas).to.equal(`none: ${native.reason}`);
     }
