@@ -95,6 +95,12 @@ describe('learning-rate schedules', () => {
       const tol = cur === n ? (0.2 / (10 * n)) * 1.0001 : 1e-12;
       expect(s.lr(0.2, cur / n, E), `step ${cur}`).to.be.closeTo(official(0.2, cur), tol);
     }
+    // firstStepWarm: that step too, given the steps per epoch (the loop passes them).
+    const warm = schedule('warmup-cosine', { frozenEpochs: 1, warmupEpochs: 11, startFactor: 0, firstStepWarm: true });
+    for (let cur = 0; cur < E * n; cur++) expect(warm.lr(0.2, cur / n, E, n), `step ${cur}`).to.be.closeTo(official(0.2, cur), 1e-12);
+    expect(warm.lr(0.2, 1, E, n)).to.be.closeTo(0.2 / (10 * n), 1e-15);
+    // Without the steps per epoch there is no step to count: the plain formula.
+    expect(warm.lr(0.2, 1, E)).to.equal(0);
   });
 
   it('constant stays put', () => {

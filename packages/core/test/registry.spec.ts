@@ -106,6 +106,24 @@ describe('registry', () => {
     expect(lrs).to.deep.equal([0.2, 0.1]);
   });
 
+  it("passes a schedule the steps per epoch: warmup-cosine's firstStepWarm runs SeCu's first warm-up step at lr / warm-up steps", async () => {
+    const events = await runAll(
+      testConfig({
+        optimizer: { id: 'sgd', options: { lr: 0.2 } },
+        schedule: { id: 'warmup-cosine', options: { frozenEpochs: 1, warmupEpochs: 3, firstStepWarm: true } },
+        train: { epochs: 4, batchSize: 32, logEvery: 1 },
+      }),
+      testRegistry(),
+    );
+    const steps = events.flatMap((e) => (e.type === 'step' ? [e] : []));
+    const n = steps.filter((e) => e.epoch === 0).length;
+    expect(n).to.be.at.least(2);
+    const lrs = steps.map((e) => e.lr);
+    expect(lrs.slice(0, n)).to.deep.equal(new Array(n).fill(0)); // the frozen epoch
+    // SeCu: lr * max(1, i) / (2n) for the i-th step after the frozen epoch.
+    for (let i = 0; i < 2 * n; i++) expect(lrs[n + i], `warm-up step ${i}`).to.be.closeTo((0.2 * Math.max(1, i)) / (2 * n), 1e-12);
+  });
+
   it('resolves services by token, with an error that says who provides a missing one', async () => {
     const r = createRegistry();
     expect(() => r.services.resolve(KMEANS)).to.throw(

@@ -321,7 +321,7 @@ class Training {
         if (signal.aborted) return 'cancelled';
         if (setup.stop?.aborted) return { kind: 'interrupted', reason: String(setup.stop.reason ?? 'stop requested') };
         const indices = this.state.order.slice(s * batchSize, Math.min((s + 1) * batchSize, run.dataset.size));
-        const lr = schedule.lr(optimizer.lr, epoch + s / ctx.stepsPerEpoch, epochs);
+        const lr = schedule.lr(optimizer.lr, epoch + s / ctx.stepsPerEpoch, epochs, ctx.stepsPerEpoch);
         const t0 = performance.now();
         const loss = await trainStep(run, optimizer, groups, { indices, epoch, step: ctx.step, lr });
         const seconds = (performance.now() - t0) / 1000;

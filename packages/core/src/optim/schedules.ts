@@ -14,6 +14,14 @@ export const warmupCosineOptions = z
     startFactor: z.number().min(0).max(1).default(0),
     /** Final learning rate as a fraction of the base one. */
     minFactor: z.number().min(0).max(1).default(0),
+    /**
+     * The warm-up's first step runs at one step's worth of warm-up rather than none
+     * (startFactor·lr). SeCu's `adjust_learning_rate` takes
+     * `max(1, iteration - num_iter)`, so its first step after the frozen epoch trains at
+     * lr / (warm-up steps), where the plain formula gives 0. Needs the
+     * loop's steps per epoch; without them (a caller passing none) it does nothing.
+     */
+    firstStepWarm: z.boolean().default(false),
   })
   .strict();
 export type WarmupCosineOptions = z.output<typeof warmupCosineOptions>;
@@ -22,11 +30,14 @@ export type WarmupCosineOptions = z.output<typeof warmupCosineOptions>;
  * Learning rate at a fractional epoch, changed every step as in solo-learn and
  * SeCu: linear warm-up, then cosine decay to minFactor·lr.
  */
-export function warmupCosine(o: WarmupCosineOptions, baseLr: number, epochFloat: number, totalEpochs: number): number {
+export function warmupCosine(o: WarmupCosineOptions, baseLr: number, epochFloat: number, totalEpochs: number, stepsPerEpoch?: number): number {
   const { frozenEpochs, warmupEpochs, startFactor, minFactor } = o;
   if (epochFloat < frozenEpochs) return 0;
   if (epochFloat < warmupEpochs) {
-    return baseLr * (startFactor + (1 - startFactor) * ((epochFloat - frozenEpochs) / (warmupEpochs - frozenEpochs)));
+    let into = epochFloat - frozenEpochs;
+    // SeCu's max(1, iteration): the first warm-up step counts as one step in.
+    if (o.firstStepWarm && stepsPerEpoch && into * stepsPerEpoch < 1) into = 1 / stepsPerEpoch;
+    return baseLr * (startFactor + (1 - startFactor) * (into / (warmupEpochs - frozenEpochs)));
   }
   const span = Math.max(totalEpochs - warmupEpochs, 1e-12);
   const progress = Math.min((epochFloat - warmupEpochs) / span, 1);
@@ -44,5 +55,5 @@ export const warmupCosineSchedule: ScheduleFactory<WarmupCosineOptions> = {
   id: 'warmup-cosine',
   description: 'linear warm-up from startFactor*lr, then cosine decay to minFactor*lr, updated every step',
   options: warmupCosineOptions,
-  create: (o) => ({ id: 'warmup-cosine', lr: (base, epochFloat, total) => warmupCosine(o, base, epochFloat, total) }),
+  create: (o) => ({ id: 'warmup-cosine', lr: (base, epochFloat, total, steps) => warmupCosine(o, base, epochFloat, total, steps) }),
 };
