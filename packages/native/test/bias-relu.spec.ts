@@ -1,20 +1,11 @@
 import { expect } from 'chai';
 import native from '../index.js';
+import { rand } from './support/rand.js';
 
 // The addon's fused bias + ReLU on plain Float32Arrays: values against plain
 // loops (over more rows than one thread's share, so the parts' sums are
 // combined), an unaligned view, and the bounds checks. (Against TF.js's cpu
 // backend: packages/core/test/kernels-native-bias-relu.spec.ts.)
-
-function rand(n: number, seed: number): Float32Array {
-  const a = new Float32Array(n);
-  let s = seed;
-  for (let i = 0; i < n; i++) {
-    s = (s * 1103515245 + 12345) >>> 0;
-    a[i] = s / 2 ** 32 - 0.5;
-  }
-  return a;
-}
 
 describe('@clusterflow/native biasRelu', function () {
   before(function () {

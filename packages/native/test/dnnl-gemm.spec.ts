@@ -2,22 +2,13 @@ import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import native from '../index.js';
+import { rand } from './support/rand.js';
 
 // The matrix products on oneDNN's sgemm (src/dnnl_gemm.c) and on OpenBLAS, each
 // forced, against a float64 product: every transpose, sizes that split C by rows
 // and by columns over the threads, alpha and beta, unaligned views as the wasm
 // heap gives. Then the automatic choice: oneDNN only where it runs AVX-512 and
 // OpenBLAS's core has none, decided in a child per core (OpenBLAS reads its core at load).
-
-function rand(n: number, seed: number): Float32Array {
-  const a = new Float32Array(n);
-  let s = seed;
-  for (let i = 0; i < n; i++) {
-    s = (s * 1103515245 + 12345) >>> 0;
-    a[i] = s / 2 ** 32 - 0.5;
-  }
-  return a;
-}
 
 /** A view of n floats one float past the start of its buffer (4-byte, not 64-byte, aligned). */
 function unaligned(values: Float32Array): Float32Array {

@@ -1,20 +1,11 @@
 import { expect } from 'chai';
 import native from '../index.js';
+import { rand } from './support/rand.js';
 
 // The addon alone, on plain Float32Arrays: values against naive loops,
 // in-place writes through a view with a byte offset, and the bounds checks that
 // keep it from writing past a tensor in the wasm heap. (Its kernels against
 // TF.js's cpu backend: packages/core/test/kernels-native.spec.ts.)
-
-function rand(n: number, seed: number): Float32Array {
-  const a = new Float32Array(n);
-  let s = seed;
-  for (let i = 0; i < n; i++) {
-    s = (s * 1103515245 + 12345) >>> 0;
-    a[i] = s / 2 ** 32 - 0.5;
-  }
-  return a;
-}
 
 /** Row-major op(A)[M,K] @ op(B)[K,N] in float64. */
 function naive(ta: boolean, tb: boolean, m: number, n: number, k: number, a: Float32Array, b: Float32Array): Float64Array {
