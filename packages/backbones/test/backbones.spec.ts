@@ -112,38 +112,42 @@ describe('backbones', () => {
       nobn.dispose();
     });
 
-    it('forward and gradient in training mode, running stats and inference match PyTorch', () => {
-      const f = fixture('convnet.json');
-      const b = convnetBackbone(f.inputShape, new Rng(0), f.options);
-      const state = toState(f.state);
-      b.setState(state);
-      disposeState(state);
-      const x = toTensor(f.input);
-      const w = toTensor(f.lossWeights);
-      const before = tf.memory().numTensors;
-      let out: tfc.Tensor | undefined;
-      const { value, grads } = tf.variableGrads(() => {
-        const y = b.apply(x, true);
-        out = tf.keep(y.clone());
-        return tf.sum(tf.mul(y, w)) as tfc.Scalar;
-      }, b.variables());
-      const rel = { out: expectClose(out!, f.trainOutput, 1e-4, 1e-5, 'train output'), grad: 0 };
-      expect(value.dataSync()[0]).to.be.closeTo(f.loss, 1e-4 * Math.abs(f.loss) + 1e-5);
-      const keys = trainableKeys(b);
-      expect([...keys.keys()].sort()).to.deep.equal(Object.keys(f.grads).sort());
-      for (const [key, varName] of keys) {
-        rel.grad = Math.max(rel.grad, expectClose(grads[varName], f.grads[key], 1e-4, 1e-5, `grad ${key}`));
-      }
-      tf.dispose([value, out!, ...Object.values(grads)]);
-      expect(tf.memory().numTensors).to.equal(before);
-      const after = b.getState();
-      for (const k of Object.keys(f.stateAfterTrain)) expectClose(after[k], f.stateAfterTrain[k], 1e-4, 1e-6, k);
-      const yEval = b.apply(x, false);
-      expectClose(yEval, f.evalOutput, 1e-4, 1e-5, 'eval output');
-      console.log(`      convnet vs PyTorch: max rel error output ${rel.out.toExponential(2)}, gradients ${rel.grad.toExponential(2)}`);
-      tf.dispose([x, w, yEval]);
-      b.dispose();
-    });
+    for (const [name, file] of [
+      ['global average pool', 'convnet.json'],
+      ["pool: 'flatten' (the map in NHWC order; odd sides)", 'convnet_flatten.json'],
+    ])
+      it(`forward and gradient in training mode, running stats and inference match PyTorch: ${name}`, () => {
+        const f = fixture(file);
+        const b = convnetBackbone(f.inputShape, new Rng(0), f.options);
+        const state = toState(f.state);
+        b.setState(state);
+        disposeState(state);
+        const x = toTensor(f.input);
+        const w = toTensor(f.lossWeights);
+        const before = tf.memory().numTensors;
+        let out: tfc.Tensor | undefined;
+        const { value, grads } = tf.variableGrads(() => {
+          const y = b.apply(x, true);
+          out = tf.keep(y.clone());
+          return tf.sum(tf.mul(y, w)) as tfc.Scalar;
+        }, b.variables());
+        const rel = { out: expectClose(out!, f.trainOutput, 1e-4, 1e-5, 'train output'), grad: 0 };
+        expect(value.dataSync()[0]).to.be.closeTo(f.loss, 1e-4 * Math.abs(f.loss) + 1e-5);
+        const keys = trainableKeys(b);
+        expect([...keys.keys()].sort()).to.deep.equal(Object.keys(f.grads).sort());
+        for (const [key, varName] of keys) {
+          rel.grad = Math.max(rel.grad, expectClose(grads[varName], f.grads[key], 1e-4, 1e-5, `grad ${key}`));
+        }
+        tf.dispose([value, out!, ...Object.values(grads)]);
+        expect(tf.memory().numTensors).to.equal(before);
+        const after = b.getState();
+        for (const k of Object.keys(f.stateAfterTrain)) expectClose(after[k], f.stateAfterTrain[k], 1e-4, 1e-6, k);
+        const yEval = b.apply(x, false);
+        expectClose(yEval, f.evalOutput, 1e-4, 1e-5, 'eval output');
+        console.log(`      convnet vs PyTorch: max rel error output ${rel.out.toExponential(2)}, gradients ${rel.grad.toExponential(2)}`);
+        tf.dispose([x, w, yEval]);
+        b.dispose();
+      });
 
     it('takes any H x W x C and checks the channel count', () => {
       const b = convnetBackbone([6, 5, 3], new Rng(0), { channels: [4, 4], featureDim: 3 });
@@ -158,7 +162,8 @@ describe('backbones', () => {
 
     it('rejects unknown options', () => {
       expect(convnetOptions.safeParse({ featureDims: 3 }).success).to.equal(false);
-      expect(convnetOptions.parse({})).to.deep.equal({ featureDim: 128, channels: [32, 64, 128], batchNorm: true });
+      expect(convnetOptions.parse({})).to.deep.equal({ featureDim: 128, channels: [32, 64, 128], batchNorm: true, pool: 'average' });
+      expect(convnetOptions.safeParse({ pool: 'max' }).success).to.equal(false);
     });
   });
 

@@ -16,6 +16,13 @@ export const convnetOptions = z
     channels: z.array(z.number().int().positive()).min(1).default([32, 64, 128]),
     /** BatchNorm after each conv. Convs followed by BN carry no bias (BN's β replaces it). */
     batchNorm: z.boolean().default(true),
+    /**
+     * How the last conv's map becomes the linear layer's input: 'average' (global
+     * average pool: one value a channel, where it is on the image is lost) or
+     * 'flatten' (the whole map, H'·W'·C values in NHWC order, as the conv-then-dense
+     * encoders of small-image clustering (DAC, DCCS) keep the layout).
+     */
+    pool: z.enum(['average', 'flatten']).default('average'),
   })
   .strict();
 export type ConvnetOptions = z.infer<typeof convnetOptions>;
@@ -23,7 +30,7 @@ export type ConvnetOptions = z.infer<typeof convnetOptions>;
 /**
  * A small ConvNet for small images (28x28 grayscale by default, any H x W x C):
  * conv3x3(32)-[BN]-ReLU-maxpool2, conv3x3(64)-[BN]-ReLU-maxpool2,
- * conv3x3(128)-[BN]-ReLU, global average pool, linear(128 -> featureDim).
+ * conv3x3(128)-[BN]-ReLU, global average pool (or flatten), linear(128 -> featureDim).
  * Without BN it is the network of the PyTorch throughput reference.
  * State keys: 'features.<i>.weight' (PyTorch nn.Sequential indices), 'fc.weight'.
  */
@@ -44,8 +51,11 @@ export function convnetBackbone(inputShape: readonly number[], rng: Rng, options
     inC = c;
   });
   const features = sequential(...layers);
-  const fc = linear(inC, o.featureDim, rng);
-  const module = compose({ features, fc }, (x, training) => tf.tidy(() => fc.apply(tf.mean(features.apply(x, training), [1, 2]), training)));
+  // The map's side after each 2x2 'valid' max-pool: floor(side / 2).
+  const [h, w] = [0, 1].map((d) => Math.floor(inputShape[d] / 2 ** (o.channels.length - 1)));
+  const fc = linear(o.pool === 'flatten' ? h * w * inC : inC, o.featureDim, rng);
+  const reduce = (map: tfc.Tensor): tfc.Tensor => (o.pool === 'flatten' ? tf.reshape(map, [map.shape[0], -1]) : tf.mean(map, [1, 2]));
+  const module = compose({ features, fc }, (x, training) => tf.tidy(() => fc.apply(reduce(features.apply(x, training)), training)));
   return wrapBackbone('convnet', o.featureDim, inputShape, module, (x) =>
     x.rank === 4 && x.shape[3] === inputShape[2] ? undefined : `expects [B, H, W, ${inputShape[2]}]`,
   );
@@ -53,7 +63,7 @@ export function convnetBackbone(inputShape: readonly number[], rng: Rng, options
 
 export const convnetFactory: BackboneFactory<ConvnetOptions> = {
   id: 'convnet',
-  description: 'small ConvNet: 3x3 convs 32-64-128 with BN, ReLU, max-pools, global average pool, linear to featureDim',
+  description: 'small ConvNet: 3x3 convs 32-64-128 with BN, ReLU, max-pools, global average pool (or flatten), linear to featureDim',
   options: convnetOptions,
   create: (options, ctx) => convnetBackbone(ctx.inputShape, ctx.rng, options),
 };
