@@ -1,9 +1,12 @@
 import { expect } from 'chai';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError } from '@clusterflow/core';
 import { gatherBenches, packRunFolder, parseQueueUrl, readRunRecord, unpackRunFiles, writeRunRecord, type RunResult } from '@clusterflow/bench';
 import { createQueueDisplay } from '../src/queue/queue-display.js';
+import { LOCK_FILE } from '../src/run/out-lock.js';
 import { capture } from './support/cli.js';
 import { tempDir } from './support/files.js';
 
@@ -156,6 +159,23 @@ describe('queue parts', () => {
       expect(pending).to.equal(0);
       expect(results[0]).to.include({ ok: 1, failed: 0 });
       expect(JSON.parse(await readFile(join(out, 'results.json'), 'utf8')).runs[0].metrics).to.deep.equal({ acc: 0.5 });
+      expect(existsSync(join(out, LOCK_FILE)), 'the lock is released').to.equal(false);
+    });
+
+    it('refuses an --out that a live process holds, before it writes anything (it once wrote without the lock)', async () => {
+      const out = await tempDir();
+      // The parent of this test process: alive, and not this process.
+      const holder = { pid: process.ppid, host: hostname(), command: 'bench other', since: '2026-12-06T00:00:00Z' };
+      await writeFile(join(out, LOCK_FILE), JSON.stringify(holder));
+      const queue = { getJobState: async () => 'completed', getJob: async () => undefined };
+      const bench = { name: 'tiny', id: 'tiny-1', queued: '2026-12-06T00:00:00Z', runs: [{ dir: 'cc-seed0', jobId: 'tiny-1--cc-seed0', config: {} as never }] };
+      const err = await gatherBenches(queue as never, [{ out, bench }], { stream: capture() as never, pollMs: 1 }).catch((e: Error) => e);
+      expect(err).to.be.instanceOf(ConfigError);
+      expect((err as Error).message)
+        .to.include(`is in use by process ${process.ppid}`)
+        .and.include('bench other');
+      expect(await readdir(out)).to.deep.equal([LOCK_FILE]);
+      expect(JSON.parse(await readFile(join(out, LOCK_FILE), 'utf8')).pid).to.equal(process.ppid);
     });
   });
 });

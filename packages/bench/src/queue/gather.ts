@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Queue } from 'bullmq';
 import { machineInfo } from '../run/machine.js';
+import { lockOut } from '../run/out-lock.js';
 import type { BenchResult, RunResult } from '../report/results.js';
 import { emptyResult } from '../run/run-one.js';
 import { writeBenchPlot, writeResults } from '../report/write-results.js';
@@ -32,9 +33,28 @@ export interface QueuedBenchOut {
  * metrics.svg. A job that failed in the queue (its training process died on every
  * attempt, or it is gone from Redis) is recorded as a failed run. Each run is
  * written once, when its job has ended: a job ends once, whichever workers ran it.
+ * Each --out is locked as a local bench locks it (run/out-lock.ts): a bench or another
+ * gather writing the folder at the same time is refused before anything is written.
  * Returns each bench's results and how many runs had not ended (stopped waiting).
  */
 export async function gatherBenches(
+  queue: Queue<RunJobData, RunJobResult>,
+  benches: readonly QueuedBenchOut[],
+  opts: GatherOptions,
+): Promise<{ results: BenchResult[]; pending: number }> {
+  const releases: (() => void)[] = [];
+  try {
+    for (const out of new Set(benches.map((b) => b.out))) {
+      await mkdir(out, { recursive: true });
+      releases.push(lockOut(out, `gather ${benches.map((b) => b.bench.name).join(', ')}`));
+    }
+    return await gatherInto(queue, benches, opts);
+  } finally {
+    for (const release of releases) release();
+  }
+}
+
+async function gatherInto(
   queue: Queue<RunJobData, RunJobResult>,
   benches: readonly QueuedBenchOut[],
   opts: GatherOptions,
