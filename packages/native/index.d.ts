@@ -111,6 +111,46 @@ export type MaxPoolGrad = (
   dx: Float32Array,
 ) => void;
 
+/**
+ * MaxPool without padding, NHWC, that remembers its maxima (PyTorch's
+ * max_pool2d_with_indices): maxPoolArgmax(x, N,H,W,C, KH,KW, SH,SW, OH,OW, y, index)
+ * overwrites y [N,OH,OW,C] with each KH x KW window's maximum and index (same
+ * shape) with the flat offset into x of its first maximum in row-major window
+ * order (as TF.js's cpu backend picks it; NaN is skipped, and an all-NaN window
+ * gives -Infinity and -1). Windows must lie inside x; x below 2^31 elements.
+ */
+export type MaxPoolArgmax = (
+  x: Float32Array,
+  N: number,
+  H: number,
+  W: number,
+  C: number,
+  KH: number,
+  KW: number,
+  SH: number,
+  SW: number,
+  OH: number,
+  OW: number,
+  y: Float32Array,
+  index: Int32Array,
+) => void;
+
+/**
+ * MaxPoolArgmax's gradient from its index alone: maxPoolScatter(dy, index, N,H,W,C, OH,OW, dx)
+ * zeroes dx [N,H,W,C] and adds each dy [N,OH,OW,C] at its index's offset (offsets outside dx, as -1, add nothing).
+ */
+export type MaxPoolScatter = (
+  dy: Float32Array,
+  index: Int32Array,
+  N: number,
+  H: number,
+  W: number,
+  C: number,
+  OH: number,
+  OW: number,
+  dx: Float32Array,
+) => void;
+
 /** y = max(x + b, 0) over the rows of x [rows, C], b [C]; y overwritten. */
 export type BiasReluForward = (x: Float32Array, rows: number, C: number, b: Float32Array, y: Float32Array) => void;
 
@@ -201,6 +241,8 @@ export interface NativeModule {
   batchNormBackward?: BatchNormBackward;
   sumMiddle?: SumMiddle;
   maxPoolGrad?: MaxPoolGrad;
+  maxPoolArgmax?: MaxPoolArgmax;
+  maxPoolScatter?: MaxPoolScatter;
   biasReluForward?: BiasReluForward;
   biasReluBackward?: BiasReluBackward;
   sgdStep?: SgdStep;
@@ -248,6 +290,8 @@ export declare const batchNormForward: BatchNormForward | undefined;
 export declare const batchNormBackward: BatchNormBackward | undefined;
 export declare const sumMiddle: SumMiddle | undefined;
 export declare const maxPoolGrad: MaxPoolGrad | undefined;
+export declare const maxPoolArgmax: MaxPoolArgmax | undefined;
+export declare const maxPoolScatter: MaxPoolScatter | undefined;
 export declare const biasReluForward: BiasReluForward | undefined;
 export declare const biasReluBackward: BiasReluBackward | undefined;
 export declare const sgdStep: SgdStep | undefined;

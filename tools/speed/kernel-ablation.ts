@@ -7,12 +7,14 @@
  * of live tensor memory each way.
  *
  *   npx tsx --conditions=source tools/speed/kernel-ablation.ts [--steps 8] [--resnet-batch 32]
- *     [--only batchNorm,biasRelu,reduce,maxPoolGrad,sharedIdentity,optimizer,workSharing,dnnl,dnnlForward,dnnlFilterGrad,dnnlInputGrad,dnnlGemm]
+ *     [--only batchNorm,biasRelu,maxPool,reduce,maxPoolGrad,sharedIdentity,optimizer,workSharing,dnnl,dnnlForward,dnnlFilterGrad,dnnlInputGrad,dnnlGemm]
  *     [--optimizer sgd|momentum|adam]
  *
  * Groups: batchNorm (the fused training BatchNorm against tf ops), biasRelu
  * (the fused bias + ReLU and its gradient against Add and Relu), reduce (Sum
- * and Mean), maxPoolGrad (native against clusterflow's JS kernel),
+ * and Mean), maxPool (the index-keeping max-pool and its scatter gradient
+ * against tf.maxPool, XNNPACK's forward and the native MaxPoolGrad that searches
+ * each window again), maxPoolGrad (native against clusterflow's JS kernel),
  * sharedIdentity (Identity and Cast sharing data against the stock copies),
  * optimizer (the fused optimizer step, one kernel per variable, against core's
  * optimizer composing tf ops). --optimizer picks the models' optimizer: plain
@@ -34,6 +36,7 @@ import { tf, registerWasmKernels } from '@clusterflow/core';
 import { loadNativeAddon, tryRegisterNativeKernels } from '../../packages/core/src/kernels/native-matmul.js';
 import { BATCH_NORM_TRAIN } from '../../packages/core/src/kernels/batch_norm_train.js';
 import { BIAS_RELU } from '../../packages/core/src/kernels/bias_relu.js';
+import { MAX_POOL } from '../../packages/core/src/kernels/max_pool.js';
 import { Adam, Sgd, type Optimizer } from '@clusterflow/core';
 import { ADAM_STEP, SGD_STEP } from '../../packages/core/src/kernels/fused-optim.js';
 import { benchSgd, convnet, mlp, resnet18, trainStep, type BenchModel } from './models.js';
@@ -92,6 +95,7 @@ function swap(name: string, off: KernelConfig[], models: (() => BenchModel)[]): 
 }
 const bn = tf.getKernel(BATCH_NORM_TRAIN, 'wasm')!;
 const biasReluKernel = tf.getKernel(BIAS_RELU, 'wasm')!;
+const maxPoolKernel = tf.getKernel(MAX_POOL, 'wasm')!;
 const fusedOptim = get([SGD_STEP, ADAM_STEP]);
 const resnet = () => resnet18(resnetBatch);
 const groups: Group[] = [
@@ -111,6 +115,15 @@ const groups: Group[] = [
       if (tf.getKernel(BIAS_RELU, 'wasm')) tf.unregisterKernel(BIAS_RELU, 'wasm');
     },
     on: () => install([biasReluKernel]),
+  },
+  {
+    // Without its kernel, maxPool2d is tf.maxPool: XNNPACK forward, the native MaxPoolGrad back.
+    name: 'maxPool',
+    models: [convnet],
+    off: () => {
+      if (tf.getKernel(MAX_POOL, 'wasm')) tf.unregisterKernel(MAX_POOL, 'wasm');
+    },
+    on: () => install([maxPoolKernel]),
   },
   swap('reduce', [sum, mean], [convnet, resnet, mlp]),
   swap('maxPoolGrad', [maxPoolGrad], [convnet]),

@@ -4,9 +4,10 @@
  * mean(out^2), plain SGD at lr 1e-3, and the same FLOP convention (3x the
  * forward's matmul/conv FLOPs; bias, ReLU, pooling, loss, update uncounted).
  * A hidden layer's bias and ReLU go through core's biasRelu, as the backbones'
- * do: relu(x + b), one kernel each way where the backend has it.
+ * do: relu(x + b), one kernel each way where the backend has it; and the
+ * ConvNet's 2x2 max-pools through core's maxPool2d, as the backbone's.
  */
-import { tf, batchNormTrain, biasRelu, Sgd, type Optimizer } from '@clusterflow/core';
+import { tf, batchNormTrain, biasRelu, maxPool2d, Sgd, type Optimizer } from '@clusterflow/core';
 import type { Tensor, Tensor2D, Tensor4D, Variable } from '@tensorflow/tfjs-core';
 
 /** One benchmark model: its variables, its input and its forward pass. */
@@ -82,7 +83,7 @@ export function convnet(batch = 128): BenchModel {
       let h = x as Tensor4D;
       convs.forEach(({ w, b }, i) => {
         h = biasRelu(tf.conv2d(h, w as Tensor4D, 1, 'same'), b);
-        if (i < 2) h = tf.maxPool(h, 2, 2, 'valid');
+        if (i < 2) h = maxPool2d(h, 2, 2);
       });
       return tf.add(tf.matMul(tf.mean(h, [1, 2]) as Tensor2D, fcW), fcB);
     },

@@ -32,7 +32,7 @@ export * from './checkpoint.js';
 export { tf } from './backend/tfjs.js';
 export { selectBackend, onBackendReady, type BackendChoice } from './backend/select.js';
 export { isSoftware } from './backend/webgpu.js';
-export { registerWasmKernels, batchNormTrain, biasRelu, nativeBlasSummary, type BatchNormTrainResult } from './kernels/index.js';
+export { registerWasmKernels, batchNormTrain, biasRelu, maxPool2d, nativeBlasSummary, type BatchNormTrainResult } from './kernels/index.js';
 export * from './optim/sgd.js';
 export * from './optim/adam.js';
 export * from './optim/schedules.js';

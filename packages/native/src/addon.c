@@ -210,6 +210,72 @@ static napi_value max_pool_grad_js(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* Data pointer and element count of an Int32Array (the pools' argmax offsets). */
+static bool i32(napi_env env, napi_value v, int32_t **data, size_t *len) {
+  bool is_ta = false;
+  if (napi_is_typedarray(env, v, &is_ta) != napi_ok || !is_ta) return false;
+  napi_typedarray_type type;
+  void *ptr = NULL;
+  if (napi_get_typedarray_info(env, v, &type, len, &ptr, NULL, NULL) != napi_ok) return false;
+  if (type != napi_int32_array) return false;
+  *data = (int32_t *)ptr;
+  return true;
+}
+
+#define INT32_ARRAY(i, out, need, what)                                             \
+  do {                                                                              \
+    size_t len_;                                                                    \
+    if (!i32(env, argv[i], &(out), &len_)) THROW(type, what " must be an Int32Array"); \
+    if ((uint64_t)len_ < (uint64_t)(need)) THROW(range, what " is too short for its shape"); \
+  } while (0)
+
+/*
+ * maxPoolArgmax(x, N,H,W,C, KH,KW, SH,SW, OH,OW, y, index): 'valid' MaxPool, y
+ * [N,OH,OW,C], and index (Int32Array, same shape) the flat offset into x of each
+ * window's first maximum (-1 where none). Every window must lie inside x, and
+ * x's offsets must fit int32.
+ */
+static napi_value max_pool_argmax_js(napi_env env, napi_callback_info info) {
+  napi_value argv[13];
+  if (!args_of(env, info, 13, argv)) THROW(type, "native maxPoolArgmax: expected 13 arguments");
+  int64_t d[10];
+  for (int i = 0; i < 10; i++)
+    if (!dim(env, argv[1 + i], &d[i])) THROW(range, "native maxPoolArgmax: sizes must be non-negative int32 integers");
+  const conv_geom g = {d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7], 0, 0, d[8], d[9]};
+  if (g.kh < 1 || g.kw < 1 || g.sh < 1 || g.sw < 1) THROW(range, "native maxPoolArgmax: window and strides must be at least 1");
+  if ((g.oh > 0 && (g.oh - 1) * g.sh + g.kh > g.h) || (g.ow > 0 && (g.ow - 1) * g.sw + g.kw > g.w))
+    THROW(range, "native maxPoolArgmax: OH or OW has windows outside x");
+  if (g.n * g.h * g.w * g.c > 2147483647) THROW(range, "native maxPoolArgmax: x has more elements than int32 offsets reach");
+  float *x, *y;
+  int32_t *index;
+  ARRAY(0, x, g.n * g.h * g.w * g.c, "native maxPoolArgmax: x");
+  ARRAY(11, y, g.n * g.oh * g.ow * g.c, "native maxPoolArgmax: y");
+  INT32_ARRAY(12, index, g.n * g.oh * g.ow * g.c, "native maxPoolArgmax: index");
+  max_pool_argmax(&g, x, y, index);
+  return NULL;
+}
+
+/*
+ * maxPoolScatter(dy, index, N,H,W,C, OH,OW, dx): maxPoolArgmax's gradient, dx
+ * [N,H,W,C] zeroed, then dy [N,OH,OW,C] added at index's offsets (those outside
+ * dx, as -1, add nothing).
+ */
+static napi_value max_pool_scatter_js(napi_env env, napi_callback_info info) {
+  napi_value argv[9];
+  if (!args_of(env, info, 9, argv)) THROW(type, "native maxPoolScatter: expected 9 arguments");
+  int64_t d[6];
+  for (int i = 0; i < 6; i++)
+    if (!dim(env, argv[2 + i], &d[i])) THROW(range, "native maxPoolScatter: sizes must be non-negative int32 integers");
+  const conv_geom g = {d[0], d[1], d[2], d[3], 1, 1, 1, 1, 0, 0, d[4], d[5]};
+  float *dy, *dx;
+  int32_t *index;
+  ARRAY(0, dy, g.n * g.oh * g.ow * g.c, "native maxPoolScatter: dy");
+  INT32_ARRAY(1, index, g.n * g.oh * g.ow * g.c, "native maxPoolScatter: index");
+  ARRAY(8, dx, g.n * g.h * g.w * g.c, "native maxPoolScatter: dx");
+  max_pool_scatter(&g, dy, index, dx);
+  return NULL;
+}
+
 /* sumMiddle(x, outer, r, inner, scale, out): out[o, i] = scale * sum_k x[o, k, i]. */
 static napi_value sum_middle_js(napi_env env, napi_callback_info info) {
   napi_value argv[6];
@@ -430,6 +496,8 @@ static napi_value init(napi_env env, napi_value exports) {
     {"batchNormBackward", NULL, batch_norm_backward_js, NULL, NULL, NULL, napi_enumerable, NULL},
     {"sumMiddle", NULL, sum_middle_js, NULL, NULL, NULL, napi_enumerable, NULL},
     {"maxPoolGrad", NULL, max_pool_grad_js, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"maxPoolArgmax", NULL, max_pool_argmax_js, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"maxPoolScatter", NULL, max_pool_scatter_js, NULL, NULL, NULL, napi_enumerable, NULL},
     {"biasReluForward", NULL, bias_relu_forward_js, NULL, NULL, NULL, napi_enumerable, NULL},
     {"biasReluBackward", NULL, bias_relu_backward_js, NULL, NULL, NULL, napi_enumerable, NULL},
     {"sgdStep", NULL, sgd_step_js, NULL, NULL, NULL, napi_enumerable, NULL},

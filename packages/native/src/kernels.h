@@ -73,6 +73,15 @@ bool batch_norm_backward(const float *dy, const float *x, int64_t rows, int64_t 
 /* max_pool_grad.c: MaxPool's gradient over windows KH x KW (dx overwritten). */
 void max_pool_grad(const conv_geom *g, const float *x, const float *dy, float *dx);
 
+/*
+ * max_pool.c: MaxPool without padding (pad_top, pad_left ignored) that also
+ * writes, per output element, the flat offset into x of its window's first
+ * maximum (-1: none, all NaN or -Inf); and its gradient from those offsets
+ * alone: dx zeroed, dy added at each offset in [0, N*H*W*C).
+ */
+void max_pool_argmax(const conv_geom *g, const float *x, float *y, int32_t *index);
+void max_pool_scatter(const conv_geom *g, const float *dy, const int32_t *index, float *dx);
+
 /* reduce.c: out[o, i] = scale * sum over r of x[o, r, i], for x viewed as [outer, r, inner]; false when out of memory. */
 bool sum_middle(const float *x, int64_t outer, int64_t r, int64_t inner, float scale, float *out);
 

@@ -1,5 +1,5 @@
 import type * as tfc from '@tensorflow/tfjs-core';
-import { tf, type Backbone, type BackboneFactory, type Rng } from '@clusterflow/core';
+import { tf, maxPool2d, type Backbone, type BackboneFactory, type Rng } from '@clusterflow/core';
 import { z } from 'zod';
 import { batchNorm } from '../blocks/batch-norm.js';
 import { conv2d } from '../blocks/conv2d.js';
@@ -47,7 +47,7 @@ export function convnetBackbone(inputShape: readonly number[], rng: Rng, options
     layers.push(conv2d(inC, c, 3, rng, { padding: 1, bias: !o.batchNorm }));
     if (o.batchNorm) layers.push(batchNorm(c));
     layers.push(tf.relu);
-    if (i + 1 < o.channels.length) layers.push((x) => tf.maxPool(x as tfc.Tensor4D, 2, 2, 'valid'));
+    if (i + 1 < o.channels.length) layers.push((x) => maxPool2d(x as tfc.Tensor4D, 2, 2));
     inC = c;
   });
   const features = sequential(...layers);

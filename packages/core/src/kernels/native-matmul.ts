@@ -6,7 +6,7 @@
  * directly (views, no copies), and the transpose flags become CBLAS flags, so
  * no explicit transposes either. registerNativeKernels installs the addon's
  * other kernels too (native-conv.ts, native-batch-norm.ts, native-reduce.ts,
- * native-max-pool-grad.ts, native-optim.ts, native-bias-relu.ts).
+ * native-max-pool-grad.ts, native-optim.ts, native-bias-relu.ts, native-max-pool.ts).
  *
  * It wraps whatever BatchMatMul is registered (normally batch_matmul.ts's
  * wrapper around the stock kernel) and hands it every case it does not take:
@@ -29,6 +29,8 @@ import { ADAM_STEP, SGD_STEP } from './fused-optim.js';
 import { nativeAdamStep, nativeSgdStep } from './native-optim.js';
 import { BIAS_RELU, BIAS_RELU_GRAD, biasReluGradConfig } from './bias_relu.js';
 import { nativeBiasRelu, nativeBiasReluGrad } from './native-bias-relu.js';
+import { MAX_POOL, MAX_POOL_GRAD } from './max_pool.js';
+import { nativeMaxPool, nativeMaxPoolGrad as nativeMaxPoolScatter } from './native-max-pool.js';
 
 /** @clusterflow/native as loaded: its types are declared once, in that package (an optional peer, imported for types only). */
 export type NativeBlas = NativeModule;
@@ -109,12 +111,14 @@ export interface NativeKernelChoice {
   optimizer?: boolean;
   /** The fused bias + ReLU (bias_relu.ts) and its gradient. */
   biasRelu?: boolean;
+  /** The index-keeping max-pool (max_pool.ts) and its scatter gradient. */
+  maxPool?: boolean;
 }
 
 /**
  * Wraps the wasm backend's current BatchMatMul, Conv2D and its gradients, Sum,
  * Mean and MaxPoolGrad with the native ones, and adds the fused
- * BatchNorm, bias + ReLU and optimizer kernels.
+ * BatchNorm, bias + ReLU, index-keeping max-pool and optimizer kernels.
  * Idempotent per kernel. Needs '@tensorflow/tfjs-backend-wasm' imported (so the
  * kernels exist); returns whether any native kernel is installed.
  */
@@ -175,6 +179,19 @@ export function registerNativeKernels(native: NativeBlas, choice: NativeKernelCh
     // Global, like every TF.js gradient: it only runs for the fused kernel, which only backends with it run.
     if (!tf.getGradient(BIAS_RELU)) tf.registerGradient(biasReluGradConfig);
   }
+  if (choice.maxPool !== false && native.maxPoolArgmax && native.maxPoolScatter) {
+    any = true;
+    if (!tf.getKernel(MAX_POOL, BACKEND)) {
+      tf.registerKernel({ kernelName: MAX_POOL, backendName: BACKEND, kernelFunc: nativeMaxPool(native.maxPoolArgmax), [NATIVE]: true } as Marked);
+      tf.registerKernel({
+        kernelName: MAX_POOL_GRAD,
+        backendName: BACKEND,
+        kernelFunc: nativeMaxPoolScatter(native.maxPoolScatter),
+        [NATIVE]: true,
+      } as Marked);
+    }
+    // No registered gradient: maxPool2d's customGrad runs MAX_POOL_GRAD (max_pool.ts says why).
+  }
   if (choice.optimizer !== false && native.sgdStep && native.adamStep) {
     any = true;
     for (const [name, kernelFunc] of [
@@ -212,6 +229,8 @@ export function nativeKernelNames(): string[] {
     ADAM_STEP,
     BIAS_RELU,
     BIAS_RELU_GRAD,
+    MAX_POOL,
+    MAX_POOL_GRAD,
   ].filter((n) => (tf.getKernel(n, BACKEND) as Marked | undefined)?.[NATIVE]);
 }
 
