@@ -47,6 +47,8 @@ describe('clusterflow bench: a multi-stage run', () => {
     expect(run.perEpoch.map((e) => `${e.stage}:${e.epoch}`)).to.deep.equal(['contrast:0', 'refine:1', 'refine:2']);
     expect(run.metrics).to.deep.equal(run.stages![1].metrics);
     expect(run.objectives).to.deep.equal(['cc', 'cc']);
+    // The run's epochs count across its stages, as epochsDone does (it once read 3/1).
+    expect([run.epochsDone, run.epochs]).to.deep.equal([3, 3]);
   });
 
   it("writes every stage's assignments, from which scripts/check-results.ts recomputes each stage's metrics", async () => {

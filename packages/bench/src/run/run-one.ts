@@ -44,7 +44,8 @@ export function emptyResult(cfg: RunConfig, dir: string): RunResult {
     backbone: cfg.backbone.id,
     dataset: cfg.data.id,
     backend: typeof cfg.backend === 'string' ? cfg.backend : cfg.backend.id,
-    epochs: cfg.train.epochs,
+    // Over all stages, as epochsDone counts them (it once said 115/20 for 100 + 10 + 5).
+    epochs: stagesOf(cfg).reduce((n, s) => n + s.train.epochs, 0),
     epochsDone: 0,
     wallSeconds: 0,
     imagesPerSec: 0,
