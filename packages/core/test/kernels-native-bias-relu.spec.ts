@@ -2,10 +2,9 @@ import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
 import type { Tensor } from '@tensorflow/tfjs-core';
 import { selectBackend, tf } from '@clusterflow/core';
-import { input, on, relErr } from './support/backend-compare.js';
+import { beforeNativeWasm, input, on, relErr } from './support/backend-compare.js';
 import { biasRelu } from '../src/kernels/bias_relu.js';
 import { nativeBiasReluStats } from '../src/kernels/native-bias-relu.js';
-import { tryRegisterNativeKernels } from '../src/kernels/native-matmul.js';
 
 // The addon's fused bias + ReLU (biasRelu) on wasm against the cpu backend's
 // stock relu(add(x, bias)) and its gradients, from the same fixed inputs.
@@ -28,14 +27,7 @@ async function sameOnBoth(f: () => Tensor[], tol = 1e-5): Promise<void> {
 describe('fused bias + ReLU (@clusterflow/native) on wasm', function () {
   this.timeout(120_000);
 
-  before(async function () {
-    await selectBackend('wasm');
-    const r = await tryRegisterNativeKernels();
-    if (!r.used) {
-      console.log(`    skipped: ${r.reason}`);
-      this.skip();
-    }
-  });
+  beforeNativeWasm();
 
   // Odd sizes; one under a thread's grain, the rest split over the addon's threads; a single channel.
   const SHAPES = [[37, 13], [4, 7, 5, 19], [256, 500], [9, 28, 28, 32], [300, 1], [17]];

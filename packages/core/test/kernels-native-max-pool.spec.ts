@@ -1,10 +1,9 @@
 import { expect } from 'chai';
 import type { Tensor, Tensor4D } from '@tensorflow/tfjs-core';
 import { selectBackend, tf, maxPool2d } from '@clusterflow/core';
-import { input, on, relErr, values } from './support/backend-compare.js';
+import { beforeNativeWasm, input, on, relErr, values } from './support/backend-compare.js';
 import { MAX_POOL } from '../src/kernels/max_pool.js';
 import { nativeMaxPoolStats } from '../src/kernels/native-max-pool.js';
-import { tryRegisterNativeKernels } from '../src/kernels/native-matmul.js';
 
 // The addon's index-keeping max-pool (maxPool2d) on wasm against the cpu
 // backend's stock maxPool and MaxPoolGrad, from the same fixed inputs: values
@@ -42,14 +41,7 @@ async function sameOnBoth(f: () => Tensor[]): Promise<void> {
 describe('index-keeping max-pool (@clusterflow/native) on wasm', function () {
   this.timeout(120_000);
 
-  before(async function () {
-    await selectBackend('wasm');
-    const r = await tryRegisterNativeKernels();
-    if (!r.used) {
-      console.log(`    skipped: ${r.reason}`);
-      this.skip();
-    }
-  });
+  beforeNativeWasm();
 
   // Batch 1, odd batches, odd sides (floor of H/2), many channels (not a multiple of 16), the ConvNet's pools, other windows.
   const CASES: [number[], number, number][] = [

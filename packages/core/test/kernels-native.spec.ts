@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import type { Tensor, Tensor4D } from '@tensorflow/tfjs-core';
 import { selectBackend, tf } from '@clusterflow/core';
 import { registerWasmKernels } from '../src/kernels/index.js';
-import { input, on, relErr } from './support/backend-compare.js';
+import { beforeNativeWasm, input, on, relErr } from './support/backend-compare.js';
 import { nativeConvStats } from '../src/kernels/native-conv.js';
 import { nativeBatchNormStats } from '../src/kernels/native-batch-norm.js';
 import { nativeReduceStats } from '../src/kernels/native-reduce.js';
@@ -39,15 +39,7 @@ const SHAPES: [number, number, number][] = [
 describe('native kernels (@clusterflow/native) on wasm', function () {
   this.timeout(120_000);
 
-  before(async function () {
-    await selectBackend('wasm');
-    const r = await tryRegisterNativeKernels();
-    if (!r.used) {
-      console.log(`    skipped: ${r.reason}`);
-      this.skip();
-    }
-    console.log(`    native: ${r.reason}`);
-  });
+  beforeNativeWasm(true);
 
   it('is installed around the wasm wrappers, and registering again changes nothing', async () => {
     expect(nativeKernelsRegistered()).to.equal(true);

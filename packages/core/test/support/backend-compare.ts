@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import type { Tensor } from '@tensorflow/tfjs-core';
 import { selectBackend, tf } from '@clusterflow/core';
 import { registerWasmKernels } from '../../src/kernels/index.js';
+import { tryRegisterNativeKernels } from '../../src/kernels/native-matmul.js';
 
 // Helpers of the kernel specs: the same computation on the cpu backend (stock
 // TF.js kernels and gradients) and on wasm with clusterflow's kernels, from the
@@ -56,4 +57,21 @@ export function relErr(a: Float32Array, b: Float32Array): number {
   }
   expect(scale, 'reference is all zeros').to.be.greaterThan(0);
   return diff / scale;
+}
+
+/**
+ * A suite's `before` hook: the wasm backend with the native kernels, or the suite
+ * skipped with the reason (the addon not built, or not loadable here). `say`
+ * also prints what was registered.
+ */
+export function beforeNativeWasm(say = false): void {
+  before(async function () {
+    await selectBackend('wasm');
+    const r = await tryRegisterNativeKernels();
+    if (!r.used) {
+      console.log(`    skipped: ${r.reason}`);
+      this.skip();
+    }
+    if (say) console.log(`    native: ${r.reason}`);
+  });
 }
