@@ -119,6 +119,14 @@ describe('queue parts', () => {
         expect(told, out.text()).to.deep.equal(['[1/1 cc-seed0] h/2 (cpu) continues it from epoch 3']);
       }
     });
+
+    it('shows a first progress read from Redis without a worker instead of stopping on it (it read the missing earlier view)', () => {
+      const out = capture();
+      const display = createQueueDisplay(out);
+      const anonymous = { ...running('h/1'), progress: { ...running('h/1').progress, worker: undefined as unknown as string } };
+      expect(() => display.update([anonymous])).to.not.throw();
+      expect(out.text()).to.include('epoch 3/10 done');
+    });
   });
 
   describe('gathering a queued bench', () => {

@@ -94,7 +94,9 @@ function viewLines(before: QueuedRunView | undefined, v: QueuedRunView, epochs: 
     const how = p.resumedAt !== undefined ? `continues it from epoch ${p.resumedAt}` : before?.progress ? 'starts it again' : 'took it';
     lines.push(`${p.worker}${p.backend ? ` (${p.backend})` : ''} ${how}`);
   }
-  if (epochs && p.epoch > (before?.progress?.worker === p.worker ? before.progress.epoch : (p.resumedAt ?? 0))) {
+  // The same worker as last seen continues from its epoch; a progress read from Redis without a worker is not taken for one.
+  const sameWorker = before?.progress !== undefined && before.progress.worker === p.worker;
+  if (epochs && p.epoch > (sameWorker ? before!.progress!.epoch : (p.resumedAt ?? 0))) {
     const metrics = p.metrics ? metricText(p.metrics) : '';
     lines.push(`epoch ${p.epoch}/${p.epochs} done${p.loss !== undefined ? `, loss ${p.loss.toFixed(4)}` : ''}${metrics ? `: ${metrics}` : ''}`);
   }
