@@ -99,4 +99,32 @@ describe("clusterflow predict's data argument: idx files, image folders, data co
     expect(bad.code).to.equal(2);
     expect(bad.err).to.match(/a data config is \{ id, options \}/);
   });
+
+  it("says to pass --base-dir when the run's data had a path relative to its config's folder (it once named only a missing file)", async () => {
+    // A run whose config, in its own folder, names its data relative to that folder.
+    const home = join(dir, 'relative');
+    await mkdir(join(home, 'configs'), { recursive: true });
+    await mkdir(join(home, 'data'));
+    await writeFile(join(home, 'data', 'images-idx3-ubyte'), await readFile(IMAGES));
+    await writeFile(join(home, 'data', 'labels-idx1-ubyte.gz'), await readFile(LABELS));
+    const config = {
+      name: 'relative',
+      backend: 'cpu',
+      data: { id: 'idx', options: { images: '../data/images-idx3-ubyte', labels: '../data/labels-idx1-ubyte.gz' } },
+      augmentation: { id: 'identity', options: { views: 2 } },
+      backbone: { id: 'mlp', options: { hidden: [16], featureDim: 8 } },
+      objective: [{ id: 'cc', options: { projectionDim: 8 } }],
+      numClusters: 4,
+      train: { epochs: 1, batchSize: 32 },
+    };
+    await writeFile(join(home, 'configs', 'run.json'), JSON.stringify(config));
+    const trained = await cli('train', join(home, 'configs', 'run.json'), '--out', join(home, 'out'), '--seed', '0');
+    expect(trained.code, trained.err).to.equal(0);
+    const ckpt = join(home, 'out', 'relative-seed0');
+    const lost = await cli('predict', ckpt, IMAGES, '--labels', LABELS, '--out', join(home, 'x.csv'));
+    expect(lost.code).to.equal(2);
+    expect(lost.err).to.include("its run's data").and.include('--base-dir').and.include('images-idx3-ubyte');
+    const found = await cli('predict', ckpt, IMAGES, '--labels', LABELS, '--base-dir', join(home, 'configs'), '--out', join(home, 'x.csv'));
+    expect(found.code, found.err).to.equal(0);
+  });
 });

@@ -52,7 +52,7 @@ export async function describeTrainedModel(ckpt: Checkpoint, name: string, opts:
     throw err;
   }
   const stage = stagesOf(cfg)[(ckpt.meta.stage as number | undefined) ?? 0];
-  const dataset = await opts.registry.build('dataset', cfg.data, { baseDir: opts.baseDir });
+  const dataset = await runData(cfg, name, opts);
   const augmentation = opts.registry.build('augmentation', stage.augmentation, { sampleShape: dataset.sampleShape, registry: opts.registry });
   const inputShape = augmentation.outputShape(dataset.sampleShape);
   const numClusters = cfg.numClusters ?? dataset.numClasses;
@@ -113,4 +113,25 @@ function preprocessingOf(sampleShape: readonly number[], inputShape: readonly nu
   if (inputShape.length === 3) return { input: 'image', inputShape: [inputShape[0], inputShape[1], inputShape[2]], pixelScale: 1 / 255 };
   if (inputShape.length === 1 && sampleShape.length === 1) return { input: 'vectors', dim: inputShape[0] };
   throw new ConfigError(`cannot export a model for samples of shape [${sampleShape}] (backbone input [${inputShape}]): only images [H, W, C] and vectors [D]`);
+}
+
+/**
+ * The run's own data, which gives the model its sample shape and class count. Its
+ * relative paths were written against the folder of the config it was trained
+ * from, which the checkpoint does not know: where they do not resolve against
+ * `baseDir`, the error says so and what to pass, even when other data is to be
+ * assigned (it once read only "split 'all' not found in /shared/...").
+ */
+async function runData(cfg: RunConfig, name: string, opts: { registry: Registry; baseDir: string }): Promise<Dataset> {
+  try {
+    return await opts.registry.build('dataset', cfg.data, { baseDir: opts.baseDir });
+  } catch (err) {
+    if (err instanceof UnknownComponentError) throw err;
+    throw new ConfigError(
+      `checkpoint ${name}: its run's data (${JSON.stringify(cfg.data)}) gives the model its input shape and class count, and could not be read ` +
+        `with relative paths taken from ${opts.baseDir}: pass the folder of the config the run was trained from as --base-dir ` +
+        `(${err instanceof Error ? err.message : String(err)})`,
+      { cause: err },
+    );
+  }
 }
