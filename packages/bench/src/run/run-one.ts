@@ -36,16 +36,17 @@ export interface RunOneOptions {
 
 /** What a run records before it has done anything: also the record of a run that never started. */
 export function emptyResult(cfg: RunConfig, dir: string): RunResult {
+  const stages = stagesOf(cfg);
   return {
     name: cfg.name,
     seed: cfg.seed,
     status: 'ok',
-    objectives: stagesOf(cfg).map((s) => describeObjectives({ objective: s.objective })),
+    objectives: stages.map((s) => describeObjectives({ objective: s.objective })),
     backbone: cfg.backbone.id,
     dataset: cfg.data.id,
     backend: typeof cfg.backend === 'string' ? cfg.backend : cfg.backend.id,
     // Over all stages, as epochsDone counts them (it once said 115/20 for 100 + 10 + 5).
-    epochs: stagesOf(cfg).reduce((n, s) => n + s.train.epochs, 0),
+    epochs: stages.reduce((n, s) => n + s.train.epochs, 0),
     epochsDone: 0,
     wallSeconds: 0,
     imagesPerSec: 0,

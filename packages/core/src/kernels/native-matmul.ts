@@ -278,16 +278,18 @@ export async function loadNativeAddon(): Promise<NativeBlas> {
 export async function nativeBlasSummary(): Promise<string> {
   const native = await loadNativeAddon();
   if (!native.available) return `none: ${native.reason ?? 'unavailable'}`;
-  return withProducts(native, native.openblas?.summary ?? native.config ?? 'unknown build');
+  return blasSummary(native);
 }
 
-/** Says where the matrix products run when it is not OpenBLAS (oneDNN's sgemm where OpenBLAS's core has no AVX-512). */
-function withProducts(native: NativeBlas, blas: string): string {
-  return native.products && native.products !== 'OpenBLAS' && !native.products.startsWith('OpenBLAS ') ? `${blas}; products: ${native.products}` : blas;
+/** OpenBLAS's build and core, and where the matrix products run when not on it (oneDNN's sgemm where OpenBLAS's core has no AVX-512). */
+function blasSummary(native: NativeBlas): string {
+  const blas = native.openblas?.summary ?? native.config ?? 'unknown build';
+  // `products` is "OpenBLAS..." unless the addon put them on oneDNN when it loaded.
+  return native.products?.startsWith('oneDNN') ? `${blas}; products: ${native.products}` : blas;
 }
 
 /** For the backend summary: "OpenBLAS 0.3.21, core Haswell (...); convolutions: oneDNN 2.6.3 (avx512_core) for forward, ...". */
 function blasAndConvolutions(native: NativeBlas): string {
-  const blas = withProducts(native, native.openblas?.summary ?? native.config ?? 'unknown build');
+  const blas = blasSummary(native);
   return native.convolutions ? `${blas}; convolutions: ${native.convolutions}` : blas;
 }

@@ -8,13 +8,10 @@
 import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import type { MaxPoolArgmax, MaxPoolScatter } from '@clusterflow/native';
 import type { MaxPoolAttrs } from './max_pool.js';
-import type { WasmHeapBackend } from './wasm-heap.js';
+import { float32Views, type WasmHeapBackend } from './wasm-heap.js';
 
 /** Stats for tests and benches: max-pools run natively. */
 export const nativeMaxPoolStats = { forward: 0, backward: 0 };
-
-/** The wasm backend as this kernel uses it: int32 outputs too. */
-type HeapBackend = Omit<WasmHeapBackend, 'makeOutput'> & { makeOutput(shape: number[], dtype: 'float32' | 'int32'): TensorInfo };
 
 function outputSide(side: number, a: MaxPoolAttrs): number {
   return Math.floor((side - a.size) / a.stride) + 1;
@@ -28,25 +25,12 @@ export function nativeMaxPool(forward: MaxPoolArgmax): KernelFunc {
     if (x.shape.length !== 4) throw new Error(`MaxPool: x must be NHWC, got [${x.shape.join(', ')}]`);
     const [n, h, w, c] = x.shape;
     const [oh, ow] = [outputSide(h, a), outputSide(w, a)];
-    const backend = args.backend as unknown as HeapBackend;
+    const backend = args.backend as unknown as WasmHeapBackend;
     const y = backend.makeOutput([n, oh, ow, c], 'float32'),
       index = backend.makeOutput([n, oh, ow, c], 'int32');
     // Views only after the allocations above: growing the heap detaches older views.
-    forward(
-      backend.typedArrayFromHeap(x) as Float32Array,
-      n,
-      h,
-      w,
-      c,
-      a.size,
-      a.size,
-      a.stride,
-      a.stride,
-      oh,
-      ow,
-      backend.typedArrayFromHeap(y) as Float32Array,
-      backend.typedArrayFromHeap(index) as Int32Array,
-    );
+    const v = float32Views(backend);
+    forward(v(x), n, h, w, c, a.size, a.size, a.stride, a.stride, oh, ow, v(y), backend.typedArrayFromHeap(index) as Int32Array);
     nativeMaxPoolStats.forward++;
     return [y, index];
   };
@@ -66,19 +50,10 @@ export function nativeMaxPoolGrad(scatter: MaxPoolScatter): KernelFunc {
     if (dy.shape.length !== 4 || dy.shape[0] !== n || dy.shape[3] !== c) {
       throw new Error(`MaxPoolGrad: dy [${dy.shape.join(', ')}] does not pool x [${a.inputShape.join(', ')}]`);
     }
-    const backend = args.backend as unknown as HeapBackend;
+    const backend = args.backend as unknown as WasmHeapBackend;
     const dx = backend.makeOutput([n, h, w, c], 'float32');
-    scatter(
-      backend.typedArrayFromHeap(dy) as Float32Array,
-      backend.typedArrayFromHeap(index) as Int32Array,
-      n,
-      h,
-      w,
-      c,
-      dy.shape[1],
-      dy.shape[2],
-      backend.typedArrayFromHeap(dx) as Float32Array,
-    );
+    const v = float32Views(backend);
+    scatter(v(dy), backend.typedArrayFromHeap(index) as Int32Array, n, h, w, c, dy.shape[1], dy.shape[2], v(dx));
     nativeMaxPoolStats.backward++;
     return dx;
   };

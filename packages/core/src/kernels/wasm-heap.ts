@@ -6,7 +6,7 @@ import type { TensorInfo, TypedArray } from '@tensorflow/tfjs-core';
  * before an allocation may be detached by it, so take them after.
  */
 export interface WasmHeapBackend {
-  makeOutput(shape: number[], dtype: 'float32'): TensorInfo;
+  makeOutput(shape: number[], dtype: 'float32' | 'int32'): TensorInfo;
   typedArrayFromHeap(t: TensorInfo): TypedArray;
 }
 
