@@ -115,6 +115,13 @@ export interface NativeKernelChoice {
   maxPool?: boolean;
 }
 
+/** Registers the fused kernels of the addon (ours alone, no stock kernel to wrap), each once, marked native. */
+function addKernels(kernels: [string, KernelFunc][]): void {
+  for (const [kernelName, kernelFunc] of kernels) {
+    if (!tf.getKernel(kernelName, BACKEND)) tf.registerKernel({ kernelName, backendName: BACKEND, kernelFunc, [NATIVE]: true } as Marked);
+  }
+}
+
 /**
  * Wraps the wasm backend's current BatchMatMul, Conv2D and its gradients, Sum,
  * Mean and MaxPoolGrad with the native ones, and adds the fused
@@ -148,58 +155,36 @@ export function registerNativeKernels(native: NativeBlas, choice: NativeKernelCh
   let any = false;
   if (choice.batchNorm !== false && native.batchNormForward && native.batchNormBackward) {
     any = true;
-    if (!tf.getKernel(BATCH_NORM_TRAIN, BACKEND)) {
-      tf.registerKernel({
-        kernelName: BATCH_NORM_TRAIN,
-        backendName: BACKEND,
-        kernelFunc: nativeBatchNormTrain(native.batchNormForward),
-        [NATIVE]: true,
-      } as Marked);
-      tf.registerKernel({
-        kernelName: BATCH_NORM_TRAIN_GRAD,
-        backendName: BACKEND,
-        kernelFunc: nativeBatchNormTrainGrad(native.batchNormBackward),
-        [NATIVE]: true,
-      } as Marked);
-    }
+    addKernels([
+      [BATCH_NORM_TRAIN, nativeBatchNormTrain(native.batchNormForward)],
+      [BATCH_NORM_TRAIN_GRAD, nativeBatchNormTrainGrad(native.batchNormBackward)],
+    ]);
     // Global, like every TF.js gradient: it only runs for the fused kernel, which only backends with it run.
     if (!tf.getGradient(BATCH_NORM_TRAIN)) tf.registerGradient(batchNormTrainGradConfig);
   }
   if (choice.biasRelu !== false && native.biasReluForward && native.biasReluBackward) {
     any = true;
-    if (!tf.getKernel(BIAS_RELU, BACKEND)) {
-      tf.registerKernel({ kernelName: BIAS_RELU, backendName: BACKEND, kernelFunc: nativeBiasRelu(native.biasReluForward), [NATIVE]: true } as Marked);
-      tf.registerKernel({
-        kernelName: BIAS_RELU_GRAD,
-        backendName: BACKEND,
-        kernelFunc: nativeBiasReluGrad(native.biasReluBackward),
-        [NATIVE]: true,
-      } as Marked);
-    }
+    addKernels([
+      [BIAS_RELU, nativeBiasRelu(native.biasReluForward)],
+      [BIAS_RELU_GRAD, nativeBiasReluGrad(native.biasReluBackward)],
+    ]);
     // Global, like every TF.js gradient: it only runs for the fused kernel, which only backends with it run.
     if (!tf.getGradient(BIAS_RELU)) tf.registerGradient(biasReluGradConfig);
   }
   if (choice.maxPool !== false && native.maxPoolArgmax && native.maxPoolScatter) {
     any = true;
-    if (!tf.getKernel(MAX_POOL, BACKEND)) {
-      tf.registerKernel({ kernelName: MAX_POOL, backendName: BACKEND, kernelFunc: nativeMaxPool(native.maxPoolArgmax), [NATIVE]: true } as Marked);
-      tf.registerKernel({
-        kernelName: MAX_POOL_GRAD,
-        backendName: BACKEND,
-        kernelFunc: nativeMaxPoolScatter(native.maxPoolScatter),
-        [NATIVE]: true,
-      } as Marked);
-    }
+    addKernels([
+      [MAX_POOL, nativeMaxPool(native.maxPoolArgmax)],
+      [MAX_POOL_GRAD, nativeMaxPoolScatter(native.maxPoolScatter)],
+    ]);
     // No registered gradient: maxPool2d's customGrad runs MAX_POOL_GRAD (max_pool.ts says why).
   }
   if (choice.optimizer !== false && native.sgdStep && native.adamStep) {
     any = true;
-    for (const [name, kernelFunc] of [
+    addKernels([
       [SGD_STEP, nativeSgdStep(native.sgdStep)],
       [ADAM_STEP, nativeAdamStep(native.adamStep)],
-    ] as const) {
-      if (!tf.getKernel(name, BACKEND)) tf.registerKernel({ kernelName: name, backendName: BACKEND, kernelFunc, [NATIVE]: true } as Marked);
-    }
+    ]);
   }
   for (const [name, wrap] of wraps) {
     const current = tf.getKernel(name, BACKEND) as Marked | undefined;
