@@ -121,3 +121,58 @@ describe('Ctrl-C in clusterflow train', function () {
     for (const f of ['epoch-0001.ckpt', 'epoch-0002.ckpt', 'last.ckpt']) expect(existsSync(join(ckpts, f)), f).to.equal(true);
   });
 });
+
+describe('a bench run killed without warning (SIGKILL, the end of a session)', function () {
+  this.timeout(180_000);
+
+  it('is refused without --resume, and `bench --resume` continues it from its newest checkpoint with its whole history', async () => {
+    const dir = await tempDir();
+    await writeBlobs(dir);
+    const config = join(dir, 'long.yaml');
+    const epochs = 200;
+    await writeFile(
+      config,
+      JSON.stringify({
+        name: 'long',
+        defaults: {
+          backend: 'cpu',
+          data: { id: 'vectors', options: { path: 'blobs.json' } },
+          backbone: { id: 'mlp', options: { hidden: [16], featureDim: 8 } },
+          train: { epochs, batchSize: 16, checkpointEvery: 1 },
+          eval: { every: 50 },
+        },
+        runs: [{ name: 'blobs', objective: [{ id: 'cc', options: { projectionDim: 8 } }] }],
+      }),
+    );
+    const out = join(dir, 'out');
+    const run = join(out, 'blobs-seed0');
+    const p = start(['bench', config, '--out', out, '--log-every', '1']);
+    await p.waitFor(/epoch 3\/200 done/);
+    while (!existsSync(join(run, 'checkpoints', 'epoch-0003.ckpt'))) await new Promise((r) => setTimeout(r, 10));
+    p.child.kill('SIGKILL');
+    await p.exited;
+    expect(existsSync(join(out, 'results.json')), 'a killed run writes no record').to.equal(false);
+    const events = await readFile(join(run, 'events.jsonl'), 'utf8');
+
+    // Starting it again from scratch would replace its event log: refused, nothing touched.
+    const fresh = await cli('bench', config, '--out', out);
+    expect(fresh.code, fresh.out).to.equal(2);
+    expect(fresh.err).to.include('blobs-seed0').and.include('--resume').and.include('--force');
+    expect(await readFile(join(run, 'events.jsonl'), 'utf8')).to.equal(events);
+
+    const resumed = await cli('bench', config, '--out', out, '--resume', '--log-every', '50');
+    expect(resumed.code, resumed.err).to.equal(0);
+    expect(resumed.out, 'it went on, not from the start').to.not.match(/epoch 1\/200 /);
+    const r: BenchResult = JSON.parse(await readFile(join(out, 'results.json'), 'utf8'));
+    const finished = r.runs[0];
+    expect(finished.status).to.equal('ok');
+    expect(finished.epochsDone).to.equal(epochs);
+    // The killed part's history comes from its event log: every epoch and step once, in order.
+    expect(finished.perEpoch.map((e) => e.epoch)).to.deep.equal(Array.from({ length: epochs }, (_, i) => i));
+    expect(finished.stepLoss.map((s) => s.step)).to.deep.equal(Array.from({ length: epochs * 6 }, (_, i) => i));
+    expect(finished.perEpoch[49].metrics.acc).to.be.within(0, 1);
+    // Both parts' time: the first part ran at least until its third epoch's checkpoint.
+    const firstPart = finished.perEpoch.slice(0, 3).reduce((s, e) => s + e.seconds, 0);
+    expect(finished.wallSeconds).to.be.greaterThan(firstPart);
+  });
+});

@@ -1,11 +1,12 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { ConfigError, loadPlugins, resolveRunConfig, type ParsedRunConfig, type RunConfig } from '@clusterflow/core';
 import type { BenchPlan } from './bench-config.js';
 import { machineInfo } from './machine.js';
 import { lockOut } from './out-lock.js';
 import { checkpointsOf, resumeCandidates, usableCheckpoint } from './resume-check.js';
+import { earlierRecord } from './earlier-record.js';
 import type { PlannedRun } from './planned-run.js';
 import { defaultRegistry } from '../registry.js';
 import type { BenchResult, RunResult } from '../report/results.js';
@@ -102,19 +103,28 @@ async function benchInto(out: string, name: string, runs: readonly PlannedRun[],
   const previous = opts.resume ? recorded : new Map<string, RunResult>();
   if (!opts.resume && !opts.force) refuseFinished(out, runs, recorded);
   // Every checkpoint to continue from is checked before anything is written.
-  const resumeFrom = new Map<string, string>();
+  const resumeFrom = new Map<string, { checkpoint: string; before?: RunResult }>();
   for (const run of runs) {
     const done = previous.get(run.dir);
     if (done?.status === 'ok') continue;
+    const own = checkpointsOf(join(out, run.dir, 'checkpoints'));
+    let checkpoint: string | undefined;
     // A checkpoint named (train --resume <checkpoint>) wins over the run folder's own.
     if (run.config.train.resume) {
-      const chosen = await usableCheckpoint(resumeCandidates(run.config.train.resume), run.config, `run ${run.dir}`);
-      if (chosen !== run.config.train.resume) stream.write(`[${run.dir}] ${run.config.train.resume} cannot continue the run; continuing from ${chosen}\n`);
-      resumeFrom.set(run.dir, chosen);
-    } else if (opts.resume && done?.status === 'interrupted') {
-      const candidates = checkpointsOf(join(out, run.dir, 'checkpoints'));
-      if (candidates.length > 0) resumeFrom.set(run.dir, await usableCheckpoint(candidates, run.config, `run ${run.dir}`));
+      checkpoint = await usableCheckpoint(resumeCandidates(run.config.train.resume), run.config, `run ${run.dir}`);
+      if (checkpoint !== run.config.train.resume)
+        stream.write(`[${run.dir}] ${run.config.train.resume} cannot continue the run; continuing from ${checkpoint}\n`);
+    } else if (opts.resume && (done === undefined || done.status === 'interrupted') && own.length > 0) {
+      // Interrupted, or killed before it could say so (no record at all): its newest whole checkpoint.
+      checkpoint = await usableCheckpoint(own, run.config, `run ${run.dir}`);
+    } else if (!opts.resume && !opts.force && recorded.get(run.dir)?.status !== 'failed' && own.length > 0) {
+      // A fresh start would replace its event log and mix its checkpoints with the new run's.
+      throw new ConfigError(
+        `--out ${out} holds the unfinished run ${run.dir} (checkpoints up to ${basename(own[0])}): ` +
+          '--resume continues it, --force trains it again from the start, or choose another --out',
+      );
     }
+    if (checkpoint !== undefined) resumeFrom.set(run.dir, { checkpoint, before: earlierRecord(join(out, run.dir), run.config, run.dir, done) });
   }
   const bench: BenchResult = { name, date: new Date().toISOString(), machine: await machineInfo(), runs: [], ok: 0, failed: 0, interrupted: 0 };
   const record = async (result: RunResult) => {
@@ -133,7 +143,6 @@ async function benchInto(out: string, name: string, runs: readonly PlannedRun[],
       continue;
     }
     const dir = join(out, run.dir);
-    const checkpoint = resumeFrom.get(run.dir);
     // A run whose folder cannot be written (read-only, full, in the way) is that run's
     // failure: recorded, and the bench goes on with the others.
     const result = await trainRun(run, {
@@ -147,7 +156,7 @@ async function benchInto(out: string, name: string, runs: readonly PlannedRun[],
       // `train` keeps a checkpoint of every epoch (or as often as the config says), so a
       // run killed without warning (SIGKILL, a power cut) loses at most an epoch.
       ...(opts.checkpoint ? { checkpointEvery: run.config.train.checkpointEvery || 1 } : {}),
-      resume: checkpoint !== undefined ? { checkpoint, before: opts.resume && done?.status === 'interrupted' ? done : undefined } : undefined,
+      resume: resumeFrom.get(run.dir),
       stop: opts.stop,
     }).catch((err: unknown) => {
       const failed = unwritableRun(run, dir, err);

@@ -10,6 +10,7 @@ import {
   type TrainEvent,
 } from '@clusterflow/core';
 import type { RunResult } from '../report/results.js';
+import { recordEvent } from './record-event.js';
 
 export interface RunOutcome {
   /** A multi-stage run's assignments at the end of each stage (main read-out), by stage name. */
@@ -73,47 +74,9 @@ export async function runOne(cfg: RunConfig, opts: RunOneOptions): Promise<RunOu
   let lastCheckpoint: string | undefined;
   const stageClusters: Record<string, Int32Array> = {};
   const record = (e: TrainEvent) => {
-    switch (e.type) {
-      case 'run-start':
-        result.backend = e.backend;
-        break;
-      case 'step':
-        result.stepLoss.push({ step: e.step, epoch: e.epoch, total: e.loss.total });
-        break;
-      case 'epoch-end':
-        result.perEpoch.push({
-          epoch: e.epoch,
-          ...(e.stage && e.stage !== 'main' ? { stage: e.stage } : {}),
-          loss: e.loss,
-          metrics: e.metrics,
-          seconds: e.seconds,
-          imagesPerSec: e.imagesPerSec,
-        });
-        result.epochsDone = e.epoch + 1;
-        if (Object.keys(e.metrics).length > 0) result.metrics = e.metrics;
-        break;
-      case 'warning':
-        result.warnings.push(`epoch ${e.epoch + 1}: ${e.message}`);
-        break;
-      case 'checkpoint':
-        lastCheckpoint = e.path;
-        break;
-      case 'stage-end':
-        if (e.clusters) stageClusters[e.name] = e.clusters;
-        break;
-      case 'complete':
-        if (e.summary.stages.length > 1) result.stages = e.summary.stages;
-        Object.assign(result, {
-          backend: e.summary.backend,
-          epochsDone: e.summary.epochsDone,
-          wallSeconds: e.summary.wallSeconds,
-          imagesPerSec: e.summary.imagesPerSec,
-          mainReadout: e.summary.mainReadout,
-        });
-        // An interrupted run keeps the metrics of its last evaluation, labelled as such by its status.
-        if (e.summary.end.kind !== 'interrupted') Object.assign(result, { metrics: e.summary.metrics, clusterSizes: e.summary.clusterSizes });
-        break;
-    }
+    recordEvent(result, e);
+    if (e.type === 'checkpoint') lastCheckpoint = e.path;
+    if (e.type === 'stage-end' && e.clusters) stageClusters[e.name] = e.clusters;
     opts.onEvent?.(e, result);
   };
   let summary: RunSummary | undefined;

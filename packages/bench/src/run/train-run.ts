@@ -94,12 +94,16 @@ export async function trainRun(run: PlannedRun, opts: TrainRunOptions): Promise<
 }
 
 /**
- * A resumed run's record starts with what its earlier part recorded; where both
- * recorded an epoch or a step (the part redone after the checkpoint), the resumed one counts.
+ * A resumed run's record starts with what its earlier part recorded up to where the
+ * resumed part starts (its first step); what the earlier part did after its checkpoint
+ * was done again, and the resumed part's record of it counts.
  */
 export function continueFrom(before: RunResult, after: RunResult): void {
-  after.perEpoch = [...before.perEpoch.filter((e) => !after.perEpoch.some((a) => a.epoch === e.epoch)), ...after.perEpoch];
-  after.stepLoss = [...before.stepLoss.filter((s) => !after.stepLoss.some((a) => a.step === s.step)), ...after.stepLoss];
+  const first = after.stepLoss[0];
+  const firstStep = first?.step ?? Infinity;
+  const firstEpoch = first?.epoch ?? after.perEpoch[0]?.epoch ?? Infinity;
+  after.perEpoch = [...before.perEpoch.filter((e) => e.epoch < firstEpoch), ...after.perEpoch];
+  after.stepLoss = [...before.stepLoss.filter((s) => s.step < firstStep), ...after.stepLoss];
   after.warnings = [...before.warnings, ...after.warnings];
   after.wallSeconds += before.wallSeconds;
   if (before.takeovers) after.takeovers = [...before.takeovers, ...(after.takeovers ?? [])];
