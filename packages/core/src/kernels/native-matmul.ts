@@ -257,13 +257,15 @@ export async function loadNativeAddon(): Promise<NativeBlas> {
 }
 
 /**
- * What results.json records of the native BLAS: "OpenBLAS 0.3.21, core
- * SkylakeX (chosen: ...)", or "none: <why>" where the addon is not there.
+ * What results.json records of the native libraries: "OpenBLAS 0.3.21, core
+ * SkylakeX (chosen: ...)", then where products and convolutions run when not on
+ * it, or "none: <why>" where the addon is not there. A ConvNet's speed depends on
+ * the convolutions' library as much as on the BLAS core, so a result names both.
  */
 export async function nativeBlasSummary(): Promise<string> {
   const native = await loadNativeAddon();
   if (!native.available) return `none: ${native.reason ?? 'unavailable'}`;
-  return blasSummary(native);
+  return blasAndConvolutions(native);
 }
 
 /** OpenBLAS's build and core, and where the matrix products run when not on it (oneDNN's sgemm where OpenBLAS's core has no AVX-512). */
