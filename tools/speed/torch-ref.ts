@@ -18,8 +18,22 @@ const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const TORCH_STEPS = fileURLToPath(new URL('../../../shared/bench/torch_steps.py', import.meta.url));
 export const TORCH_RESNET18 = fileURLToPath(new URL('./torch_resnet18.py', import.meta.url));
 export const TORCH_STEPPER = fileURLToPath(new URL('./torch_stepper.py', import.meta.url));
-/** PyTorch on 2 threads whose OpenMP workers sleep between steps rather than spin against TF.js's. */
-const TORCH_ENV = { ...process.env, OMP_WAIT_POLICY: 'PASSIVE' };
+/**
+ * PyTorch on 2 threads whose OpenMP workers sleep between steps rather than spin against TF.js's,
+ * with glibc's malloc keeping freed memory (what jemalloc or tcmalloc, which PyTorch's performance
+ * guide recommends, do). By default glibc hands each step's large tensors back to the system and
+ * the next step faults them in again: on this workplace's VM that made PyTorch's step 1.3-3x
+ * slower, by an amount that moved with the host (ConvNet 56-176 ms a step, 44 steady with these
+ * settings; 276k page faults in 50 steps against 73k), and made the ratios flatter us.
+ */
+const TORCH_ENV = {
+  ...process.env,
+  OMP_WAIT_POLICY: 'PASSIVE',
+  // Blocks up to 32 MiB (glibc's cap) come from the heap, which is trimmed only past 100 GB free.
+  MALLOC_MMAP_THRESHOLD_: String(32 << 20),
+  MALLOC_TRIM_THRESHOLD_: String(100e9),
+  MALLOC_TOP_PAD_: String(512 << 20),
+};
 
 export interface TorchResult {
   model: string;
