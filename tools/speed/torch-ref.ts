@@ -29,6 +29,12 @@ export const TORCH_STEPPER = fileURLToPath(new URL('./torch_stepper.py', import.
 const TORCH_ENV = {
   ...process.env,
   OMP_WAIT_POLICY: 'PASSIVE',
+  // OpenBLAS's own worker threads (PyTorch's matrix products run on them) spin for about 2^28
+  // cycles, some 0.1 s, after each product before they sleep: into the next turn of TF.js's
+  // steps, on one of the 2 cores. That put our MLP step at 19-21 ms in the paired timing
+  // against 13-14 ms alone; with 2^4 cycles it is 13-14 ms paired, and PyTorch's own step
+  // did not move (MLP 18.4 against 19-20 on Haswell, 13.2 against 12.7-15.6 unset).
+  OPENBLAS_THREAD_TIMEOUT: '4',
   // Blocks up to 32 MiB (glibc's cap) come from the heap, which is trimmed only past 100 GB free.
   MALLOC_MMAP_THRESHOLD_: String(32 << 20),
   MALLOC_TRIM_THRESHOLD_: String(100e9),
