@@ -4,7 +4,7 @@
 // compiler, Node's headers or OpenBLAS is an ordinary case: print one line and
 // exit 0, and the loader (index.js) reports the addon as unavailable.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -26,13 +26,6 @@ function skip(why) {
 
 function has(cmd) {
   return spawnSync(cmd, ['--version'], { stdio: 'ignore' }).status === 0;
-}
-
-// Up to date: the build is a few seconds, but `npm run build` runs often.
-const built = (file, from) => existsSync(file) && from.every((f) => statSync(file).mtimeMs >= statSync(f).mtimeMs);
-if (!force && built(out, sources) && built(probeOut, [probeSource])) {
-  console.log('@clusterflow/native: up to date');
-  process.exit(0);
 }
 
 const compiler = ['cc', 'gcc', 'clang', 'g++'].find(has);
@@ -85,7 +78,6 @@ const dnnlNote = dnnlLib
     ? 'without oneDNN (CLUSTERFLOW_NO_DNNL=1)'
     : 'without oneDNN (dnnl.h or libdnnl not found: apt-get install libdnnl-dev for its convolutions)';
 
-mkdirSync(dirname(out), { recursive: true });
 const tmp = `${out}.tmp`;
 const args = [
   ...(compiler === 'g++' ? ['-x', 'c'] : []),
@@ -108,6 +100,20 @@ const args = [
   ...(dnnlLib ? ['-ldnnl', ...(dnnlOmp ? ['-lgomp'] : [])] : []),
   '-lm',
 ];
+// Up to date: the build is a few seconds, but `npm run build` runs often. Newer than its sources
+// is not enough: the same sources build another addon when the compiler line changes (oneDNN
+// installed or removed, CLUSTERFLOW_NO_DNNL=1 given), so the line is kept beside the addon.
+const stamp = `${out}.build.json`;
+const buildLine = JSON.stringify({ compiler, args });
+const built = (file, from) => existsSync(file) && from.every((f) => statSync(file).mtimeMs >= statSync(f).mtimeMs);
+const sameLine = existsSync(stamp) && readFileSync(stamp, 'utf8') === buildLine;
+if (!force && sameLine && built(out, sources) && built(probeOut, [probeSource])) {
+  console.log(`@clusterflow/native: up to date (${dnnlNote})`);
+  process.exit(0);
+}
+
+mkdirSync(dirname(out), { recursive: true });
+rmSync(stamp, { force: true });
 try {
   execFileSync(compiler, args, { stdio: ['ignore', 'inherit', 'pipe'] });
 } catch (err) {
@@ -120,6 +126,7 @@ try {
 }
 // Rename last, so a failed build never leaves a half-written addon for the loader.
 renameSync(tmp, out);
+writeFileSync(stamp, buildLine);
 console.log(`@clusterflow/native: built ${out} ${dnnlNote}`);
 
 // Without the probe the addon still works, on the core OpenBLAS picks itself (the loader says so).
