@@ -15,6 +15,27 @@ export interface Pads {
 
 type Conv2DInfo = ReturnType<typeof tf.backend_util.computeConv2DInfo>;
 
+/** A window's geometry as the addon's conv and pool kernels take it, in this order. */
+export type WindowDims = [number, number, number, number, number, number, number, number, number, number, number, number];
+
+/** Batch, input height/width/channels, window, strides, top/left padding and output height/width of a conv or pool. */
+export function windowDims(g: Conv2DInfo): WindowDims {
+  return [
+    g.batchSize,
+    g.inHeight,
+    g.inWidth,
+    g.inChannels,
+    g.filterHeight,
+    g.filterWidth,
+    g.strideHeight,
+    g.strideWidth,
+    g.padInfo.top,
+    g.padInfo.left,
+    g.outHeight,
+    g.outWidth,
+  ];
+}
+
 export function padsOf(info: Conv2DInfo): Pads {
   const { top, bottom, left, right } = info.padInfo;
   return { top, bottom, left, right };

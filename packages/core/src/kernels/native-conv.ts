@@ -22,6 +22,7 @@
 import { tf } from '../backend/tfjs.js';
 import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import type { ConvCall } from '@clusterflow/native';
+import { windowDims, type WindowDims } from './conv_geometry.js';
 import { float32Views, heapBackend, type WasmHeapBackend } from './wasm-heap.js';
 
 /** What the conv kernels need of the addon. */
@@ -68,22 +69,8 @@ function geometry(xShape: number[], filterShape: number[], attrs: ConvAttrs, dty
 }
 
 /** The geometry as the addon's arguments after the three arrays. */
-function dims(g: Geometry): [number, number, number, number, number, number, number, number, number, number, number, number, number] {
-  return [
-    g.batchSize,
-    g.inHeight,
-    g.inWidth,
-    g.inChannels,
-    g.filterHeight,
-    g.filterWidth,
-    g.strideHeight,
-    g.strideWidth,
-    g.padInfo.top,
-    g.padInfo.left,
-    g.outHeight,
-    g.outWidth,
-    g.outChannels,
-  ];
+function dims(g: Geometry): [...WindowDims, number] {
+  return [...windowDims(g), g.outChannels];
 }
 
 /** Allocates the output, then runs `call` on views of (a, b, out): views only after the allocation, which can grow (and detach) the heap. */

@@ -9,6 +9,7 @@ import { tf } from '../backend/tfjs.js';
 import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import type { MaxPoolGrad } from '@clusterflow/native';
 import type { MaxPoolGradAttrs } from './max_pool_grad.js';
+import { windowDims } from './conv_geometry.js';
 import { float32Views, heapBackend } from './wasm-heap.js';
 
 /** Stats for tests and benches: pool gradients done natively. */
@@ -24,23 +25,7 @@ export function nativeMaxPoolGrad(inner: KernelFunc, maxPoolGrad: MaxPoolGrad): 
     const out = backend.makeOutput(input.shape, 'float32');
     // Views only after the allocation above: growing the heap detaches older views.
     const v = float32Views(backend);
-    maxPoolGrad(
-      v(input),
-      v(dy),
-      g.batchSize,
-      g.inHeight,
-      g.inWidth,
-      g.inChannels,
-      g.filterHeight,
-      g.filterWidth,
-      g.strideHeight,
-      g.strideWidth,
-      g.padInfo.top,
-      g.padInfo.left,
-      g.outHeight,
-      g.outWidth,
-      v(out),
-    );
+    maxPoolGrad(v(input), v(dy), ...windowDims(g), v(out));
     nativeMaxPoolGradStats.calls++;
     return out;
   };
