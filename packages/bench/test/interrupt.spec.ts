@@ -163,6 +163,7 @@ describe('a bench run killed without warning (SIGKILL, the end of a session)', f
     const resumed = await cli('bench', config, '--out', out, '--resume', '--log-every', '50');
     expect(resumed.code, resumed.err).to.equal(0);
     expect(resumed.out, 'it went on, not from the start').to.not.match(/epoch 1\/200 /);
+    expect(resumed.out).to.match(/\[1\/1 blobs-seed0\] continuing from .*blobs-seed0.checkpoints.(last|epoch-\d+)\.ckpt; \d+ epochs recorded before it/);
     const r: BenchResult = JSON.parse(await readFile(join(out, 'results.json'), 'utf8'));
     const finished = r.runs[0];
     expect(finished.status).to.equal('ok');

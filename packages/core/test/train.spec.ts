@@ -192,6 +192,13 @@ describe('train()', () => {
       expect(keys).to.include.members(['backbone/weight', 'objective/prototypes', 'objective/wins', 'optimizer/0/momentum']);
     });
 
+    it("an epoch's record goes out before its checkpoint is written (a run killed between the two lost the epoch from its log)", async () => {
+      const events = await runAll(testConfig({ train: { epochs: 3, batchSize: 16, checkpointDir: dir, checkpointEvery: 1 } }), testRegistry());
+      const order = events.filter((e) => e.type === 'epoch-end' || e.type === 'checkpoint').map((e) => `${e.type} ${e.epoch}`);
+      // A checkpoint's epoch counts the epochs done: the one after epoch 0 says 1.
+      expect(order).to.deep.equal(['epoch-end 0', 'checkpoint 1', 'epoch-end 1', 'checkpoint 2', 'epoch-end 2', 'checkpoint 3']);
+    });
+
     it('evaluates a checkpoint to the metrics and clusters the run ended with', async () => {
       const { evaluateCheckpoint } = await import('@clusterflow/core');
       const registry = testRegistry();

@@ -143,6 +143,11 @@ async function benchInto(out: string, name: string, runs: readonly PlannedRun[],
       continue;
     }
     const dir = join(out, run.dir);
+    const resume = resumeFrom.get(run.dir);
+    if (resume) {
+      const before = resume.before ? `; ${resume.before.perEpoch.length} epochs recorded before it` : '';
+      stream.write(`[${label}] continuing from ${resume.checkpoint}${before}\n`);
+    }
     // A run whose folder cannot be written (read-only, full, in the way) is that run's
     // failure: recorded, and the bench goes on with the others.
     const result = await trainRun(run, {
@@ -156,7 +161,7 @@ async function benchInto(out: string, name: string, runs: readonly PlannedRun[],
       // `train` keeps a checkpoint of every epoch (or as often as the config says), so a
       // run killed without warning (SIGKILL, a power cut) loses at most an epoch.
       ...(opts.checkpoint ? { checkpointEvery: run.config.train.checkpointEvery || 1 } : {}),
-      resume: resumeFrom.get(run.dir),
+      resume,
       stop: opts.stop,
     }).catch((err: unknown) => {
       const failed = unwritableRun(run, dir, err);

@@ -7,7 +7,7 @@ import { resolveRunConfig } from '../config/resolve.js';
 import type { RunConfig, RunConfigInput } from '../config/schema.js';
 import { describeObjectives, stagesOf, type Stage } from '../config/stages.js';
 import type { RunSummary, TrainEvent } from '../events.js';
-import type { Hook } from '../hook.js';
+import { HOOK_PRIORITY, type Hook } from '../hook.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import { loadPlugins } from '../plugin.js';
 import type { Registry } from '../registry.js';
@@ -355,7 +355,11 @@ class Training {
       const epochSeconds = (performance.now() - epochStart) / 1000;
       ctx.clusterSizes = run.objective.clusterSizes?.() ?? {};
       ctx.metrics = { ...ctx.metrics, ...run.objective.diagnostics?.() };
-      await callHooks(hooks, 'onEpochEnd', ctx);
+      // The epoch's record goes out before its checkpoint is written: a run killed between the
+      // two then resumes from the checkpoint before, and its log is never short of an epoch
+      // that a checkpoint holds (bench --resume reads the history back from that log).
+      const [recording, saving] = splitAtCheckpoint(hooks);
+      await callHooks(recording, 'onEpochEnd', ctx);
       this.emit({
         type: 'epoch-end',
         epoch: ctx.runEpoch,
@@ -366,9 +370,16 @@ class Training {
         seconds: epochSeconds,
         imagesPerSec: ((ctx.stepsPerEpoch - firstStep) * batchSize) / epochSeconds,
       });
+      await callHooks(saving, 'onEpochEnd', ctx);
       this.state.inEpoch = false;
       if (ctx.stop) return { kind: 'stopped', ...ctx.stop };
     }
     return { kind: 'completed' };
   }
+}
+
+/** The hooks before the checkpoints' priority (evaluation, warnings, early stop, progress), and the rest. */
+function splitAtCheckpoint(hooks: readonly Hook[]): [Hook[], Hook[]] {
+  const saves = (h: Hook) => (h.priority ?? HOOK_PRIORITY.default) >= HOOK_PRIORITY.checkpoint;
+  return [hooks.filter((h) => !saves(h)), hooks.filter(saves)];
 }
