@@ -40,23 +40,24 @@ export default async function runJob(job: SandboxedJob<RunJobData, RunJobResult>
   }
   const progress = progressReporter(job, worker.id, saved?.record.epoch);
   const started = performance.now();
-  let checkpoint: { path: string; step: number } | undefined;
+  let epochEnded: number | undefined;
   const onEvent = (e: TrainEvent, record: RunResult) => {
     progress(e);
     if (!shared) return;
-    if (e.type === 'checkpoint') checkpoint = { path: e.path, step: e.step };
+    // The loop emits an epoch's record, then writes its checkpoint.
+    if (e.type === 'epoch-end') epochEnded = e.epoch;
     // Right after an epoch's checkpoint: what the run recorded up to it, for whoever continues it.
     // Not after the last epoch: a run continued from there would have nothing left to evaluate.
-    if (e.type === 'epoch-end' && checkpoint && e.epoch + 1 < config.train.epochs) {
+    if (e.type === 'checkpoint' && epochEnded !== undefined && e.epoch === epochEnded + 1 && e.epoch < config.train.epochs) {
       const snapshot: RunResult = { ...structuredClone(record), wallSeconds: (performance.now() - started) / 1000 };
       if (before) continueFrom(before, snapshot);
       try {
-        writeRunRecord(checkpoints, { checkpoint: basename(checkpoint.path), epoch: e.epoch + 1, step: checkpoint.step, worker: worker.id, result: snapshot });
+        writeRunRecord(checkpoints, { checkpoint: basename(e.path), epoch: e.epoch, step: e.step, worker: worker.id, result: snapshot });
       } catch (err) {
         // The run itself is fine; only a worker that takes it over would have to start it again.
         process.stdout.write(`[${label}] record for a takeover not written: ${(err as Error).message}\n`);
       }
-      checkpoint = undefined;
+      epochEnded = undefined;
     }
   };
   try {
