@@ -5,6 +5,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BenchResult } from '@clusterflow/bench';
+import { resumeCommand } from '../src/cli/bench.js';
 import { cli } from './support/cli.js';
 import { tempDir, writeBlobs } from './support/files.js';
 
@@ -175,5 +176,57 @@ describe('a bench run killed without warning (SIGKILL, the end of a session)', f
     // Both parts' time: the first part ran at least until its third epoch's checkpoint.
     const firstPart = finished.perEpoch.slice(0, 3).reduce((s, e) => s + e.seconds, 0);
     expect(finished.wallSeconds).to.be.greaterThan(firstPart);
+  });
+});
+
+describe('an interrupted bench of chosen seeds', function () {
+  this.timeout(120_000);
+
+  it('names those seeds in its resume command, which finishes that run and trains no other', async () => {
+    const dir = await tempDir();
+    await writeBlobs(dir);
+    const config = join(dir, 'pick.yaml');
+    await writeFile(
+      config,
+      JSON.stringify({
+        name: 'pick',
+        defaults: {
+          backend: 'cpu',
+          data: { id: 'vectors', options: { path: 'blobs.json' } },
+          backbone: { id: 'mlp', options: { hidden: [16], featureDim: 8 } },
+          train: { epochs: 30, batchSize: 16 },
+        },
+        runs: [
+          { name: 'cc', objective: [{ id: 'cc', options: { projectionDim: 8 } }] },
+          { name: 'simclr', objective: [{ id: 'simclr', options: { projectionDim: 8 } }] },
+        ],
+      }),
+    );
+    const out = join(dir, 'out');
+    const p = start(['bench', config, '--out', out, '--seeds', '3', '--only', 'cc', '--log-every', '1']);
+    await p.waitFor(/step 8\/180/);
+    p.child.kill('SIGTERM');
+    expect(await p.exited).to.equal(143);
+    const hint = /resume with: clusterflow (.*)/.exec(p.output().err)?.[1];
+    expect(hint, p.output().err)
+      .to.include('--seeds 3')
+      .and.include('--only cc')
+      .and.match(/--resume$/);
+
+    const resumed = await cli(...hint!.split(' '));
+    expect(resumed.code, resumed.err).to.equal(0);
+    const r: BenchResult = JSON.parse(await readFile(join(out, 'results.json'), 'utf8'));
+    expect(r.runs.map((run) => [run.name, run.seed, run.status])).to.deep.equal([['cc', 3, 'ok']]);
+    expect(r.runs[0].stepLoss.map((s) => s.step)).to.deep.equal(Array.from({ length: 180 }, (_, i) => i));
+  });
+});
+
+describe('resumeCommand', () => {
+  it('keeps a bench of several configs in the --out folder it was given (each config has a folder inside it)', () => {
+    expect(resumeCommand(['a.yaml', 'b.yaml'], { out: 'runs', backend: 'wasm' })).to.equal(
+      'clusterflow bench a.yaml b.yaml --out runs --backend wasm --resume',
+    );
+    expect(resumeCommand(['a.yaml', 'b.yaml'], {})).to.equal('clusterflow bench a.yaml b.yaml --resume');
+    expect(resumeCommand(['a.yaml'], { seeds: [1, 2] })).to.equal(`clusterflow bench a.yaml --out ${join('results', 'a')} --seeds 1,2 --resume`);
   });
 });

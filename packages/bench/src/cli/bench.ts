@@ -90,11 +90,7 @@ export function addBenchCommand(program: Command, { io, state, cli }: CommandCon
             stop: cli.stop,
           });
           io.stdout.write(`${plan.name}: ${bench.ok} ok, ${bench.failed} failed${bench.interrupted ? ', 1 interrupted' : ''}; results in ${out}/results.md\n`);
-          const c = outcome(
-            bench,
-            io,
-            () => `clusterflow bench ${configs.map((f) => relative(process.cwd(), f)).join(' ')} --out ${relative(process.cwd(), out) || '.'} --resume`,
-          );
+          const c = outcome(bench, io, () => resumeCommand(configs, o));
           if (c === EXIT.interrupted) return void (state.code = c);
           code = Math.max(code, c);
         }
@@ -103,6 +99,22 @@ export function addBenchCommand(program: Command, { io, state, cli }: CommandCon
         await live?.serveUntil(cli.stop);
       },
     );
+}
+
+/**
+ * The command that continues an interrupted bench: the same configs, --out and the
+ * options that choose what runs (--seeds, --only, --backend), so it plans the same runs
+ * again rather than the config's own seeds.
+ */
+export function resumeCommand(configs: string[], o: { out?: string; seeds?: number[]; only?: string[]; backend?: string }): string {
+  const rel = (p: string) => relative(process.cwd(), resolve(p)) || '.';
+  const args = ['clusterflow bench', ...configs.map(rel)];
+  if (o.out) args.push('--out', rel(o.out));
+  else if (configs.length === 1) args.push('--out', rel(defaultOut(configs[0])));
+  if (o.seeds) args.push('--seeds', o.seeds.join(','));
+  if (o.only) args.push('--only', o.only.join(','));
+  if (o.backend) args.push('--backend', o.backend);
+  return [...args, '--resume'].join(' ');
 }
 
 /** `bench --queue`: queues every run, then (unless detached) waits for them and writes the results. */
