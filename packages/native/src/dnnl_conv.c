@@ -15,6 +15,7 @@
  */
 #include "kernels.h"
 #include "pool.h"
+#include "signals.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -253,11 +254,14 @@ static bool execute(const cache_entry *e, int op, int64_t p, void *const ptr[3])
   }
   args[3].arg = DNNL_ARG_SCRATCHPAD;
   args[3].memory = scratch[3];
+  sigset_t held;
+  signals_hold(&held); /* a geometry oneDNN runs as products runs its JIT sgemm: signals.h */
   for (int i = 0; i < 2 && ok; i++)
     if (e->reorder[i]) ok = reorder(e->reorder[i], stream, user[i], inner[i], scratch[i]);
   ok = ok && dnnl_primitive_execute(e->prim, stream, 4, args) == dnnl_success;
   if (ok && e->reorder[2]) ok = reorder(e->reorder[2], stream, inner[2], user[2], scratch[2]);
   ok = ok && dnnl_stream_wait(stream) == dnnl_success;
+  signals_release(&held);
   for (int i = 0; i < 3; i++) {
     if (user[i]) dnnl_memory_destroy(user[i]);
     if (inner[i]) dnnl_memory_destroy(inner[i]);

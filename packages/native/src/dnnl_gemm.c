@@ -28,6 +28,8 @@ int cf_dnnl_gemm(void) { return 0; }
 #include <pthread.h>
 #include <strings.h>
 
+#include "signals.h"
+
 #ifdef CF_DNNL_OMP
 void omp_set_num_threads(int n);
 #endif
@@ -61,7 +63,11 @@ bool cf_dnnl_sgemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alph
   /* This thread's OpenMP setting: oneDNN then runs inline, with no team spinning against the pool (dnnl_conv.c). */
   omp_set_num_threads(1);
 #endif
-  return dnnl_sgemm(ta ? 'T' : 'N', tb ? 'T' : 'N', m, n, k, alpha, a, lda, b, ldb, beta, c, ldc) == dnnl_success;
+  sigset_t held;
+  signals_hold(&held); /* its JIT kernels are not safe to interrupt: signals.h */
+  const bool ok = dnnl_sgemm(ta ? 'T' : 'N', tb ? 'T' : 'N', m, n, k, alpha, a, lda, b, ldb, beta, c, ldc) == dnnl_success;
+  signals_release(&held);
+  return ok;
 }
 
 #endif

@@ -1,5 +1,7 @@
 #include "pool.h"
 
+#include "signals.h"
+
 #include <pthread.h>
 #include <stdbool.h>
 
@@ -65,6 +67,9 @@ void pool_set_threads(int t) {
 
 /* Starts workers up to `want` - 1; returns how many parts can run (fewer if a thread would not start). */
 static int ensure_workers(int want) {
+  /* Workers start with every asynchronous signal blocked (they inherit the mask) and keep it: the process's signals go to JS's thread. */
+  sigset_t held;
+  signals_hold(&held);
   while (started < want - 1) {
     pthread_t t;
     pthread_attr_t attr;
@@ -75,6 +80,7 @@ static int ensure_workers(int want) {
     if (!ok) break;
     started++;
   }
+  signals_release(&held);
   return started + 1 < want ? started + 1 : want;
 }
 

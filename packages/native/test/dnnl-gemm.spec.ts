@@ -1,5 +1,8 @@
 import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import native from '../index.js';
 import { rand } from './support/rand.js';
@@ -36,6 +39,8 @@ const SIZES: [number, number, number][] = [
   [7, 5, 3],
 ];
 
+/** The package folder, where a child process imports the addon. */
+const cwd = fileURLToPath(new URL('..', import.meta.url));
 const dnnl = native.available ? native.getConvInfo!().dnnl : null;
 const wide = dnnl !== null && /\(avx512_core/.test(dnnl);
 
@@ -71,13 +76,44 @@ describe('@clusterflow/native matrix products on oneDNN and OpenBLAS', function 
           }
     });
 
+  // oneDNN 2.6's JIT sgemm points rsp into its heap workspace while it runs, so the
+  // kernel writes any signal's frame there (oneDNN issue 4845, fixed in 3.12): the
+  // heap is corrupt and a later free aborts. V8's profiler is one such signal source
+  // (SIGPROF, every 50 us here); Ctrl-C, SIGTERM, SIGCHLD and SIGWINCH are others.
+  it("survives signals arriving while oneDNN's sgemm runs (the addon blocks them around oneDNN's calls)", function () {
+    if (!dnnl) this.skip();
+    this.timeout(120_000);
+    const script = [
+      "const n = (await import('./index.js')).default;",
+      'n.setGemmDnnl(1);',
+      'const [m, k, w] = [256, 784, 500];',
+      'for (let i = 0; i < 40; i++) for (const ta of [false, true]) for (const tb of [false, true]) {',
+      '  const a = new Float32Array(m * k).fill(1), b = new Float32Array(k * w).fill(1), c = new Float32Array(m * w);',
+      '  n.sgemm(ta, tb, m, w, k, 1, a, ta ? m : k, b, tb ? k : w, 0, c, w);',
+      "  if (c.some((v) => v !== k)) throw new Error('wrong product');",
+      '}',
+      "console.log('ok');",
+    ].join('\n');
+    const profiles = mkdtempSync(join(tmpdir(), 'cf-sigprof-'));
+    try {
+      const out = spawnSync(process.execPath, ['--cpu-prof', '--cpu-prof-interval', '50', '--cpu-prof-dir', profiles, '--input-type=module', '-e', script], {
+        cwd,
+        encoding: 'utf8',
+      });
+      expect(out.signal, out.stderr).to.equal(null);
+      expect(out.status, out.stderr).to.equal(0);
+      expect(out.stdout.trim()).to.equal('ok');
+    } finally {
+      rmSync(profiles, { recursive: true, force: true });
+    }
+  });
+
   it('setGemmDnnl takes -1, 0 or 1 only', () => {
     for (const bad of [2, -2, 0.5, 'x']) expect(() => native.setGemmDnnl!(bad as never), String(bad)).to.throw(RangeError);
     native.setGemmDnnl!(-1);
   });
 
   // The automatic choice, in a child per OpenBLAS core (set before the addon loads).
-  const cwd = fileURLToPath(new URL('..', import.meta.url));
   function choiceUnder(env: Record<string, string>): { on: boolean; products: string; core: string } {
     const script =
       "const n = (await import('./index.js')).default; console.log(JSON.stringify({ on: n.getGemmDnnl(), products: n.products, core: n.openblas.core }));";
