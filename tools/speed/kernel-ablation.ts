@@ -7,12 +7,13 @@
  * of live tensor memory each way.
  *
  *   npx tsx --conditions=source tools/speed/kernel-ablation.ts [--steps 8] [--resnet-batch 32]
- *     [--only batchNorm,biasRelu,maxPool,reduce,maxPoolGrad,sharedIdentity,optimizer,workSharing,dnnl,dnnlForward,dnnlFilterGrad,dnnlInputGrad,dnnlGemm]
+ *     [--only batchNorm,biasRelu,maxPool,reduce,reduceGradients,maxPoolGrad,sharedIdentity,optimizer,workSharing,dnnl,dnnlForward,dnnlFilterGrad,dnnlInputGrad,dnnlGemm]
  *     [--optimizer sgd|momentum|adam]
  *
  * Groups: batchNorm (the fused training BatchNorm against tf ops), biasRelu
  * (the fused bias + ReLU and its gradient against Add and Relu), reduce (Sum
- * and Mean), maxPool (the index-keeping max-pool and its scatter gradient
+ * and Mean), reduceGradients (Sum's and Mean's gradients with the ones from
+ * the backend's Fill against TF.js's, built in JavaScript), maxPool (the index-keeping max-pool and its scatter gradient
  * against tf.maxPool, XNNPACK's forward and the native MaxPoolGrad that searches
  * each window again), maxPoolGrad (native against clusterflow's JS kernel),
  * sharedIdentity (Identity and Cast sharing data against the stock copies),
@@ -37,6 +38,7 @@ import { loadNativeAddon, tryRegisterNativeKernels } from '../../packages/core/s
 import { BATCH_NORM_TRAIN } from '../../packages/core/src/kernels/batch_norm_train.js';
 import { BIAS_RELU } from '../../packages/core/src/kernels/bias_relu.js';
 import { MAX_POOL } from '../../packages/core/src/kernels/max_pool.js';
+import { registerReduceGradients } from '../../packages/core/src/kernels/reduce_gradients.js';
 import { Adam, Sgd, type Optimizer } from '@clusterflow/core';
 import { ADAM_STEP, SGD_STEP } from '../../packages/core/src/kernels/fused-optim.js';
 import { benchSgd, convnet, mlp, resnet18, trainStep, type BenchModel } from './models.js';
@@ -65,6 +67,9 @@ await tf.setBackend('wasm');
 await tf.ready();
 const get = (names: string[]) => names.map((n) => tf.getKernel(n, 'wasm')!);
 const stockShare = get(['Identity', 'Cast']);
+const stockReduceGradients = ['Sum', 'Mean'].map((n) => tf.getGradient(n)!);
+registerReduceGradients();
+const reduceGradients = ['Sum', 'Mean'].map((n) => tf.getGradient(n)!);
 registerWasmKernels();
 const [sum, mean, maxPoolGrad] = get(['Sum', 'Mean', 'MaxPoolGrad']);
 const r = await tryRegisterNativeKernels();
@@ -126,6 +131,13 @@ const groups: Group[] = [
     on: () => install([maxPoolKernel]),
   },
   swap('reduce', [sum, mean], [convnet, resnet, mlp]),
+  {
+    // Sum's and Mean's gradients through the backend's Fill against TF.js's ones built in JavaScript.
+    name: 'reduceGradients',
+    models: [convnet, mlp],
+    off: () => stockReduceGradients.forEach((g) => tf.registerGradient(g)),
+    on: () => reduceGradients.forEach((g) => tf.registerGradient(g)),
+  },
   swap('maxPoolGrad', [maxPoolGrad], [convnet]),
   swap('sharedIdentity', stockShare, [resnet, convnet, mlp]),
   {

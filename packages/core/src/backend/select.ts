@@ -1,6 +1,7 @@
 import type { ComponentRef } from '../factory.js';
 import { validate } from '../config/validate.js';
 import { UnknownComponentError } from '../errors.js';
+import { registerReduceGradients } from '../kernels/reduce_gradients.js';
 import type { BackendFactory, BackendSelection } from './backend.js';
 import { BUILTIN_BACKENDS, firstLine } from './builtin-backends.js';
 
@@ -27,6 +28,8 @@ export function onBackendReady(hook: (name: string) => void | Promise<void>): vo
  * A backend asked for by name that cannot start is an error naming why.
  */
 export async function selectBackend(choice: BackendChoice = 'auto', source?: BackendSource): Promise<BackendSelection> {
+  // Backend-independent, so every backend trains with the same gradient code.
+  registerReduceGradients();
   const factories = source ? source.list('backend').map((e) => e.factory) : [...BUILTIN_BACKENDS];
   const ref: ComponentRef = typeof choice === 'string' ? { id: choice } : choice;
   const auto = ref.id === 'auto';

@@ -5,8 +5,9 @@ import { registerWasmKernels } from '../../src/kernels/index.js';
 import { tryRegisterNativeKernels } from '../../src/kernels/native-matmul.js';
 
 // Helpers of the kernel specs: the same computation on the cpu backend (stock
-// TF.js kernels and gradients) and on wasm with clusterflow's kernels, from the
-// same fixed pseudo-random inputs.
+// TF.js kernels and gradients, but Sum's and Mean's, which equal TF.js's to the
+// bit: reduce-gradients.spec.ts) and on wasm with clusterflow's kernels, from
+// the same fixed pseudo-random inputs.
 
 /** Deterministic values in [-1, 1), so cpu and wasm see identical inputs. */
 export function values(n: number, seed: number): Float32Array {
