@@ -6,7 +6,7 @@
  *
  *   npx tsx --conditions=source tools/speed/throughput-native.ts [--steps 10] [--json out.json]
  *     [--resnet-steps 3] [--resnet-batch 128] [--no-resnet] [--no-torch]
- *     [--without native|matmul|conv|batchNorm|biasRelu|reduce|maxPoolGrad|sharedIdentity,...]
+ *     [--without native|matmul|conv|batchNorm|biasRelu|reduce|reduceGradients|maxPoolGrad|sharedIdentity,...]
  *
  * Models: MLP and ConvNet (../shared/bench/torch_steps.py) and ResNet-18 with
  * the CIFAR stem at its reference batch, 128 (torch_resnet18.py); see models.ts.
@@ -20,7 +20,9 @@
  * one-way), to measure what each is worth: `native` runs without the addon;
  * `matmul`, `conv`, `batchNorm` (the fused training BatchNorm), `reduce` (Sum
  * and Mean), `maxPoolGrad` leave one group of native kernels out;
- * `sharedIdentity` puts back the stock Identity and Cast, which copy.
+ * `sharedIdentity` puts back the stock Identity and Cast, which copy;
+ * `reduceGradients` keeps TF.js's own Sum and Mean gradients (selectBackend
+ * installs core's, as setUp does here).
  *
  * Both sides get OpenBLAS's best kernels for this CPU: where the user has not
  * set OPENBLAS_CORETYPE, PyTorch's process gets the core the addon's loader
@@ -38,6 +40,7 @@ import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { tf, registerWasmKernels } from '@clusterflow/core';
 import { loadNativeAddon, tryRegisterNativeKernels, type NativeKernelChoice } from '../../packages/core/src/kernels/native-matmul.js';
+import { registerReduceGradients } from '../../packages/core/src/kernels/reduce_gradients.js';
 import { convnet, mlp, resnet18, RESNET_BENCH_BATCH, trainStep, type BenchModel } from './models.js';
 import { MiB, peakRssBytes, trackWasmTensorBytes, wasmHeapBytes, type TensorBytes } from './memory.js';
 import { TorchStepper } from './torch-ref.js';
@@ -60,7 +63,7 @@ const rounds = Math.max(1, Math.ceil(steps / (BLOCK - 1)));
 const resnetSteps = Number(args['resnet-steps']);
 const resnetBatch = Number(args['resnet-batch']);
 const withResnet = !args['no-resnet'];
-const WITHOUT = ['native', 'matmul', 'conv', 'batchNorm', 'biasRelu', 'reduce', 'maxPoolGrad', 'sharedIdentity'] as const;
+const WITHOUT = ['native', 'matmul', 'conv', 'batchNorm', 'biasRelu', 'reduce', 'maxPoolGrad', 'sharedIdentity', 'reduceGradients'] as const;
 const without = new Set(args.without.split(',').filter(Boolean));
 for (const w of without) if (!(WITHOUT as readonly string[]).includes(w)) throw new Error(`--without: unknown ${w} (one of ${WITHOUT.join(', ')})`);
 
@@ -71,6 +74,7 @@ async function setUp(): Promise<string> {
   await tf.ready();
   const stock = ['Identity', 'Cast'].map((k) => tf.getKernel(k, 'wasm')!);
   registerWasmKernels();
+  if (!without.has('reduceGradients')) registerReduceGradients();
   let installed = 'clusterflow wasm kernels, no native addon';
   if (!without.has('native')) {
     const choice: NativeKernelChoice = {};
