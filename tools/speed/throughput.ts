@@ -97,6 +97,7 @@ async function main(): Promise<void> {
     { backend: 'webgpu', name: 'resnet18', model: resnet, steps: resnetSteps, warmup: 1 },
   ];
   let webgpu: string | undefined;
+  const stockGradients = ['Sum', 'Mean'].map((n) => tf.getGradient(n)!);
   for (const p of plan) {
     const name = p.name;
     if (p.skip) {
@@ -118,7 +119,9 @@ async function main(): Promise<void> {
       }
     } else {
       if (p.backend === 'wasm-stock') {
-        // selectBackend('wasm') installs clusterflow's kernels; the stock rows must not have them.
+        // selectBackend('wasm') installs clusterflow's kernels; the stock rows must not have them,
+        // nor core's Sum/Mean gradients, which any selectBackend (the cpu rows') installed.
+        stockGradients.forEach((g) => tf.registerGradient(g));
         await import('@tensorflow/tfjs-backend-wasm');
         await tf.setBackend('wasm');
         await tf.ready();
