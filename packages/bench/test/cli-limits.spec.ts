@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { cli } from './support/cli.js';
-import { tempDir, writeBlobs } from './support/files.js';
+import { blobsParts, ccObjective, tempDir, writeBlobs } from './support/files.js';
 
 describe('command-line mistakes found before anything is made (issue 26, items 11 and 12)', function () {
   this.timeout(60_000);
@@ -17,10 +17,8 @@ describe('command-line mistakes found before anything is made (issue 26, items 1
       config,
       JSON.stringify({
         name: 'a',
-        backend: 'cpu',
-        data: { id: 'vectors', options: { path: 'blobs.json' } },
-        backbone: { id: 'mlp', options: { hidden: [16], featureDim: 8 } },
-        objective: [{ id: 'cc', options: { projectionDim: 8 } }],
+        ...blobsParts,
+        objective: ccObjective,
         train: { epochs: 1, batchSize: 16 },
       }),
     );

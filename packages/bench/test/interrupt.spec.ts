@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import type { BenchResult } from '@clusterflow/bench';
 import { resumeCommand } from '../src/cli/bench.js';
 import { cli } from './support/cli.js';
-import { tempDir, writeBlobs } from './support/files.js';
+import { blobsParts, ccObjective, tempDir, writeBlobs } from './support/files.js';
 
 const main = fileURLToPath(new URL('../src/main.ts', import.meta.url));
 
@@ -46,10 +46,8 @@ describe('Ctrl-C in clusterflow train', function () {
     config = join(dir, 'run.yaml');
     const run = {
       name: 'blobs',
-      backend: 'cpu',
-      data: { id: 'vectors', options: { path: 'blobs.json' } },
-      backbone: { id: 'mlp', options: { hidden: [16], featureDim: 8 } },
-      objective: [{ id: 'cc', options: { projectionDim: 8 } }],
+      ...blobsParts,
+      objective: ccObjective,
       train: { epochs: 30, batchSize: 16 },
       eval: { every: 10 },
     };
@@ -136,13 +134,11 @@ describe('a bench run killed without warning (SIGKILL, the end of a session)', f
       JSON.stringify({
         name: 'long',
         defaults: {
-          backend: 'cpu',
-          data: { id: 'vectors', options: { path: 'blobs.json' } },
-          backbone: { id: 'mlp', options: { hidden: [16], featureDim: 8 } },
+          ...blobsParts,
           train: { epochs, batchSize: 16, checkpointEvery: 1 },
           eval: { every: 50 },
         },
-        runs: [{ name: 'blobs', objective: [{ id: 'cc', options: { projectionDim: 8 } }] }],
+        runs: [{ name: 'blobs', objective: ccObjective }],
       }),
     );
     const out = join(dir, 'out');
@@ -191,13 +187,11 @@ describe('an interrupted bench of chosen seeds', function () {
       JSON.stringify({
         name: 'pick',
         defaults: {
-          backend: 'cpu',
-          data: { id: 'vectors', options: { path: 'blobs.json' } },
-          backbone: { id: 'mlp', options: { hidden: [16], featureDim: 8 } },
+          ...blobsParts,
           train: { epochs: 30, batchSize: 16 },
         },
         runs: [
-          { name: 'cc', objective: [{ id: 'cc', options: { projectionDim: 8 } }] },
+          { name: 'cc', objective: ccObjective },
           { name: 'simclr', objective: [{ id: 'simclr', options: { projectionDim: 8 } }] },
         ],
       }),

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BenchResult } from '@clusterflow/bench';
 import { cli } from './support/cli.js';
-import { tempDir, writeBlobs } from './support/files.js';
+import { blobsParts, ccObjective, tempDir, writeBlobs } from './support/files.js';
 
 const main = fileURLToPath(new URL('../src/main.ts', import.meta.url));
 
@@ -17,10 +17,8 @@ async function runConfig(dir: string, name: string, epochs: number): Promise<str
     path,
     JSON.stringify({
       name,
-      backend: 'cpu',
-      data: { id: 'vectors', options: { path: 'blobs.json' } },
-      backbone: { id: 'mlp', options: { hidden: [16], featureDim: 8 } },
-      objective: [{ id: 'cc', options: { projectionDim: 8 } }],
+      ...blobsParts,
+      objective: ccObjective,
       train: { epochs, batchSize: 16 },
       eval: { every: 10 },
     }),

@@ -19,7 +19,7 @@ const CASES: { shape: number[]; axis: number | number[] | null; keepDims: boolea
 
 /** TF.js's Sum_grad / Mean_grad, as written there. */
 function tfjsFormula(op: 'sum' | 'mean', x: Tensor, axis: number | number[] | null, dy: Tensor): Tensor {
-  const axes = tf.util.parseAxisParam(axis ?? null, x.shape);
+  const axes = tf.util.parseAxisParam(axis ?? x.shape.map((_, i) => i), x.shape);
   const shape = x.shape.map((d, i) => (axes.includes(i) ? 1 : d));
   const product = tf.mul(tf.reshape(dy, shape), tf.ones(x.shape, 'float32'));
   return op === 'sum'

@@ -20,3 +20,13 @@ export async function writeBlobs(dir: string, perClass = 32): Promise<string> {
   await writeFile(path, JSON.stringify({ data, labels }));
   return path;
 }
+
+/** What the specs' small runs on writeBlobs' file share: the cpu backend, the data, an MLP to 8 features. */
+export const blobsParts = {
+  backend: 'cpu',
+  data: { id: 'vectors', options: { path: 'blobs.json' } },
+  backbone: { id: 'mlp', options: { hidden: [16], featureDim: 8 } },
+};
+
+/** CC with an 8-wide projection, the objective of most of those runs. */
+export const ccObjective = [{ id: 'cc', options: { projectionDim: 8 } }];
