@@ -20,7 +20,9 @@ const probeOut = join(here, 'build', 'openblas-probe');
 const force = process.argv.includes('--force');
 
 function skip(why) {
-  console.log(`@clusterflow/native: not built (${why}); the wasm backend will use its own matmul`);
+  // An addon built before (with a compiler that is gone now, or before a failed edit) still loads.
+  if (existsSync(out)) console.log(`@clusterflow/native: not rebuilt (${why}); the addon built before stays in use: ${out}`);
+  else console.log(`@clusterflow/native: not built (${why}); the wasm backend will use its own matmul`);
   process.exit(0);
 }
 

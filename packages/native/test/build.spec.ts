@@ -37,6 +37,23 @@ describe('build.js: when the addon is up to date', function () {
     expect(again).to.not.include('CLUSTERFLOW_NO_DNNL');
   });
 
+  it('without a compiler says the addon built before stays in use (it said "not built"), and "not built" where there is none', () => {
+    const noCompiler = { PATH: mkdtempSync(join(tmpdir(), 'cf-no-cc-')) };
+    expect(build()).to.match(/^@clusterflow\/native: (built|up to date)/);
+    expect(build(noCompiler)).to.equal(
+      `@clusterflow/native: not rebuilt (no C compiler found); the addon built before stays in use: ${join(dir, 'build', 'clusterflow_native.node')}`,
+    );
+    const bare = mkdtempSync(join(tmpdir(), 'cf-native-bare-'));
+    try {
+      for (const part of ['build.js', 'src', 'probe']) cpSync(join(dir, part), join(bare, part), { recursive: true });
+      const r = spawnSync(process.execPath, [join(bare, 'build.js')], { env: { ...process.env, ...noCompiler }, encoding: 'utf8' });
+      expect(r.stdout.split('\n')[0]).to.equal('@clusterflow/native: not built (no C compiler found); the wasm backend will use its own matmul');
+    } finally {
+      rmSync(bare, { recursive: true, force: true });
+      rmSync(noCompiler.PATH, { recursive: true, force: true });
+    }
+  });
+
   it('builds again when a source is newer than the addon', () => {
     expect(build()).to.match(/up to date/);
     const later = new Date(Date.now() + 5_000);
