@@ -3,7 +3,7 @@
  * generated sgemm kernels (the products of dnnl_gemm.c, and the convolutions
  * oneDNN runs as products) point rsp into their heap workspace while they run,
  * so the kernel writes a signal's frame there and the heap is corrupt; a later
- * free aborts (oneDNN issue 4845, fixed in 3.12). Node's process takes such
+ * free aborts (oneDNN issue 4845, fixed upstream by pull request 4855, March 2026). Node's process takes such
  * signals in the normal course: SIGINT and SIGTERM (Ctrl-C, a scheduler),
  * SIGCHLD, SIGWINCH, and SIGPROF under a profiler. Held, a signal is delivered
  * when the call returns, a few milliseconds late at worst.

@@ -77,7 +77,7 @@ describe('@clusterflow/native matrix products on oneDNN and OpenBLAS', function 
     });
 
   // oneDNN 2.6's JIT sgemm points rsp into its heap workspace while it runs, so the
-  // kernel writes any signal's frame there (oneDNN issue 4845, fixed in 3.12): the
+  // kernel writes any signal's frame there (oneDNN issue 4845, fixed upstream by pull request 4855, March 2026): the
   // heap is corrupt and a later free aborts. V8's profiler is one such signal source
   // (SIGPROF, every 50 us here); Ctrl-C, SIGTERM, SIGCHLD and SIGWINCH are others.
   it("survives signals arriving while oneDNN's sgemm runs (the addon blocks them around oneDNN's calls)", function () {
