@@ -20,6 +20,7 @@ import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { selectBackend, tf, registerWasmKernels } from '@clusterflow/core';
 import { convnet, medianStepMs, mlp, resnet18, RESNET_BENCH_BATCH, type BenchModel } from './models.js';
+import { REDUCE_GRADIENT_KERNELS } from '../../packages/core/src/kernels/reduce_gradients.js';
 import { checkFlops, runTorch, TORCH_RESNET18, TORCH_STEPS, type TorchResult } from './torch-ref.js';
 
 /** One row of the table. */
@@ -97,7 +98,7 @@ async function main(): Promise<void> {
     { backend: 'webgpu', name: 'resnet18', model: resnet, steps: resnetSteps, warmup: 1 },
   ];
   let webgpu: string | undefined;
-  const stockGradients = ['Sum', 'Mean'].map((n) => tf.getGradient(n)!);
+  const stockGradients = REDUCE_GRADIENT_KERNELS.map((n) => tf.getGradient(n)!);
   for (const p of plan) {
     const name = p.name;
     if (p.skip) {

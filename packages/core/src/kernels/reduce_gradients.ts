@@ -44,11 +44,16 @@ const meanGradient: GradConfig = {
   }),
 };
 
+const GRADIENTS = [sumGradient, meanGradient];
+
+/** The kernels whose gradients these replace (for tools that put TF.js's own back). */
+export const REDUCE_GRADIENT_KERNELS = GRADIENTS.map((g) => g.kernelName);
+
 const OURS = Symbol.for('clusterflow.gradients.reduce');
 
 /** Installs both, once. Global, like every TF.js gradient: every backend runs them. */
 export function registerReduceGradients(): void {
-  for (const config of [sumGradient, meanGradient]) {
+  for (const config of GRADIENTS) {
     if ((tf.getGradient(config.kernelName) as { [OURS]?: true } | undefined)?.[OURS]) continue;
     tf.registerGradient({ ...config, [OURS]: true } as GradConfig);
   }
