@@ -152,10 +152,12 @@ describe('clusterflow bench --queue: runs spread over workers in separate proces
     expect(training, 'the killed worker trains in a process of its own').to.have.length(1);
     victim.child.kill('SIGKILL');
     await victim.exited;
-    // Its training process stops too, rather than go on writing beside the worker that takes the run over.
+    // Its training process stops too, rather than go on writing beside the worker that takes the run over
+    // (parent-watch.spec times that alone; here the window allows for a loaded machine).
     const stopped = Date.now();
-    while ((await isRunning(training[0])) && Date.now() - stopped < 5000) await sleep(50);
-    expect(await isRunning(training[0]), "the killed worker's training process").to.equal(false);
+    while ((await isRunning(training[0])) && Date.now() - stopped < 10_000) await sleep(50);
+    const stat = await readFile(`/proc/${training[0]}/stat`, 'utf8').catch(() => 'gone');
+    expect(await isRunning(training[0]), `the killed worker's training process, ${Date.now() - stopped} ms after the kill: ${stat}`).to.equal(false);
     await during();
     const res = await bench;
     const survivor = workers.find((w) => w !== victim)!;

@@ -13,13 +13,14 @@ import type { TrainEvent } from '@clusterflow/core';
 import type { RunResult } from '../report/results.js';
 import { continueFrom, trainRun } from '../run/train-run.js';
 import type { RunJobData, RunJobResult, RunProgress } from './jobs.js';
+import { exitWhenParentGone } from './parent-watch.js';
 import { packRunFolder } from './run-files.js';
 import { clearRunRecord, readRunRecord, writeRunRecord } from './run-record.js';
 import { readSettings } from './worker-settings.js';
 
-// The worker that forked this process is gone (killed): its runs will be handed to
+// The worker that forked this process may be killed: its runs will be handed to
 // other workers, so this one must stop at once rather than write beside them.
-if (process.send) process.on('disconnect', () => process.exit(1));
+exitWhenParentGone();
 
 export default async function runJob(job: SandboxedJob<RunJobData, RunJobResult>, _token?: string, signal?: AbortSignal): Promise<RunJobResult> {
   const settings = readSettings();
