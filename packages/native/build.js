@@ -26,6 +26,14 @@ function skip(why) {
   process.exit(0);
 }
 
+/** The first line of a failed compile's output that names an error. */
+function compilerError(err) {
+  const lines = String(err.stderr ?? err.message)
+    .trim()
+    .split('\n');
+  return (lines.find((l) => /error/i.test(l)) ?? 'compiler failed').trim();
+}
+
 function has(cmd) {
   return spawnSync(cmd, ['--version'], { stdio: 'ignore' }).status === 0;
 }
@@ -119,12 +127,7 @@ rmSync(stamp, { force: true });
 try {
   execFileSync(compiler, args, { stdio: ['ignore', 'inherit', 'pipe'] });
 } catch (err) {
-  const msg =
-    String(err.stderr ?? err.message)
-      .trim()
-      .split('\n')
-      .find((l) => /error/i.test(l)) ?? 'compiler failed';
-  skip(`${compiler} failed: ${msg.trim()}`);
+  skip(`${compiler} failed: ${compilerError(err)}`);
 }
 // Rename last, so a failed build never leaves a half-written addon for the loader.
 renameSync(tmp, out);
@@ -150,10 +153,5 @@ try {
   renameSync(`${probeOut}.tmp`, probeOut);
   console.log(`@clusterflow/native: built ${probeOut}`);
 } catch (err) {
-  const msg =
-    String(err.stderr ?? err.message)
-      .trim()
-      .split('\n')
-      .find((l) => /error/i.test(l)) ?? 'compiler failed';
-  console.log(`@clusterflow/native: probe not built (${msg.trim()}); OpenBLAS will run on the core it picks itself`);
+  console.log(`@clusterflow/native: probe not built (${compilerError(err)}); OpenBLAS will run on the core it picks itself`);
 }
