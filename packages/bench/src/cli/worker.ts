@@ -1,9 +1,12 @@
 import { resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import { parseQueueUrl } from '../queue/connection.js';
-import { runWorker } from '../queue/worker.js';
+import { runWorker, type WorkerOptions } from '../queue/worker.js';
 import { EXIT, type CommandContext } from './context.js';
 import { parsePositiveInt } from './options.js';
+
+/** The command's flags: the worker's options as typed on the command line (`--queue` a URL). */
+type WorkerFlags = Omit<WorkerOptions, 'address' | 'stream' | 'stop'> & { queue: string };
 
 /** `clusterflow worker`: trains the runs of a queue until Ctrl-C. */
 export function addWorkerCommand(program: Command, { io, state, cli }: CommandContext): void {
@@ -24,20 +27,9 @@ export function addWorkerCommand(program: Command, { io, state, cli }: CommandCo
     .option('--log-every <n>', 'a progress line every n steps', parsePositiveInt, 20)
     .option('--lock-seconds <n>', 'a run whose worker has been silent this long goes to another worker', parsePositiveInt, 30)
     .option('--give-up-after <seconds>', 'stop with an error when Redis has not answered for this long (default: wait for it for ever)', parsePositiveInt)
-    .action(
-      async (o: {
-        queue: string;
-        concurrency: number;
-        backend?: string;
-        out?: string;
-        baseDir?: string;
-        logEvery: number;
-        lockSeconds: number;
-        giveUpAfter?: number;
-      }) => {
-        const address = parseQueueUrl(o.queue);
-        await runWorker({ ...o, address, out: o.out && resolve(o.out), baseDir: o.baseDir && resolve(o.baseDir), stream: io.stdout, stop: cli.stop });
-        state.code = EXIT.ok;
-      },
-    );
+    .action(async (o: WorkerFlags) => {
+      const address = parseQueueUrl(o.queue);
+      await runWorker({ ...o, address, out: o.out && resolve(o.out), baseDir: o.baseDir && resolve(o.baseDir), stream: io.stdout, stop: cli.stop });
+      state.code = EXIT.ok;
+    });
 }
