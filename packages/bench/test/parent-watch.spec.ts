@@ -6,6 +6,15 @@ import { fileURLToPath } from 'node:url';
 
 const fixture = fileURLToPath(new URL('./support/parent-watch-process.ts', import.meta.url));
 
+/** SIGKILL, where the process may have gone meanwhile. */
+function stop(pid: number): boolean {
+  try {
+    return process.kill(pid, 'SIGKILL');
+  } catch {
+    return false;
+  }
+}
+
 /** The process's state letter from /proc (R, S, D, Z ...), or undefined when it is gone. */
 async function state(pid: number): Promise<string | undefined> {
   const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
@@ -16,20 +25,27 @@ describe("a queue worker's training process (queue/parent-watch.ts)", function (
   this.timeout(30_000);
 
   for (const mode of ['quiet', 'chatty']) {
-    it(`exits within a second of its worker's SIGKILL (${mode}${mode === 'chatty' ? ": writing to the dead worker's pipe" : ''})`, async () => {
+    it(`exits soon after its worker's SIGKILL (${mode}${mode === 'chatty' ? ": writing to the dead worker's pipe" : ''})`, async () => {
       const worker = spawn(process.execPath, [...process.execArgv, fixture, 'worker', mode], { stdio: ['ignore', 'pipe', 'inherit'] });
       let out = '';
       worker.stdout.on('data', (d) => (out += d));
-      const started = Date.now();
-      while (!/training (\d+)\n[^]*ready/.test(out) && Date.now() - started < 20_000) await sleep(20);
-      const training = Number(/training (\d+)/.exec(out)?.[1]);
-      expect(out, 'the training process started').to.match(/ready/);
-      worker.kill('SIGKILL');
-      const killed = Date.now();
-      while ((await state(training)) && (await state(training)) !== 'Z' && Date.now() - killed < 1000) await sleep(20);
-      const left = await state(training);
-      if (left && left !== 'Z') process.kill(training, 'SIGKILL');
-      expect(left ?? 'gone', `the training process, ${Date.now() - killed} ms after its worker was killed`).to.be.oneOf(['gone', 'Z']);
+      let training: number | undefined;
+      try {
+        const started = Date.now();
+        while (!/training (\d+)\n[^]*ready/.test(out) && Date.now() - started < 20_000) await sleep(20);
+        expect(out, 'the training process started').to.match(/ready/);
+        training = Number(/training (\d+)/.exec(out)![1]);
+        worker.kill('SIGKILL');
+        // Gone in about 0.1 s here; the window allows for a loaded machine, and a process that never notices stays.
+        const killed = Date.now();
+        const alive = async () => !['gone', 'Z'].includes((await state(training!)) ?? 'gone');
+        while ((await alive()) && Date.now() - killed < 3000) await sleep(20);
+        expect(await alive(), `the training process, ${Date.now() - killed} ms after its worker was killed`).to.equal(false);
+      } finally {
+        worker.kill('SIGKILL');
+        // A training process left over is stopped; one already gone is what the test wants.
+        if (training !== undefined) stop(training);
+      }
     });
   }
 });

@@ -10,7 +10,7 @@ const CHECK_MS = 200;
  * Exits with code 1 when the parent process dies. Three signs, any one enough: the IPC
  * channel's 'disconnect' (the usual one); the parent pid changing (the process was
  * re-parented), which holds even where the channel's end lives on in another process;
- * and a broken stdout or stderr (EPIPE: the worker read them), which would otherwise
+ * and a broken stdout or stderr (EPIPE: the worker was their reader), which would otherwise
  * reach BullMQ's uncaughtException handler, whose report to the dead parent fails in turn.
  */
 export function exitWhenParentGone(): void {
