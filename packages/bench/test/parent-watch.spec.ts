@@ -1,8 +1,8 @@
 import { expect } from 'chai';
 import { spawn } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { isRunning } from './support/processes.js';
 
 const fixture = fileURLToPath(new URL('./support/parent-watch-process.ts', import.meta.url));
 
@@ -13,12 +13,6 @@ function stop(pid: number): boolean {
   } catch {
     return false;
   }
-}
-
-/** The process's state letter from /proc (R, S, D, Z ...), or undefined when it is gone. */
-async function state(pid: number): Promise<string | undefined> {
-  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
-  return stat ? stat.slice(stat.lastIndexOf(')') + 2)[0] : undefined;
 }
 
 describe("a queue worker's training process (queue/parent-watch.ts)", function () {
@@ -38,9 +32,8 @@ describe("a queue worker's training process (queue/parent-watch.ts)", function (
         worker.kill('SIGKILL');
         // Gone in about 0.1 s here; the window allows for a loaded machine, and a process that never notices stays.
         const killed = Date.now();
-        const alive = async () => !['gone', 'Z'].includes((await state(training!)) ?? 'gone');
-        while ((await alive()) && Date.now() - killed < 3000) await sleep(20);
-        expect(await alive(), `the training process, ${Date.now() - killed} ms after its worker was killed`).to.equal(false);
+        while ((await isRunning(training)) && Date.now() - killed < 3000) await sleep(20);
+        expect(await isRunning(training), `the training process, ${Date.now() - killed} ms after its worker was killed`).to.equal(false);
       } finally {
         worker.kill('SIGKILL');
         // A training process left over is stopped; one already gone is what the test wants.

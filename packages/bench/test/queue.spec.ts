@@ -8,6 +8,7 @@ import { runCli, type BenchResult, type RunResult } from '@clusterflow/bench';
 import { queueSpecsBlocked, TestRedis } from './support/redis.js';
 import { capture, cli } from './support/cli.js';
 import { tempDir, writeBlobs } from './support/files.js';
+import { isRunning, processState } from './support/processes.js';
 
 const main = fileURLToPath(new URL('../src/main.ts', import.meta.url));
 
@@ -48,12 +49,6 @@ async function trainingProcesses(pid: number): Promise<number[]> {
     if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid && cmdline.includes('bullmq')) found.push(Number(entry));
   }
   return found;
-}
-
-/** Running (not gone, not a zombie waiting to be reaped). */
-async function isRunning(pid: number): Promise<boolean> {
-  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
-  return stat !== '' && stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
 }
 
 const BENCH = `
@@ -156,8 +151,10 @@ describe('clusterflow bench --queue: runs spread over workers in separate proces
     // (parent-watch.spec times that alone; here the window allows for a loaded machine).
     const stopped = Date.now();
     while ((await isRunning(training[0])) && Date.now() - stopped < 10_000) await sleep(50);
-    const stat = await readFile(`/proc/${training[0]}/stat`, 'utf8').catch(() => 'gone');
-    expect(await isRunning(training[0]), `the killed worker's training process, ${Date.now() - stopped} ms after the kill: ${stat}`).to.equal(false);
+    expect(
+      await isRunning(training[0]),
+      `the killed worker's training process, ${Date.now() - stopped} ms after the kill, state ${await processState(training[0])}`,
+    ).to.equal(false);
     await during();
     const res = await bench;
     const survivor = workers.find((w) => w !== victim)!;
