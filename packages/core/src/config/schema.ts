@@ -76,6 +76,18 @@ export const evalSection = z
   })
   .strict();
 
+/**
+ * Where a run's weights start, other than fresh (MMEngine's `load_from`, for the
+ * backbone): the backbone of a checkpoint another run wrote. Objective, optimizer,
+ * schedule and epochs start fresh; a resumed run restores its own checkpoint instead.
+ */
+export const initSection = z
+  .object({
+    /** A checkpoint (.ckpt) whose backbone weights this run starts from; `{seed}` stands for the run's seed; relative to the config's folder. */
+    backbone: z.string().min(1),
+  })
+  .strict();
+
 /** The largest seed: the RNG is seeded with 32 bits. */
 export const MAX_SEED = 2 ** 32 - 1;
 
@@ -98,6 +110,8 @@ export const runConfig = z
     augmentation: componentRef.optional(),
     /** Default: the dataset's own. */
     backbone: componentRef.optional(),
+    /** Start from another run's trained backbone (for example stage 1 of a pipeline, to try its later stages another way). */
+    init: initSection.optional(),
     /** The objective(s) of a one-stage run: a weighted sum over one backbone. */
     objective: z.array(objectivePart).min(1).optional(),
     /** Or the stages of a multi-stage run, one after another over one backbone (the run's fields are their defaults). */

@@ -17,6 +17,7 @@ import { isAbortError } from './abort.js';
 import { buildRun, countParameters, enterStage } from './build.js';
 import { RunContext } from './context.js';
 import { buildHooks, callHooks, type HookSpec } from './run-hooks.js';
+import { initBackbonePath, loadBackboneFrom, type BackboneOrigin } from './init-backbone.js';
 import { checkpointStage, restoreRunState, saveRunState, type RunPosition, type RunStateSource } from './run-state.js';
 import { paramGroups, trainStep } from './step.js';
 
@@ -97,25 +98,33 @@ export async function runTraining(input: RunConfigInput | RunConfig, opts: RunTr
   const scope = registry.container.createChildContainer();
   scope.register(LOGGER, { useValue: opts.logger ?? registry.services.resolve(LOGGER) });
   const run = await buildRun(cfg, registry, baseDir, scope, firstStage);
-  const training = new Training(cfg, run, {
-    ...opts,
-    baseDir,
-    resumePath,
-    firstStage,
-    backend,
-    configHash: await configHash(cfg),
-    services: containerServices(scope),
-  });
+  let training: Training | undefined;
   try {
+    // A resumed run restores its own checkpoint, backbone included.
+    if (cfg.init && !resumePath) logOrigin(scope.resolve(LOGGER), await loadBackboneFrom(initBackbonePath(cfg.init, cfg.seed, baseDir), run.backbone));
+    training = new Training(cfg, run, {
+      ...opts,
+      baseDir,
+      resumePath,
+      firstStage,
+      backend,
+      configHash: await configHash(cfg),
+      services: containerServices(scope),
+    });
     return await training.train();
   } catch (err) {
     if (opts.signal?.aborted && isAbortError(err)) return undefined;
     throw err;
   } finally {
-    training.dispose();
+    training?.dispose();
     run.objective.dispose();
     run.backbone.dispose();
   }
+}
+
+function logOrigin(logger: Logger, o: BackboneOrigin): void {
+  const where = `${o.stage ? `stage ${o.stage}, ` : ''}${o.epoch} epoch${o.epoch === 1 ? '' : 's'}`;
+  logger.info(`backbone${o.backbone ? ` (${o.backbone})` : ''} from ${o.path} (${where}); objective and optimizer start fresh`);
 }
 
 interface TrainingSetup extends RunTrainingOptions {
