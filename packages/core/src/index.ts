@@ -47,6 +47,7 @@ export * from './loop/abort.js';
 export { train, runTraining, type TrainOptions, type RunTrainingOptions, type TrainingRun } from './loop/train.js';
 export { evaluateModel, evaluate, type EvalOptions } from './loop/evaluate-model.js';
 export { embed } from './loop/embed.js';
+export { featurePurity, neighbourPurity } from './loop/knn-purity.js';
 export { evaluateCheckpoint } from './loop/evaluate-checkpoint.js';
 export { buildRun, buildObjective, enterStage, countParameters } from './loop/build.js';
 export { paramGroups, trainStep, type Group, type StepInput } from './loop/step.js';

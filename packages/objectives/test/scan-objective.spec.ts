@@ -3,10 +3,10 @@
 // the best head over an epoch, read-outs, the kNN purity diagnostic, the initial
 // head, state checks and memory discipline.
 import type * as tfc from '@tensorflow/tfjs-core';
-import { ConfigError, Rng, selectBackend, ShapeError, tf, type ObjectiveContext } from '@clusterflow/core';
+import { ConfigError, neighbourPurity, Rng, selectBackend, ShapeError, tf, type ObjectiveContext } from '@clusterflow/core';
 import { nearestNeighbors } from '@clusterflow/eval';
 import { expect } from 'chai';
-import { neighbourPurity, scanFactory, scanObjectives, scanOptions, ScanObjective } from '../src/scan/index.js';
+import { scanFactory, scanObjectives, scanOptions, ScanObjective } from '../src/scan/index.js';
 import { assignState, runServices } from './support/scan.js';
 import { runStep } from './support/step.js';
 

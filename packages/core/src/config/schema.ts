@@ -73,6 +73,12 @@ export const evalSection = z
     batchSize: z.number().int().positive().default(512),
     /** Which read-out of the objective the metrics use (default: its first). */
     readout: z.string().optional(),
+    /**
+     * Also `featureKnnPurity`: the share of each sample's k nearest neighbours (cosine, backbone
+     * features) that share its label, a representation's quality apart from its cluster
+     * head. A k-NN search over the dataset at every evaluation (minutes at 70k).
+     */
+    knnPurity: z.number().int().min(1).optional(),
   })
   .strict();
 

@@ -4,6 +4,7 @@ import type { Evaluation, RunParts } from '../run.js';
 import { throwIfAborted } from './abort.js';
 import { countClusters } from './collapse.js';
 import { embed } from './embed.js';
+import { featurePurity } from './knn-purity.js';
 
 /** What an evaluation computes: the config's `eval:` section. */
 export interface EvalOptions {
@@ -13,6 +14,8 @@ export interface EvalOptions {
   batchSize: number;
   /** Which read-out the unprefixed metrics use (default: the objective's first). */
   readout?: string;
+  /** Also the features' kNN purity with this k (when the dataset has labels). */
+  knnPurity?: number;
 }
 
 /**
@@ -24,9 +27,12 @@ export interface EvalOptions {
 export async function evaluateModel(options: EvalOptions, run: RunParts, registry: Registry, signal?: AbortSignal): Promise<Evaluation> {
   const { dataset, objective, numClusters } = run;
   const features = await embed(run, options.batchSize, signal);
+  const metrics: Record<string, number> = {};
   let readouts: Readouts;
   try {
     readouts = await objective.predict(features, { signal });
+    if (options.knnPurity && dataset.labels)
+      metrics.featureKnnPurity = await featurePurity(features, dataset.labels, options.knnPurity, registry.services, signal);
   } finally {
     features.dispose();
   }
@@ -36,7 +42,6 @@ export async function evaluateModel(options: EvalOptions, run: RunParts, registr
   if (!readouts[mainReadout]) {
     throw new Error(`eval.readout '${mainReadout}' is not a read-out of objective '${objective.id}'; it has: ${names.join(', ')}`);
   }
-  const metrics: Record<string, number> = {};
   const clusterSizes: Record<string, number[]> = {};
   const metricObjs = options.metrics.map((id) => registry.build('metric', { id }, {}));
   for (const name of [mainReadout, ...names.filter((n) => n !== mainReadout)]) {

@@ -3,7 +3,7 @@ import type { ObjectiveFactory } from '@clusterflow/core';
 import { scanFactory } from './factory.js';
 
 export { scanHeadLosses, type ScanHeadLosses } from './scan-loss.js';
-export { drawCompanions, mineNeighbours, neighbourPurity } from './neighbours.js';
+export { drawCompanions, mineNeighbours } from './neighbours.js';
 export { scanOptions, type ScanOptions } from './options.js';
 export { ScanObjective } from './objective.js';
 export { scanFactory };

@@ -32,13 +32,3 @@ export function drawCompanions(neighbours: Int32Array, k: number, indices: Int32
     return j === 0 ? i : neighbours[i * k + j - 1];
   });
 }
-
-/**
- * The fraction of (sample, neighbour) pairs that share a label: SCAN's "accuracy
- * of top-k nearest neighbors" (memory.py, the sample itself excluded).
- */
-export function neighbourPurity(neighbours: Int32Array, k: number, labels: Int32Array): number {
-  let same = 0;
-  for (let p = 0; p < neighbours.length; p++) if (labels[neighbours[p]] === labels[Math.floor(p / k)]) same++;
-  return same / neighbours.length;
-}

@@ -1,12 +1,12 @@
 import type * as tfc from '@tensorflow/tfjs-core';
 import type { Module } from '@clusterflow/backbones';
-import { checkState, ConfigError, DATASET, LOGGER, ShapeError, tf } from '@clusterflow/core';
+import { checkState, ConfigError, DATASET, LOGGER, neighbourPurity, ShapeError, tf } from '@clusterflow/core';
 import type { LossOutput, Objective, ObjectiveBatch, ObjectiveContext, ObjectiveState, Pending, Readouts } from '@clusterflow/core';
 import type { Rng, StepInfo, StepPlan, TensorMap } from '@clusterflow/core';
 import { linearClusterHead, loadClusterHead } from '../cluster-head.js';
 import { mapRowBlocks, PREDICT_BLOCK } from '../contrastive/views.js';
 import { resolveNumClusters } from '../num-clusters.js';
-import { drawCompanions, mineNeighbours, neighbourPurity } from './neighbours.js';
+import { drawCompanions, mineNeighbours } from './neighbours.js';
 import type { ScanOptions } from './options.js';
 import { scanHeadLosses } from './scan-loss.js';
 
