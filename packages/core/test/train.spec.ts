@@ -108,6 +108,12 @@ describe('train()', () => {
     expect(err.message).to.contain('train.epochs').and.contain('train.batchSize').and.contain('"big"');
   });
 
+  it('refuses eval.knnPurity where no k-NN service is registered, before anything trains', async () => {
+    const err = await runError(testConfig({ eval: { metrics: ['purity'], knnPurity: 5 } }), testRegistry());
+    expect(err).to.be.instanceOf(ConfigError);
+    expect(err.message).to.contain('eval.knnPurity').and.contain('@clusterflow/eval');
+  });
+
   it('refuses an unknown backend before anything is built, listing the registered ones', async () => {
     const err = await runError(testConfig({ backend: 'tpu' }), testRegistry());
     expect(err).to.be.instanceOf(UnknownComponentError);

@@ -1,4 +1,5 @@
 import { ConfigError } from '../errors.js';
+import { KNN } from '../services.js';
 import type { ComponentRef } from '../factory.js';
 import type { Registry } from '../registry.js';
 import type { Kind } from '../kinds.js';
@@ -41,6 +42,9 @@ export function resolveRunConfig(cfg: ParsedRunConfig, registry: Registry): RunC
   checkHeadHandOver(resolved, registry);
   for (const hook of resolved.hooks) check('hook', hook);
   for (const id of resolved.eval.metrics) check('metric', { id });
+  if (resolved.eval.knnPurity && !registry.services.has(KNN)) {
+    throw new ConfigError('config field eval.knnPurity needs a k-NN service, and none is registered (@clusterflow/eval registers one)');
+  }
   const backend = typeof resolved.backend === 'string' ? { id: resolved.backend } : resolved.backend;
   if (backend.id !== 'auto') check('backend', backend);
   return resolved;
