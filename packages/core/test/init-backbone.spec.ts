@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { copyFile, mkdtemp, rename, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CheckpointError, disposeCheckpoint, readCheckpoint, selectBackend, tf, type Hook } from '@clusterflow/core';
+import { CheckpointError, disposeCheckpoint, evaluateCheckpoint, readCheckpoint, selectBackend, tf, type Hook } from '@clusterflow/core';
 import { testConfig, testRegistry } from './support/components.js';
 import { runAll, runError } from './support/run.js';
 
@@ -65,7 +65,7 @@ describe('init.backbone: a run starting from another run’s backbone', () => {
     expect(err.message).to.contain(join(dir, 'stage1', 'nothing.ckpt'));
   });
 
-  it('is not read by a resumed run, which restores its own checkpoint', async () => {
+  it('is not read by a resumed run, which restores its own checkpoint, nor by an evaluation of one', async () => {
     const own = join(dir, 'own');
     await copyFile(join(dir, 'stage1', 'seed7.ckpt'), join(dir, 'stage1', 'gone.ckpt'));
     const run = (train: Record<string, unknown>) => testConfig({ seed: 7, init: { backbone: 'stage1/gone.ckpt' }, train: { batchSize: 32, ...train } });
@@ -74,5 +74,9 @@ describe('init.backbone: a run starting from another run’s backbone', () => {
     await rm(join(dir, 'stage1', 'gone.ckpt'));
     const events = await runAll(run({ epochs: 2, resume: join(own, 'last.ckpt') }), testRegistry(), dir);
     expect(events.at(-1)?.type).to.equal('complete');
+    // Nor by an evaluation of its checkpoint (eval, predict): the weights are in it.
+    const evaluated = await evaluateCheckpoint(join(own, 'last.ckpt'), { registry: testRegistry(), baseDir: dir });
+    expect(evaluated.epoch).to.equal(1);
+    expect(evaluated.metrics.purity).to.be.within(0, 1);
   });
 });
