@@ -100,7 +100,8 @@ export async function runTraining(input: RunConfigInput | RunConfig, opts: RunTr
   const run = await buildRun(cfg, registry, baseDir, scope, firstStage);
   let training: Training | undefined;
   try {
-    // A resumed run restores its own checkpoint, backbone included.
+    // Here, not in buildRun: a resumed run restores its own checkpoint, and evaluating a
+    // checkpoint rebuilds its run from a file that holds the weights (init's may be gone).
     if (cfg.init && !resumePath) logOrigin(scope.resolve(LOGGER), await loadBackboneFrom(initBackbonePath(cfg.init, cfg.seed, baseDir), run.backbone));
     training = new Training(cfg, run, {
       ...opts,
