@@ -4,6 +4,8 @@ import { scanFactory } from './factory.js';
 
 export { scanHeadLosses, type ScanHeadLosses } from './scan-loss.js';
 export { drawCompanions, mineNeighbours } from './neighbours.js';
+// Moved to core (evaluation reports it too); still exported here for code that imported it from objectives.
+export { neighbourPurity } from '@clusterflow/core';
 export { scanOptions, type ScanOptions } from './options.js';
 export { ScanObjective } from './objective.js';
 export { scanFactory };
