@@ -1,7 +1,9 @@
 import type { BenchResult, RunResult } from './results.js';
 import { formatMeanStd } from './stats.js';
 
-const METRICS = ['acc', 'nmi', 'ari'] as const;
+const METRICS = ['acc', 'nmi', 'ari'];
+/** Metrics that get a column only when some run reports them (an `eval:` option asks for them). */
+const OPTIONAL: Record<string, string> = { featureKnnPurity: 'kNN purity' };
 /** Markdown table cells must not break the row. */
 const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
 
@@ -12,6 +14,10 @@ const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
  */
 export function resultsMarkdown(bench: BenchResult): string {
   const m = bench.machine;
+  const extra = Object.keys(OPTIONAL).filter((k) => bench.runs.some((r) => r.metrics[k] !== undefined));
+  const metrics = [...METRICS, ...extra];
+  const heads = ['ACC', 'NMI', 'ARI', ...extra.map((k) => OPTIONAL[k])].join(' | ');
+  const rule = (n: number) => `|${'---|'.repeat(n)}`;
   const backends = [...new Set(bench.runs.map((r) => r.backend))].join(', ');
   const out: string[] = [
     `# clusterflow bench: ${bench.name}`,
@@ -24,8 +30,8 @@ export function resultsMarkdown(bench: BenchResult): string {
     '',
     '## Summary (mean ± standard deviation over seeds)',
     '',
-    '| run | objective | backbone | dataset | backend | seeds ok | ACC | NMI | ARI | images/s | wall s |',
-    '|---|---|---|---|---|---|---|---|---|---|---|',
+    `| run | objective | backbone | dataset | backend | seeds ok | ${heads} | images/s | wall s |`,
+    rule(8 + metrics.length),
   ];
   const groups = new Map<string, RunResult[]>();
   for (const r of bench.runs) groups.set(r.name, [...(groups.get(r.name) ?? []), r]);
@@ -35,7 +41,7 @@ export function resultsMarkdown(bench: BenchResult): string {
     const of = (f: (r: RunResult) => number | undefined) => ok.map(f).filter((v): v is number => v !== undefined && Number.isFinite(v));
     out.push(
       `| ${cell(name)} | ${cell(first.objectives.join(' -> '))} | ${first.backbone} | ${first.dataset} | ${[...new Set(runs.map((r) => r.backend))].join(', ')} | ${ok.length}/${runs.length} | ` +
-        METRICS.map((k) => formatMeanStd(of((r) => r.metrics[k]))).join(' | ') +
+        metrics.map((k) => formatMeanStd(of((r) => r.metrics[k]))).join(' | ') +
         ` | ${formatMeanStd(
           of((r) => r.imagesPerSec),
           0,
@@ -45,14 +51,8 @@ export function resultsMarkdown(bench: BenchResult): string {
         )} |`,
     );
   }
-  out.push(
-    '',
-    '## Runs',
-    '',
-    '| run | seed | status | epochs | ACC | NMI | ARI | cluster sizes | images/s | wall s |',
-    '|---|---|---|---|---|---|---|---|---|---|',
-  );
-  for (const r of bench.runs) out.push(runRow(r));
+  out.push('', '## Runs', '', `| run | seed | status | epochs | ${heads} | cluster sizes | images/s | wall s |`, rule(7 + metrics.length));
+  for (const r of bench.runs) out.push(runRow(r, metrics));
   const staged = bench.runs.filter((r) => r.stages);
   if (staged.length) {
     // Each stage's own final metrics: what every stage of a pipeline adds.
@@ -84,12 +84,12 @@ function workersLine(runs: readonly RunResult[]): string[] {
   return [`- workers: ${[...workers.values()].map((w) => `${w.id} (${w.machine.cpu}, ${w.machine.cores} cores)`).join('; ')}`];
 }
 
-function runRow(r: RunResult): string {
+function runRow(r: RunResult, metrics: readonly string[]): string {
   const num = (v: number | undefined, d = 3) => (v === undefined || !Number.isFinite(v) ? '-' : v.toFixed(d));
   const sizes = r.mainReadout ? r.clusterSizes[r.mainReadout] : undefined;
   return (
     `| ${cell(r.name)} | ${r.seed} | ${r.status} | ${r.epochsDone}/${r.epochs} | ` +
-    METRICS.map((k) => num(r.metrics[k])).join(' | ') +
+    metrics.map((k) => num(r.metrics[k])).join(' | ') +
     ` | ${sizes ? sizes.join(' ') : '-'} | ${num(r.imagesPerSec, 0)} | ${num(r.wallSeconds, 1)} |`
   );
 }
