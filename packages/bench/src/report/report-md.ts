@@ -1,9 +1,14 @@
 import type { BenchResult, RunResult } from './results.js';
 import { formatMeanStd } from './stats.js';
 
-const METRICS = ['acc', 'nmi', 'ari'];
+/** Every table's metric columns, by metric id. */
+const METRICS: Record<string, string> = { acc: 'ACC', nmi: 'NMI', ari: 'ARI' };
 /** Metrics that get a column only when some run reports them (an `eval:` option asks for them). */
 const OPTIONAL: Record<string, string> = { featureKnnPurity: 'kNN purity' };
+const HEADS: Record<string, string> = { ...METRICS, ...OPTIONAL };
+/** The header cells of these metrics, and the table's rule line for n columns in all. */
+const heads = (ids: readonly string[]) => ids.map((k) => HEADS[k]).join(' | ');
+const rule = (n: number) => `|${'---|'.repeat(n)}`;
 /** Markdown table cells must not break the row. */
 const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
 
@@ -15,9 +20,7 @@ const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
 export function resultsMarkdown(bench: BenchResult): string {
   const m = bench.machine;
   const extra = Object.keys(OPTIONAL).filter((k) => bench.runs.some((r) => r.metrics[k] !== undefined));
-  const metrics = [...METRICS, ...extra];
-  const heads = ['ACC', 'NMI', 'ARI', ...extra.map((k) => OPTIONAL[k])].join(' | ');
-  const rule = (n: number) => `|${'---|'.repeat(n)}`;
+  const metrics = [...Object.keys(METRICS), ...extra];
   const backends = [...new Set(bench.runs.map((r) => r.backend))].join(', ');
   const out: string[] = [
     `# clusterflow bench: ${bench.name}`,
@@ -30,7 +33,7 @@ export function resultsMarkdown(bench: BenchResult): string {
     '',
     '## Summary (mean ± standard deviation over seeds)',
     '',
-    `| run | objective | backbone | dataset | backend | seeds ok | ${heads} | images/s | wall s |`,
+    `| run | objective | backbone | dataset | backend | seeds ok | ${heads(metrics)} | images/s | wall s |`,
     rule(8 + metrics.length),
   ];
   const groups = new Map<string, RunResult[]>();
@@ -51,16 +54,19 @@ export function resultsMarkdown(bench: BenchResult): string {
         )} |`,
     );
   }
-  out.push('', '## Runs', '', `| run | seed | status | epochs | ${heads} | cluster sizes | images/s | wall s |`, rule(7 + metrics.length));
+  out.push('', '## Runs', '', `| run | seed | status | epochs | ${heads(metrics)} | cluster sizes | images/s | wall s |`, rule(7 + metrics.length));
   for (const r of bench.runs) out.push(runRow(r, metrics));
   const staged = bench.runs.filter((r) => r.stages);
   if (staged.length) {
     // Each stage's own final metrics: what every stage of a pipeline adds.
-    out.push('', '## Stages', '', '| run | seed | stage | epochs | ACC | NMI | ARI |', '|---|---|---|---|---|---|---|');
+    const stageMetrics = Object.keys(METRICS);
+    out.push('', '## Stages', '', `| run | seed | stage | epochs | ${heads(stageMetrics)} |`, rule(4 + stageMetrics.length));
     const num = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? '-' : v.toFixed(3));
     for (const r of staged) {
       for (const st of r.stages!) {
-        out.push(`| ${cell(r.name)} | ${r.seed} | ${cell(st.name)} | ${st.epochsDone}/${st.epochs} | ${METRICS.map((k) => num(st.metrics[k])).join(' | ')} |`);
+        out.push(
+          `| ${cell(r.name)} | ${r.seed} | ${cell(st.name)} | ${st.epochsDone}/${st.epochs} | ${stageMetrics.map((k) => num(st.metrics[k])).join(' | ')} |`,
+        );
       }
     }
   }
