@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PNG } from 'pngjs';
 import { parseAssignmentsCsv } from '@clusterflow/bench';
+import { disposeCheckpoint, readCheckpoint, writeCheckpoint } from '@clusterflow/core';
 import { loadIdx, npyBytes } from '@clusterflow/data';
 import { cli } from './support/cli.js';
 import { tempDir } from './support/files.js';
@@ -100,7 +101,7 @@ describe("clusterflow predict's data argument: idx files, image folders, data co
     expect(bad.err).to.match(/a data config is \{ id, options \}/);
   });
 
-  it("says to pass --base-dir when the run's data had a path relative to its config's folder (it once named only a missing file)", async () => {
+  it("assigns other data without the run's own, and says to pass --base-dir when that data is needed and its path was relative to its config's folder", async () => {
     // A run whose config, in its own folder, names its data relative to that folder.
     const home = join(dir, 'relative');
     await mkdir(join(home, 'configs'), { recursive: true });
@@ -120,11 +121,33 @@ describe("clusterflow predict's data argument: idx files, image folders, data co
     await writeFile(join(home, 'configs', 'run.json'), JSON.stringify(config));
     const trained = await cli('train', join(home, 'configs', 'run.json'), '--out', join(home, 'out'), '--seed', '0');
     expect(trained.code, trained.err).to.equal(0);
-    const ckpt = join(home, 'out', 'relative-seed0');
-    const lost = await cli('predict', ckpt, IMAGES, '--labels', LABELS, '--out', join(home, 'x.csv'));
+    const run = join(home, 'out', 'relative-seed0');
+    const own = parseAssignmentsCsv(await readFile(join(run, 'assignments.csv'), 'utf8')).cluster;
+    // Other data (here the same images, named absolutely): the checkpoint records the
+    // sample shape and cluster count, so the run's relative data path is never read.
+    const other = await cli('predict', run, IMAGES, '--labels', LABELS, '--out', join(home, 'other.csv'));
+    expect(other.code, other.err).to.equal(0);
+    expect(clusters(await readFile(join(home, 'other.csv'), 'utf8'))).to.deep.equal(own);
+    // The run's own data is what to assign: it must be found.
+    const lost = await cli('predict', run, '--out', join(home, 'x.csv'));
     expect(lost.code).to.equal(2);
-    expect(lost.err).to.include("its run's data").and.include('--base-dir').and.include('images-idx3-ubyte');
-    const found = await cli('predict', ckpt, IMAGES, '--labels', LABELS, '--base-dir', join(home, 'configs'), '--out', join(home, 'x.csv'));
+    expect(lost.err).to.include("its run's data").and.include('is the data to assign').and.include('--base-dir').and.include('images-idx3-ubyte');
+    const found = await cli('predict', run, '--base-dir', join(home, 'configs'), '--out', join(home, 'x.csv'));
     expect(found.code, found.err).to.equal(0);
+    expect(clusters(await readFile(join(home, 'x.csv'), 'utf8'))).to.deep.equal(own);
+
+    // A checkpoint written before it recorded them still takes both from the run's data.
+    const ckpt = await readCheckpoint(join(run, 'checkpoints', 'last.ckpt'));
+    const { sampleShape, numClusters, ...older } = ckpt.meta;
+    expect(sampleShape).to.deep.equal([28, 28, 1]);
+    expect(numClusters).to.equal(4);
+    await writeCheckpoint(join(home, 'older.ckpt'), { meta: older, state: ckpt.state });
+    disposeCheckpoint(ckpt);
+    const oldLost = await cli('predict', join(home, 'older.ckpt'), IMAGES, '--out', join(home, 'y.csv'));
+    expect(oldLost.code).to.equal(2);
+    expect(oldLost.err).to.include('does not record them').and.include('--base-dir');
+    const oldFound = await cli('predict', join(home, 'older.ckpt'), IMAGES, '--base-dir', join(home, 'configs'), '--out', join(home, 'y.csv'));
+    expect(oldFound.code, oldFound.err).to.equal(0);
+    expect(clusters(await readFile(join(home, 'y.csv'), 'utf8'))).to.deep.equal(own);
   });
 });

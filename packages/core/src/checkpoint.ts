@@ -28,6 +28,10 @@ export interface CheckpointMeta {
   configHash: string;
   backend: string;
   createdAt: string;
+  /** The shape of one sample of the run's data (absent in checkpoints written before 2026-12-07). */
+  sampleShape?: number[];
+  /** The run's cluster count (absent in checkpoints written before 2026-12-07). */
+  numClusters?: number;
   [key: string]: unknown;
 }
 

@@ -1,14 +1,14 @@
 import { existsSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { clustererFromModel, encodeModel, loadClusterer, memorySource, type Clusterer } from '@clusterflow/clusterer';
-import { tf, type Dataset, type Registry, type RunConfig } from '@clusterflow/core';
+import { clustererFromModel, encodeModel, loadClusterer, memorySource, type Clusterer, type DescribeOptions } from '@clusterflow/clusterer';
+import { tf, type Dataset, type RunConfig } from '@clusterflow/core';
 import { trainedModel } from './trained-model.js';
 
 /** A clusterer opened from what `predict` was given, with what it knows of the run. */
 export interface OpenedModel {
   clusterer: Clusterer;
-  /** From a checkpoint or run folder: the run's config and data; absent for an exported model. */
-  run?: { config: RunConfig; dataset: Dataset; checkpoint: string };
+  /** From a checkpoint or run folder: the run's config, and its data when `withData` asked for it; absent for an exported model. */
+  run?: { config: RunConfig; dataset?: Dataset; checkpoint: string };
   /** Read-outs the run has and the model cannot (k-means), with why. */
   skipped: { name: string; why: string }[];
 }
@@ -24,7 +24,7 @@ export function isExportedModel(path: string): boolean {
  * encoded in memory exactly as `export` writes it and loaded back by the same
  * loader, so predicting from a checkpoint and from its export cannot differ.
  */
-export async function openModel(path: string, opts: { registry: Registry; baseDir: string }): Promise<OpenedModel> {
+export async function openModel(path: string, opts: DescribeOptions): Promise<OpenedModel> {
   if (isExportedModel(path)) return { clusterer: await loadClusterer(path), skipped: [] };
   const trained = await trainedModel(path, opts);
   try {

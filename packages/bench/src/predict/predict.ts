@@ -45,14 +45,15 @@ export async function predict(model: string, data: string | undefined, o: Predic
   // The backend before the first tensor: the model's weights then land on it (and
   // TF.js's cpu backend, the default until one is chosen, prints no Node banner).
   const backend = await selectBackend(o.backend ?? (await runBackend(model)), o.registry);
-  const opened = await openModel(model, { registry: o.registry, baseDir: o.baseDir });
+  // The run's own data is read only when it is what to assign: other data needs none of it.
+  const opened = await openModel(model, { registry: o.registry, baseDir: o.baseDir, withData: data === undefined });
   const { clusterer } = opened;
   try {
     let dataset: Dataset;
     let dataName: string;
     if (data === undefined) {
       if (!opened.run) throw new ConfigError(`predict: give <data>; an exported model (${model}) carries no data of its own`);
-      dataset = opened.run.dataset;
+      dataset = opened.run.dataset!;
       dataName = `the run's own data (${dataset.describe?.() ?? opened.run.config.data.id})`;
     } else {
       dataset = (await datasetFromArg(data, clusterer.model.preprocessing, o.registry, o)).dataset;

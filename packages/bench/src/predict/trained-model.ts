@@ -1,7 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { describeTrainedModel, type TrainedModel } from '@clusterflow/clusterer';
-import { ConfigError, disposeCheckpoint, readCheckpoint, tf, type Registry } from '@clusterflow/core';
+import { describeTrainedModel, type DescribeOptions, type TrainedModel } from '@clusterflow/clusterer';
+import { ConfigError, disposeCheckpoint, readCheckpoint, tf } from '@clusterflow/core';
 
 /** The checkpoint of `path`: the file itself, or a run folder's checkpoints/last.ckpt (or last.ckpt). */
 export function checkpointOf(path: string): string {
@@ -17,7 +17,7 @@ export function checkpointOf(path: string): string {
  * its public read functions are used: the checkpoint is read and verified by
  * core, no plugin is imported. The caller disposes `weights`.
  */
-export async function trainedModel(path: string, opts: { registry: Registry; baseDir: string }): Promise<TrainedModel & { checkpoint: string }> {
+export async function trainedModel(path: string, opts: DescribeOptions): Promise<TrainedModel & { checkpoint: string }> {
   const checkpoint = checkpointOf(path);
   const ckpt = await readCheckpoint(checkpoint);
   try {

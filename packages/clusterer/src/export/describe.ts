@@ -23,8 +23,16 @@ export interface TrainedModel {
   /** Read-outs of the run that an exported model cannot have, with why. */
   skipped: { name: string; why: string }[];
   config: RunConfig;
-  /** The run's own data, as its config builds it. */
-  dataset: Dataset;
+  /** The run's own data, as its config builds it: when asked for (`withData`), or when the checkpoint does not record its shapes. */
+  dataset?: Dataset;
+}
+
+export interface DescribeOptions {
+  registry: Registry;
+  /** Folder the run's stored config resolves its relative paths against. */
+  baseDir: string;
+  /** Also build the run's own data (to assign it); otherwise it is read only for a checkpoint that does not record its sample shape. */
+  withData?: boolean;
 }
 
 /**
@@ -33,11 +41,12 @@ export interface TrainedModel {
  * preprocessing, and the objective's read-outs as head ops (READOUT_RECIPES).
  * Components are looked up in `registry` only: no plugin named by the stored
  * config is imported, and a component only a plugin has is an error naming it.
- * The run's data is built (from `baseDir`) for its sample shape and the
- * augmentation's evaluation size. Runs in Node and browsers (the demo's download).
+ * The sample shape and cluster count come from the checkpoint's meta; the run's
+ * data is built (from `baseDir`) only when `withData` asks for it or an older
+ * checkpoint does not record them. Runs in Node and browsers (the demo's download).
  * The returned weights are the checkpoint's tensors: dispose the checkpoint after use.
  */
-export async function describeTrainedModel(ckpt: Checkpoint, name: string, opts: { registry: Registry; baseDir: string }): Promise<TrainedModel> {
+export async function describeTrainedModel(ckpt: Checkpoint, name: string, opts: DescribeOptions): Promise<TrainedModel> {
   if (!ckpt.meta.config) throw new ConfigError(`checkpoint ${name} carries no config to rebuild its run from`);
   const parsed = parseRunConfig(ckpt.meta.config, `config stored in ${name}`);
   let cfg: RunConfig;
@@ -52,12 +61,14 @@ export async function describeTrainedModel(ckpt: Checkpoint, name: string, opts:
     throw err;
   }
   const stage = stagesOf(cfg)[(ckpt.meta.stage as number | undefined) ?? 0];
-  const dataset = await runData(cfg, name, opts);
-  const augmentation = opts.registry.build('augmentation', stage.augmentation, { sampleShape: dataset.sampleShape, registry: opts.registry });
-  const inputShape = augmentation.outputShape(dataset.sampleShape);
-  const numClusters = cfg.numClusters ?? dataset.numClasses;
+  const recorded = recordedShapes(ckpt);
+  const dataset = opts.withData || !recorded ? await runData(cfg, name, opts) : undefined;
+  const sampleShape = recorded?.sampleShape ?? dataset!.sampleShape;
+  const augmentation = opts.registry.build('augmentation', stage.augmentation, { sampleShape, registry: opts.registry });
+  const inputShape = augmentation.outputShape(sampleShape);
+  const numClusters = recorded?.numClusters ?? cfg.numClusters ?? dataset!.numClasses;
   if (!numClusters) throw new ConfigError(`checkpoint ${name}: its config gives no numClusters and its data no class count`);
-  const preprocessing = preprocessingOf(dataset.sampleShape, inputShape);
+  const preprocessing = preprocessingOf(sampleShape, inputShape);
 
   const composite = stage.objective.length > 1 || stage.objective[0].weight !== 1;
   const readouts: ReadoutSpec[] = [];
@@ -115,20 +126,28 @@ function preprocessingOf(sampleShape: readonly number[], inputShape: readonly nu
   throw new ConfigError(`cannot export a model for samples of shape [${sampleShape}] (backbone input [${inputShape}]): only images [H, W, C] and vectors [D]`);
 }
 
+/** The sample shape and cluster count a checkpoint records (written since 2026-12-07), if it does. */
+function recordedShapes(ckpt: Checkpoint): { sampleShape: number[]; numClusters: number } | undefined {
+  const { sampleShape, numClusters } = ckpt.meta;
+  const shapeOk = Array.isArray(sampleShape) && sampleShape.length > 0 && sampleShape.every((d) => Number.isInteger(d) && d > 0);
+  return shapeOk && Number.isInteger(numClusters) && numClusters! > 0 ? { sampleShape, numClusters: numClusters! } : undefined;
+}
+
 /**
- * The run's own data, which gives the model its sample shape and class count. Its
- * relative paths were written against the folder of the config it was trained
- * from, which the checkpoint does not know: where they do not resolve against
- * `baseDir`, the error says so and what to pass, even when other data is to be
- * assigned (it once read only "split 'all' not found in /shared/...").
+ * The run's own data: to assign it, or, for an older checkpoint, as the source of
+ * the model's sample shape and class count. Its relative paths were written
+ * against the folder of the config it was trained from, which the checkpoint does
+ * not know: where they do not resolve against `baseDir`, the error says so and
+ * what to pass (it once read only "split 'all' not found in /shared/...").
  */
-async function runData(cfg: RunConfig, name: string, opts: { registry: Registry; baseDir: string }): Promise<Dataset> {
+async function runData(cfg: RunConfig, name: string, opts: DescribeOptions): Promise<Dataset> {
   try {
     return await opts.registry.build('dataset', cfg.data, { baseDir: opts.baseDir });
   } catch (err) {
     if (err instanceof UnknownComponentError) throw err;
+    const why = opts.withData ? 'is the data to assign' : 'gives the model its input shape and class count (this checkpoint does not record them)';
     throw new ConfigError(
-      `checkpoint ${name}: its run's data (${JSON.stringify(cfg.data)}) gives the model its input shape and class count, and could not be read ` +
+      `checkpoint ${name}: its run's data (${JSON.stringify(cfg.data)}) ${why}, and could not be read ` +
         `with relative paths taken from ${opts.baseDir}: pass the folder of the config the run was trained from as --base-dir ` +
         `(${err instanceof Error ? err.message : String(err)})`,
       { cause: err },

@@ -67,6 +67,10 @@ export async function saveRunState(path: string, src: RunStateSource, pos: RunPo
     objective: run.objective.id,
     hooks: hookStates,
     config: src.config,
+    // What predict and export need of the run's data, so that a checkpoint assigns
+    // other data without the training data at hand (on another machine).
+    sampleShape: [...run.dataset.sampleShape],
+    numClusters: run.numClusters,
   };
   await writeCheckpoint(path, { meta, state }, { signal });
   return path;
