@@ -26,7 +26,7 @@ import shutil
 import numpy as np
 import pandas as pd
 
-from scan_heads import acc, idx_images
+from scan_heads import acc, all_pixels
 
 K = 20
 ROWS = 2000  # rows of the similarity matrix at a time: 2000 x 70000 float32 is 560 MB
@@ -88,8 +88,7 @@ def main():
         print(f"flipped images' features: {purity(g, labels):.3f}")
         print(f"mean of both (flip TTA): {purity(unit(f) + unit(g), labels):.3f}")
     if a.pixels:
-        files = ("train-images-idx3-ubyte.gz", "t10k-images-idx3-ubyte.gz")
-        px = np.concatenate([idx_images(os.path.join(a.pixels, n)) for n in files])
+        px = all_pixels(a.pixels)
         both = np.concatenate([unit(f), 0.5 * unit(px - px.mean(0))], axis=1)
         print(f"features + centred pixels (weight 0.5): {purity(both, labels):.3f}")
     if a.probabilities:

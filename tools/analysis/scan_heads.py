@@ -49,6 +49,11 @@ def idx_images(path):
     return np.frombuffer(data, np.uint8, offset=16).reshape(-1, 784).astype(np.float32) / 255
 
 
+def all_pixels(folder):
+    """Fashion-MNIST's 70k images in [0, 1], train then test: the order of `split: all`."""
+    return np.concatenate([idx_images(os.path.join(folder, f"{s}-images-idx3-ubyte.gz")) for s in ("train", "t10k")])
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("pairs", nargs="+", help="CSV:NPY pairs written by clusterflow predict --out --features")
@@ -77,8 +82,7 @@ def main():
             best = max(heads, key=lambda h: v[h])
             print(f"  highest {s}: head {best}, acc {accs[best]:.4f} (best head {max(accs.values()):.4f})")
     if a.pixels and labels is not None:
-        x = np.concatenate([idx_images(os.path.join(a.pixels, f"{s}-images-idx3-ubyte.gz")) for s in ("train", "t10k")])
-        print(purity_line("pixels", neighbours(x, max(KS)), labels))
+        print(purity_line("pixels", neighbours(all_pixels(a.pixels), max(KS)), labels))
 
 
 if __name__ == "__main__":
