@@ -61,13 +61,9 @@ export async function describeTrainedModel(ckpt: Checkpoint, name: string, opts:
     throw err;
   }
   const stage = stagesOf(cfg)[(ckpt.meta.stage as number | undefined) ?? 0];
-  const recorded = recordedShapes(ckpt);
-  const dataset = opts.withData || !recorded ? await runData(cfg, name, opts) : undefined;
-  const sampleShape = recorded?.sampleShape ?? dataset!.sampleShape;
+  const { sampleShape, numClusters, dataset } = await shapesOf(ckpt, cfg, name, opts);
   const augmentation = opts.registry.build('augmentation', stage.augmentation, { sampleShape, registry: opts.registry });
   const inputShape = augmentation.outputShape(sampleShape);
-  const numClusters = recorded?.numClusters ?? cfg.numClusters ?? dataset!.numClasses;
-  if (!numClusters) throw new ConfigError(`checkpoint ${name}: its config gives no numClusters and its data no class count`);
   const preprocessing = preprocessingOf(sampleShape, inputShape);
 
   const composite = stage.objective.length > 1 || stage.objective[0].weight !== 1;
@@ -124,6 +120,25 @@ function preprocessingOf(sampleShape: readonly number[], inputShape: readonly nu
   if (inputShape.length === 3) return { input: 'image', inputShape: [inputShape[0], inputShape[1], inputShape[2]], pixelScale: 1 / 255 };
   if (inputShape.length === 1 && sampleShape.length === 1) return { input: 'vectors', dim: inputShape[0] };
   throw new ConfigError(`cannot export a model for samples of shape [${sampleShape}] (backbone input [${inputShape}]): only images [H, W, C] and vectors [D]`);
+}
+
+/**
+ * The model's sample shape and cluster count: the checkpoint's own record where it
+ * has one, else its run's data (read too when `withData` asks for it).
+ */
+async function shapesOf(
+  ckpt: Checkpoint,
+  cfg: RunConfig,
+  name: string,
+  opts: DescribeOptions,
+): Promise<{ sampleShape: number[]; numClusters: number; dataset?: Dataset }> {
+  const recorded = recordedShapes(ckpt);
+  if (recorded && !opts.withData) return recorded;
+  const dataset = await runData(cfg, name, opts);
+  const sampleShape = recorded?.sampleShape ?? [...dataset.sampleShape];
+  const numClusters = recorded?.numClusters ?? cfg.numClusters ?? dataset.numClasses;
+  if (!numClusters) throw new ConfigError(`checkpoint ${name}: its config gives no numClusters and its data no class count`);
+  return { sampleShape, numClusters, dataset };
 }
 
 /** The sample shape and cluster count a checkpoint records (written since 2026-12-07), if it does. */
