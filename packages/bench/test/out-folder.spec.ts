@@ -158,6 +158,32 @@ describe('a run whose last checkpoint is missing or broken continues from the ne
   });
 });
 
+describe('a run folder copied elsewhere continues from its newest checkpoint, whatever times the copy gave its files', function () {
+  this.timeout(120_000);
+  it('without last.ckpt, goes on from epoch 2 although epoch 1 is the newer file', async () => {
+    const dir = await tempDir();
+    await writeBlobs(dir);
+    const out = join(dir, 'out');
+    const two = await runConfig(dir, 'a', 2);
+    expect((await cli('train', two, '--out', out)).code).to.equal(0);
+    const ckpts = join(out, 'a-seed0', 'checkpoints');
+    const { rm, utimes } = await import('node:fs/promises');
+    await rm(join(ckpts, 'last.ckpt'));
+    const later = new Date(Date.now() + 60_000);
+    await utimes(join(ckpts, 'epoch-0001.ckpt'), later, later);
+    const r = await results(out);
+    for (const run of r.runs) run.status = 'interrupted';
+    await writeFile(join(out, 'results.json'), JSON.stringify(r));
+    const three = join(dir, 'three.json');
+    await writeFile(three, JSON.stringify({ ...JSON.parse(await readFile(two, 'utf8')), train: { epochs: 3, batchSize: 16 } }));
+    const res = await cli('train', three, '--resume', join(out, 'a-seed0'));
+    expect(res.code, res.err).to.equal(0);
+    expect(res.out).to.include(`continuing from ${join(ckpts, 'epoch-0002.ckpt')}`);
+    const done = (await results(out)).runs.find((x) => x.dir === 'a-seed0')!;
+    expect(done.epochsDone).to.equal(3);
+  });
+});
+
 describe('a run whose folder cannot be written fails alone; the bench goes on (issue 26, item 7)', function () {
   this.timeout(120_000);
   it("records the run as failed with the file system's reason, and trains the others", async () => {

@@ -21,7 +21,7 @@ export function addTrainCommand(program: Command, { io, state, cli }: CommandCon
     .option('--force', 'train again a run that --out holds as finished, replacing its files (without it, it is refused)')
     .option('--log-every <n>', 'without a terminal: a progress line every n steps', parsePositiveInt, 20)
     .action(async (config: string, o: { out?: string; backend?: string; seed?: number; resume?: string; force?: boolean; logEvery: number }) => {
-      const target = o.resume ? resumeTarget(o.resume) : undefined;
+      const target = o.resume ? await resumeTarget(o.resume) : undefined;
       const parsed = await loadRunConfig(config);
       const run = { ...parsed, train: { ...parsed.train, resume: target?.checkpoint ?? parsed.train.resume } };
       const plan = { name: run.name, baseDir: dirname(resolve(config)), runs: [run] };

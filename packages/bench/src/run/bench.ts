@@ -107,11 +107,11 @@ async function benchInto(out: string, name: string, runs: readonly PlannedRun[],
   for (const run of runs) {
     const done = previous.get(run.dir);
     if (done?.status === 'ok') continue;
-    const own = checkpointsOf(join(out, run.dir, 'checkpoints'));
+    const own = await checkpointsOf(join(out, run.dir, 'checkpoints'));
     let checkpoint: string | undefined;
     // A checkpoint named (train --resume <checkpoint>) wins over the run folder's own.
     if (run.config.train.resume) {
-      checkpoint = await usableCheckpoint(resumeCandidates(run.config.train.resume), run.config, `run ${run.dir}`);
+      checkpoint = await usableCheckpoint(await resumeCandidates(run.config.train.resume), run.config, `run ${run.dir}`);
       if (checkpoint !== run.config.train.resume)
         stream.write(`[${run.dir}] ${run.config.train.resume} cannot continue the run; continuing from ${checkpoint}\n`);
     } else if (opts.resume && (done === undefined || done.status === 'interrupted') && own.length > 0) {

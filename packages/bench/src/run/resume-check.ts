@@ -1,6 +1,6 @@
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { ConfigError, configHash, disposeCheckpoint, readCheckpoint, type RunConfig } from '@clusterflow/core';
+import { ConfigError, configHash, disposeCheckpoint, readCheckpoint, readCheckpointMeta, type RunConfig } from '@clusterflow/core';
 
 /** Why a checkpoint cannot continue a run (unreadable, corrupt, another config), or undefined when it can. */
 export async function checkpointProblem(path: string, config: RunConfig): Promise<string | undefined> {
@@ -21,15 +21,42 @@ export async function checkpointProblem(path: string, config: RunConfig): Promis
   }
 }
 
-/** A run folder's checkpoints, newest first: last.ckpt, then the epoch checkpoints by time written. */
-export function checkpointsOf(checkpointsDir: string): string[] {
+/**
+ * A run folder's checkpoints, newest first: last.ckpt, then the epoch checkpoints by
+ * the progress each records (stage, epoch, steps into it). Not by file times: a
+ * copy to another machine, an unpacked archive or a checkout gives every file the
+ * time it arrived, and a copied run once went on from its first epoch's checkpoint
+ * instead of its second. Files whose header cannot be read go last, by name:
+ * `usableCheckpoint` says why they cannot be used. Each file is read and checked
+ * (about a second a gigabyte), one at a time so that only one is in memory.
+ */
+export async function checkpointsOf(checkpointsDir: string): Promise<string[]> {
   if (!existsSync(checkpointsDir)) return [];
-  const epochs = readdirSync(checkpointsDir)
-    .filter((f) => f.endsWith('.ckpt') && f !== 'last.ckpt')
-    .map((f) => join(checkpointsDir, f))
-    .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs || b.localeCompare(a));
+  const epochs: { path: string; progress?: number[] }[] = [];
+  for (const f of readdirSync(checkpointsDir).filter((f) => f.endsWith('.ckpt') && f !== 'last.ckpt')) {
+    const path = join(checkpointsDir, f);
+    epochs.push({ path, progress: await progressOf(path) });
+  }
+  epochs.sort((a, b) => compareProgress(b.progress, a.progress) || b.path.localeCompare(a.path));
   const last = join(checkpointsDir, 'last.ckpt');
-  return [...(existsSync(last) ? [last] : []), ...epochs];
+  return [...(existsSync(last) ? [last] : []), ...epochs.map((e) => e.path)];
+}
+
+/** Where in its run a checkpoint was written: [stage, epochs done in it, steps into the next], or undefined when unreadable. */
+async function progressOf(path: string): Promise<number[] | undefined> {
+  try {
+    const meta = await readCheckpointMeta(path);
+    return [meta.stage ?? 0, meta.epoch, meta.stepInEpoch ?? 0];
+  } catch {
+    return undefined;
+  }
+}
+
+/** Orders progress lexicographically; an unreadable checkpoint's (undefined) before every readable one's. */
+function compareProgress(a: number[] | undefined, b: number[] | undefined): number {
+  if (!a || !b) return Number(a !== undefined) - Number(b !== undefined);
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i] - b[i];
+  return 0;
 }
 
 /**
@@ -50,8 +77,8 @@ export async function usableCheckpoint(candidates: readonly string[], config: Ru
 }
 
 /** An explicit checkpoint to resume from, with the run folder's others to fall back on when it is its last.ckpt. */
-export function resumeCandidates(path: string): string[] {
+export async function resumeCandidates(path: string): Promise<string[]> {
   if (basename(path) !== 'last.ckpt' && !/epoch-\d+\.ckpt$/.test(path)) return [path];
   // A run folder's own checkpoint (train --resume <run folder>): the others in its folder behind it.
-  return [path, ...checkpointsOf(dirname(path)).filter((p) => p !== path)];
+  return [path, ...(await checkpointsOf(dirname(path))).filter((p) => p !== path)];
 }
