@@ -132,55 +132,54 @@ describe('--resume with a checkpoint that cannot continue the run writes nothing
   });
 });
 
+/**
+ * A 2-epoch run without its last.ckpt, recorded as interrupted, as `damage` leaves
+ * its checkpoints folder; then `train --resume <run folder>` to 3 epochs.
+ */
+async function resumeDamagedRun(damage: (ckpts: string) => Promise<void>) {
+  const dir = await tempDir();
+  await writeBlobs(dir);
+  const out = join(dir, 'out');
+  const two = await runConfig(dir, 'a', 2);
+  expect((await cli('train', two, '--out', out)).code).to.equal(0);
+  const ckpts = join(out, 'a-seed0', 'checkpoints');
+  const { rm } = await import('node:fs/promises');
+  await rm(join(ckpts, 'last.ckpt'));
+  await damage(ckpts);
+  const r = await results(out);
+  for (const run of r.runs) run.status = 'interrupted';
+  await writeFile(join(out, 'results.json'), JSON.stringify(r));
+  const three = join(dir, 'three.json');
+  await writeFile(three, JSON.stringify({ ...JSON.parse(await readFile(two, 'utf8')), train: { epochs: 3, batchSize: 16 } }));
+  const res = await cli('train', three, '--resume', join(out, 'a-seed0'));
+  expect(res.code, res.err).to.equal(0);
+  const done = (await results(out)).runs.find((x) => x.dir === 'a-seed0')!;
+  expect(done.status).to.equal('ok');
+  expect(done.epochsDone).to.equal(3);
+  return { res, ckpts };
+}
+
 describe('a run whose last checkpoint is missing or broken continues from the newest whole one (issue 26, item 8)', function () {
   this.timeout(120_000);
   it('train --resume <run folder> falls back to the newest valid epoch checkpoint', async () => {
-    const dir = await tempDir();
-    await writeBlobs(dir);
-    const out = join(dir, 'out');
-    const two = await runConfig(dir, 'a', 2);
-    expect((await cli('train', two, '--out', out)).code).to.equal(0);
-    const ckpts = join(out, 'a-seed0', 'checkpoints');
     // A full disk: last.ckpt never written, the newest epoch checkpoint cut short.
-    const { rm, truncate } = await import('node:fs/promises');
-    await rm(join(ckpts, 'last.ckpt'));
-    await truncate(join(ckpts, 'epoch-0002.ckpt'), 100);
-    const r = await results(out);
-    for (const run of r.runs) run.status = 'interrupted';
-    await writeFile(join(out, 'results.json'), JSON.stringify(r));
-    const three = join(dir, 'three.json');
-    await writeFile(three, JSON.stringify({ ...JSON.parse(await readFile(two, 'utf8')), train: { epochs: 3, batchSize: 16 } }));
-    const res = await cli('train', three, '--resume', join(out, 'a-seed0'));
-    expect(res.code, res.err).to.equal(0);
-    const done = (await results(out)).runs.find((x) => x.dir === 'a-seed0')!;
-    expect(done.status).to.equal('ok');
-    expect(done.epochsDone).to.equal(3);
+    const { res, ckpts } = await resumeDamagedRun(async (ckpts) => {
+      const { truncate } = await import('node:fs/promises');
+      await truncate(join(ckpts, 'epoch-0002.ckpt'), 100);
+    });
+    expect(res.out).to.include(`continuing from ${join(ckpts, 'epoch-0001.ckpt')}`);
   });
 });
 
 describe('a run folder copied elsewhere continues from its newest checkpoint, whatever times the copy gave its files', function () {
   this.timeout(120_000);
   it('without last.ckpt, goes on from epoch 2 although epoch 1 is the newer file', async () => {
-    const dir = await tempDir();
-    await writeBlobs(dir);
-    const out = join(dir, 'out');
-    const two = await runConfig(dir, 'a', 2);
-    expect((await cli('train', two, '--out', out)).code).to.equal(0);
-    const ckpts = join(out, 'a-seed0', 'checkpoints');
-    const { rm, utimes } = await import('node:fs/promises');
-    await rm(join(ckpts, 'last.ckpt'));
-    const later = new Date(Date.now() + 60_000);
-    await utimes(join(ckpts, 'epoch-0001.ckpt'), later, later);
-    const r = await results(out);
-    for (const run of r.runs) run.status = 'interrupted';
-    await writeFile(join(out, 'results.json'), JSON.stringify(r));
-    const three = join(dir, 'three.json');
-    await writeFile(three, JSON.stringify({ ...JSON.parse(await readFile(two, 'utf8')), train: { epochs: 3, batchSize: 16 } }));
-    const res = await cli('train', three, '--resume', join(out, 'a-seed0'));
-    expect(res.code, res.err).to.equal(0);
+    const { res, ckpts } = await resumeDamagedRun(async (ckpts) => {
+      const { utimes } = await import('node:fs/promises');
+      const later = new Date(Date.now() + 60_000);
+      await utimes(join(ckpts, 'epoch-0001.ckpt'), later, later);
+    });
     expect(res.out).to.include(`continuing from ${join(ckpts, 'epoch-0002.ckpt')}`);
-    const done = (await results(out)).runs.find((x) => x.dir === 'a-seed0')!;
-    expect(done.epochsDone).to.equal(3);
   });
 });
 
