@@ -2,7 +2,18 @@ import { expect } from 'chai';
 import { mkdtemp, readdir, readFile, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CheckpointError, copyCheckpoint, disposeCheckpoint, readCheckpoint, selectBackend, tf, writeCheckpoint, type Checkpoint } from '@clusterflow/core';
+import {
+  CheckpointError,
+  copyCheckpoint,
+  disposeCheckpoint,
+  peekCheckpointMeta,
+  readCheckpoint,
+  readCheckpointMeta,
+  selectBackend,
+  tf,
+  writeCheckpoint,
+  type Checkpoint,
+} from '@clusterflow/core';
 
 const meta = { epoch: 3, step: 30, rng: [1, 2, 3, 4], configHash: 'abc', backend: 'cpu', createdAt: '2026-01-01T00:00:00Z' };
 
@@ -87,6 +98,36 @@ describe('checkpoints', () => {
     const err = await readCheckpoint(path).catch((e) => e);
     expect(err).to.be.instanceOf(CheckpointError);
     expect(err.message).to.contain('not a clusterflow checkpoint');
+  });
+
+  it('peeks at the meta from the header alone: the arrays are neither read nor checked', async () => {
+    const path = join(dir, 'a.ckpt');
+    await writeSample(path);
+    expect(await peekCheckpointMeta(path)).to.deep.equal(meta);
+    // Damaged arrays: the checked read refuses the file, the peek still orders it.
+    const bytes = await readFile(path);
+    bytes[bytes.length - 40] ^= 0xff;
+    await writeFile(path, bytes);
+    expect((await readCheckpointMeta(path).catch((e) => e)).message).to.contain('checksum');
+    expect(await peekCheckpointMeta(path)).to.deep.equal(meta);
+  });
+
+  it('peeks only at checkpoints: a foreign file, one cut inside its header and a missing one are refused by name', async () => {
+    const foreign = join(dir, 'model.json');
+    // Its bytes 18-21 read as a header length of 540 MB: refused on the magic bytes before that is read.
+    await writeFile(foreign, JSON.stringify({ weights: [1, 2, 3] }).padEnd(64, ' '));
+    const cut = join(dir, 'cut.ckpt');
+    await writeSample(cut);
+    await truncate(cut, 30);
+    for (const [path, reason] of [
+      [foreign, 'not a clusterflow checkpoint'],
+      [cut, 'truncated'],
+      [join(dir, 'missing.ckpt'), 'cannot read checkpoint'],
+    ]) {
+      const err = await peekCheckpointMeta(path).catch((e) => e);
+      expect(err, path).to.be.instanceOf(CheckpointError);
+      expect(err.message).to.contain(reason).and.contain(path);
+    }
   });
 
   it('never leaves a half-written file: a failed write keeps the previous checkpoint intact and no temporary file behind', async () => {

@@ -13,6 +13,11 @@ export interface CheckpointStore {
   write(path: string, bytes: Uint8Array, signal?: AbortSignal): Promise<void>;
   /** The bytes stored under `path`; an error saying why not (absent, unreadable). */
   read(path: string): Promise<Uint8Array>;
+  /**
+   * The first `length` bytes stored under `path` (all of them when there are fewer):
+   * a checkpoint's header without its arrays, for listing and ordering many.
+   */
+  readStart(path: string, length: number): Promise<Uint8Array>;
   /** Copies `from` to `to`, as atomically as `write`. */
   copy(from: string, to: string): Promise<void>;
 }

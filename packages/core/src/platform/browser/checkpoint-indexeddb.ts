@@ -22,6 +22,11 @@ export const checkpointIndexedDb: CheckpointStore = {
     return value;
   },
 
+  // IndexedDB hands back whole values; a page keeps few checkpoints, so slicing costs little.
+  async readStart(path, length) {
+    return (await this.read(path)).subarray(0, length);
+  },
+
   async copy(from, to) {
     await this.write(to, await this.read(from));
   },

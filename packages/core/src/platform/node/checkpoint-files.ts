@@ -31,6 +31,16 @@ export const checkpointFiles: CheckpointStore = {
     return new Uint8Array(await readFile(path));
   },
 
+  async readStart(path, length) {
+    const fh = await open(path, 'r');
+    try {
+      const { buffer, bytesRead } = await fh.read({ buffer: new Uint8Array(length), position: 0 });
+      return buffer.subarray(0, bytesRead);
+    } finally {
+      await fh.close();
+    }
+  },
+
   async copy(from, to) {
     const tmp = tempPath(to);
     try {
