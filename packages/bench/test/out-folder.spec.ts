@@ -205,3 +205,38 @@ describe('a run whose folder cannot be written fails alone; the bench goes on (i
     expect(r.runs.find((x) => x.dir === 'second-seed0')?.status).to.equal('ok');
   });
 });
+
+describe('bench --resume continues a failed run from its checkpoint rather than from the start', function () {
+  this.timeout(120_000);
+  it('a run recorded failed after 2 epochs (a full disk) goes on at epoch 3, saying it failed before', async () => {
+    const dir = await tempDir();
+    await writeBlobs(dir);
+    const run = JSON.parse(await readFile(await runConfig(dir, 'x', 2), 'utf8'));
+    delete run.name;
+    const bench = join(dir, 'one.json');
+    const writeBench = (epochs: number) =>
+      writeFile(bench, JSON.stringify({ name: 'one', defaults: { ...run, train: { ...run.train, epochs, checkpointEvery: 1 } }, runs: [{ name: 'a' }] }));
+    await writeBench(2);
+    const out = join(dir, 'out');
+    expect((await cli('bench', bench, '--out', out)).code).to.equal(0);
+    const r = await results(out);
+    Object.assign(r.runs[0], { status: 'failed', error: 'ENOSPC: no space left on device' });
+    Object.assign(r, { ok: 0, failed: 1 });
+    await writeFile(join(out, 'results.json'), JSON.stringify(r));
+    await writeBench(3);
+    const res = await cli('bench', bench, '--out', out, '--resume');
+    expect(res.code, res.err + res.out).to.equal(0);
+    expect(res.out)
+      .to.include(`continuing from ${join(out, 'a-seed0', 'checkpoints', 'last.ckpt')}`)
+      .and.include('it failed before: ENOSPC');
+    const done = (await results(out)).runs.find((x) => x.dir === 'a-seed0')!;
+    expect(done.status).to.equal('ok');
+    expect(done.epochsDone).to.equal(3);
+    // Only the third epoch was trained again: this part of the log starts at epoch 2.
+    const starts = (await readFile(join(out, 'a-seed0', 'events.jsonl'), 'utf8'))
+      .split('\n')
+      .filter((l) => l.includes('"run-start"'))
+      .map((l) => JSON.parse(l));
+    expect(starts.at(-1).resumedFrom?.epoch).to.equal(2);
+  });
+});

@@ -24,7 +24,10 @@ export function addBenchCommand(program: Command, { io, state, cli }: CommandCon
     .addOption(backendOption())
     .option('--seeds <list>', "repeat each run once per seed, e.g. 0,1,2 (default: each run's own seed)", parseSeeds)
     .option('--only <names>', 'only the runs with these names, comma-separated, e.g. cc,simclr', parseNames)
-    .option('--resume', 'continue an earlier bench in the same --out folder: keep finished runs, resume interrupted ones from their checkpoints')
+    .option(
+      '--resume',
+      'continue an earlier bench in the same --out folder: keep finished runs, resume interrupted and failed ones from their newest whole checkpoints',
+    )
     .option('--force', 'train again the runs that --out holds as finished, replacing their files (without it, they are refused)')
     .option('--log-every <n>', 'without a terminal: a progress line every n steps', parsePositiveInt, 20)
     .option('--queue <url>', 'queue the runs on this Redis (redis://host:port) for `clusterflow worker`s, wait for them and write the same results')

@@ -114,9 +114,12 @@ async function benchInto(out: string, name: string, runs: readonly PlannedRun[],
       checkpoint = await usableCheckpoint(await resumeCandidates(run.config.train.resume), run.config, `run ${run.dir}`);
       if (checkpoint !== run.config.train.resume)
         stream.write(`[${run.dir}] ${run.config.train.resume} cannot continue the run; continuing from ${checkpoint}\n`);
-    } else if (opts.resume && (done === undefined || done.status === 'interrupted') && own.length > 0) {
-      // Interrupted, or killed before it could say so (no record at all): its newest whole checkpoint.
-      checkpoint = await usableCheckpoint(own, run.config, `run ${run.dir}`);
+    } else if (opts.resume && own.length > 0) {
+      // Interrupted, killed before it could say so (no record at all), or failed (a full
+      // disk, a NaN): its newest whole checkpoint, as `train --resume <run folder>` does.
+      // Starting a failed run again would throw away its epochs; --force does that.
+      const what = done?.status === 'failed' ? `the failed run ${run.dir} (--force trains it again from the start)` : `run ${run.dir}`;
+      checkpoint = await usableCheckpoint(own, run.config, what);
     } else if (!opts.resume && !opts.force && recorded.get(run.dir)?.status !== 'failed' && own.length > 0) {
       // A fresh start would replace its event log and mix its checkpoints with the new run's.
       throw new ConfigError(
@@ -146,7 +149,8 @@ async function benchInto(out: string, name: string, runs: readonly PlannedRun[],
     const resume = resumeFrom.get(run.dir);
     if (resume) {
       const before = resume.before ? `; ${resume.before.perEpoch.length} epochs recorded before it` : '';
-      stream.write(`[${label}] continuing from ${resume.checkpoint}${before}\n`);
+      const failed = done?.status === 'failed' ? ` (it failed before: ${done.error}; --force trains it again from the start)` : '';
+      stream.write(`[${label}] continuing from ${resume.checkpoint}${before}${failed}\n`);
     }
     // A run whose folder cannot be written (read-only, full, in the way) is that run's
     // failure: recorded, and the bench goes on with the others.
