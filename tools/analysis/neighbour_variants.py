@@ -26,29 +26,15 @@ import shutil
 import numpy as np
 import pandas as pd
 
+from neighbours import neighbours, unit
+from neighbours import purity as neighbour_purity
 from scan_heads import acc, all_pixels
 
 K = 20
-ROWS = 2000  # rows of the similarity matrix at a time: 2000 x 70000 float32 is 560 MB
-
-
-def unit(x):
-    return x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)
-
-
-def knn(x, k):
-    """Each row's k most cosine-similar other rows (brute force, in blocks)."""
-    x = unit(x.astype(np.float32))
-    out = np.empty((len(x), k), np.int64)
-    for i in range(0, len(x), ROWS):
-        s = x[i : i + ROWS] @ x.T
-        s[np.arange(len(s)), np.arange(i, i + len(s))] = -np.inf
-        out[i : i + ROWS] = np.argpartition(-s, k, axis=1)[:, :k]
-    return out
 
 
 def purity(x, labels, k=K):
-    return (labels[knn(x, k)] == labels[:, None]).mean()
+    return neighbour_purity(neighbours(x, k), labels)
 
 
 def flip_folder(src, dst):
@@ -99,7 +85,7 @@ def main():
         np.add.at(counts, (clusters, labels), 1)
         print(counts)
         for k in (5, 20, 50):
-            nb = knn(f, k)
+            nb = neighbours(f, k)
             q = prob.copy()
             for _ in range(3):
                 q = 0.5 * prob + 0.5 * q[nb].mean(1)

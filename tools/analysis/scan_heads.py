@@ -19,7 +19,8 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import linear_sum_assignment
 from sklearn.metrics import normalized_mutual_info_score
-from sklearn.neighbors import NearestNeighbors
+
+from neighbours import neighbours, purity
 
 KS = (1, 5, 10, 20, 50)
 
@@ -33,14 +34,8 @@ def acc(labels, clusters):
     return m[rows, cols].sum() / len(labels)
 
 
-def neighbours(x, k):
-    x = x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)
-    return NearestNeighbors(n_neighbors=k + 1).fit(x).kneighbors(x, return_distance=False)[:, 1:]
-
-
 def purity_line(name, nb, labels):
-    same = labels[nb] == labels[:, None]
-    return f"{name}: kNN purity " + " ".join(f"k{k} {same[:, :k].mean():.3f}" for k in KS)
+    return f"{name}: kNN purity " + " ".join(f"k{k} {purity(nb, labels, k):.3f}" for k in KS)
 
 
 def idx_images(path):
