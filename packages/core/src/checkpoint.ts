@@ -143,7 +143,7 @@ export async function readCheckpointMeta(path: string): Promise<CheckpointMeta> 
 export async function peekCheckpointMeta(path: string): Promise<CheckpointMeta> {
   // The length is read first, and trusted only after the magic bytes: a foreign file's could ask for gigabytes.
   const headerEnd = headerEndOf(await checkpointBytes(path, MAGIC.length + 4), path);
-  return parseHeader(await checkpointBytes(path, headerEnd), path).meta;
+  return parseHeader(await checkpointBytes(path, headerEnd), path).header.meta;
 }
 
 /** Where a checkpoint's header ends, from its first bytes (magic and length); throws when they do not start a checkpoint. */
@@ -158,8 +158,8 @@ function headerEndOf(start: Uint8Array, name: string): number {
   return MAGIC.length + 4 + new DataView(start.buffer, start.byteOffset, start.byteLength).getUint32(MAGIC.length, true);
 }
 
-/** The header at the start of a checkpoint's bytes (`start` holds at least the header); throws with the reason when it is not one. */
-function parseHeader(start: Uint8Array, name: string): { meta: CheckpointMeta; entries: Entry[] } {
+/** The header at the start of a checkpoint's bytes (`start` holds at least the header), and where it ends; throws with the reason when it is not one. */
+function parseHeader(start: Uint8Array, name: string): { header: { meta: CheckpointMeta; entries: Entry[] }; headerEnd: number } {
   const headerEnd = headerEndOf(start, name);
   if (headerEnd > start.length) {
     throw new CheckpointError(`checkpoint ${name} is truncated: header needs ${headerEnd} bytes, file has ${start.length}`);
@@ -183,13 +183,12 @@ function parseHeader(start: Uint8Array, name: string): { meta: CheckpointMeta; e
   if (typeof header?.meta !== 'object' || header.meta === null || !Array.isArray(header.entries) || !header.entries.every(entryOk)) {
     throw new CheckpointError(`checkpoint ${name} is corrupt: its header does not describe a checkpoint`);
   }
-  return header;
+  return { header, headerEnd };
 }
 
 /** The header of a checkpoint whose bytes are whole (magic, lengths, checksum); throws with the reason otherwise. */
 async function verifyCheckpoint(file: Uint8Array, name: string): Promise<{ header: { meta: CheckpointMeta; entries: Entry[] }; headerEnd: number }> {
-  const header = parseHeader(file, name);
-  const headerEnd = headerEndOf(file, name);
+  const { header, headerEnd } = parseHeader(file, name);
   const dataBytes = header.entries.reduce((s, e) => s + e.length, 0);
   const expected = headerEnd + dataBytes + DIGEST;
   if (file.length !== expected) {

@@ -112,16 +112,23 @@ describe('checkpoints', () => {
     expect(await peekCheckpointMeta(path)).to.deep.equal(meta);
   });
 
-  it('peeks only at checkpoints: a foreign file, one cut inside its header and a missing one are refused by name', async () => {
+  it('peeks only at checkpoints: a foreign file, one cut inside its header, one with a damaged length and a missing one are refused by name', async () => {
     const foreign = join(dir, 'model.json');
     // Its bytes 18-21 read as a header length of 540 MB: refused on the magic bytes before that is read.
     await writeFile(foreign, JSON.stringify({ weights: [1, 2, 3] }).padEnd(64, ' '));
     const cut = join(dir, 'cut.ckpt');
     await writeSample(cut);
     await truncate(cut, 30);
+    // A damaged length (4 GB) after good magic bytes: refused as truncated, and no more than the file is read.
+    const long = join(dir, 'long.ckpt');
+    await writeSample(long);
+    const bytes = await readFile(long);
+    bytes.fill(0xff, 18, 22);
+    await writeFile(long, bytes);
     for (const [path, reason] of [
       [foreign, 'not a clusterflow checkpoint'],
       [cut, 'truncated'],
+      [long, `header needs ${18 + 4 + 0xffffffff} bytes, file has ${bytes.length}`],
       [join(dir, 'missing.ckpt'), 'cannot read checkpoint'],
     ]) {
       const err = await peekCheckpointMeta(path).catch((e) => e);

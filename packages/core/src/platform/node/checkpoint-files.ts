@@ -34,7 +34,9 @@ export const checkpointFiles: CheckpointStore = {
   async readStart(path, length) {
     const fh = await open(path, 'r');
     try {
-      const { buffer, bytesRead } = await fh.read({ buffer: new Uint8Array(length), position: 0 });
+      // No more than the file holds: a damaged header may claim a length of gigabytes.
+      const { size } = await fh.stat();
+      const { buffer, bytesRead } = await fh.read({ buffer: new Uint8Array(Math.min(length, size)), position: 0 });
       return buffer.subarray(0, bytesRead);
     } finally {
       await fh.close();
