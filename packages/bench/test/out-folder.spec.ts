@@ -208,7 +208,7 @@ describe('a run whose folder cannot be written fails alone; the bench goes on (i
 
 describe('bench --resume continues a failed run from its checkpoint rather than from the start', function () {
   this.timeout(120_000);
-  it('a run recorded failed after 2 epochs (a full disk) goes on at epoch 3, saying it failed before', async () => {
+  it('a run recorded failed after 2 epochs (a full disk) is refused without a flag, and goes on at epoch 3 with --resume', async () => {
     const dir = await tempDir();
     await writeBlobs(dir);
     const run = JSON.parse(await readFile(await runConfig(dir, 'x', 2), 'utf8'));
@@ -224,6 +224,11 @@ describe('bench --resume continues a failed run from its checkpoint rather than 
     Object.assign(r, { ok: 0, failed: 1 });
     await writeFile(join(out, 'results.json'), JSON.stringify(r));
     await writeBench(3);
+    // Without a flag it is refused, as an interrupted run is: starting afresh would lose its epochs.
+    const plain = await cli('bench', bench, '--out', out);
+    expect(plain.code, plain.err + plain.out).to.equal(2);
+    expect(plain.err).to.include('failed run a-seed0 (ENOSPC').and.include('--resume continues it').and.include('--force');
+    expect((await results(out)).runs[0].status).to.equal('failed');
     const res = await cli('bench', bench, '--out', out, '--resume');
     expect(res.code, res.err + res.out).to.equal(0);
     expect(res.out)

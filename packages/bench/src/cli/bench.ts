@@ -28,7 +28,10 @@ export function addBenchCommand(program: Command, { io, state, cli }: CommandCon
       '--resume',
       'continue an earlier bench in the same --out folder: keep finished runs, resume interrupted and failed ones from their newest whole checkpoints',
     )
-    .option('--force', 'train again the runs that --out holds as finished, replacing their files (without it, they are refused)')
+    .option(
+      '--force',
+      'train again from the start the runs that --out holds (finished, or failed or interrupted with checkpoints), replacing their files (without it or --resume, they are refused)',
+    )
     .option('--log-every <n>', 'without a terminal: a progress line every n steps', parsePositiveInt, 20)
     .option('--queue <url>', 'queue the runs on this Redis (redis://host:port) for `clusterflow worker`s, wait for them and write the same results')
     .option('--detach', 'with --queue: return once the runs are queued; `clusterflow report` gathers them later')

@@ -39,6 +39,15 @@ export interface BenchOptions {
 /** One run of a bench, ready to train: resolved and validated. */
 export type { PlannedRun };
 
+/** Where a run of this bench goes on from, and why it stopped before. */
+interface ResumeEntry {
+  checkpoint: string;
+  /** The run's record so far, whose epochs the continued run's results keep. */
+  before?: RunResult;
+  /** The error it failed with, when its record says it failed (rather than was cut off). */
+  failedBefore?: string;
+}
+
 /** The run configs a plan expands to: each run at each seed, with the CLI's overrides applied. */
 export function expandRuns(plan: BenchPlan, opts: Pick<BenchOptions, 'backend' | 'seeds' | 'only'>): ParsedRunConfig[] {
   const runs = opts.only ? plan.runs.filter((r) => opts.only!.includes(r.name)) : plan.runs;
@@ -103,10 +112,12 @@ async function benchInto(out: string, name: string, runs: readonly PlannedRun[],
   const previous = opts.resume ? recorded : new Map<string, RunResult>();
   if (!opts.resume && !opts.force) refuseFinished(out, runs, recorded);
   // Every checkpoint to continue from is checked before anything is written.
-  const resumeFrom = new Map<string, { checkpoint: string; before?: RunResult }>();
+  const resumeFrom = new Map<string, ResumeEntry>();
   for (const run of runs) {
     const done = previous.get(run.dir);
     if (done?.status === 'ok') continue;
+    const mark = recorded.get(run.dir);
+    const failedBefore = mark?.status === 'failed' ? (mark.error ?? 'no error recorded') : undefined;
     const own = await checkpointsOf(join(out, run.dir, 'checkpoints'));
     let checkpoint: string | undefined;
     // A checkpoint named (train --resume <checkpoint>) wins over the run folder's own.
@@ -117,17 +128,18 @@ async function benchInto(out: string, name: string, runs: readonly PlannedRun[],
     } else if (opts.resume && own.length > 0) {
       // Interrupted, killed before it could say so (no record at all), or failed (a full
       // disk, a NaN): its newest whole checkpoint, as `train --resume <run folder>` does.
-      // Starting a failed run again would throw away its epochs; --force does that.
-      const what = done?.status === 'failed' ? `the failed run ${run.dir} (--force trains it again from the start)` : `run ${run.dir}`;
+      const what = failedBefore !== undefined ? `the failed run ${run.dir} (--force trains it again from the start)` : `run ${run.dir}`;
       checkpoint = await usableCheckpoint(own, run.config, what);
-    } else if (!opts.resume && !opts.force && recorded.get(run.dir)?.status !== 'failed' && own.length > 0) {
-      // A fresh start would replace its event log and mix its checkpoints with the new run's.
+    } else if (!opts.resume && !opts.force && own.length > 0) {
+      // A fresh start would replace its event log and mix its checkpoints with the new
+      // run's; for a failed run it would also throw away the epochs it trained.
+      const which = failedBefore !== undefined ? `failed run ${run.dir} (${failedBefore})` : `unfinished run ${run.dir}`;
       throw new ConfigError(
-        `--out ${out} holds the unfinished run ${run.dir} (checkpoints up to ${basename(own[0])}): ` +
+        `--out ${out} holds the ${which} with checkpoints up to ${basename(own[0])}: ` +
           '--resume continues it, --force trains it again from the start, or choose another --out',
       );
     }
-    if (checkpoint !== undefined) resumeFrom.set(run.dir, { checkpoint, before: earlierRecord(join(out, run.dir), run.config, run.dir, done) });
+    if (checkpoint !== undefined) resumeFrom.set(run.dir, { checkpoint, before: earlierRecord(join(out, run.dir), run.config, run.dir, done), failedBefore });
   }
   const bench: BenchResult = { name, date: new Date().toISOString(), machine: await machineInfo(), runs: [], ok: 0, failed: 0, interrupted: 0 };
   const record = async (result: RunResult) => {
@@ -149,7 +161,7 @@ async function benchInto(out: string, name: string, runs: readonly PlannedRun[],
     const resume = resumeFrom.get(run.dir);
     if (resume) {
       const before = resume.before ? `; ${resume.before.perEpoch.length} epochs recorded before it` : '';
-      const failed = done?.status === 'failed' ? ` (it failed before: ${done.error}; --force trains it again from the start)` : '';
+      const failed = resume.failedBefore !== undefined ? ` (it failed before: ${resume.failedBefore}; --force trains it again from the start)` : '';
       stream.write(`[${label}] continuing from ${resume.checkpoint}${before}${failed}\n`);
     }
     // A run whose folder cannot be written (read-only, full, in the way) is that run's
