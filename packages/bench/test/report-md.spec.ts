@@ -64,6 +64,16 @@ describe('results.md', () => {
     }
   });
 
+  it('names the machine of each run gathered from a bench on another machine, and no other', () => {
+    const xeon = { os: 'Linux', cpu: 'Intel Xeon', cores: 2, node: 'v20', tfjs: '4.22.0', blas: 'OpenBLAS 0.3.21, core SkylakeX' };
+    const md = resultsMarkdown(bench([run(0, { acc: 0.7 }), { ...run(2, { acc: 0.7 }), machine: xeon }]));
+    expect(lines(md, '- machine')).to.deep.equal(['- machine: AMD EPYC, 2 cores; Linux; node v20; tfjs 4.22.0']);
+    expect(lines(md, '- trained on another machine')).to.deep.equal([
+      '- trained on another machine: cc seed 2: Intel Xeon, 2 cores; Linux; node v20; tfjs 4.22.0; OpenBLAS 0.3.21, core SkylakeX',
+    ]);
+    expect(resultsMarkdown(bench([run(0, { acc: 0.7 })]))).to.not.include('another machine');
+  });
+
   it('has no such column when no run reports it', () => {
     const md = resultsMarkdown(bench([run(0, { acc: 0.7, nmi: 0.6, ari: 0.5 })]));
     expect(md).to.not.include('kNN purity');

@@ -1,4 +1,4 @@
-import type { BenchResult, RunResult } from './results.js';
+import type { BenchResult, MachineInfo, RunResult } from './results.js';
 import { formatMeanStd } from './stats.js';
 
 /** Every table's metric columns, by metric id. */
@@ -11,6 +11,8 @@ const heads = (ids: readonly string[]) => ids.map((k) => HEADS[k]).join(' | ');
 const rule = (n: number) => `|${'---|'.repeat(n)}`;
 /** Markdown table cells must not break the row. */
 const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
+/** A machine on one line: CPU, cores, OS, versions and BLAS. */
+const machineText = (m: MachineInfo) => `${m.cpu}, ${m.cores} cores; ${m.os}; node ${m.node}; tfjs ${m.tfjs}${m.blas ? `; ${m.blas}` : ''}`;
 
 /**
  * results.md: machine and date up front, then one row per run name with the mean ±
@@ -18,7 +20,6 @@ const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
  * the failures with their errors.
  */
 export function resultsMarkdown(bench: BenchResult): string {
-  const m = bench.machine;
   const extra = Object.keys(OPTIONAL).filter((k) => bench.runs.some((r) => r.metrics[k] !== undefined));
   const metrics = [...Object.keys(METRICS), ...extra];
   const backends = [...new Set(bench.runs.map((r) => r.backend))].join(', ');
@@ -26,8 +27,9 @@ export function resultsMarkdown(bench: BenchResult): string {
     `# clusterflow bench: ${bench.name}`,
     '',
     `- date: ${bench.date}`,
-    `- machine: ${m.cpu}, ${m.cores} cores; ${m.os}; node ${m.node}; tfjs ${m.tfjs}${m.blas ? `; ${m.blas}` : ''}`,
+    `- machine: ${machineText(bench.machine)}`,
     ...workersLine(bench.runs),
+    ...otherMachinesLine(bench.runs),
     `- backend: ${backends}`,
     `- runs: ${bench.runs.length} (${bench.ok} ok, ${bench.failed} failed)`,
     '',
@@ -88,6 +90,12 @@ function workersLine(runs: readonly RunResult[]): string[] {
   const workers = new Map(runs.flatMap((r) => (r.worker ? [[r.worker.id, r.worker] as const] : [])));
   if (workers.size === 0) return [];
   return [`- workers: ${[...workers.values()].map((w) => `${w.id} (${w.machine.cpu}, ${w.machine.cores} cores)`).join('; ')}`];
+}
+
+/** Runs gathered from benches on other machines: which ones, and where they trained. */
+function otherMachinesLine(runs: readonly RunResult[]): string[] {
+  const where = runs.flatMap((r) => (r.machine ? [`${cell(r.name)} seed ${r.seed}: ${machineText(r.machine)}`] : []));
+  return where.length === 0 ? [] : [`- trained on another machine: ${where.join('; ')}`];
 }
 
 function runRow(r: RunResult, metrics: readonly string[]): string {

@@ -54,6 +54,11 @@ export interface RunResult {
   config: RunConfig;
   /** Queued benches: the worker that finished the run. */
   worker?: WorkerInfo;
+  /**
+   * The machine that trained the run, where it is not the bench's: runs gathered from
+   * bench folders written on different machines (`scripts/merge-results.ts`).
+   */
+  machine?: MachineInfo;
   /** Queued benches: each time a worker continued the run from the checkpoint of one that was lost. */
   takeovers?: Takeover[];
 }
