@@ -97,5 +97,5 @@ export interface HookBuildContext {
 
 export type HookFactory<O = any> = Factory<O, HookBuildContext, Hook>;
 
-/** Hook priorities of the built-ins: evaluation first, so the others see fresh metrics; checkpoints last. */
-export const HOOK_PRIORITY = { evaluate: 10, collapseWarning: 20, earlyStop: 30, progress: 40, default: 50, checkpoint: 90 } as const;
+/** Hook priorities of the built-ins: precise BN's statistics, then evaluation, so the others see fresh metrics; checkpoints last. */
+export const HOOK_PRIORITY = { preciseBn: 5, evaluate: 10, collapseWarning: 20, earlyStop: 30, progress: 40, default: 50, checkpoint: 90 } as const;

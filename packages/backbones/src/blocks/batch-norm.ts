@@ -1,5 +1,5 @@
 import type * as tfc from '@tensorflow/tfjs-core';
-import { assignState, batchNormTrain, stateValue, tf } from '@clusterflow/core';
+import { batchNormTrain, tf, updateRunningStatistics } from '@clusterflow/core';
 import { constant } from './init.js';
 import { leaf, type Module } from './module.js';
 
@@ -20,7 +20,8 @@ export interface BatchNormOptions {
  * a training step it lands only once the loss is known to be finite, and a second
  * forward pass in the same step (the other view) builds on the first one's update,
  * as in PyTorch. The gradient flows through the batch statistics.
- * training = false uses the running statistics.
+ * training = false uses the running statistics, which `recomputeBatchNormStatistics`
+ * (core) can recompute over un-augmented data (the `precise-bn` hook).
  *
  * State keys: 'weight' (γ), 'bias' (β), 'running_mean', 'running_var'.
  */
@@ -47,9 +48,7 @@ export function batchNorm(dim: number, opts: BatchNormOptions = {}): Module {
       // One fused kernel each way where the backend has it (wasm with @clusterflow/native), tf ops elsewhere.
       const { y, mean, variance } = batchNormTrain(x, vars.weight, vars.bias, eps);
       // The update is off the loss's path, so the gradient never flows into it.
-      const { running_mean: rm, running_var: rv } = vars;
-      assignState(rm, tf.add(tf.mul(stateValue(rm), 1 - momentum), tf.mul(mean, momentum)));
-      assignState(rv, tf.add(tf.mul(stateValue(rv), 1 - momentum), tf.mul(variance, (momentum * n) / (n - 1))));
+      updateRunningStatistics({ mean: vars.running_mean, variance: vars.running_var }, { mean, variance, count: n }, momentum);
       return y;
     }),
   );
