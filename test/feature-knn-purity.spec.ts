@@ -1,23 +1,10 @@
 import { expect } from 'chai';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { lastValueFrom, toArray } from 'rxjs';
-import { createRegistry, featurePurity, Registry, selectBackend, tf, train, type CompleteEvent, type EpochEndEvent } from '@clusterflow/core';
-import { register as registerData } from '@clusterflow/data';
-import { register as registerBackbones } from '@clusterflow/backbones';
-import { register as registerEval } from '@clusterflow/eval';
-import { register as registerObjectives } from '@clusterflow/objectives';
+import { featurePurity, selectBackend, tf, train, type CompleteEvent, type EpochEndEvent } from '@clusterflow/core';
+import { builtinRegistry, FMNIST64 } from './support/builtins.js';
 
 // eval.knnPurity: the label agreement of the backbone features' k nearest neighbours,
 // computed at every evaluation with eval's KNN service.
-
-const fixtures = join(dirname(fileURLToPath(import.meta.url)), '..', 'packages', 'data', 'test', 'fixtures');
-
-function registry(): Registry {
-  const r = createRegistry();
-  for (const [name, reg] of Object.entries({ registerData, registerBackbones, registerEval, registerObjectives })) reg(r.registrar(`builtin:${name}`));
-  return r;
-}
 
 /** Brute force: every row's k most cosine-similar other rows, then the share with its label. */
 function bruteForcePurity(x: number[][], labels: number[], k: number): number {
@@ -45,7 +32,7 @@ describe('eval.knnPurity: the features’ kNN purity', function () {
     const labels = x.map((_, i) => (i % 2 === 0 || i % 7 === 0 ? 0 : 1));
     const features = tf.tensor2d(x);
     for (const k of [1, 3, 6]) {
-      const got = await featurePurity(features, labels, k, registry().services);
+      const got = await featurePurity(features, labels, k, builtinRegistry().services);
       expect(got, `k = ${k}`).to.be.closeTo(bruteForcePurity(x, labels, k), 1e-12);
       expect(got).to.be.within(0.2, 0.99);
     }
@@ -57,7 +44,7 @@ describe('eval.knnPurity: the features’ kNN purity', function () {
       name: 'knn-purity',
       seed: 0,
       backend: 'wasm',
-      data: { id: 'idx', options: { images: join(fixtures, 'fmnist64-images-idx3-ubyte.gz'), labels: join(fixtures, 'fmnist64-labels-idx1-ubyte.gz') } },
+      data: FMNIST64,
       backbone: { id: 'mlp', options: { featureDim: 16, hidden: [32] } },
       numClusters: 10,
       objective: [{ id: 'simclr' }],
@@ -65,7 +52,7 @@ describe('eval.knnPurity: the features’ kNN purity', function () {
       eval: { every: 1, ...evalSection },
     });
     const runEvents = async (evalSection: Record<string, unknown>) =>
-      lastValueFrom(train(config(evalSection) as never, { registry: registry(), logger: { info: () => {}, warn: () => {} } }).pipe(toArray()));
+      lastValueFrom(train(config(evalSection) as never, { registry: builtinRegistry(), logger: { info: () => {}, warn: () => {} } }).pipe(toArray()));
     const before = tf.memory().numTensors;
     const events = await runEvents({ knnPurity: 5 });
     expect(tf.memory().numTensors, 'tensors left behind').to.equal(before);

@@ -2,24 +2,12 @@ import { expect } from 'chai';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createRegistry, Registry, parseRunConfig, resolveRunConfig, runTraining } from '@clusterflow/core';
-import { register as registerData } from '@clusterflow/data';
-import { register as registerBackbones } from '@clusterflow/backbones';
-import { register as registerEval } from '@clusterflow/eval';
-import { register as registerObjectives } from '@clusterflow/objectives';
-
-function registry(): Registry {
-  const r = createRegistry();
-  registerData(r.registrar('builtin:@clusterflow/data'));
-  registerBackbones(r.registrar('builtin:@clusterflow/backbones'));
-  registerEval(r.registrar('builtin:@clusterflow/eval'));
-  registerObjectives(r.registrar('builtin:@clusterflow/objectives'));
-  return r;
-}
+import { parseRunConfig, resolveRunConfig, runTraining } from '@clusterflow/core';
+import { builtinRegistry } from './support/builtins.js';
 
 describe('a minimal run config: data and objective only', () => {
   it("fills in the dataset's augmentation and backbone, Adam at 3e-4 and the training defaults", () => {
-    const cfg = resolveRunConfig(parseRunConfig({ data: { id: 'fashion-mnist' }, objective: [{ id: 'cc' }] }), registry());
+    const cfg = resolveRunConfig(parseRunConfig({ data: { id: 'fashion-mnist' }, objective: [{ id: 'cc' }] }), builtinRegistry());
     expect(cfg.augmentation).to.deep.equal({ id: 'multi-view', options: { views: 2 } });
     expect(cfg.backbone).to.deep.equal({ id: 'mlp', options: { featureDim: 128, batchNorm: true } });
     expect(cfg.optimizer).to.deep.equal({ id: 'adam', options: { lr: 3e-4 } });
@@ -40,7 +28,7 @@ describe('a minimal run config: data and objective only', () => {
       await writeFile(join(dir, 'blobs.json'), JSON.stringify({ data, labels }));
       const summary = await runTraining(
         { data: { id: 'vectors', options: { path: 'blobs.json' } }, objective: [{ id: 'cc' }] },
-        { registry: registry(), baseDir: dir, logger: { info: () => {}, warn: () => {} } },
+        { registry: builtinRegistry(), baseDir: dir, logger: { info: () => {}, warn: () => {} } },
       );
       expect(summary?.end.kind).to.equal('completed');
       expect(summary?.epochsDone).to.equal(10);

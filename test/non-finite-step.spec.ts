@@ -8,7 +8,6 @@ import {
   NonFiniteLossError,
   paramGroups,
   parseRunConfig,
-  createRegistry,
   Registry,
   resolveRunConfig,
   selectBackend,
@@ -19,10 +18,9 @@ import {
   type Optimizer,
   type RunParts,
 } from '@clusterflow/core';
-import { register as registerData } from '@clusterflow/data';
-import { register as registerBackbones } from '@clusterflow/backbones';
-import { register as registerEval } from '@clusterflow/eval';
-import { register as registerObjectives } from '@clusterflow/objectives';
+import { builtinRegistry, FMNIST64 } from './support/builtins.js';
+
+const fixtures = join(dirname(fileURLToPath(import.meta.url)), '..', 'packages', 'data', 'test', 'fixtures');
 
 // A step whose loss is not finite ends the run and changes nothing: not the
 // weights, not BatchNorm's running statistics, not the optimizer's slots, not an
@@ -33,7 +31,6 @@ import { register as registerObjectives } from '@clusterflow/objectives';
 // its state. Real components, real data (64 Fashion-MNIST
 // images), core's trainStep.
 
-const fixtures = join(dirname(fileURLToPath(import.meta.url)), '..', 'packages', 'data', 'test', 'fixtures');
 const BATCH = 16;
 
 /** 0 · mean(view 1) until step `step`, NaN · mean(view 1) at it: a NaN total and NaN gradients in the backbone. */
@@ -56,10 +53,7 @@ const nanAt: ObjectiveFactory<{ step: number }> = {
 };
 
 function registry(): Registry {
-  const r = createRegistry();
-  for (const [name, reg] of Object.entries({ registerData, registerBackbones, registerEval, registerObjectives })) {
-    reg(r.registrar(`builtin:${name}`));
-  }
+  const r = builtinRegistry();
   r.registrar('test').objective(nanAt);
   return r;
 }
@@ -130,7 +124,7 @@ describe('a non-finite step changes no state, for every stateful objective', fun
       const cfg = resolveRunConfig(
         parseRunConfig({
           seed: 3,
-          data: { id: 'idx', options: { images: join(fixtures, 'fmnist64-images-idx3-ubyte.gz'), labels: join(fixtures, 'fmnist64-labels-idx1-ubyte.gz') } },
+          data: FMNIST64,
           augmentation: { id: 'identity', options: { views: 2 } },
           backbone: { id: 'mlp', options: { featureDim: 12, hidden: [24], batchNorm: true } },
           objective: [c.objective, { id: 'nan-at', options: { step: good } }],

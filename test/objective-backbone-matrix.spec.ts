@@ -1,25 +1,10 @@
 import { expect } from 'chai';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { lastValueFrom, toArray } from 'rxjs';
-import { createRegistry, Registry, selectBackend, tf, train, type CompleteEvent, type StepEvent } from '@clusterflow/core';
-import { register as registerData } from '@clusterflow/data';
-import { register as registerBackbones } from '@clusterflow/backbones';
-import { register as registerEval } from '@clusterflow/eval';
-import { register as registerObjectives } from '@clusterflow/objectives';
+import { selectBackend, tf, train, type CompleteEvent, type StepEvent } from '@clusterflow/core';
+import { builtinRegistry, FMNIST64 } from './support/builtins.js';
 
 // Every built-in objective, alone and composed, trains a step with every backbone
 // through the real loop on 64 real Fashion-MNIST images, and evaluates.
-
-const fixtures = join(dirname(fileURLToPath(import.meta.url)), '..', 'packages', 'data', 'test', 'fixtures');
-
-function registry(): Registry {
-  const r = createRegistry();
-  for (const [name, reg] of Object.entries({ registerData, registerBackbones, registerEval, registerObjectives })) {
-    reg(r.registrar(`builtin:${name}`));
-  }
-  return r;
-}
 
 const backbones = [
   { id: 'mlp', options: { featureDim: 32, hidden: [64, 64] } },
@@ -56,10 +41,7 @@ describe('every objective with every backbone, through train()', function () {
               name: `${objective.name}-${backbone.id}`,
               seed: 0,
               backend: 'wasm',
-              data: {
-                id: 'idx',
-                options: { images: join(fixtures, 'fmnist64-images-idx3-ubyte.gz'), labels: join(fixtures, 'fmnist64-labels-idx1-ubyte.gz') },
-              },
+              data: FMNIST64,
               augmentation: { id: 'multi-view', options: { views: 2 } },
               backbone,
               objective: objective.parts,
@@ -67,7 +49,7 @@ describe('every objective with every backbone, through train()', function () {
               optimizer: { id: 'sgd', options: { lr: 0.01 } },
               train: { epochs: 1, batchSize: 16, maxStepsPerEpoch: backbone.id === 'resnet18-cifar' ? 1 : 2 },
             },
-            { registry: registry(), logger: { info: () => {}, warn: () => {} } },
+            { registry: builtinRegistry(), logger: { info: () => {}, warn: () => {} } },
           ).pipe(toArray()),
         );
         expect(tf.memory().numTensors, 'tensors left behind').to.equal(before);

@@ -1,27 +1,12 @@
 import { expect } from 'chai';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { lastValueFrom, toArray } from 'rxjs';
-import { createRegistry, HOOK_PRIORITY, selectBackend, tf, train, type Hook, type Registry, type RunConfigInput, type TrainEvent } from '@clusterflow/core';
-import { register as registerData } from '@clusterflow/data';
-import { register as registerBackbones } from '@clusterflow/backbones';
-import { register as registerEval } from '@clusterflow/eval';
-import { register as registerObjectives } from '@clusterflow/objectives';
+import { HOOK_PRIORITY, selectBackend, tf, train, type Hook, type RunConfigInput, type TrainEvent } from '@clusterflow/core';
+import { builtinRegistry, FMNIST64 } from './support/builtins.js';
 
 // The precise-bn hook in a real run: the ConvNet on 64 Fashion-MNIST images, CC on
 // augmented views. A probe hook between precise-bn and evaluate recomputes the first
 // BatchNorm layer's statistics by hand (its conv over every un-augmented image, in
 // batches of the training batch size) and compares.
-
-const fixtures = join(dirname(fileURLToPath(import.meta.url)), '..', 'packages', 'data', 'test', 'fixtures');
-
-function registry(): Registry {
-  const r = createRegistry();
-  for (const [name, reg] of Object.entries({ registerData, registerBackbones, registerEval, registerObjectives })) {
-    reg(r.registrar(`builtin:${name}`));
-  }
-  return r;
-}
 
 const BATCH = 16;
 
@@ -30,7 +15,7 @@ function config(backbone: RunConfigInput['backbone'], hookOptions: Record<string
     name: 'precise-bn',
     seed: 0,
     backend: 'wasm',
-    data: { id: 'idx', options: { images: join(fixtures, 'fmnist64-images-idx3-ubyte.gz'), labels: join(fixtures, 'fmnist64-labels-idx1-ubyte.gz') } },
+    data: FMNIST64,
     backbone,
     numClusters: 10,
     objective: [{ id: 'cc' }],
@@ -40,7 +25,7 @@ function config(backbone: RunConfigInput['backbone'], hookOptions: Record<string
 }
 
 async function run(cfg: RunConfigInput, hooks: Hook[] = []): Promise<TrainEvent[]> {
-  return lastValueFrom(train(cfg, { registry: registry(), hooks, logger: { info: () => {}, warn: () => {} } }).pipe(toArray()));
+  return lastValueFrom(train(cfg, { registry: builtinRegistry(), hooks, logger: { info: () => {}, warn: () => {} } }).pipe(toArray()));
 }
 
 /** The first BatchNorm's statistics by hand: per batch of un-augmented rows, the conv output's mean and unbiased variance per channel, averaged over batches. */

@@ -1,27 +1,12 @@
 import { expect } from 'chai';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { lastValueFrom, toArray } from 'rxjs';
-import { createRegistry, Registry, selectBackend, tf, train, type CompleteEvent, type RunConfigInput, type TrainEvent } from '@clusterflow/core';
-import { register as registerData } from '@clusterflow/data';
-import { register as registerBackbones } from '@clusterflow/backbones';
-import { register as registerEval } from '@clusterflow/eval';
-import { register as registerObjectives } from '@clusterflow/objectives';
+import { selectBackend, tf, train, type CompleteEvent, type RunConfigInput, type TrainEvent } from '@clusterflow/core';
+import { builtinRegistry, FMNIST64 } from './support/builtins.js';
 
 // scan and self-label as a run's only objective (and scan in a composition),
 // through train() on the MLP and 64 real Fashion-MNIST images: scan mines once
 // and reports its kNN purity each epoch; self-label trains on a weak and a strong
 // view (multi-view pipelines) and reports its pseudo-label counts.
-
-const fixtures = join(dirname(fileURLToPath(import.meta.url)), '..', 'packages', 'data', 'test', 'fixtures');
-
-function registry(): Registry {
-  const r = createRegistry();
-  for (const [name, reg] of Object.entries({ registerData, registerBackbones, registerEval, registerObjectives })) {
-    reg(r.registrar(`builtin:${name}`));
-  }
-  return r;
-}
 
 async function run(name: string, over: Partial<RunConfigInput>): Promise<{ events: TrainEvent[]; log: string[] }> {
   const log: string[] = [];
@@ -31,14 +16,14 @@ async function run(name: string, over: Partial<RunConfigInput>): Promise<{ event
         name,
         seed: 0,
         backend: 'wasm',
-        data: { id: 'idx', options: { images: join(fixtures, 'fmnist64-images-idx3-ubyte.gz'), labels: join(fixtures, 'fmnist64-labels-idx1-ubyte.gz') } },
+        data: FMNIST64,
         backbone: { id: 'mlp', options: { featureDim: 32, hidden: [64, 64] } },
         numClusters: 10,
         optimizer: { id: 'sgd', options: { lr: 0.01 } },
         train: { epochs: 2, batchSize: 16, maxStepsPerEpoch: 2 },
         ...over,
       } as RunConfigInput,
-      { registry: registry(), logger: { info: (m) => log.push(m), warn: (m) => log.push(m) } },
+      { registry: builtinRegistry(), logger: { info: (m) => log.push(m), warn: (m) => log.push(m) } },
     ).pipe(toArray()),
   );
   return { events, log };
