@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { recomputeBatchNormStatistics, Rng, tf } from '@clusterflow/core';
+import { recomputeBatchNormStatistics, Rng, tf, type Backbone } from '@clusterflow/core';
 import { convnetBackbone, mlpBackbone } from '@clusterflow/backbones';
 import { disposeState, expectClose, fixture, toState, toTensor, type Fixed } from './support/reference.js';
 
@@ -11,13 +11,19 @@ interface PreciseBnCase {
   stateAfter: Record<string, Fixed>;
 }
 
+/** The fixture's ConvNet with its state before the recomputation. */
+function convnetFrom(f: PreciseBnCase): Backbone {
+  const b = convnetBackbone(f.inputShape, new Rng(0), f.options);
+  const state = toState(f.state);
+  b.setState(state);
+  disposeState(state);
+  return b;
+}
+
 describe('recomputeBatchNormStatistics (precise BN)', () => {
   it("gives the ConvNet's running statistics PyTorch's update_bn gives over the same batches, and changes nothing else", async () => {
     const f = fixture<PreciseBnCase>('convnet_precise_bn.json');
-    const b = convnetBackbone(f.inputShape, new Rng(0), f.options);
-    const state = toState(f.state);
-    b.setState(state);
-    disposeState(state);
+    const b = convnetFrom(f);
     const batches = f.batches.map(toTensor);
     const before = tf.memory().numTensors;
     const layers = await recomputeBatchNormStatistics(
@@ -49,10 +55,7 @@ describe('recomputeBatchNormStatistics (precise BN)', () => {
 
   it('stops at a cancelled signal before the next batch, keeping the statistics as they were', async () => {
     const f = fixture<PreciseBnCase>('convnet_precise_bn.json');
-    const b = convnetBackbone(f.inputShape, new Rng(0), f.options);
-    const state = toState(f.state);
-    b.setState(state);
-    disposeState(state);
+    const b = convnetFrom(f);
     const controller = new AbortController();
     const batches = f.batches.map(toTensor);
     const before = tf.memory().numTensors;
