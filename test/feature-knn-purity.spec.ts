@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import { lastValueFrom, toArray } from 'rxjs';
 import { featurePurity, selectBackend, tf, train, type CompleteEvent, type EpochEndEvent } from '@clusterflow/core';
-import { builtinRegistry, FMNIST64 } from './support/builtins.js';
+import { defaultRegistry } from '@clusterflow/bench';
+import { FMNIST64 } from './support/fixtures.js';
 
 // eval.knnPurity: the label agreement of the backbone features' k nearest neighbours,
 // computed at every evaluation with eval's KNN service.
@@ -32,7 +33,7 @@ describe('eval.knnPurity: the features’ kNN purity', function () {
     const labels = x.map((_, i) => (i % 2 === 0 || i % 7 === 0 ? 0 : 1));
     const features = tf.tensor2d(x);
     for (const k of [1, 3, 6]) {
-      const got = await featurePurity(features, labels, k, builtinRegistry().services);
+      const got = await featurePurity(features, labels, k, defaultRegistry().services);
       expect(got, `k = ${k}`).to.be.closeTo(bruteForcePurity(x, labels, k), 1e-12);
       expect(got).to.be.within(0.2, 0.99);
     }
@@ -52,7 +53,7 @@ describe('eval.knnPurity: the features’ kNN purity', function () {
       eval: { every: 1, ...evalSection },
     });
     const runEvents = async (evalSection: Record<string, unknown>) =>
-      lastValueFrom(train(config(evalSection) as never, { registry: builtinRegistry(), logger: { info: () => {}, warn: () => {} } }).pipe(toArray()));
+      lastValueFrom(train(config(evalSection) as never, { registry: defaultRegistry(), logger: { info: () => {}, warn: () => {} } }).pipe(toArray()));
     const before = tf.memory().numTensors;
     const events = await runEvents({ knnPurity: 5 });
     expect(tf.memory().numTensors, 'tensors left behind').to.equal(before);

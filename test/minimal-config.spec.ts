@@ -3,11 +3,11 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseRunConfig, resolveRunConfig, runTraining } from '@clusterflow/core';
-import { builtinRegistry } from './support/builtins.js';
+import { defaultRegistry } from '@clusterflow/bench';
 
 describe('a minimal run config: data and objective only', () => {
   it("fills in the dataset's augmentation and backbone, Adam at 3e-4 and the training defaults", () => {
-    const cfg = resolveRunConfig(parseRunConfig({ data: { id: 'fashion-mnist' }, objective: [{ id: 'cc' }] }), builtinRegistry());
+    const cfg = resolveRunConfig(parseRunConfig({ data: { id: 'fashion-mnist' }, objective: [{ id: 'cc' }] }), defaultRegistry());
     expect(cfg.augmentation).to.deep.equal({ id: 'multi-view', options: { views: 2 } });
     expect(cfg.backbone).to.deep.equal({ id: 'mlp', options: { featureDim: 128, batchNorm: true } });
     expect(cfg.optimizer).to.deep.equal({ id: 'adam', options: { lr: 3e-4 } });
@@ -28,7 +28,7 @@ describe('a minimal run config: data and objective only', () => {
       await writeFile(join(dir, 'blobs.json'), JSON.stringify({ data, labels }));
       const summary = await runTraining(
         { data: { id: 'vectors', options: { path: 'blobs.json' } }, objective: [{ id: 'cc' }] },
-        { registry: builtinRegistry(), baseDir: dir, logger: { info: () => {}, warn: () => {} } },
+        { registry: defaultRegistry(), baseDir: dir, logger: { info: () => {}, warn: () => {} } },
       );
       expect(summary?.end.kind).to.equal('completed');
       expect(summary?.epochsDone).to.equal(10);

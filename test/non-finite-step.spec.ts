@@ -1,6 +1,4 @@
 import { expect } from 'chai';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type * as tfc from '@tensorflow/tfjs-core';
 import { z } from 'zod';
 import {
@@ -18,9 +16,8 @@ import {
   type Optimizer,
   type RunParts,
 } from '@clusterflow/core';
-import { builtinRegistry, FMNIST64 } from './support/builtins.js';
-
-const fixtures = join(dirname(fileURLToPath(import.meta.url)), '..', 'packages', 'data', 'test', 'fixtures');
+import { defaultRegistry } from '@clusterflow/bench';
+import { DATA_FIXTURES, FMNIST64 } from './support/fixtures.js';
 
 // A step whose loss is not finite ends the run and changes nothing: not the
 // weights, not BatchNorm's running statistics, not the optimizer's slots, not an
@@ -53,7 +50,7 @@ const nanAt: ObjectiveFactory<{ step: number }> = {
 };
 
 function registry(): Registry {
-  const r = builtinRegistry();
+  const r = defaultRegistry();
   r.registrar('test').objective(nanAt);
   return r;
 }
@@ -133,7 +130,7 @@ describe('a non-finite step changes no state, for every stateful objective', fun
         reg,
       );
       const before = tf.memory().numTensors;
-      const run = await buildRun(cfg, reg, fixtures);
+      const run = await buildRun(cfg, reg, DATA_FIXTURES);
       const optimizer = reg.build('optimizer', cfg.optimizer, {});
       try {
         const groups = paramGroups(run);

@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import { lastValueFrom, toArray } from 'rxjs';
 import { selectBackend, tf, train, type CompleteEvent, type StepEvent } from '@clusterflow/core';
-import { builtinRegistry, FMNIST64 } from './support/builtins.js';
+import { defaultRegistry } from '@clusterflow/bench';
+import { FMNIST64 } from './support/fixtures.js';
 
 // Every built-in objective, alone and composed, trains a step with every backbone
 // through the real loop on 64 real Fashion-MNIST images, and evaluates.
@@ -49,7 +50,7 @@ describe('every objective with every backbone, through train()', function () {
               optimizer: { id: 'sgd', options: { lr: 0.01 } },
               train: { epochs: 1, batchSize: 16, maxStepsPerEpoch: backbone.id === 'resnet18-cifar' ? 1 : 2 },
             },
-            { registry: builtinRegistry(), logger: { info: () => {}, warn: () => {} } },
+            { registry: defaultRegistry(), logger: { info: () => {}, warn: () => {} } },
           ).pipe(toArray()),
         );
         expect(tf.memory().numTensors, 'tensors left behind').to.equal(before);

@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import { lastValueFrom, toArray } from 'rxjs';
 import { HOOK_PRIORITY, selectBackend, tf, train, type Hook, type RunConfigInput, type TrainEvent } from '@clusterflow/core';
-import { builtinRegistry, FMNIST64 } from './support/builtins.js';
+import { defaultRegistry } from '@clusterflow/bench';
+import { FMNIST64 } from './support/fixtures.js';
 
 // The precise-bn hook in a real run: the ConvNet on 64 Fashion-MNIST images, CC on
 // augmented views. A probe hook between precise-bn and evaluate recomputes the first
@@ -25,7 +26,7 @@ function config(backbone: RunConfigInput['backbone'], hookOptions: Record<string
 }
 
 async function run(cfg: RunConfigInput, hooks: Hook[] = []): Promise<TrainEvent[]> {
-  return lastValueFrom(train(cfg, { registry: builtinRegistry(), hooks, logger: { info: () => {}, warn: () => {} } }).pipe(toArray()));
+  return lastValueFrom(train(cfg, { registry: defaultRegistry(), hooks, logger: { info: () => {}, warn: () => {} } }).pipe(toArray()));
 }
 
 /** The first BatchNorm's statistics by hand: per batch of un-augmented rows, the conv output's mean and unbiased variance per channel, averaged over batches. */

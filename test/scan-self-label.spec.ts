@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import { lastValueFrom, toArray } from 'rxjs';
 import { selectBackend, tf, train, type CompleteEvent, type RunConfigInput, type TrainEvent } from '@clusterflow/core';
-import { builtinRegistry, FMNIST64 } from './support/builtins.js';
+import { defaultRegistry } from '@clusterflow/bench';
+import { FMNIST64 } from './support/fixtures.js';
 
 // scan and self-label as a run's only objective (and scan in a composition),
 // through train() on the MLP and 64 real Fashion-MNIST images: scan mines once
@@ -23,7 +24,7 @@ async function run(name: string, over: Partial<RunConfigInput>): Promise<{ event
         train: { epochs: 2, batchSize: 16, maxStepsPerEpoch: 2 },
         ...over,
       } as RunConfigInput,
-      { registry: builtinRegistry(), logger: { info: (m) => log.push(m), warn: (m) => log.push(m) } },
+      { registry: defaultRegistry(), logger: { info: (m) => log.push(m), warn: (m) => log.push(m) } },
     ).pipe(toArray()),
   );
   return { events, log };

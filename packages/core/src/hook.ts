@@ -99,3 +99,12 @@ export type HookFactory<O = any> = Factory<O, HookBuildContext, Hook>;
 
 /** Hook priorities of the built-ins: precise BN's statistics, then evaluation, so the others see fresh metrics; checkpoints last. */
 export const HOOK_PRIORITY = { preciseBn: 5, evaluate: 10, collapseWarning: 20, earlyStop: 30, progress: 40, default: 50, checkpoint: 90 } as const;
+
+/**
+ * Whether a hook that runs every `every` epochs (0: never on that count) and, when
+ * `atLast`, after a stage's last epoch runs at the end of this epoch. Evaluation,
+ * precise BN and checkpoints share it, so that `every: 5` means the same epochs to each.
+ */
+export function dueAtEpochEnd(ctx: Pick<HookContext, 'epoch' | 'epochs'>, every: number, atLast = true): boolean {
+  return (atLast && ctx.epoch === ctx.epochs - 1) || (every > 0 && (ctx.epoch + 1) % every === 0);
+}

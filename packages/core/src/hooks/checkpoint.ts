@@ -1,7 +1,7 @@
 import { platform } from '#platform';
 import { z } from 'zod';
 import { copyCheckpoint } from '../checkpoint.js';
-import { HOOK_PRIORITY, type HookContext, type HookFactory } from '../hook.js';
+import { dueAtEpochEnd, HOOK_PRIORITY, type HookContext, type HookFactory } from '../hook.js';
 
 const options = z
   .object({
@@ -42,8 +42,7 @@ export const checkpointHook: HookFactory<z.output<typeof options>> = {
       id: 'checkpoint',
       priority: HOOK_PRIORITY.checkpoint,
       async onEpochEnd(ctx) {
-        const last = ctx.epoch === ctx.epochs - 1;
-        if ((last && o.atEnd) || (o.every > 0 && (ctx.epoch + 1) % o.every === 0)) {
+        if (dueAtEpochEnd(ctx, o.every, o.atEnd)) {
           // A multi-stage run numbers epochs within each stage: its files carry the stage's name.
           const stage = ctx.stage.count > 1 ? `${ctx.stage.name}-` : '';
           await save(ctx, `${stage}epoch-${String(ctx.epoch + 1).padStart(4, '0')}.ckpt`);

@@ -1,5 +1,5 @@
 import { evalSection } from '../config/schema.js';
-import { HOOK_PRIORITY, type HookContext, type HookFactory } from '../hook.js';
+import { dueAtEpochEnd, HOOK_PRIORITY, type HookContext, type HookFactory } from '../hook.js';
 import { evaluateModel, type EvalOptions } from '../loop/evaluate-model.js';
 import { REGISTRY } from '../registry.js';
 
@@ -25,8 +25,7 @@ export const evaluateHook: HookFactory<EvalOptions & { every: number }> = {
     id: 'evaluate',
     priority: HOOK_PRIORITY.evaluate,
     async onEpochEnd(ctx) {
-      const last = ctx.epoch === ctx.epochs - 1;
-      if (last || (o.every > 0 && (ctx.epoch + 1) % o.every === 0)) await recordEvaluation(ctx, o);
+      if (dueAtEpochEnd(ctx, o.every)) await recordEvaluation(ctx, o);
     },
     async onRunEnd(ctx) {
       if (ctx.end?.kind === 'interrupted' || ctx.evaluation?.step === ctx.step) return;

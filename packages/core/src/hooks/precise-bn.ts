@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { recomputeBatchNormStatistics } from '../batch-norm-statistics.js';
-import { HOOK_PRIORITY, type HookContext, type HookFactory } from '../hook.js';
+import { dueAtEpochEnd, HOOK_PRIORITY, type HookContext, type HookFactory } from '../hook.js';
 import { inferenceInput } from '../loop/embed.js';
 import { LOGGER } from '../services.js';
 
@@ -69,8 +69,7 @@ export const preciseBnHook: HookFactory<PreciseBnOptions> = {
       id: 'precise-bn',
       priority: HOOK_PRIORITY.preciseBn,
       async onEpochEnd(ctx) {
-        const last = ctx.epoch === ctx.epochs - 1;
-        if (last || (o.every > 0 && (ctx.epoch + 1) % o.every === 0)) await run(ctx);
+        if (dueAtEpochEnd(ctx, o.every)) await run(ctx);
       },
       // A run stopped early is evaluated once more at its end (the evaluate hook): its statistics first.
       async onRunEnd(ctx) {
