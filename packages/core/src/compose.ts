@@ -1,7 +1,7 @@
 import type * as tfc from '@tensorflow/tfjs-core';
 import { tf } from './backend/tfjs.js';
 import { stripPrefix } from './prefix.js';
-import type { LossOutput, Objective, ObjectiveBatch, ObjectiveState, ParamGroup, Pending, Readouts, StepInfo, StepPlan } from './objective.js';
+import type { FeatureModule, LossOutput, Objective, ObjectiveBatch, ObjectiveState, ParamGroup, Pending, Readouts, StepInfo, StepPlan } from './objective.js';
 
 /** One term of a composition: an objective, its weight and the name its parts are reported under. */
 export interface WeightedPart {
@@ -107,6 +107,11 @@ export class WeightedObjective implements Objective<WeightedPlan> {
       if (head) return head;
     }
     return undefined;
+  }
+
+  /** Every part's: they all read the one backbone's features. */
+  readoutModules(): FeatureModule[] {
+    return this.parts.flatMap((p) => p.objective.readoutModules?.() ?? []);
   }
 
   clusterSizes(): Record<string, number[]> {

@@ -100,6 +100,11 @@ export interface ParamGroup {
   weightDecay?: number;
 }
 
+/** A module applied to features, in training or inference mode (backbones' `Module` is one). */
+export interface FeatureModule {
+  apply(x: tf.Tensor, training: boolean): tf.Tensor;
+}
+
 /** Read-outs of cluster ids; the first entry is the objective's main one. */
 export type Readouts = Record<string, Int32Array>;
 
@@ -136,6 +141,13 @@ export interface Objective<P extends StepPlan = StepPlan> {
   commit?(step: StepInfo, pending: Pending, plan?: P): void | Promise<void>;
   /** Cluster ids for features [N, featureDim] of un-augmented samples; stop early when `signal` aborts. */
   predict(features: tf.Tensor2D, options?: { signal?: AbortSignal }): Promise<Readouts>;
+  /**
+   * The modules its read-out applies to the backbone's features that hold BatchNorm
+   * (SeCu's and ConCURL's projectors). The precise-bn hook runs each on the
+   * backbone's output in training mode, so their running statistics are
+   * recomputed with the backbone's. Absent: its read-out has no BatchNorm.
+   */
+  readoutModules?(): FeatureModule[];
   /** Cluster sizes per head for diagnostics (name -> sizes), when the objective tracks them. */
   clusterSizes?(): Record<string, number[]>;
   /** Numbers it reports at the end of each epoch beside the metrics (SCAN: its neighbours' label agreement). */

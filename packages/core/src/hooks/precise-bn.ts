@@ -1,3 +1,4 @@
+import type * as tfc from '@tensorflow/tfjs-core';
 import { z } from 'zod';
 import { recomputeBatchNormStatistics } from '../batch-norm-statistics.js';
 import { dueAtEpochEnd, HOOK_PRIORITY, type HookContext, type HookFactory } from '../hook.js';
@@ -36,13 +37,24 @@ async function recompute(ctx: HookContext, o: PreciseBnOptions): Promise<number>
       yield () => input(idx);
     }
   }
-  return recomputeBatchNormStatistics(run.backbone, batches(), ctx.signal);
+  // The backbone, then the objective's read-out modules on its features (PyTorch's
+  // update_bn over the whole model): a projector's BatchNorm sees the same batches.
+  const heads = run.objective.readoutModules?.() ?? [];
+  const model = {
+    apply(x: tfc.Tensor, training: boolean): tfc.Tensor {
+      const features = run.backbone.apply(x, training);
+      for (const head of heads) head.apply(features, training);
+      return features;
+    },
+  };
+  return recomputeBatchNormStatistics(model, batches(), ctx.signal);
 }
 
 /**
  * Precise BN (MMEngine's PreciseBNHook, fvcore's update_bn_stats): before an
- * evaluation, recomputes the backbone's BatchNorm running statistics as the plain
- * average over un-augmented images, the images evaluation sees. Training leaves
+ * evaluation, recomputes the BatchNorm running statistics of the backbone and of
+ * the objective's read-out modules (`readoutModules`) as the plain average over
+ * un-augmented images, the images evaluation sees. Training leaves
  * behind a running average of its last ~10 batches of augmented views; the cluster
  * read-outs and the neighbours SCAN mines are computed with those statistics.
  * Nothing trainable changes; the checkpoint written after the epoch holds the new
@@ -50,7 +62,8 @@ async function recompute(ctx: HookContext, o: PreciseBnOptions): Promise<number>
  */
 export const preciseBnHook: HookFactory<PreciseBnOptions> = {
   id: 'precise-bn',
-  description: "recomputes the backbone's BatchNorm statistics over un-augmented images before evaluations (options: every, samples, batchSize)",
+  description:
+    "recomputes the BatchNorm statistics of the backbone and the objective's read-out over un-augmented images before evaluations (options: every, samples, batchSize)",
   options,
   create: (o, { services }) => {
     let warned = false;
@@ -60,7 +73,7 @@ export const preciseBnHook: HookFactory<PreciseBnOptions> = {
       const layers = await recompute(ctx, o);
       if (layers === 0 && !warned) {
         warned = true;
-        const message = `precise-bn: backbone '${ctx.run.backbone.id}' has no BatchNorm layers to recompute`;
+        const message = `precise-bn: neither backbone '${ctx.run.backbone.id}' nor objective '${ctx.run.objective.id}' has BatchNorm layers to recompute`;
         ctx.emit({ type: 'warning', epoch: ctx.runEpoch, message });
         services.resolve(LOGGER).warn(`warning: ${message}`);
       }

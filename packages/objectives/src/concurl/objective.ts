@@ -171,6 +171,11 @@ export class ConcurlObjective implements Objective<NegativeDraw> {
     if (plan) this.negativeRng.setState(plan.advanced.getState());
   }
 
+  /** The projection head: its BatchNorm normalises the prototype read-out's input. */
+  readoutModules(): Module[] {
+    return [this.head];
+  }
+
   /**
    * Read-outs for features [N, featureDim]: 'kmeans' (k = numClusters on the
    * exemplar vectors v, the paper's evaluation; the main one) and 'prototypes'

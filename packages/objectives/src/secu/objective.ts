@@ -166,6 +166,11 @@ export class SecuObjective implements Objective {
     return out;
   }
 
+  /** The projector: its BatchNorm normalises the read-out's input. */
+  readoutModules(): Module[] {
+    return [this.projection];
+  }
+
   /** Size variant: this epoch's assignment counts; entropy variant: the global sizes. */
   clusterSizes(): Record<string, number[]> {
     const out: Record<string, number[]> = {};
