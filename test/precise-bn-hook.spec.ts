@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { lastValueFrom, toArray } from 'rxjs';
-import { HOOK_PRIORITY, selectBackend, tf, train, type Hook, type RunConfigInput, type TrainEvent } from '@clusterflow/core';
+import { HOOK_PRIORITY, selectBackend, tf, train, type Hook, type HookContext, type RunConfigInput, type TrainEvent } from '@clusterflow/core';
 import { defaultRegistry } from '@clusterflow/bench';
 import { FMNIST64 } from './support/fixtures.js';
 
@@ -46,6 +46,11 @@ function byBatch(y: tf.Tensor, axes: number[]): { mean: Float32Array; variance: 
   });
 }
 
+/** A hook that runs `check` at each epoch end, after precise-bn and before the evaluation. */
+function probeAfterPreciseBn(check: (ctx: HookContext) => void): Hook {
+  return { id: 'probe', priority: (HOOK_PRIORITY.preciseBn + HOOK_PRIORITY.evaluate) / 2, onEpochEnd: check };
+}
+
 function expectStatistics(mean: ArrayLike<number>, variance: ArrayLike<number>, want: { mean: Float32Array; variance: Float32Array }): void {
   expect(mean.length).to.equal(want.mean.length);
   for (let c = 0; c < mean.length; c++) {
@@ -67,20 +72,16 @@ describe('the precise-bn hook in a run', function () {
 
   it("recomputes the ConvNet's statistics over every un-augmented image before the evaluation, leaving no tensor behind", async () => {
     const checked: number[] = [];
-    const probe: Hook = {
-      id: 'probe',
-      priority: (HOOK_PRIORITY.preciseBn + HOOK_PRIORITY.evaluate) / 2,
-      onEpochEnd(ctx) {
-        const { dataset, backbone } = ctx.run;
-        const state = backbone.getState();
-        const images = dataset.batch(new Int32Array(dataset.size).map((_, i) => i)) as tf.Tensor4D;
-        const want = firstLayerByHand(images, state['features.0.weight']);
-        images.dispose();
-        expectStatistics(state['features.1.running_mean'].dataSync(), state['features.1.running_var'].dataSync(), want);
-        // The evaluation has not run yet this epoch: the probe sits between the two.
-        checked.push(ctx.evaluation?.epoch ?? -1);
-      },
-    };
+    const probe = probeAfterPreciseBn((ctx) => {
+      const { dataset, backbone } = ctx.run;
+      const state = backbone.getState();
+      const images = dataset.batch(new Int32Array(dataset.size).map((_, i) => i)) as tf.Tensor4D;
+      const want = firstLayerByHand(images, state['features.0.weight']);
+      images.dispose();
+      expectStatistics(state['features.1.running_mean'].dataSync(), state['features.1.running_var'].dataSync(), want);
+      // The evaluation has not run yet this epoch: the probe sits between the two.
+      checked.push(ctx.evaluation?.epoch ?? -1);
+    });
     const before = tf.memory().numTensors;
     const events = await run(config({ id: 'convnet', options: { channels: [4, 8], featureDim: 8 } }), [probe]);
     expect(tf.memory().numTensors, 'tensors left behind').to.equal(before);
@@ -101,22 +102,18 @@ describe('the precise-bn hook in a run', function () {
 
   it("recomputes the objectives' read-out BatchNorm too (SeCu's projector beside CC), on the backbone's features", async () => {
     const checked: number[] = [];
-    const probe: Hook = {
-      id: 'probe',
-      priority: (HOOK_PRIORITY.preciseBn + HOOK_PRIORITY.evaluate) / 2,
-      onEpochEnd(ctx) {
-        const { dataset, backbone, objective } = ctx.run;
-        const state = objective.getState();
-        const tensor = (name: string) => state[`secu/projection.${name}`] as tf.Tensor;
-        const want = tf.tidy(() => {
-          const features = backbone.apply(dataset.batch(new Int32Array(dataset.size).map((_, i) => i)), false);
-          const projected = tf.add(tf.matMul(features, tensor('0.weight') as tf.Tensor2D), tensor('0.bias'));
-          return byBatch(projected, [0]);
-        });
-        expectStatistics(tensor('1.running_mean').dataSync(), tensor('1.running_var').dataSync(), want);
-        checked.push(ctx.epoch);
-      },
-    };
+    const probe = probeAfterPreciseBn((ctx) => {
+      const { dataset, backbone, objective } = ctx.run;
+      const state = objective.getState();
+      const tensor = (name: string) => state[`secu/projection.${name}`] as tf.Tensor;
+      const want = tf.tidy(() => {
+        const features = backbone.apply(dataset.batch(new Int32Array(dataset.size).map((_, i) => i)), false);
+        const projected = tf.add(tf.matMul(features, tensor('0.weight') as tf.Tensor2D), tensor('0.bias'));
+        return byBatch(projected, [0]);
+      });
+      expectStatistics(tensor('1.running_mean').dataSync(), tensor('1.running_var').dataSync(), want);
+      checked.push(ctx.epoch);
+    });
     const cfg = {
       ...config({ id: 'mlp', options: { featureDim: 8, hidden: [16] } }),
       objective: [{ id: 'cc' }, { id: 'secu', options: { hidden: 12, dim: 6 } }],
