@@ -1,6 +1,7 @@
 import type * as tfc from '@tensorflow/tfjs-core';
 import { tf } from './backend/tfjs.js';
 import { throwIfAborted } from './loop/abort.js';
+import type { FeatureModule } from './objective.js';
 import { platform } from '#platform';
 import { assignState, stateValue } from './state-updates.js';
 
@@ -61,11 +62,7 @@ export function updateRunningStatistics(running: RunningStatistics, batch: Batch
  * Returns how many layers were updated (0: the model has no BatchNorm that
  * reports through `updateRunningStatistics`).
  */
-export async function recomputeBatchNormStatistics(
-  model: { apply(x: tfc.Tensor, training: boolean): tfc.Tensor },
-  batches: Iterable<() => tfc.Tensor>,
-  signal?: AbortSignal,
-): Promise<number> {
+export async function recomputeBatchNormStatistics(model: FeatureModule, batches: Iterable<() => tfc.Tensor>, signal?: AbortSignal): Promise<number> {
   if (accumulating) throw new Error('recomputeBatchNormStatistics: already recomputing statistics');
   const acc = new Accumulator();
   try {

@@ -100,7 +100,7 @@ export interface ParamGroup {
   weightDecay?: number;
 }
 
-/** A module applied to features, in training or inference mode (backbones' `Module` is one). */
+/** A module applied in training or inference mode: an objective's head on features, or a whole model (backbones' `Module` is one). */
 export interface FeatureModule {
   apply(x: tf.Tensor, training: boolean): tf.Tensor;
 }

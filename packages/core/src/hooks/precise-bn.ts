@@ -1,8 +1,8 @@
-import type * as tfc from '@tensorflow/tfjs-core';
 import { z } from 'zod';
 import { recomputeBatchNormStatistics } from '../batch-norm-statistics.js';
 import { dueAtEpochEnd, HOOK_PRIORITY, type HookContext, type HookFactory } from '../hook.js';
 import { inferenceInput } from '../loop/embed.js';
+import type { FeatureModule } from '../objective.js';
 import { LOGGER } from '../services.js';
 
 const options = z
@@ -40,8 +40,8 @@ async function recompute(ctx: HookContext, o: PreciseBnOptions): Promise<number>
   // The backbone, then the objective's read-out modules on its features (PyTorch's
   // update_bn over the whole model): a projector's BatchNorm sees the same batches.
   const heads = run.objective.readoutModules?.() ?? [];
-  const model = {
-    apply(x: tfc.Tensor, training: boolean): tfc.Tensor {
+  const model: FeatureModule = {
+    apply(x, training) {
       const features = run.backbone.apply(x, training);
       for (const head of heads) head.apply(features, training);
       return features;
