@@ -49,10 +49,13 @@ def main():
             if early is None:
                 print(f'{name} seed {seed}: no record of stage 1 epoch {args.epoch}; skipped')
                 continue
+            if any(r['seed'] == seed and r['loss'] == early['loss'] for r in rows):
+                continue  # runs that share one stage 1 (a study's stage-2 variants) count once
             evaluated = [e for e in epochs if 'acc' in e.get('metrics', {})]
             last = evaluated[-1] if evaluated else None
             rows.append({
                 'run': f'{name} seed {seed}',
+                'seed': seed,
                 'loss': early['loss'],
                 'accEarly': early['metrics'].get('acc'),
                 'accLast': last['metrics']['acc'] if last else None,
@@ -72,7 +75,7 @@ def main():
         if len(scored) < 3:
             continue
         print(f'Spearman rank correlation with {what}, {len(scored)} runs (negative: lower loss, higher ACC):')
-        for t in terms:
+        for t in [t for t in terms if all(t in r['loss'] for r in scored)]:
             rho, p = spearmanr([r['loss'][t] for r in scored], [r[key] for r in scored])
             print(f'  {t}: rho {rho:+.2f} (p {p:.3f})')
 
