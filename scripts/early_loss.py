@@ -6,7 +6,8 @@ Reads each run's per-epoch record (a bench's or a run's results.json, or a run
 folder's events.jsonl while it trains) and prints, for its first stage: every loss
 term's epoch mean at `--epoch`, ACC at that epoch, and the stage's last evaluated
 ACC (with its epoch). Then, over all runs given, the Spearman rank correlation of
-each loss term with that last ACC. The loss needs no labels, so a pipeline could
+each loss term with ACC at that epoch and with the last ACC. Runs that share one
+stage 1 (a study's stage-2 variants) count once. The loss needs no labels, so a pipeline could
 pick among seeds with it; ACC is only here to see whether the loss would pick well.
 Used for issue 29's poor optima (docs/benchmarks.md).
 """
