@@ -3,7 +3,17 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { firstValueFrom, filter } from 'rxjs';
-import { ConfigError, NonFiniteLossError, UnknownComponentError, selectBackend, tf, train, type CompleteEvent, type StepEvent } from '@clusterflow/core';
+import {
+  ConfigError,
+  NonFiniteLossError,
+  UnknownComponentError,
+  selectBackend,
+  tf,
+  train,
+  type CompleteEvent,
+  type StepEvent,
+  type TrainEvent,
+} from '@clusterflow/core';
 import { testConfig, testRegistry } from './support/components.js';
 import { expectSameCheckpoints } from './support/checkpoints.js';
 import { runAll, runError, silentLogger } from './support/run.js';
@@ -196,6 +206,21 @@ describe('train()', () => {
 
       const keys = await expectSameCheckpoints(join(dir, 'a', 'epoch-0002.ckpt'), join(dir, 'b', 'epoch-0002.ckpt'));
       expect(keys).to.include.members(['backbone/weight', 'objective/prototypes', 'objective/wins', 'optimizer/0/momentum']);
+    });
+
+    it('a run interrupted as an epoch starts (its order drawn, no step taken) goes on with that order, as if never stopped', async () => {
+      const registry = testRegistry();
+      const cfg = (sub: string, resume?: string) => testConfig({ train: { epochs: 3, batchSize: 16, checkpointDir: join(dir, sub), resume } });
+      const losses = (events: TrainEvent[]) => events.flatMap((e) => (e.type === 'epoch-end' ? [e.loss.total] : []));
+      const straight = losses(await runAll(cfg('a'), registry));
+      // Stopped as the first epoch ends: the loop starts the second (draws its order), then stops.
+      const stop = new AbortController();
+      const atFirstEnd = { id: 'stop-at-epoch-1', onEvent: (e: TrainEvent) => void (e.type === 'epoch-end' && e.epoch === 0 && stop.abort('test')) };
+      const cut = await runAll(cfg('b'), registry, undefined, { stop: stop.signal, hooks: [atFirstEnd] });
+      expect(cut.map((e) => e.type)).to.include('checkpoint');
+      const resumed = losses(await runAll(cfg('c', join(dir, 'b', 'last.ckpt')), registry));
+      expect([...losses(cut), ...resumed]).to.deep.equal(straight);
+      await expectSameCheckpoints(join(dir, 'a', 'last.ckpt'), join(dir, 'c', 'last.ckpt'));
     });
 
     it("an epoch's record goes out before its checkpoint is written (a run killed between the two lost the epoch from its log)", async () => {

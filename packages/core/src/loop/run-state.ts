@@ -103,7 +103,8 @@ export async function restoreRunState(path: string, src: RunStateSource): Promis
     for (const h of src.hooks) if (h.setState && h.id in hookStates) h.setState(hookStates[h.id]);
     const stepInEpoch = (ckpt.meta.stepInEpoch as number | undefined) ?? 0;
     const order = ckpt.state['loop/order'];
-    if (stepInEpoch > 0 && !(order instanceof Int32Array)) {
+    const inEpoch = order instanceof Int32Array;
+    if (stepInEpoch > 0 && !inEpoch) {
       throw new CheckpointError(`checkpoint ${path} stops inside epoch ${ckpt.meta.epoch + 1} but holds no sample order to continue it`);
     }
     return {
@@ -111,7 +112,10 @@ export async function restoreRunState(path: string, src: RunStateSource): Promis
       epoch: ckpt.meta.epoch,
       step: ckpt.meta.step,
       stepInEpoch,
-      order: stepInEpoch > 0 ? Int32Array.from(order as Int32Array) : undefined,
+      // An order with no step taken yet is an epoch that had started (its order drawn, its
+      // start hooks called) when the run was interrupted: it goes on with that order. Drawn
+      // again, the RNG (already past the first draw) gave another, and the run diverged.
+      order: inEpoch ? Int32Array.from(order) : undefined,
       lossSums: ckpt.meta.lossSums as Record<string, number> | undefined,
     };
   } finally {
