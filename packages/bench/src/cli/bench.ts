@@ -71,6 +71,9 @@ export function addBenchCommand(program: Command, { io, state, cli }: CommandCon
         const planned: PlannedRun[][] = [];
         for (const plan of plans) planned.push(await planRuns(plan, o));
         if (address) {
+          const picking = planned.flat().find((r) => r.candidates);
+          // A worker trains one run; choosing among candidates needs them all in one place.
+          if (picking) throw new ConfigError(`--queue: run ${picking.dir} chooses among candidate seeds (candidates:), which only a local bench does`);
           const outs = plans.map((plan, i) => (o.out ? (plans.length > 1 ? resolve(o.out, plan.name) : resolve(o.out)) : defaultOut(configs[i])));
           state.code = await benchOnQueue(
             address,

@@ -1,4 +1,4 @@
-import type { BenchResult, MachineInfo, RunResult } from './results.js';
+import type { BenchResult, MachineInfo, RunResult, Selection } from './results.js';
 import { formatMeanStd } from './stats.js';
 
 /** Every table's metric columns, by metric id. */
@@ -72,6 +72,11 @@ export function resultsMarkdown(bench: BenchResult): string {
       }
     }
   }
+  const chose = bench.runs.filter((r) => r.selection);
+  if (chose.length) {
+    out.push('', '## Candidate seeds', '');
+    for (const r of chose) out.push(`- ${cell(r.name)} (seed ${r.seed}): ${selectionText(r.selection!)}`);
+  }
   const failed = bench.runs.filter((r) => r.status === 'failed');
   if (failed.length) {
     out.push('', '## Failures', '');
@@ -83,6 +88,12 @@ export function resultsMarkdown(bench: BenchResult): string {
     for (const r of warned) for (const w of r.warnings) out.push(`- ${cell(r.name)} (seed ${r.seed}): ${cell(w)}`);
   }
   return out.join('\n') + '\n';
+}
+
+/** 'went on with seed 1006 of 6 (2.1077), 1006 (2.0980), 2006 (...): the lowest cluster loss at epoch 5'. */
+function selectionText(s: Selection): string {
+  const tried = s.candidates.map((c) => `${c.seed} (${c.loss?.toFixed(4) ?? `failed: ${cell(c.error ?? '')}`})`).join(', ');
+  return `went on with seed ${s.chosen} of ${tried}: the lowest ${cell(s.loss)} loss at epoch ${s.epochs}`;
 }
 
 /** A queued bench: the machines its runs trained on (the machine above is the one that gathered them). */

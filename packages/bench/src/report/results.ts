@@ -61,6 +61,32 @@ export interface RunResult {
   machine?: MachineInfo;
   /** Queued benches: each time a worker continued the run from the checkpoint of one that was lost. */
   takeovers?: Takeover[];
+  /**
+   * A run that chose among candidate seeds (`candidates:`): which it tried, and the one it
+   * went on with. `seed` stays the run's own (it names the run); `config.seed` is the
+   * chosen one, which trained. `wallSeconds` includes every candidate's time.
+   */
+  selection?: Selection;
+}
+
+/** How a run chose its seed among candidates, each trained for `epochs` epochs. */
+export interface Selection {
+  /** The loss term compared: each candidate's epoch mean at its `epochs`-th epoch. */
+  loss: string;
+  epochs: number;
+  candidates: Candidate[];
+  /** The candidate seed with the lowest loss, which the run went on with. */
+  chosen: number;
+}
+
+export interface Candidate {
+  seed: number;
+  /** Its folder, relative to the bench's: its own results, event log and checkpoints. */
+  dir: string;
+  /** Absent when it failed (`error`). */
+  loss?: number;
+  wallSeconds: number;
+  error?: string;
 }
 
 /** A queue worker: which machine trained a run (`clusterflow worker`). */

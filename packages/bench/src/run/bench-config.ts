@@ -13,6 +13,9 @@
  *   - name: cc
  *     objective: [{ id: cc }]
  *     train: { epochs: 3 } # objects merge key by key with the defaults (here: batchSize stays 256)
+ *   - name: cc-pick        # bench-only: train 3 seeds for 5 epochs, go on with the lowest cluster loss
+ *     objective: [{ id: cc }]
+ *     candidates: { count: 3, epochs: 5, loss: cluster }
  * ```
  *
  * Merging is deep for objects and replaces everything else: a run's `objective` list
@@ -23,6 +26,7 @@
 import { basename, dirname, extname, resolve } from 'node:path';
 import { ConfigError, parseRunConfig, readConfigFile, validate, type ParsedRunConfig } from '@clusterflow/core';
 import { z } from 'zod';
+import { candidatesConfig, type Candidates } from './candidates-config.js';
 
 export const benchConfig = z
   .object({
@@ -37,15 +41,22 @@ export interface BenchPlan {
   /** Folder that relative paths in the runs are resolved against. */
   baseDir: string;
   runs: ParsedRunConfig[];
+  /** The runs that choose among candidate seeds (`candidates:`), by run name. */
+  candidates?: Record<string, Candidates>;
 }
 
 /** Validates a parsed bench config; `source` names it in errors. */
 export function parseBenchConfig(input: unknown, source: string, fallbackName = 'bench'): Omit<BenchPlan, 'baseDir'> {
   const bench = validate(benchConfig, input, source);
+  const candidates: Record<string, Candidates> = {};
   const runs = bench.runs.map((run, i) => {
-    const merged = deepMerge(bench.defaults, run);
+    // `candidates` is the bench's to act on, not the run's: it stays out of the run config (and its hash).
+    const { candidates: pick, ...merged } = deepMerge(bench.defaults, run);
     const label = typeof merged.name === 'string' ? ` ('${merged.name}')` : '';
-    return parseRunConfig(merged, `runs.${i}${label} of ${source}`);
+    const where = `runs.${i}${label} of ${source}`;
+    const parsed = parseRunConfig(merged, where);
+    if (pick !== undefined) candidates[parsed.name] = parseCandidates(pick, parsed, where);
+    return parsed;
   });
   const seen = new Map<string, number>();
   runs.forEach((r, i) => {
@@ -55,7 +66,20 @@ export function parseBenchConfig(input: unknown, source: string, fallbackName = 
     }
     seen.set(r.name, i);
   });
-  return { name: bench.name ?? fallbackName, runs };
+  return { name: bench.name ?? fallbackName, runs, ...(Object.keys(candidates).length > 0 ? { candidates } : {}) };
+}
+
+/** A run's `candidates:`, checked against its first stage: the choice is made inside it. */
+function parseCandidates(input: unknown, run: ParsedRunConfig, where: string): Candidates {
+  const pick = validate(candidatesConfig, input, `candidates of ${where}`);
+  const first = run.stages?.[0];
+  const epochs = first?.train?.epochs ?? run.train.epochs;
+  if (pick.epochs >= epochs) {
+    throw new ConfigError(
+      `invalid candidates of ${where}:\n  candidates.epochs: the candidates are compared inside the first stage (${first ? `'${first.name}', ` : ''}${epochs} epochs), so it must be fewer (got ${pick.epochs})`,
+    );
+  }
+  return pick;
 }
 
 /** Reads a YAML or JSON bench config. */

@@ -6,6 +6,7 @@ import type { BenchPlan } from './bench-config.js';
 import { machineInfo } from './machine.js';
 import { lockOut } from './out-lock.js';
 import { checkpointsOf, resumeCandidates, usableCheckpoint } from './resume-check.js';
+import { candidatesLeft, trainCandidates } from './candidates.js';
 import { earlierRecord } from './earlier-record.js';
 import type { PlannedRun } from './planned-run.js';
 import { defaultRegistry } from '../registry.js';
@@ -76,7 +77,8 @@ export async function planRuns(plan: BenchPlan, opts: Pick<BenchOptions, 'backen
     const registry = defaultRegistry();
     try {
       await loadPlugins(parsed.plugins, registry, plan.baseDir);
-      planned.push({ config: resolveRunConfig(parsed, registry), dir: runDirName(parsed), baseDir: plan.baseDir });
+      const candidates = plan.candidates?.[parsed.name];
+      planned.push({ config: resolveRunConfig(parsed, registry), dir: runDirName(parsed), baseDir: plan.baseDir, ...(candidates ? { candidates } : {}) });
     } catch (err) {
       const e = err as Error;
       e.message = `run '${parsed.name}' of bench '${plan.name}': ${e.message}`;
@@ -116,6 +118,15 @@ async function benchInto(out: string, name: string, runs: readonly PlannedRun[],
   for (const run of runs) {
     const done = previous.get(run.dir);
     if (done?.status === 'ok') continue;
+    if (run.candidates) {
+      // Its candidates and its chosen seed are checked as each goes on (trainCandidates).
+      const left = candidatesLeft(join(out, run.dir));
+      if (left && !opts.resume && !opts.force)
+        throw new ConfigError(
+          `--out ${out} holds the unfinished run ${run.dir}, which ${left}: --resume continues it, --force trains it again from the start, or choose another --out`,
+        );
+      continue;
+    }
     const mark = recorded.get(run.dir);
     const failedBefore = mark?.status === 'failed' ? (mark.error ?? 'no error recorded') : undefined;
     const own = await checkpointsOf(join(out, run.dir, 'checkpoints'));
@@ -164,10 +175,7 @@ async function benchInto(out: string, name: string, runs: readonly PlannedRun[],
       const failed = resume.failedBefore !== undefined ? ` (it failed before: ${resume.failedBefore}; --force trains it again from the start)` : '';
       stream.write(`[${label}] continuing from ${resume.checkpoint}${before}${failed}\n`);
     }
-    // A run whose folder cannot be written (read-only, full, in the way) is that run's
-    // failure: recorded, and the bench goes on with the others.
-    const result = await trainRun(run, {
-      dir,
+    const common = {
       label,
       stream,
       logEvery: opts.logEvery ?? 20,
@@ -177,9 +185,14 @@ async function benchInto(out: string, name: string, runs: readonly PlannedRun[],
       // `train` keeps a checkpoint of every epoch (or as often as the config says), so a
       // run killed without warning (SIGKILL, a power cut) loses at most an epoch.
       ...(opts.checkpoint ? { checkpointEvery: run.config.train.checkpointEvery || 1 } : {}),
-      resume,
       stop: opts.stop,
-    }).catch((err: unknown) => {
+    };
+    // A run whose folder cannot be written (read-only, full, in the way) is that run's
+    // failure: recorded, and the bench goes on with the others.
+    const training = run.candidates
+      ? trainCandidates(run, { ...common, out, resume: opts.resume === true, force: opts.force === true })
+      : trainRun(run, { ...common, dir, resume });
+    const result = await training.catch((err: unknown) => {
       const failed = unwritableRun(run, dir, err);
       stream.write(`[${label}] FAILED: ${failed.error}\n`);
       return failed;

@@ -5,7 +5,7 @@ import { EventLog } from '../report/event-log.js';
 import type { PlannedRun } from './planned-run.js';
 import { createDisplay } from './progress.js';
 import { defaultRegistry } from '../registry.js';
-import type { BenchResult, RunResult, WorkerInfo } from '../report/results.js';
+import type { BenchResult, RunResult, Selection, WorkerInfo } from '../report/results.js';
 import { runOne } from './run-one.js';
 import { writeRunArtifacts } from '../report/run-artifacts.js';
 import { writeResults } from '../report/write-results.js';
@@ -34,6 +34,8 @@ export interface TrainRunOptions {
   worker?: WorkerInfo;
   /** Every event, with the run's record so far. */
   onEvent?: (e: TrainEvent, result: RunResult) => void;
+  /** A run that chose its seed among candidates (candidates.ts): its own seed, and the choice. */
+  selection?: { seed: number; record: Selection };
 }
 
 /**
@@ -71,6 +73,7 @@ export async function trainRun(run: PlannedRun, opts: TrainRunOptions): Promise<
   if (opts.signal?.aborted) return result;
   if (opts.resume?.before) continueFrom(opts.resume.before, result);
   if (opts.worker) result.worker = opts.worker;
+  if (opts.selection) recordSelection(result, opts.selection);
   // The config as written: where this machine kept the checkpoints is no part of it.
   result.config = { ...run.config, train: { ...run.config.train, resume: undefined } };
   const status = (s: RunResult['status']) => +(result.status === s);
@@ -91,6 +94,14 @@ export async function trainRun(run: PlannedRun, opts: TrainRunOptions): Promise<
   await writeRecord();
   log.end(result);
   return result;
+}
+
+/** The run's own seed (its name), its choice, and the time of the candidates it did not go on with. */
+function recordSelection(result: RunResult, { seed, record }: NonNullable<TrainRunOptions['selection']>): void {
+  result.seed = seed;
+  result.selection = record;
+  // The chosen candidate's time is in the record already: its event log is the run's first part.
+  for (const c of record.candidates) if (c.seed !== record.chosen) result.wallSeconds += c.wallSeconds;
 }
 
 /**
