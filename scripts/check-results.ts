@@ -9,6 +9,9 @@
  * the file itself; a multi-stage run's stages are checked against the
  * assignments-<stage>.csv.gz beside it (the last stage's are assignments.csv.gz). ACC, NMI and ARI come from @clusterflow/eval, which is tested against
  * scikit-learn; scripts/check_results.py does the same with scikit-learn itself.
+ * A run that chose among candidate seeds (`selection`) is checked too: each candidate's
+ * stated loss against its own results.json (`<dir>/candidates/seed<k>/`), and the
+ * chosen seed against the lowest of them.
  */
 import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
@@ -38,6 +41,7 @@ interface StatedRun {
   dir?: string;
   metrics: Record<string, number>;
   stages?: { name: string; metrics: Record<string, number> }[];
+  selection?: { loss: string; epochs: number; chosen: number; candidates: { seed: number; dir: string; loss?: number }[] };
 }
 
 /** What one results.json says of a run (and of each of its stages), and the assignments that back it. */
@@ -57,6 +61,40 @@ function claims(file: string, run: StatedRun): Claim[] {
     const name = `assignments-${stage.name.replace(/[^\w.-]+/g, '_')}.csv.gz`;
     out.push({ run: `${id} stage ${stage.name}`, metrics: stage.metrics, assignments: [join(runDir, name), join(dirname(file), name)] });
   }
+  return out;
+}
+
+/** A run's choice among candidate seeds, recomputed from the candidates' own records. */
+async function selectionChecks(root: string, file: string, run: StatedRun): Promise<Check[]> {
+  const s = run.selection;
+  if (!s) return [];
+  const id = `${run.name}-seed${run.seed}`;
+  const check = (metric: string, stated: number, recomputed: number): Check => ({
+    file: relative(root, file),
+    run: id,
+    metric,
+    stated,
+    recomputed,
+    ok: stated === recomputed,
+  });
+  const out: Check[] = [];
+  const losses: [number, number][] = [];
+  const runDir = run.dir ?? id;
+  for (const c of s.candidates) {
+    // `dir` is relative to the bench's folder; a run's own results.json lies in the run's.
+    const inRun = c.dir.startsWith(`${runDir}/`) ? c.dir.slice(runDir.length + 1) : c.dir;
+    const places = [join(dirname(file), c.dir, 'results.json'), join(dirname(file), inRun, 'results.json')];
+    const own = places.find((p) => existsSync(p));
+    if (!own) throw new Error(`${relative(root, file)}: run ${id}'s candidate seed ${c.seed} has no results.json (looked for ${relative(root, places[0])})`);
+    const [record] = (JSON.parse(await readFile(own, 'utf8')) as { runs: { perEpoch: { epoch: number; loss: Record<string, number> }[] }[] }).runs;
+    const loss = record.perEpoch.find((e) => e.epoch === s.epochs - 1)?.loss[s.loss];
+    if (loss === undefined) continue; // a candidate that failed has no loss to compare
+    out.push(check(`candidate ${c.seed} ${s.loss} loss`, c.loss ?? NaN, loss));
+    losses.push([c.seed, loss]);
+  }
+  // The lowest loss; a tie goes to the earlier candidate, as the bench chose.
+  const lowest = losses.reduce((a, b) => (b[1] < a[1] ? b : a), [NaN, Infinity]);
+  out.push(check('chosen seed', s.chosen, lowest[0]));
   return out;
 }
 
@@ -92,6 +130,7 @@ export async function checkResults(root: string): Promise<Check[]> {
   const checks: Check[] = [];
   for await (const file of resultFiles(root)) {
     const { runs } = JSON.parse(await readFile(file, 'utf8')) as { runs?: StatedRun[] };
+    for (const run of (runs ?? []).filter((r) => r.status === 'ok')) checks.push(...(await selectionChecks(root, file, run)));
     for (const claim of (runs ?? []).filter((r) => r.status === 'ok').flatMap((r) => claims(file, r))) {
       const csv = claim.assignments.find((p) => existsSync(p));
       if (!csv)

@@ -1,7 +1,10 @@
 import { expect } from 'chai';
 import { readFile, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { loadBenchConfig, planRuns, runBench, type BenchResult, type RunResult } from '@clusterflow/bench';
+import { checkResults } from '../../../scripts/check-results.js';
 import { capture, cli } from './support/cli.js';
 import { tempDir, writeBlobs } from './support/files.js';
 
@@ -79,6 +82,23 @@ describe('clusterflow bench: a run that chooses among candidate seeds (candidate
     const plain = (await readJson<BenchResult>(join(plainOut, 'results.json'))).runs[0];
     expect(run.metrics).to.deep.equal(plain.metrics);
     expect(run.perEpoch.map((e) => e.loss)).to.deep.equal(plain.perEpoch.map((e) => e.loss));
+  });
+
+  it("scripts/check-results.ts recomputes the choice from the candidates' own records, and finds a changed one", async () => {
+    const kept = join(dir, 'kept');
+    execFileSync('sh', [fileURLToPath(new URL('../../../scripts/keep-results.sh', import.meta.url)), out, kept]);
+    const checks = await checkResults(kept);
+    const choice = checks.filter((c) => c.metric.startsWith('candidate') || c.metric === 'chosen seed');
+    // Both results.json files (the bench's and the run's) state the choice: 3 losses and the seed each.
+    expect(choice.map((c) => c.ok)).to.deep.equal(Array(8).fill(true));
+    expect(checks.filter((c) => !c.ok)).to.deep.equal([]);
+    const file = join(kept, 'results.json');
+    const bench = await readJson<BenchResult>(file);
+    const other = bench.runs[0].selection!.candidates.find((c) => c.seed !== run.selection!.chosen)!.seed;
+    bench.runs[0].selection!.chosen = other;
+    await writeFile(file, JSON.stringify(bench));
+    const wrong = (await checkResults(kept)).filter((c) => !c.ok);
+    expect(wrong.map((c) => [c.file, c.metric, c.stated, c.recomputed])).to.deep.equal([['results.json', 'chosen seed', other, run.selection!.chosen]]);
   });
 
   it('refuses to start again over its candidates without --resume or --force', async () => {
