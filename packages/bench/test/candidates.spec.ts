@@ -6,19 +6,11 @@ import { fileURLToPath } from 'node:url';
 import { loadBenchConfig, planRuns, runBench, type BenchResult, type RunResult } from '@clusterflow/bench';
 import { checkResults } from '../../../scripts/check-results.js';
 import { capture, cli } from './support/cli.js';
-import { tempDir, writeBlobs } from './support/files.js';
+import { blobsBenchDefaults, tempDir, writeBlobs } from './support/files.js';
 
 const BENCH = (blobs: string, candidates: string) => `
 name: pick
-defaults:
-  backend: cpu
-  data: { id: vectors, options: { path: ${JSON.stringify(blobs)} } }
-  augmentation: { id: identity }
-  backbone: { id: mlp, options: { hidden: [16], featureDim: 8 } }
-  optimizer: { id: adam, options: { lr: 0.001 } }
-  train: { epochs: 4, batchSize: 32 }
-  eval: { every: 1 }
-  numClusters: 3
+${blobsBenchDefaults(blobs, 4)}
 runs:
   - name: picked
     objective: [{ id: cc, options: { projectionDim: 8 } }]

@@ -5,19 +5,11 @@ import { gzipSync } from 'node:zlib';
 import type { BenchResult } from '@clusterflow/bench';
 import { checkResults } from '../../../scripts/check-results.js';
 import { cli } from './support/cli.js';
-import { tempDir, writeBlobs } from './support/files.js';
+import { blobsBenchDefaults, tempDir, writeBlobs } from './support/files.js';
 
 const STAGED = (blobs: string) => `
 name: staged
-defaults:
-  backend: cpu
-  data: { id: vectors, options: { path: ${JSON.stringify(blobs)} } }
-  augmentation: { id: identity }
-  backbone: { id: mlp, options: { hidden: [16], featureDim: 8 } }
-  optimizer: { id: adam, options: { lr: 0.001 } }
-  train: { epochs: 1, batchSize: 32 }
-  eval: { every: 1 }
-  numClusters: 3
+${blobsBenchDefaults(blobs, 1)}
 runs:
   - name: two-stages
     stages:

@@ -30,3 +30,14 @@ export const blobsParts = {
 
 /** CC with an 8-wide projection, the objective of most of those runs. */
 export const ccObjective = [{ id: 'cc', options: { projectionDim: 8 } }];
+
+/** A bench config's `defaults:` block (YAML) for small runs on writeBlobs' file at `blobs`, `epochs` each. */
+export const blobsBenchDefaults = (blobs: string, epochs: number) => `defaults:
+  backend: cpu
+  data: { id: vectors, options: { path: ${JSON.stringify(blobs)} } }
+  augmentation: { id: identity }
+  backbone: { id: mlp, options: { hidden: [16], featureDim: 8 } }
+  optimizer: { id: adam, options: { lr: 0.001 } }
+  train: { epochs: ${epochs}, batchSize: 32 }
+  eval: { every: 1 }
+  numClusters: 3`;
