@@ -1,10 +1,12 @@
 import { expect } from 'chai';
 import { spawn } from 'node:child_process';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BenchResult } from '@clusterflow/bench';
+import { peekCheckpointMeta } from '@clusterflow/core';
 import { cli } from './support/cli.js';
 import { blobsParts, ccObjective, tempDir, writeBlobs } from './support/files.js';
 
@@ -85,6 +87,29 @@ describe('a run folder loses nothing (issue 26, item 5)', function () {
     const forced = await cli('train', a, '--out', out, '--force');
     expect(forced.code, forced.err).to.equal(0);
     expect(await readFile(join(out, 'a-seed0', 'results.json'), 'utf8')).to.not.equal(first);
+  });
+
+  it("--force starts a run's checkpoints afresh: killed early, it leaves none of the run it replaced to resume from", async () => {
+    const out = join(dir, 'forced');
+    const a = await runConfig(dir, 'a', 30);
+    expect((await cli('train', a, '--out', out)).code).to.equal(0);
+    const checkpoints = join(out, 'a-seed0', 'checkpoints');
+    expect(await readdir(checkpoints)).to.include.members(['epoch-0030.ckpt', 'last.ckpt']);
+    const child = spawn(process.execPath, ['--conditions=source', '--import=tsx', main, 'train', a, '--out', out, '--force', '--log-every', '1'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let text = '';
+    await new Promise<void>((resolve, reject) => {
+      child.stdout.on('data', (d) => ((text += d), /step 3\//.test(text) && resolve()));
+      child.on('exit', () => reject(new Error(`exited early: ${text}`)));
+    });
+    child.kill('SIGKILL');
+    await new Promise((resolve) => child.on('exit', resolve));
+    // The replaced run's last.ckpt (its end) would otherwise be what --resume continues.
+    // (The kill may land an epoch or so after step 3: the new run's own files may be there.)
+    const left = existsSync(checkpoints) ? await readdir(checkpoints) : [];
+    expect(left).to.not.include('epoch-0030.ckpt');
+    if (left.includes('last.ckpt')) expect((await peekCheckpointMeta(join(checkpoints, 'last.ckpt'))).epoch).to.be.below(5);
   });
 });
 

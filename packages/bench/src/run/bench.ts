@@ -1,4 +1,4 @@
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir, readFile, rm } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { ConfigError, loadPlugins, resolveRunConfig, type ParsedRunConfig, type RunConfig } from '@clusterflow/core';
@@ -189,6 +189,9 @@ async function benchInto(out: string, name: string, runs: readonly PlannedRun[],
     };
     // A run whose folder cannot be written (read-only, full, in the way) is that run's
     // failure: recorded, and the bench goes on with the others.
+    // A run trained again from the start (--force) must not leave the run it replaces
+    // checkpoints: killed before its own last.ckpt, it would resume from those.
+    if (opts.force && !resume && !run.candidates) await rm(join(dir, 'checkpoints'), { recursive: true, force: true });
     const training = run.candidates
       ? trainCandidates(run, { ...common, out, resume: opts.resume === true, force: opts.force === true })
       : trainRun(run, { ...common, dir, resume });
