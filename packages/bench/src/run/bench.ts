@@ -187,14 +187,14 @@ async function benchInto(out: string, name: string, runs: readonly PlannedRun[],
       ...(opts.checkpoint ? { checkpointEvery: run.config.train.checkpointEvery || 1 } : {}),
       stop: opts.stop,
     };
-    // A run whose folder cannot be written (read-only, full, in the way) is that run's
-    // failure: recorded, and the bench goes on with the others.
-    // A run trained again from the start (--force) must not leave the run it replaces
-    // checkpoints: killed before its own last.ckpt, it would resume from those.
-    if (opts.force && !resume && !run.candidates) await rm(join(dir, 'checkpoints'), { recursive: true, force: true });
+    // --force: the replaced run's checkpoints go first; killed before its own last.ckpt,
+    // the new run would otherwise be resumed from them (trainCandidates does the same).
+    const forget = opts.force && !resume && !run.candidates ? rm(join(dir, 'checkpoints'), { recursive: true, force: true }) : Promise.resolve();
     const training = run.candidates
       ? trainCandidates(run, { ...common, out, resume: opts.resume === true, force: opts.force === true })
-      : trainRun(run, { ...common, dir, resume });
+      : forget.then(() => trainRun(run, { ...common, dir, resume }));
+    // A run whose folder cannot be written (read-only, full, in the way) is that run's
+    // failure: recorded, and the bench goes on with the others.
     const result = await training.catch((err: unknown) => {
       const failed = unwritableRun(run, dir, err);
       stream.write(`[${label}] FAILED: ${failed.error}\n`);
