@@ -426,6 +426,19 @@ describe('live view: reading a runs folder as it changes', () => {
     expect([log.lines, log.start, log.steps()]).to.deep.equal([5, again[0], again.slice(1)]);
     runs.close();
   });
+
+  it("finds a candidate seed's own record in its folder (a-seed0/candidates/seed6), with no phantom folder beside it", async () => {
+    const root = join(dir, 'picked');
+    const candidate = join(root, 'a-seed0', 'candidates', 'seed6');
+    await mkdir(candidate, { recursive: true });
+    await writeFile(join(candidate, 'events.jsonl'), jsonl([start(), step(0)]));
+    const record = { name: 'a', seed: 6, status: 'interrupted', dir: 'a-seed0/candidates/seed6', metrics: {}, perEpoch: [] };
+    await writeFile(join(candidate, 'results.json'), JSON.stringify({ name: 'pick / a-seed0/candidates/seed6', runs: [record] }));
+    const runs = new RunsFolder(root);
+    const found = await runs.runs();
+    expect(found.map((r) => [r.id, r.missing ?? false, r.result?.status])).to.deep.equal([['a-seed0/candidates/seed6', false, 'interrupted']]);
+    runs.close();
+  });
 });
 
 describe('live view: long runs', () => {

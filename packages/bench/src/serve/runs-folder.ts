@@ -1,7 +1,7 @@
 import { existsSync, type Dirent } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import { basename, isAbsolute, join, relative, sep } from 'node:path';
+import { basename, isAbsolute, join, normalize, relative, sep } from 'node:path';
 import { EVENTS_FILE, type LogLine } from '../report/events-file.js';
 import type { BenchResult, RunResult } from '../report/results.js';
 import { Confinement } from './confined.js';
@@ -148,8 +148,10 @@ export class RunsFolder {
       if (names.has('results.json')) {
         const { bench, mtime } = await this.readResults(join(dir, 'results.json'));
         for (const r of (bench?.runs ?? []).filter((r) => typeof r?.dir === 'string')) {
-          // A run's own results.json lists that run alone, under its own folder's name.
-          const runDir = bench!.runs.length === 1 && r.dir === basename(dir) ? dir : join(dir, r.dir);
+          // A run's own results.json lists that run alone, under its own folder's path from
+          // its bench's (`a-seed0`; a candidate seed's `a-seed0/candidates/seed6`).
+          const own = bench!.runs.length === 1 && `${sep}${dir}`.endsWith(`${sep}${normalize(r.dir)}`);
+          const runDir = own ? dir : join(dir, r.dir);
           if (!(await this.inside(runDir))) continue;
           const f = this.folder(found, runDir);
           if (runDir === dir || !f.result) f.result = r;
