@@ -140,7 +140,7 @@ describe('clusterflow bench: a run that chooses among candidate seeds (candidate
     expect(res.err).to.match(/candidates\.loss: run picked-seed0 records no loss term 'clusters'; its terms are total, .*cluster/);
   });
 
-  it('refuses a candidates.epochs that is not inside the first stage, and runs on a queue', async () => {
+  it('refuses a candidates.epochs that is not inside the first stage, runs on a queue, and a run config (train)', async () => {
     const bad = join(dir, 'bad.yaml');
     await writeFile(bad, BENCH(await writeBlobs(dir), 'candidates: { count: 3, epochs: 4 }'));
     const res = await cli('bench', bad, '--out', join(dir, 'bad'));
@@ -149,6 +149,12 @@ describe('clusterflow bench: a run that chooses among candidate seeds (candidate
     const queued = await cli('bench', config, '--queue', 'redis://127.0.0.1:9', '--out', join(dir, 'queued'));
     expect(queued.code).to.equal(2);
     expect(queued.err).to.match(/--queue: run picked-seed0 chooses among candidate seeds/);
+    const single = join(dir, 'single.json');
+    const plan = await loadBenchConfig(config);
+    await writeFile(single, JSON.stringify({ ...plan.runs[0], candidates: plan.candidates!.picked }));
+    const trained = await cli('train', single, '--out', join(dir, 'single'));
+    expect(trained.code).to.equal(2);
+    expect(trained.err).to.match(/candidates: is a bench config's \(clusterflow bench, under runs:\), not a run config's/);
   });
 
   /** Runs the bench in-process; `when(text)` on its output stops it as Ctrl-C would. */

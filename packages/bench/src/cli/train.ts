@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { loadRunConfig } from '@clusterflow/core';
+import { ConfigError, parseRunConfig, readConfigFile } from '@clusterflow/core';
 import { planRuns, runBench } from '../run/bench.js';
 import type { CommandContext } from './context.js';
 import { backendOption, defaultOut, parsePositiveInt, parseSeeds } from './options.js';
@@ -22,7 +22,11 @@ export function addTrainCommand(program: Command, { io, state, cli }: CommandCon
     .option('--log-every <n>', 'without a terminal: a progress line every n steps', parsePositiveInt, 20)
     .action(async (config: string, o: { out?: string; backend?: string; seed?: number; resume?: string; force?: boolean; logEvery: number }) => {
       const target = o.resume ? await resumeTarget(o.resume) : undefined;
-      const parsed = await loadRunConfig(config);
+      const raw = await readConfigFile(config);
+      // A bench's key, easy to copy into a run config, where the schema alone would only call it unknown.
+      if (typeof raw === 'object' && raw !== null && 'candidates' in raw)
+        throw new ConfigError(`${config}: candidates: is a bench config's (clusterflow bench, under runs:), not a run config's; train trains one seed`);
+      const parsed = parseRunConfig(raw, `config ${config}`);
       const run = { ...parsed, train: { ...parsed.train, resume: target?.checkpoint ?? parsed.train.resume } };
       const plan = { name: run.name, baseDir: dirname(resolve(config)), runs: [run] };
       const out = resolve(o.out ?? (target?.runDir ? dirname(target.runDir) : defaultOut(config)));
